@@ -1,0 +1,72 @@
+"""Fixed-interval state smoother: E[h_t | y_1..y_n] and its covariance.
+
+This gives the Rauch-Tung-Striebel estimates, computed by the backward recursion of
+de Jong (1989) / Durbin & Koopman (2012, 4.4 and 5.3) over the filter's innovations. That
+form needs no inverse of the predicted covariances, so it also works when they are singular
+(e.g. zero state noise) and through an exact diffuse start, missing rows and missing entries.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnnlp.timeseries.kalman import FilterResult, Matrices, at, symmetrize
+
+
+def smooth(result: FilterResult, m: Matrices) -> tuple[np.ndarray, np.ndarray]:
+    """Smoothed states (n, k) and covariances (n, k, k) from a filter run of model ``m``."""
+    n, k = result.predicted_state.shape
+    states, covs = np.empty((n, k)), np.empty((n, k, k))
+    r0, r1 = np.zeros(k), np.zeros(k)
+    n0, n1, n2 = np.zeros((k, k)), np.zeros((k, k)), np.zeros((k, k))
+    for t in range(n - 1, -1, -1):
+        # the transition out of step t is Phi_{t+1}; after the last step it is irrelevant
+        phi = at(m.phi, min(t + 1, n - 1))
+        a, p = result.predicted_state[t], result.predicted_cov[t]
+        p_inf = result.predicted_diffuse_cov.get(t)
+        kind, obs, v, finv, f2 = result.steps[t]
+        z = at(m.psi, t)[obs] if kind != "missing" else None
+        if kind == "diffuse":
+            r0, r1, n0, n1, n2 = _diffuse_step(phi, z, v, finv, f2, p, p_inf, r0, r1, n0, n1, n2)
+        else:
+            r0, r1, n0, n1, n2 = _plain_step(phi, z, v, finv, p, r0, r1, n0, n1, n2, kind)
+        states[t] = a + p @ r0 + (p_inf @ r1 if p_inf is not None else 0.0)
+        covs[t] = _smoothed_cov(p, p_inf, n0, n1, n2)
+    return states, covs
+
+
+def _plain_step(phi, z, v, finv, p, r0, r1, n0, n1, n2, kind):
+    """Backward step for an ordinary update (or a diffuse step where F_inf = 0)."""
+    if kind == "missing":
+        r0, n0 = phi.T @ r0, phi.T @ n0 @ phi
+        return r0, phi.T @ r1, n0, phi.T @ n1 @ phi, phi.T @ n2 @ phi
+    l0 = phi @ (np.eye(len(p)) - p @ z.T @ finv @ z)
+    zfz = z.T @ finv @ z
+    new_r0 = z.T @ finv @ v + l0.T @ r0
+    new_n0 = symmetrize(zfz + l0.T @ n0 @ l0)
+    # r1, N1, N2 are non-zero only before the end of a diffuse period (D&K 5.3)
+    return new_r0, phi.T @ r1, new_n0, phi.T @ n1 @ l0, phi.T @ n2 @ phi
+
+
+def _diffuse_step(phi, z, v, f1, f2, p_star, p_inf, r0, r1, n0, n1, n2):
+    """Backward step for a diffuse update with non-singular F_inf (D&K 2012, 5.21-5.23)."""
+    k = len(p_star)
+    m_inf, m_star = p_inf @ z.T, p_star @ z.T
+    l0 = phi @ (np.eye(k) - m_inf @ f1 @ z)
+    l1 = -phi @ (m_star @ f1 + m_inf @ f2) @ z
+    new_r0 = l0.T @ r0
+    new_r1 = z.T @ f1 @ v + l0.T @ r1 + l1.T @ r0
+    new_n0 = l0.T @ n0 @ l0
+    new_n1 = z.T @ f1 @ z + l0.T @ n1 @ l0 + l1.T @ n0 @ l0 + l0.T @ n0 @ l1
+    new_n2 = (z.T @ f2 @ z + l0.T @ n2 @ l0 + l0.T @ n1 @ l1 + l1.T @ n1 @ l0
+              + l1.T @ n0 @ l1)
+    return new_r0, new_r1, symmetrize(new_n0), new_n1, symmetrize(new_n2)
+
+
+def _smoothed_cov(p, p_inf, n0, n1, n2):
+    """V_t = P - P N0 P, plus the diffuse terms while P_inf is non-zero."""
+    v = p - p @ n0 @ p
+    if p_inf is not None:
+        cross = p_inf @ n1 @ p
+        v = v - cross - cross.T - p_inf @ n2 @ p_inf
+    return symmetrize(v)
