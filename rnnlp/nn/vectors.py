@@ -206,6 +206,7 @@ def save_vectors(kv, path, format: str | None = None, allow_pickle: bool = False
             f"writing {path} as 'kv' makes a pickle file; use .bin or .txt, or allow_pickle=True"
         )
     folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
     name = os.path.basename(path)
     # Keep the full extension on the temp name: gensim picks compression (.gz) by extension.
     suffix = name[name.find("."):] if "." in name else ""
