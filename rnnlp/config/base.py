@@ -1,0 +1,145 @@
+"""Strict YAML <-> dataclass loading and ``section.field=value`` overrides.
+
+Defaults live once, in the dataclasses. A recipe may be partial; an unknown key or a value of
+the wrong type is a ``ConfigError`` that names the key. No torch here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from pathlib import Path
+
+import yaml
+
+from rnnlp.errors import ConfigError
+
+T = typing.TypeVar("T")
+
+
+def from_dict(cls: type[T], data: dict, where: str = "") -> T:
+    """Build dataclass ``cls`` from a (possibly partial) mapping, checking every key and type."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where.rstrip('.') or 'config'}: expected a mapping, got {type(data).__name__}")
+    fields = {f.name for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for key, value in data.items():
+        if key not in fields:
+            raise ConfigError(f"unknown key '{where}{key}'; valid keys here: {', '.join(sorted(fields))}")
+        kwargs[key] = coerce(hints[key], value, f"{where}{key}")
+    return cls(**kwargs)
+
+
+def coerce(hint, value, key: str):
+    """Check ``value`` against a type hint, converting only where it loses nothing (int -> float)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if dataclasses.is_dataclass(hint):
+        return from_dict(hint, value, key + ".")
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        for arg in (a for a in args if a is not type(None)):
+            try:
+                return coerce(arg, value, key)
+            except ConfigError:
+                continue
+        raise _type_error(key, hint, value)
+    if origin is typing.Literal:
+        if value not in args:
+            raise ConfigError(f"bad value {value!r} for '{key}'; choose one of: {', '.join(map(str, args))}")
+        return value
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise _type_error(key, hint, value)
+        item = args[0] if args else typing.Any
+        return origin(coerce(item, v, f"{key}[{i}]") for i, v in enumerate(value))
+    if origin is dict or hint is dict:
+        if not isinstance(value, dict):
+            raise _type_error(key, hint, value)
+        return dict(value)
+    return _scalar(hint, value, key)
+
+
+def _scalar(hint, value, key):
+    if hint is typing.Any:
+        return value
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, bool):
+        raise _type_error(key, hint, value)
+    if not isinstance(value, hint):
+        raise _type_error(key, hint, value)
+    return value
+
+
+def _type_error(key, hint, value) -> ConfigError:
+    name = getattr(hint, "__name__", str(hint).replace("typing.", ""))
+    return ConfigError(f"bad type for '{key}': expected {name}, got {type(value).__name__} {value!r}")
+
+
+def to_dict(config) -> dict:
+    """The config as plain data (for YAML and checkpoints)."""
+    return dataclasses.asdict(config)
+
+
+def load_yaml(path: str | os.PathLike) -> dict:
+    """Read a recipe YAML file into a mapping; a missing or malformed file is a ConfigError."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"recipe not found: {path}; give the path of a YAML file (see recipes/)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        where = f" line {line + 1}" if line is not None else ""
+        raise ConfigError(f"recipe {path}{where} is not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    return data or {}
+
+
+def set_dotted(data: dict, dotted: str, value) -> None:
+    """Set ``a.b.c = value`` inside nested dicts, creating levels as needed."""
+    *parents, last = dotted.split(".")
+    node = data
+    for part in parents:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"override '{dotted}': '{part}' is not a section")
+        node = child
+    node[last] = value
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """``'train.lr=0.001'`` -> ``('train.lr', 0.001)``; the value is read as YAML."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"bad override {text!r}; write section.field=value, e.g. train.epochs=3")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return key.strip(), value
+
+
+def merge(base: dict, update: dict) -> dict:
+    """Recursive dict merge: ``update`` wins; neither input is changed."""
+    out = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def build_config(cls: type[T], recipe: str | os.PathLike | None = None,
+                 overrides: typing.Iterable[str] = (), extra: dict | None = None) -> T:
+    """Defaults <- recipe YAML <- ``extra`` (from CLI options) <- dotted overrides, checked strictly."""
+    data = load_yaml(recipe) if recipe else {}
+    data = merge(data, extra or {})
+    for text in overrides:
+        key, value = parse_override(text)
+        set_dotted(data, key, value)
+    return from_dict(cls, data)

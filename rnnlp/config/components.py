@@ -1,0 +1,83 @@
+"""Config dataclasses for the components every task shares.
+
+Field names follow PyTorch (``hidden_size``, ``num_layers``, ``embedding_dim``). Facts that come
+from data (vocabulary size, classes, pad id) are not config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+
+@dataclass
+class DataConfig:
+    """Where the examples come from. Paths are local files or, online, hub dataset names."""
+
+    train: Optional[str] = None          # None: the task's bundled sample
+    valid: Optional[str] = None
+    test: Optional[str] = None
+    text_column: str = "sentence"
+    label_column: str = "label"
+    format: Optional[str] = None         # csv | tsv | json | parquet; None: from the extension
+    root: Optional[str] = None           # prefix for relative paths; default $RNNLP_DATA
+    max_length: int = 256                # tokens kept per example (longer ones are truncated)
+    train_limit: Optional[int] = None    # use only the first N training examples
+
+
+@dataclass
+class TextConfig:
+    """How text becomes ids (a ``TextPipeline`` over HF tokenizers)."""
+
+    level: Literal["word", "char", "bpe"] = "word"
+    lowercase: bool = True
+    min_freq: int = 1
+    max_size: Optional[int] = None       # word/char vocabulary cap (most frequent first)
+    vocab_size: int = 8000               # BPE merges target
+    path: Optional[str] = None           # a prebuilt pipeline JSON (e.g. under vocab/); skips building
+
+
+@dataclass
+class EmbeddingConfig:
+    kind: Literal["learned", "onehot", "pretrained"] = "learned"
+    embedding_dim: int = 100             # ignored for onehot (= vocab size) and pretrained (= file)
+    vectors: Optional[str] = None        # GloVe / word2vec file for kind=pretrained
+    freeze: bool = False
+    oov: Literal["random", "zero"] = "random"
+    dropout: float = 0.0
+
+
+@dataclass
+class EncoderConfig:
+    cell: Literal["lstm", "gru", "rnn"] = "lstm"
+    hidden_size: int = 128
+    num_layers: int = 1
+    bidirectional: bool = True
+    dropout: float = 0.0                 # between layers
+    mode: Literal["pad", "pack"] = "pad"  # pad (+ per-sequence reversal) measured faster on CPU
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 5
+    batch_size: int = 64
+    optimizer: Literal["adamw", "adam", "sgd"] = "adamw"
+    lr: float = 2e-3
+    weight_decay: float = 0.0
+    momentum: float = 0.9
+    schedule: Literal["constant", "linear", "cosine", "plateau"] = "constant"
+    warmup_steps: int = 0
+    clip_norm: Optional[float] = 5.0
+    patience: Optional[int] = None       # early stopping: epochs without dev improvement
+    eval_every: Optional[int] = None     # steps; None: once per epoch
+    bucket: bool = True                  # length-bucketed batches
+    seed: int = 0
+    threads: Optional[int] = None        # torch intra-op threads; None: torch default
+    device: str = "auto"                 # auto | cpu | cuda
+    max_steps: Optional[int] = None      # stop after N steps (tests, smoke runs)
+    output: Optional[str] = None         # checkpoint directory; None: runs/<task>-<time>
+    progress: bool = True
+    log_every: int = 50
+
+
+__all__ = ["DataConfig", "TextConfig", "EmbeddingConfig", "EncoderConfig", "TrainConfig", "field"]

@@ -1,0 +1,95 @@
+"""The batch contract (batch-first), collate, and the length-bucketed batch sampler.
+
+Bucketing sorts examples by length inside large shuffled pools, cuts batches there, then
+shuffles the batch order: little padding, still random. On CPU this measured about 2x faster
+than random-order padded batches for SST-2 (see benchmarks/sentiment_throughput.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Optional, Sequence
+
+import numpy as np
+import torch
+
+
+@dataclass
+class Batch:
+    ids: torch.Tensor                # B×T long, padded with pad_id
+    lengths: torch.Tensor            # B long (CPU)
+    mask: torch.Tensor               # B×T bool, True at real tokens
+    targets: Optional[torch.Tensor]  # B (classes) or B×T (tags / next tokens)
+    index: Optional[torch.Tensor] = None  # B: positions of the examples in the dataset
+
+    def to(self, device) -> "Batch":
+        move = lambda t: t.to(device, non_blocking=True) if t is not None else None  # noqa: E731
+        return Batch(move(self.ids), self.lengths, move(self.mask), move(self.targets), self.index)
+
+    @property
+    def num_tokens(self) -> int:
+        return int(self.lengths.sum())
+
+
+def pad(seqs: Sequence[Sequence[int]], pad_id: int = 0, length: int | None = None) -> torch.Tensor:
+    """Right-pad lists of ids into a B×T long tensor."""
+    length = length or max((len(s) for s in seqs), default=0) or 1
+    out = np.full((len(seqs), length), pad_id, dtype=np.int64)
+    for row, seq in enumerate(seqs):
+        out[row, : len(seq)] = seq
+    return torch.from_numpy(out)
+
+
+def collate(seqs: Sequence[Sequence[int]], targets=None, pad_id: int = 0, index=None) -> Batch:
+    """Pad a list of id lists (+ class targets, or per-token target lists padded with -100)."""
+    ids = pad(seqs, pad_id)
+    lengths = torch.tensor([max(len(s), 1) for s in seqs], dtype=torch.long)
+    mask = torch.arange(ids.size(1)).unsqueeze(0) < lengths.unsqueeze(1)
+    if targets is not None and len(targets) and isinstance(targets[0], (list, tuple, np.ndarray)):
+        targets = pad(targets, -100, ids.size(1))
+    elif targets is not None:
+        targets = torch.as_tensor(np.asarray(targets))
+    idx = torch.as_tensor(index) if index is not None else None
+    return Batch(ids, lengths, mask, targets, idx)
+
+
+class BucketBatcher:
+    """Yields lists of example indices: length-bucketed (default) or random-order batches.
+
+    Args:
+        lengths: length of each example.
+        batch_size: examples per batch.
+        shuffle: reshuffle every epoch (training); False gives a fixed order (evaluation).
+        bucket: sort by length inside pools of ``pool_batches`` batches.
+        seed: base seed; epoch ``e`` uses ``seed + e`` so runs repeat exactly.
+    """
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, *, shuffle: bool = True,
+                 bucket: bool = True, seed: int = 0, pool_batches: int = 50):
+        self.lengths = np.asarray(lengths)
+        self.batch_size = batch_size
+        self.shuffle, self.bucket, self.seed = shuffle, bucket, seed
+        self.pool = batch_size * pool_batches
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def batches(self) -> list[np.ndarray]:
+        """All batches of the current epoch, in order."""
+        rng = np.random.default_rng(self.seed + self.epoch)
+        order = rng.permutation(len(self.lengths)) if self.shuffle else np.arange(len(self.lengths))
+        if self.bucket:
+            pools = [order[i: i + self.pool] for i in range(0, len(order), self.pool)]
+            # stable sort keeps the shuffled order among equal lengths
+            order = np.concatenate([p[np.argsort(self.lengths[p], kind="stable")] for p in pools])
+        out = [order[i: i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        if self.shuffle and self.bucket:
+            out = [out[i] for i in rng.permutation(len(out))]
+        return out
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return iter(self.batches())

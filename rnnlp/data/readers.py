@@ -1,0 +1,108 @@
+"""Read tables (csv, tsv, json/jsonl, parquet) into ``datasets.Dataset`` objects, offline first.
+
+A local path always wins. A string that is not a local path but looks like a hub dataset name
+(``owner/name`` or ``name[:split]``) is passed to ``datasets.load_dataset`` and fails with a
+clear message when no network is reachable.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+from rnnlp.errors import DataError
+
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "json", ".parquet": "parquet",
+           ".txt": "text"}
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def sample_path(name: str) -> Path:
+    """Path of a bundled sample file, e.g. ``sample_path('sst2/train.tsv')``."""
+    return SAMPLES / name
+
+
+def resolve_path(path: str | os.PathLike, root: str | None = None) -> Path | str:
+    """A local path (relative ones tried as given, then under ``root`` / ``$RNNLP_DATA``)."""
+    p = Path(os.path.expanduser(str(path)))
+    if p.exists() or p.is_absolute():
+        return p
+    base = root or os.environ.get("RNNLP_DATA")
+    if base and (Path(base) / p).exists():
+        return Path(base) / p
+    return p
+
+
+def detect_format(path: Path, format: str | None = None) -> str:
+    if format:
+        return format
+    suffixes = [s for s in path.suffixes if s not in (".gz", ".bz2", ".xz")]
+    fmt = FORMATS.get(suffixes[-1].lower() if suffixes else "")
+    if fmt is None:
+        raise DataError(f"cannot tell the format of {path} from its extension; "
+                        f"pass --format (one of: csv, tsv, json, parquet)")
+    return fmt
+
+
+def read_table(path: str | os.PathLike, format: str | None = None, root: str | None = None):
+    """Read a local table (or, online, a hub dataset) into a ``datasets.Dataset``."""
+    import datasets
+
+    datasets.disable_progress_bars()
+    datasets.logging.set_verbosity_error()
+    local = resolve_path(path, root)
+    if not Path(local).exists():
+        return _read_hub(str(path), local)
+    if Path(local).is_dir():
+        raise DataError(f"{local} is a folder; give a data file (csv, tsv, json, jsonl, parquet)")
+    fmt = detect_format(Path(local), format)
+    try:
+        return _read_local(Path(local), fmt, datasets)
+    except DataError:
+        raise
+    except Exception as exc:
+        raise DataError(f"cannot read {local} as {fmt}: {str(exc).splitlines()[0][:200]}; "
+                        "check the file or pass --format") from None
+
+
+def _read_local(path: Path, fmt: str, datasets):
+    if not os.access(path, os.R_OK):
+        raise DataError(f"cannot read {path}: permission denied")
+    if fmt in ("csv", "tsv"):
+        sep = "\t" if fmt == "tsv" else ","
+        # TSV corpora such as SST-2 contain bare quotes: read them as text, not CSV quoting.
+        quoting = csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL
+        return datasets.Dataset.from_csv(str(path), sep=sep, quoting=quoting, keep_in_memory=True,
+                                         keep_default_na=False)
+    if fmt == "json":
+        return datasets.Dataset.from_json(str(path), keep_in_memory=True)
+    if fmt == "parquet":
+        return datasets.Dataset.from_parquet(str(path), keep_in_memory=True)
+    if fmt == "text":
+        return datasets.Dataset.from_text(str(path), keep_in_memory=True)
+    from rnnlp.errors import choice_error
+    raise choice_error("data format", fmt, ["csv", "tsv", "json", "parquet", "text"])
+
+
+def _read_hub(name: str, local: Path | str):
+    looks_like_hub = "/" in name and not name.startswith((".", "/")) and not Path(name).suffix
+    if not looks_like_hub and ":" not in name:
+        raise DataError(f"file not found: {local}; check the path (relative paths are also looked up "
+                        "under --data-root / $RNNLP_DATA)")
+    import datasets
+
+    dataset, _, split = name.partition(":")
+    try:
+        return datasets.load_dataset(dataset, split=split or "train")
+    except Exception as exc:
+        raise DataError(f"'{name}' is not a local file and loading it from the Hugging Face hub failed "
+                        f"({type(exc).__name__}); without a network, pass a local file path") from None
+
+
+def require_columns(ds, path, *names: str) -> None:
+    """Raise a DataError naming the missing column and listing the columns found."""
+    for name in names:
+        if name not in ds.column_names:
+            raise DataError(f"column '{name}' not found in {path}; columns found: "
+                            f"{', '.join(ds.column_names)} (use --text-column / --label-column)")

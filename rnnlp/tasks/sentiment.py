@@ -1,0 +1,264 @@
+"""Sentiment (sequence classification, many-to-one): data, model, loss, evaluation, prediction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from rnnlp.config.base import from_dict
+from rnnlp.config.sentiment import SentimentConfig
+from rnnlp.data.batching import BucketBatcher, collate
+from rnnlp.data.readers import read_table, require_columns, sample_path
+from rnnlp.errors import DataError
+from rnnlp.models.builders import build_classifier
+from rnnlp.tasks.common import run_folder, saver, say, setup
+from rnnlp.text import TextPipeline
+from rnnlp.training.checkpoint import load_model_weights, load_trainer, read_checkpoint
+from rnnlp.training.fit import fit
+from rnnlp.training.metrics import classification_report
+from rnnlp.training.optim import build_optimizer, build_scheduler
+
+TASK = "sentiment"
+
+
+# -- data ------------------------------------------------------------------------------
+@dataclass
+class Examples:
+    """Encoded examples of one split: id lists and class indices."""
+
+    ids: list
+    labels: np.ndarray
+
+    @property
+    def lengths(self) -> list[int]:
+        return [len(s) for s in self.ids]
+
+
+def read_split(path, dcfg, label_names: list | None = None, what: str = "data"):
+    """Texts and raw labels of one file; empty texts are skipped with a count."""
+    ds = read_table(path, dcfg.format, dcfg.root)
+    require_columns(ds, path, dcfg.text_column, *([dcfg.label_column] if label_names is not False else []))
+    texts = [t if isinstance(t, str) else ("" if t is None else str(t)) for t in ds[dcfg.text_column]]
+    keep = [i for i, t in enumerate(texts) if t.strip()]
+    if not keep:
+        raise DataError(f"{path}: every text in column '{dcfg.text_column}' is empty; check --text-column")
+    if len(keep) < len(texts):
+        say(f"{what} {path}: skipped {len(texts) - len(keep)} empty texts")
+    labels = list(ds[dcfg.label_column]) if label_names is not False else None
+    texts = [texts[i] for i in keep]
+    labels = [labels[i] for i in keep] if labels is not None else None
+    return texts, labels
+
+
+def label_map(raw_labels: list) -> list:
+    """Sorted distinct labels of the training data (ints numerically, strings alphabetically)."""
+    values = set(raw_labels)
+    if any(v is None for v in values):
+        raise DataError("some training labels are empty; fill or drop those rows")
+    return sorted(values, key=lambda v: (isinstance(v, str), v))
+
+
+def label_indices(raw: list, names: list, path) -> np.ndarray:
+    index = {name: i for i, name in enumerate(names)}
+    # labels read from different files may differ in type ("1" vs 1): match on the text form too
+    index.update({str(name): i for i, name in enumerate(names)})
+    out = []
+    for row, value in enumerate(raw):
+        i = index.get(value, index.get(str(value)))
+        if i is None:
+            raise DataError(f"{path}: label {value!r} (row {row + 1}) never appears in the training data "
+                            f"(labels: {', '.join(map(str, names))}); fix the label or add training examples")
+        out.append(i)
+    return np.asarray(out, dtype=np.int64)
+
+
+def encode(pipeline: TextPipeline, texts: list[str], max_length: int) -> list[list[int]]:
+    """Encode through ``datasets.Dataset.map(batched=True)`` (Arrow columns), then to lists."""
+    import datasets
+
+    ds = datasets.Dataset.from_dict({"text": texts})
+    ds = ds.map(lambda b: {"ids": pipeline.encode_batch(b["text"], max_length=max_length)},
+                batched=True, batch_size=2048, remove_columns=["text"], keep_in_memory=True)
+    return [ids if ids else [pipeline.unk_id] for ids in ds.with_format(None)["ids"]]
+
+
+def default_data(cfg: SentimentConfig) -> None:
+    """No files given: the bundled SST-2 sample."""
+    if cfg.data.train is None:
+        cfg.data.train = str(sample_path("sst2/train.tsv"))
+        if cfg.data.valid is None:
+            cfg.data.valid = str(sample_path("sst2/dev.tsv"))
+
+
+def build_pipeline(cfg, texts) -> TextPipeline:
+    if cfg.text.path:
+        from rnnlp.data.readers import resolve_path
+        return TextPipeline.load(resolve_path(cfg.text.path, cfg.data.root))
+    t = cfg.text
+    return TextPipeline.build(texts, t.level, lowercase=t.lowercase, min_freq=t.min_freq,
+                              max_size=t.max_size, vocab_size=t.vocab_size)
+
+
+# -- model pieces ----------------------------------------------------------------------
+def loss_fn(model, batch):
+    logits = model(batch.ids, batch.lengths, batch.mask)
+    if logits.size(1) == 1:  # binary: one sigmoid logit
+        loss = F.binary_cross_entropy_with_logits(logits[:, 0], batch.targets.float())
+        pred = (logits[:, 0] > 0).long()
+    else:
+        loss = F.cross_entropy(logits, batch.targets)
+        pred = logits.argmax(1)
+    return loss, {"correct": int((pred == batch.targets).sum()), "count": len(pred)}
+
+
+def probabilities(logits: torch.Tensor) -> torch.Tensor:
+    """B×C class probabilities from B×1 sigmoid or B×C softmax logits."""
+    if logits.size(1) == 1:
+        p = torch.sigmoid(logits[:, 0])
+        return torch.stack([1 - p, p], dim=1)
+    return logits.softmax(1)
+
+
+def predict_ids(model, ids: list, device, batch_size: int = 256, pad_id: int = 0) -> np.ndarray:
+    """N×C probabilities, in input order (batches sorted by length for speed)."""
+    order = np.argsort([len(s) for s in ids], kind="stable")
+    out = np.zeros((len(ids), 0), dtype=np.float32)
+    chunks = []
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(ids), batch_size):
+            idx = order[start: start + batch_size]
+            batch = collate([ids[i] for i in idx], pad_id=pad_id).to(device)
+            chunks.append((idx, probabilities(model(batch.ids, batch.lengths, batch.mask)).cpu().numpy()))
+    if chunks:
+        out = np.zeros((len(ids), chunks[0][1].shape[1]), dtype=np.float32)
+        for idx, probs in chunks:
+            out[idx] = probs
+    return out
+
+
+def evaluate_examples(model, ex: Examples, device, num_classes: int) -> dict:
+    probs = predict_ids(model, ex.ids, device)
+    report = classification_report(ex.labels, probs.argmax(1), num_classes)
+    gold = np.clip(probs[np.arange(len(ex.labels)), ex.labels], 1e-12, 1.0)
+    report["loss"] = float(-np.log(gold).mean())
+    return report
+
+
+# -- training --------------------------------------------------------------------------
+def train(cfg: SentimentConfig, resume: str | None = None) -> Path:
+    """Train a classifier; returns the run folder (its ``best/`` is the checkpoint to use)."""
+    state = None
+    if resume:
+        cfg, state = _resume_config(resume, cfg)
+    default_data(cfg)
+    device = setup(cfg.train)
+    texts, raw = read_split(cfg.data.train, cfg.data, what="train")
+    if cfg.data.train_limit:
+        texts, raw = texts[: cfg.data.train_limit], raw[: cfg.data.train_limit]
+    names = state["labels"] if state else label_map(raw)
+    if len(names) < 2:
+        raise DataError(f"{cfg.data.train}: only one label ({names[0]!r}) in the training data; "
+                        "a classifier needs at least two")
+    pipeline = state["pipeline"] if state else build_pipeline(cfg, texts)
+    train_ex = Examples(encode(pipeline, texts, cfg.data.max_length), label_indices(raw, names, cfg.data.train))
+    valid_ex = _valid_examples(cfg, pipeline, names) if cfg.data.valid else None
+    model = build_classifier(cfg, pipeline.vocab(), len(names), with_vectors=state is None, log=say)
+    if state:
+        load_model_weights(model, state["weights"], resume)
+    model.to(device)
+    return _fit(cfg, model, pipeline, names, train_ex, valid_ex, device, state, resume)
+
+
+def _valid_examples(cfg, pipeline, names) -> Examples:
+    texts, raw = read_split(cfg.data.valid, cfg.data, what="valid")
+    return Examples(encode(pipeline, texts, cfg.data.max_length), label_indices(raw, names, cfg.data.valid))
+
+
+def _fit(cfg, model, pipeline, names, train_ex, valid_ex, device, state, resume) -> Path:
+    folder = run_folder(TASK, str(Path(resume)) if resume else cfg.train.output)
+    batcher = BucketBatcher(train_ex.lengths, cfg.train.batch_size, bucket=cfg.train.bucket,
+                            seed=cfg.train.seed)
+
+    def batches(epoch):
+        batcher.set_epoch(epoch)
+        for idx in batcher:
+            yield collate([train_ex.ids[i] for i in idx], train_ex.labels[idx])
+
+    eval_ex = valid_ex or train_ex
+    optimizer = build_optimizer(cfg.train, model.parameters())
+    scheduler = build_scheduler(cfg.train, optimizer, len(batcher) * cfg.train.epochs)
+    say(f"sentiment: {len(train_ex.ids)} train / {len(valid_ex.ids) if valid_ex else 0} valid examples, "
+        f"{len(names)} labels, vocab {pipeline.vocab_size}, {sum(p.numel() for p in model.parameters()):,} "
+        f"parameters, device {device}")
+    result = fit(model, batches, loss_fn, metric="accuracy", cfg=cfg.train, optimizer=optimizer,
+                 scheduler=scheduler, steps_per_epoch=len(batcher),
+                 evaluate=lambda m: evaluate_examples(m, eval_ex, device, len(names)),
+                 save=saver(folder, model, cfg, TASK, pipeline, names),
+                 log_path=folder / "metrics.jsonl", resume=state["trainer"] if state else None)
+    best = result.best.get("accuracy")
+    say(f"done ({result.stopped}, {result.steps} steps): best {'dev' if valid_ex else 'train'} accuracy "
+        f"{best:.4f}" if best is not None else f"done ({result.stopped}, {result.steps} steps)")
+    print(f"checkpoint: {folder / 'best'}")
+    return folder
+
+
+def _resume_config(resume: str, cfg: SentimentConfig):
+    """Config, pipeline, labels, weights and trainer state of a run folder's ``last/``."""
+    last = Path(resume) / "last" if (Path(resume) / "last").is_dir() else Path(resume)
+    ckpt = read_checkpoint(last)
+    saved = from_dict(SentimentConfig, ckpt["config"])
+    saved.train.epochs = max(saved.train.epochs, cfg.train.epochs)
+    state = {"labels": ckpt["labels"], "pipeline": TextPipeline.from_json(ckpt["tokenizer_json"]),
+             "weights": ckpt["weights"], "trainer": load_trainer(last)}
+    return saved, state
+
+
+# -- prediction ------------------------------------------------------------------------
+class Classifier:
+    """A loaded sentiment checkpoint: ``predict`` texts, ``evaluate`` labelled files."""
+
+    task = TASK
+
+    def __init__(self, ckpt: dict, device: str = "cpu"):
+        self.config = from_dict(SentimentConfig, ckpt["config"])
+        self.labels = ckpt["labels"]
+        self.pipeline = TextPipeline.from_json(ckpt["tokenizer_json"], where=str(ckpt["path"]))
+        self.device = torch.device(device)
+        self.model = build_classifier(self.config, self.pipeline.vocab(), len(self.labels),
+                                      with_vectors=False)
+        load_model_weights(self.model, ckpt["weights"], ckpt["path"])
+        self.model.to(self.device).eval()
+        self.path = ckpt["path"]
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        """N×C probabilities, columns in the order of ``self.labels``."""
+        ids = self.pipeline.encode_batch([t or "" for t in texts], max_length=self.config.data.max_length)
+        ids = [s if s else [self.pipeline.unk_id] for s in ids]
+        return predict_ids(self.model, ids, self.device)
+
+    def predict(self, texts: list[str]) -> list[dict]:
+        """``[{"text", "label", "probability", "probabilities": {label: p}}]`` per text."""
+        probs = self.predict_proba(list(texts))
+        return [{"text": t, "label": self.labels[int(p.argmax())], "probability": float(p.max()),
+                 "probabilities": {str(n): float(q) for n, q in zip(self.labels, p)}}
+                for t, p in zip(texts, probs)]
+
+    def evaluate(self, path, **data_options) -> dict:
+        """accuracy, macro_f1, per-class scores and the confusion matrix on a labelled file."""
+        dcfg = from_dict(type(self.config.data), {**_data_fields(self.config.data), **data_options})
+        texts, raw = read_split(path, dcfg, what="evaluation data")
+        gold = label_indices(raw, self.labels, path)
+        probs = self.predict_proba(texts)
+        report = classification_report(gold, probs.argmax(1), len(self.labels))
+        report.update(labels=[str(n) for n in self.labels], count=len(texts))
+        return report
+
+
+def _data_fields(dcfg) -> dict:
+    keep = ("text_column", "label_column", "format", "root", "max_length")
+    return {k: getattr(dcfg, k) for k in keep}

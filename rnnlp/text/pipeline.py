@@ -1,0 +1,161 @@
+"""``TextPipeline``: text <-> ids through one HF ``tokenizers.Tokenizer``, saved as one JSON.
+
+Levels: ``word`` (WordLevel over whitespace/punctuation words), ``char`` (every character a
+token) and ``bpe`` (byte-pair encoding with a Metaspace pre-tokenizer, lossless on decode).
+Special tokens always take the first ids: ``<pad>`` 0, ``<unk>`` 1, ``<bos>`` 2, ``<eos>`` 3.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+
+from rnnlp.errors import DataError
+
+SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
+PAD, UNK, BOS, EOS = range(4)
+
+
+def _normalizer(lowercase: bool):
+    steps = [normalizers.NFKC()] + ([normalizers.Lowercase()] if lowercase else [])
+    return normalizers.Sequence(steps)
+
+
+def _word_tokenizer():
+    tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tok.decoder = decoders.WordPiece(prefix="\x00", cleanup=False)  # joins with single spaces, no subword prefix
+    return tok
+
+
+def _char_tokenizer():
+    tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")
+    tok.decoder = decoders.Fuse()
+    return tok
+
+
+def _bpe_tokenizer():
+    tok = Tokenizer(models.BPE(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    tok.decoder = decoders.Metaspace()
+    return tok
+
+
+_BUILDERS = {"word": _word_tokenizer, "char": _char_tokenizer, "bpe": _bpe_tokenizer}
+
+
+class TextPipeline:
+    """Normalizer + pre-tokenizer + model (+ decoder) of one ``tokenizers.Tokenizer``."""
+
+    def __init__(self, tokenizer: Tokenizer, level: str):
+        self.tokenizer = tokenizer
+        self.level = level
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+
+    # -- building -------------------------------------------------------------------------
+    @classmethod
+    def build(cls, texts: Iterable[str], level: str = "word", *, lowercase: bool = True,
+              min_freq: int = 1, max_size: int | None = None, vocab_size: int = 8000) -> "TextPipeline":
+        """Learn a vocabulary from ``texts`` (an iterable of strings)."""
+        if level not in _BUILDERS:
+            from rnnlp.errors import choice_error
+            raise choice_error("tokenizer level", level, _BUILDERS)
+        tok = _BUILDERS[level]()
+        tok.normalizer = _normalizer(lowercase)
+        if level == "bpe":
+            trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_freq,
+                                          special_tokens=list(SPECIALS), show_progress=False)
+        else:
+            size = (max_size + len(SPECIALS)) if max_size else 10**9
+            trainer = trainers.WordLevelTrainer(vocab_size=size, min_frequency=min_freq,
+                                                special_tokens=list(SPECIALS), show_progress=False)
+        tok.train_from_iterator(texts, trainer=trainer)
+        return cls(tok, level)
+
+    # -- encoding -------------------------------------------------------------------------
+    def encode_batch(self, texts: Sequence[str], *, bos: bool = False, eos: bool = False,
+                     max_length: int | None = None) -> list[list[int]]:
+        """Ids of each text (optionally framed by ``<bos>``/``<eos>``, truncated to ``max_length``)."""
+        encs = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        return [self._frame(e.ids, bos, eos, max_length) for e in encs]
+
+    def encode_words_batch(self, words: Sequence[Sequence[str]]) -> list[list[int]]:
+        """One id per given word (for tagging): words are looked up as whole tokens."""
+        norm = self.tokenizer.normalizer
+        vocab = self.tokenizer.get_vocab()
+        return [[vocab.get(norm.normalize_str(w), UNK) for w in sent] for sent in words]
+
+    def encode(self, text: str, **kwargs) -> list[int]:
+        return self.encode_batch([text], **kwargs)[0]
+
+    @staticmethod
+    def _frame(ids, bos, eos, max_length):
+        if max_length is not None:
+            ids = ids[: max(max_length - bos - eos, 0)]
+        return ([BOS] if bos else []) + ids + ([EOS] if eos else [])
+
+    def tokens(self, text: str) -> list[str]:
+        return self.tokenizer.encode(text, add_special_tokens=False).tokens
+
+    def decode(self, ids: Sequence[int], skip_special: bool = True) -> str:
+        return self.tokenizer.decode(list(ids), skip_special_tokens=skip_special)
+
+    # -- facts ----------------------------------------------------------------------------
+    @property
+    def vocab_size(self) -> int:
+        return self.tokenizer.get_vocab_size()
+
+    @property
+    def pad_id(self) -> int:
+        return PAD
+
+    @property
+    def unk_id(self) -> int:
+        return UNK
+
+    @property
+    def bos_id(self) -> int:
+        return BOS
+
+    @property
+    def eos_id(self) -> int:
+        return EOS
+
+    def vocab(self) -> list[str]:
+        """Tokens ordered by id."""
+        table = self.tokenizer.get_vocab()
+        return [t for t, _ in sorted(table.items(), key=lambda kv: kv[1])]
+
+    # -- files ----------------------------------------------------------------------------
+    def to_json(self) -> str:
+        data = json.loads(self.tokenizer.to_str())
+        data["rnnlp"] = {"level": self.level}
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str, where: str = "tokenizer JSON") -> "TextPipeline":
+        try:
+            data = json.loads(text)
+            level = data.pop("rnnlp", {}).get("level", "word")
+            tok = Tokenizer.from_str(json.dumps(data))
+        except Exception as exc:  # tokenizers raises plain Exceptions for bad JSON
+            raise DataError(f"{where} is not a valid tokenizer file ({str(exc).splitlines()[0]}); "
+                            "rebuild it with rnnlp or pass another --tokenizer") from None
+        return cls(tok, level)
+
+    def save(self, path: str | os.PathLike) -> None:
+        from rnnlp.io import atomic_write_text
+        atomic_write_text(path, self.to_json())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "TextPipeline":
+        path = Path(path)
+        if not path.is_file():
+            raise DataError(f"tokenizer file not found: {path}")
+        return cls.from_json(path.read_text(encoding="utf-8"), where=str(path))

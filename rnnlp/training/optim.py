@@ -1,0 +1,41 @@
+"""Optimizers and learning-rate schedules from a ``TrainConfig``."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from rnnlp.errors import choice_error
+
+
+def build_optimizer(cfg, params) -> torch.optim.Optimizer:
+    params = [p for p in params if p.requires_grad]
+    if cfg.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    raise choice_error("optimizer", cfg.optimizer, ["adamw", "adam", "sgd"])
+
+
+def build_scheduler(cfg, optimizer, total_steps: int):
+    """Per-step LambdaLR (constant/linear/cosine with warmup) or ReduceLROnPlateau (per eval)."""
+    if cfg.schedule == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=0.5, patience=0)
+    if cfg.schedule not in ("constant", "linear", "cosine"):
+        raise choice_error("schedule", cfg.schedule, ["constant", "linear", "cosine", "plateau"])
+    warm, total, kind = cfg.warmup_steps, max(total_steps, 1), cfg.schedule
+
+    def factor(step: int) -> float:
+        if warm and step < warm:
+            return (step + 1) / warm
+        done = min((step - warm) / max(total - warm, 1), 1.0)
+        if kind == "linear":
+            return 1.0 - done
+        if kind == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * done))
+        return 1.0
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
