@@ -54,7 +54,7 @@ def trim(kv, vocab_source, output=None, lowercase_fallback: bool = True):
     rows = np.array(sorted(_needed_rows(kv.key_to_index, vocab, lowercase_fallback)), dtype=np.int64)
     if rows.size == 0:
         raise DataError(f"no word of vocab {vocab_source} has a vector; is it the right file?")
-    trimmed = KeyedVectors(kv.vector_size, count=len(rows), dtype=kv.vectors.dtype)
+    trimmed = KeyedVectors(kv.vector_size, dtype=kv.vectors.dtype)
     trimmed.add_vectors([kv.index_to_key[i] for i in rows], kv.vectors[rows])
     if output is not None:
         save(trimmed, output)
