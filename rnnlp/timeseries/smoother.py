@@ -13,13 +13,20 @@ import numpy as np
 from rnnlp.timeseries.kalman import FilterResult, Matrices, at, symmetrize
 
 
-def smooth(result: FilterResult, m: Matrices) -> tuple[np.ndarray, np.ndarray]:
-    """Smoothed states (n, k) and covariances (n, k, k) from a filter run of model ``m``."""
+def smooth(result: FilterResult, m: Matrices, disturbances: bool = False):
+    """Smoothed states (n, k) and covariances (n, k, k) from a filter run of model ``m``.
+
+    With ``disturbances=True`` also returns (r, N), (n, k) and (n, k, k): the backward
+    quantities after step t, so that E[eps_{t+1} | y] = Sigma_h r_t and
+    Var[eps_{t+1} | y] = Sigma_h - Sigma_h N_t Sigma_h (D&K 2012, 4.5 and 5.3), which EM uses.
+    """
     n, k = result.predicted_state.shape
     states, covs = np.empty((n, k)), np.empty((n, k, k))
+    r_after, n_after = np.empty((n, k)), np.empty((n, k, k))
     r0, r1 = np.zeros(k), np.zeros(k)
     n0, n1, n2 = np.zeros((k, k)), np.zeros((k, k)), np.zeros((k, k))
     for t in range(n - 1, -1, -1):
+        r_after[t], n_after[t] = r0, n0
         # the transition out of step t is Phi_{t+1}; after the last step it is irrelevant
         phi = at(m.phi, min(t + 1, n - 1))
         a, p = result.predicted_state[t], result.predicted_cov[t]
@@ -32,7 +39,7 @@ def smooth(result: FilterResult, m: Matrices) -> tuple[np.ndarray, np.ndarray]:
             r0, r1, n0, n1, n2 = _plain_step(phi, z, v, finv, p, r0, r1, n0, n1, n2, kind)
         states[t] = a + p @ r0 + (p_inf @ r1 if p_inf is not None else 0.0)
         covs[t] = _smoothed_cov(p, p_inf, n0, n1, n2)
-    return states, covs
+    return (states, covs, r_after, n_after) if disturbances else (states, covs)
 
 
 def _plain_step(phi, z, v, finv, p, r0, r1, n0, n1, n2, kind):
