@@ -1,0 +1,29 @@
+"""Decoding written once for every generator: greedy, sampling, batched beam search.
+
+A model plugs in by offering ``step(prev_ids, state)`` and ``reorder_state(state, index)``
+(the ``Decoder`` protocol, see ``rnnlp.decoding.protocol``).
+"""
+
+from rnnlp.decoding.beam import beam_search, gnmt_length_penalty
+from rnnlp.decoding.protocol import Decoder, index_state
+from rnnlp.decoding.sampling import (
+    filter_top_k,
+    filter_top_p,
+    greedy,
+    sample,
+    stream_greedy,
+    stream_sample,
+)
+
+__all__ = [
+    "Decoder",
+    "beam_search",
+    "filter_top_k",
+    "filter_top_p",
+    "gnmt_length_penalty",
+    "greedy",
+    "index_state",
+    "sample",
+    "stream_greedy",
+    "stream_sample",
+]
