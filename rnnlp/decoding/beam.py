@@ -18,7 +18,7 @@ al. 2016); alpha = 0 gives the plain log-probability. |y| counts generated token
 
 import torch
 
-from rnnlp.decoding.protocol import Decoder, first_ids, state_device
+from rnnlp.decoding.protocol import Decoder, first_ids
 from rnnlp.errors import ConfigError
 
 
@@ -35,7 +35,7 @@ def beam_search(decoder: Decoder, state, bos_id, eos_id: int, beam_size: int, ma
     Args:
         decoder: a ``Decoder``; its ``reorder_state`` expands B rows to B·K and follows beams.
         state: initial state for ``batch_size`` rows (may be None).
-        bos_id: first input id: int, or LongTensor B.
+        bos_id: first input id: int, or LongTensor B (see ``greedy`` for the device).
         eos_id: the id that ends a hypothesis.
         beam_size: K >= 1.
         max_len: most generated tokens (``eos_id`` included): int, or B ints (list/tensor),
@@ -52,10 +52,10 @@ def beam_search(decoder: Decoder, state, bos_id, eos_id: int, beam_size: int, ma
         ConfigError: beam_size < 1, n_best outside [1, beam_size], or a max_len < 1.
     """
     limits = _check(beam_size, n_best, max_len, batch_size)
-    device = state_device(state)
     k = beam_size
+    prev = first_ids(bos_id, batch_size, state).repeat_interleave(k)  # B·K
+    device = prev.device
     state = decoder.reorder_state(state, torch.arange(batch_size, device=device).repeat_interleave(k))
-    prev = first_ids(bos_id, batch_size, device).repeat_interleave(k)  # B·K
     limit = torch.tensor(limits, device=device)
     history = torch.zeros(batch_size, k, 0, dtype=torch.long, device=device)  # B×K×t
     finished = [[] for _ in range(batch_size)]

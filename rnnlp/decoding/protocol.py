@@ -78,8 +78,13 @@ def _first_tensor(state: Any) -> torch.Tensor | None:
     return None
 
 
-def first_ids(bos_id, batch_size: int, device: torch.device) -> torch.Tensor:
-    """The first ``prev_ids``: an int for every row, or a LongTensor B (e.g. last prompt tokens)."""
+def first_ids(bos_id, batch_size: int, state: Any) -> torch.Tensor:
+    """The first ``prev_ids`` (LongTensor B) on the device decoding runs on.
+
+    ``bos_id`` is an int for every row, or a LongTensor B (e.g. each row's last prompt
+    token). The device is ``bos_id``'s when it is a tensor, else that of the first tensor in
+    ``state``: with a GPU decoder and ``state`` None, pass ``bos_id`` as a tensor on the GPU.
+    """
     if isinstance(bos_id, torch.Tensor):
-        return bos_id.to(device=device, dtype=torch.long).reshape(batch_size)
-    return torch.full((batch_size,), int(bos_id), dtype=torch.long, device=device)
+        return bos_id.to(dtype=torch.long).reshape(batch_size)
+    return torch.full((batch_size,), int(bos_id), dtype=torch.long, device=state_device(state))

@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterator
 
 import torch
 
-from rnnlp.decoding.protocol import Decoder, first_ids, state_device
+from rnnlp.decoding.protocol import Decoder, first_ids
 from rnnlp.errors import ConfigError
 
 
 def _stream(decoder: Decoder, state, bos_id, eos_id: int, max_len: int, batch_size: int,
             choose: Callable[[torch.Tensor], torch.Tensor]) -> Iterator[torch.Tensor]:
-    prev = first_ids(bos_id, batch_size, state_device(state))
+    prev = first_ids(bos_id, batch_size, state)
     finished = torch.zeros(batch_size, dtype=torch.bool, device=prev.device)
     for _ in range(max_len):
         log_probs, state = decoder.step(prev, state)  # B×V
@@ -51,6 +51,7 @@ def greedy(decoder: Decoder, state, bos_id, eos_id: int, max_len: int,
         decoder: a ``Decoder``.
         state: its initial state for ``batch_size`` rows (may be None).
         bos_id: first input id: int, or LongTensor B (e.g. each row's last prompt token).
+            Decoding runs on its device when a tensor, else on the device of ``state``.
         eos_id: the id that ends a row.
         max_len: the most tokens generated per row, ``eos_id`` included.
         batch_size: B, the rows in ``state``.
@@ -123,7 +124,8 @@ def sample(decoder: Decoder, state, bos_id, eos_id: int, max_len: int, batch_siz
     """Sample each token from the decoder's distribution, reshaped in this order:
 
     divide log-probs by ``temperature``; keep the ``top_k`` most probable tokens (None = all);
-    keep the nucleus of mass ``top_p`` (1 = all); renormalise and draw with ``generator``.
+    keep the nucleus of mass ``top_p`` (1 = all); renormalise and draw with ``generator``
+    (a ``torch.Generator`` on the decoder's device; None = torch's global one).
     Other arguments and the result are as in ``greedy``.
 
     Raises:
