@@ -55,7 +55,8 @@ def beam_search(decoder: Decoder, state, bos_id, eos_id: int, beam_size: int, ma
     k = beam_size
     prev = first_ids(bos_id, batch_size, state).repeat_interleave(k)  # B·K
     device = prev.device
-    state = decoder.reorder_state(state, torch.arange(batch_size, device=device).repeat_interleave(k))
+    expand = torch.arange(batch_size, device=device).repeat_interleave(k)  # B -> B·K rows
+    state = decoder.reorder_state(state, expand)
     limit = torch.tensor(limits, device=device)
     history = torch.zeros(batch_size, k, 0, dtype=torch.long, device=device)  # B×K×t
     finished = [[] for _ in range(batch_size)]

@@ -87,7 +87,8 @@ def filter_top_p(log_probs: torch.Tensor, top_p: float) -> torch.Tensor:
 
 def _sample_chooser(temperature: float, top_k, top_p: float, generator):
     if temperature <= 0:
-        raise ConfigError(f"temperature must be > 0, got {temperature}; use greedy decoding instead")
+        raise ConfigError(
+            f"temperature must be > 0, got {temperature}; use greedy decoding instead")
     if not 0 < top_p <= 1:
         raise ConfigError(f"top_p must be in (0, 1], got {top_p}")
     if top_k is not None and top_k < 1:

@@ -85,7 +85,8 @@ class MultiplicativeAttention(nn.Module):
                 f"{memory_size}; use score='general'")
         self.score = score
         # qᵀ W m = (Wᵀ q)ᵀ m: project the single query, not every memory position.
-        self.query_proj = nn.Linear(query_size, memory_size, bias=False) if score == "general" else None
+        general = score == "general"
+        self.query_proj = nn.Linear(query_size, memory_size, bias=False) if general else None
 
     def forward(self, query, memory, mask=None):
         """(context B×H, weights B×S) for query B×Q, memory B×S×H, mask B×S."""

@@ -43,7 +43,8 @@ class CRF(nn.Module):
         self.end = nn.Parameter(torch.zeros(num_tags))
         nn.init.uniform_(self.transitions, -0.1, 0.1)
         self.register_buffer("allowed", _bool_mask(allowed, (num_tags, num_tags), "allowed"))
-        self.register_buffer("start_allowed", _bool_mask(start_allowed, (num_tags,), "start_allowed"))
+        self.register_buffer("start_allowed",
+                             _bool_mask(start_allowed, (num_tags,), "start_allowed"))
         self.register_buffer("end_allowed", _bool_mask(end_allowed, (num_tags,), "end_allowed"))
 
     def _scores(self):
@@ -62,7 +63,8 @@ class CRF(nn.Module):
             alpha = torch.where(mask[:, t : t + 1], step, alpha)
         return torch.logsumexp(alpha + end, dim=1)
 
-    def score(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def score(self, emissions: torch.Tensor, tags: torch.Tensor,
+              mask: torch.Tensor) -> torch.Tensor:
         """s(tags) per sentence (B); tags B×T, values at padding are ignored."""
         start, transitions, end = self._scores()
         mask_f = mask.to(emissions.dtype)

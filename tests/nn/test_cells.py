@@ -50,7 +50,8 @@ def test_lstm_matches_torch():
     torch.testing.assert_close(c, expected_c[0], atol=1e-10, rtol=0)
 
 
-@pytest.mark.parametrize("ours_cls,theirs_cls", [(RNNCell, nn.RNN), (LSTMCell, nn.LSTM), (GRUCell, nn.GRU)])
+@pytest.mark.parametrize("ours_cls,theirs_cls",
+                         [(RNNCell, nn.RNN), (LSTMCell, nn.LSTM), (GRUCell, nn.GRU)])
 def test_zero_initial_state_matches_torch(ours_cls, theirs_cls):
     torch.manual_seed(3)
     theirs = theirs_cls(P, Q, batch_first=True).double()
