@@ -192,39 +192,52 @@ def _update(yt, a, p_star, p_inf, psi, dt, sigma_obs, t):
     obs = ~np.isnan(yt)
     if not obs.any():
         return a, p_star, p_inf, ("missing", obs, None, None, None), 0.0
-    z, h = psi[obs], sigma_obs[np.ix_(obs, obs)]
+    z = psi[obs]
     v = yt[obs] - z @ a - dt[obs]
+    kind, gain, finv, f2, logdet, p_star, p_inf = covariance_update(
+        p_star, p_inf, z, sigma_obs[np.ix_(obs, obs)], t)
+    ll = -0.5 * logdet if kind == "diffuse" else -0.5 * (obs.sum() * LOG_2PI + logdet + v @ finv @ v)
+    return a + gain @ v, p_star, p_inf, (kind, obs, v, finv, f2), ll
+
+
+def covariance_update(p_star, p_inf, z, h, t):
+    """The data-free half of an update with observed rows z (q, k) and their noise h (q, q).
+
+    Returns (kind, gain, F^-1 (F_inf^-1 if diffuse), F2 or None, log|F| (log|F_inf| if
+    diffuse), new P*, new P_inf); the mean update is a + gain @ v. ``kind`` is ``standard``,
+    ``diffuse0`` (diffuse part unseen by these rows) or ``diffuse`` (D&K 2012, 5.2).
+    """
     if p_inf is not None:
         f_inf = z @ p_inf @ z.T
         if np.abs(f_inf).max() > DIFFUSE_TOL:
-            return _diffuse_update(obs, z, h, v, a, p_star, p_inf, f_inf, t)
+            return _diffuse_update(z, h, p_star, p_inf, f_inf, t)
     f = z @ p_star @ z.T + h
     finv, logdet = _inverse(f, t, "innovation covariance F_t")
     gain = p_star @ z.T @ finv
-    a = a + gain @ v
-    ikz = np.eye(len(a)) - gain @ z
+    ikz = np.eye(len(p_star)) - gain @ z
     p_new = symmetrize(ikz @ p_star @ ikz.T + gain @ h @ gain.T)  # Joseph form
-    ll = -0.5 * (obs.sum() * LOG_2PI + logdet + v @ finv @ v)
-    kind = "standard" if p_inf is None else "diffuse0"
-    return a, p_new, p_inf, (kind, obs, v, finv, None), ll
+    return ("standard" if p_inf is None else "diffuse0"), gain, finv, None, logdet, p_new, p_inf
 
 
-def _diffuse_update(obs, z, h, v, a, p_star, p_inf, f_inf, t):
+def _diffuse_update(z, h, p_star, p_inf, f_inf, t):
     """Exact diffuse update when F_inf = Z P_inf Z' is non-singular (D&K 2012, 5.2)."""
     f1, logdet = _inverse(f_inf, t, "diffuse innovation covariance F_inf (partly diffuse "
-                     "multivariate observations are not supported; use approximate_diffuse)")
+                          "multivariate observations are not supported; use initial_cov)")
     f_star = z @ p_star @ z.T + h
     f2 = -f1 @ f_star @ f1
     m_inf, m_star = p_inf @ z.T, p_star @ z.T
-    a = a + m_inf @ f1 @ v
     p_inf_new = symmetrize(p_inf - m_inf @ f1 @ m_inf.T)
     cross = m_star @ f1 @ m_inf.T
     p_star_new = symmetrize(p_star - cross - cross.T - m_inf @ f2 @ m_inf.T)
-    return a, p_star_new, p_inf_new, ("diffuse", obs, v, f1, f2), -0.5 * logdet
+    return "diffuse", m_inf @ f1, f1, f2, logdet, p_star_new, p_inf_new
 
 
 def _inverse(f: np.ndarray, t: int, what: str) -> tuple[np.ndarray, float]:
     """Inverse and log-determinant of a symmetric positive definite matrix via Cholesky."""
+    if f.shape == (1, 1):  # the common univariate case, without LAPACK call overhead
+        if not f[0, 0] > 0.0:
+            raise ConfigError(f"{what} is singular at t={t}; make Sigma_obs positive definite")
+        return 1.0 / f, float(np.log(f[0, 0]))
     try:
         chol = linalg.cholesky(f, lower=True)
     except linalg.LinAlgError:

@@ -139,8 +139,6 @@ class StateSpace:
 
         opt = optimize.minimize(objective, self.layout.theta(start), method="BFGS",
                                 options=dict(maxiter=maxiter, gtol=tol * 1e3))
-        opt = optimize.minimize(objective, opt.x, method="Nelder-Mead",
-                                options=dict(maxiter=maxiter, xatol=1e-10, fatol=tol))
         return self.layout.natural(opt.x), int(opt.nit)
 
     def smooth(self, params) -> "StateSpaceResults":

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg
 
-from rnnlp.timeseries.kalman import (LOG_2PI, Matrices, _inverse, _update, check_inputs,
+from rnnlp.timeseries.kalman import (DIFFUSE_TOL, LOG_2PI, Matrices, _inverse, _update, check_inputs,
                                      intercepts, kalman_filter, start, symmetrize)
 
 STEADY_TOL = 1e-13
@@ -25,26 +25,29 @@ def loglike(y: np.ndarray, m: Matrices, x: np.ndarray | None = None, steady: boo
 
     ``steady=True`` switches to the steady-state recursion once |P_t - P_dare| <= 1e-13 * |P|
     (elementwise max), which changes the result by far less than 1e-8 and makes long series
-    fast. Time-varying models, diffuse starts and series with NaN after convergence use the
-    exact filter throughout.
+    fast. Time-varying models use the exact filter throughout; a diffuse start or NaN rows
+    delay the switch until after the diffuse period and the last NaN.
     """
     y = y[:, None] if y.ndim == 1 else y
-    if not steady or m.time_varying or m.diffuse_cov is not None:
+    if not steady or m.time_varying:
         return kalman_filter(y, m, x).loglike
     check_inputs(y, m, x)
     c, d = intercepts(m, x, len(y))
     p_bar = _dare(m)
     last_nan = int(np.nonzero(np.isnan(y).any(axis=1))[0].max()) + 1 if np.isnan(y).any() else 0
-    a, p = start(m)[:2]
+    a, p, p_inf = start(m)
     a = a + c[0]
     total = 0.0
     for t in range(len(y)):
         if t > 0:
             a = m.phi @ a + c[t]
             p = symmetrize(m.phi @ p @ m.phi.T + m.sigma_h)
-        if t >= last_nan and p_bar is not None and _close(p, p_bar):
+            p_inf = None if p_inf is None else symmetrize(m.phi @ p_inf @ m.phi.T)
+        if p_inf is None and t >= last_nan and p_bar is not None and _close(p, p_bar):
             return total + _steady_loglike(y[t:], c[t:], d[t:], a, p_bar, m)
-        a, p, _, _, ll = _update(y[t], a, p, None, m.psi, d[t], m.sigma_obs, t)
+        a, p, p_inf, _, ll = _update(y[t], a, p, p_inf, m.psi, d[t], m.sigma_obs, t)
+        if p_inf is not None and np.abs(p_inf).max() <= DIFFUSE_TOL:
+            p_inf = None
         total += ll
     return total
 

@@ -1,0 +1,111 @@
+"""Kalman filtering of many independent, equal-length series under one model at once.
+
+The covariances, gains and log-determinants of the filter depend only on the model and on
+which entries are missing, not on the data. So series are grouped by missing-value pattern;
+each group runs one covariance recursion and updates all of its means with one matrix
+product per step. Fully observed batches are one group: the cost per step is that of one
+filter plus a (series, k) x (k, k) product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnlp.errors import DataError
+from rnnlp.timeseries._checks import as_array
+from rnnlp.timeseries.kalman import LOG_2PI, Matrices, at, covariance_update, start, symmetrize
+
+
+@dataclass(frozen=True)
+class BatchFilterResult:
+    """loglike (S,) per series; filtered_state (S, n, k); filtered_cov (S, n, k, k) or None."""
+
+    loglike: np.ndarray
+    filtered_state: np.ndarray
+    filtered_cov: np.ndarray | None
+
+
+def batch_filter(y, m: Matrices, x=None, covariances: bool = False) -> BatchFilterResult:
+    """Filter y (S, n) or (S, n, p) with NaN = missing; x is (n, r) shared or (S, n, r).
+
+    Gives exactly what :func:`rnnlp.timeseries.kalman.kalman_filter` gives series by series.
+    ``covariances=True`` also returns the (S, n, k, k) filtered covariances.
+    """
+    y = as_array(y, "y", (2, 3), allow_nan=True)
+    y = y[..., None] if y.ndim == 2 else y
+    s, n, p = y.shape
+    if p != m.k_obs:
+        raise DataError(f"y has {p} series per row but Psi maps to {m.k_obs}")
+    c, d = _batch_intercepts(m, x, s, n)
+    ll = np.zeros(s)
+    states = np.empty((s, n, m.k_states))
+    covs = np.empty((s, n, m.k_states, m.k_states)) if covariances else None
+    for idx in _missing_groups(y):
+        whole = len(idx) == s  # avoid copying the data when there is one group
+        ll[idx], states[idx], group_covs = _filter_group(
+            y if whole else y[idx], m, c if whole else c[idx], d if whole else d[idx])
+        if covariances:
+            covs[idx] = group_covs
+    return BatchFilterResult(ll, states, covs)
+
+
+def _missing_groups(y: np.ndarray) -> list[np.ndarray]:
+    """Indices of the series that share each missing-value pattern."""
+    nan = np.isnan(y)
+    if not nan.any():
+        return [np.arange(len(y))]
+    keys = np.packbits(nan.reshape(len(y), -1), axis=1)
+    keys = np.ascontiguousarray(keys).view(np.dtype((np.void, keys.shape[1]))).ravel()
+    _, group = np.unique(keys, return_inverse=True)
+    return [np.nonzero(group == g)[0] for g in range(group.max() + 1)]
+
+
+def _batch_intercepts(m: Matrices, x, s: int, n: int):
+    """Intercepts c (S, n, k) and d (S, n, p) from shared or per-series inputs."""
+    c, d = np.zeros((s, n, m.k_states)), np.zeros((s, n, m.k_obs))
+    if x is None:
+        if m.gamma is not None or m.xi is not None:
+            raise DataError("the model has inputs (Gamma or Xi) but no x was given")
+        return c, d
+    x = as_array(x, "x", (2, 3))
+    x = np.broadcast_to(x, (s,) + x.shape) if x.ndim == 2 else x
+    if x.shape[:2] != (s, n):
+        raise DataError(f"x must be (n, r) or (S, n, r) with S={s}, n={n}; got shape {x.shape}")
+    if m.gamma is not None:
+        c = c + np.einsum("...ij,stj->sti", m.gamma, x) if m.gamma.ndim == 2 else np.einsum("tij,stj->sti", m.gamma, x)
+    if m.xi is not None:
+        d = d + np.einsum("...ij,stj->sti", m.xi, x) if m.xi.ndim == 2 else np.einsum("tij,stj->sti", m.xi, x)
+    return c, d
+
+
+def _filter_group(y, m: Matrices, c, d):
+    """Series sharing one missing pattern: one covariance recursion, batched means."""
+    s, n, _ = y.shape
+    a0, p_star, p_inf = start(m)
+    a = np.broadcast_to(a0, (s, m.k_states)) + c[:, 0]
+    ll, states, covs = np.zeros(s), np.empty((s, n, m.k_states)), np.empty((n, m.k_states, m.k_states))
+    observed = ~np.isnan(y[0])
+    for t in range(n):
+        if t > 0:
+            phi = at(m.phi, t)
+            a = a @ phi.T + c[:, t]
+            p_star = symmetrize(phi @ p_star @ phi.T + at(m.sigma_h, t))
+            p_inf = None if p_inf is None else symmetrize(phi @ p_inf @ phi.T)
+        obs = observed[t]
+        if obs.all():  # a slice, not a copy, in the common fully observed case
+            z, v = at(m.psi, t), y[:, t] - a @ at(m.psi, t).T - d[:, t]
+        elif obs.any():
+            z = at(m.psi, t)[obs]
+            v = y[:, t, obs] - a @ z.T - d[:, t, obs]
+        if obs.any():
+            kind, gain, finv, _, logdet, p_star, p_inf = covariance_update(
+                p_star, p_inf, z, at(m.sigma_obs, t)[np.ix_(obs, obs)], t)
+            a = a + v @ gain.T
+            ll += -0.5 * logdet if kind == "diffuse" else \
+                -0.5 * (obs.sum() * LOG_2PI + logdet + ((v @ finv) * v).sum(axis=1))
+            if p_inf is not None and np.abs(p_inf).max() <= 1e-9:
+                p_inf = None
+        states[:, t], covs[t] = a, p_star
+    return ll, states, np.broadcast_to(covs, (s,) + covs.shape)
