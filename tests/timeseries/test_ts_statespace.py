@@ -1,0 +1,181 @@
+"""State space: Kalman filter, smoother, MLE and EM against statsmodels and Durbin & Koopman."""
+
+import numpy as np
+import pytest
+
+from rnnlp.errors import ConfigError, DataError
+from rnnlp.timeseries import LocalLevel, LocalLinearTrend, Matrices, StateSpace, kalman_filter, loglike, smooth
+from rnnlp.timeseries.kalman import stationary_cov
+
+sm = pytest.importorskip("statsmodels.api")
+from statsmodels.tsa.statespace.mlemodel import MLEModel  # noqa: E402
+
+HALF_LOG_2PI = 0.5 * np.log(2 * np.pi)
+
+
+@pytest.fixture(scope="module")
+def nile():
+    return sm.datasets.nile.load_pandas().data["volume"].to_numpy(dtype=float)
+
+
+@pytest.fixture(scope="module")
+def nile_missing(nile):
+    y = nile.copy()
+    y[np.r_[20:40, 60:80]] = np.nan  # 40 missing observations, as in D&K 2.7
+    return y
+
+
+def random_model(seed, k=4, p=2, r=3):
+    rng = np.random.default_rng(seed)
+    phi = rng.normal(size=(k, k))
+    phi *= 0.9 / np.max(np.abs(np.linalg.eigvals(phi)))
+    lq, lh = rng.normal(size=(k, k)), rng.normal(size=(p, p))
+    return Matrices(phi=phi, psi=rng.normal(size=(p, k)), sigma_h=lq @ lq.T / k,
+                    sigma_obs=lh @ lh.T / p + 0.1 * np.eye(p), gamma=rng.normal(size=(k, r)),
+                    xi=rng.normal(size=(p, r)))
+
+
+def statsmodels_run(y, m, x):
+    """The same model in statsmodels' notation: alpha_{t+1} = T alpha_t + c_t, c_t = Gamma x_{t+1}."""
+    n, k = len(y), m.k_states
+    mod = MLEModel(y, k_states=k)
+    mod["design"], mod["transition"], mod["selection"] = m.psi, m.phi, np.eye(k)
+    mod["state_cov"], mod["obs_cov"] = m.sigma_h, m.sigma_obs
+    mod["obs_intercept"] = (x @ m.xi.T).T
+    c = np.zeros((k, n))
+    c[:, :-1] = (x[1:] @ m.gamma.T).T
+    mod["state_intercept"] = c
+    mod.ssm.initialize_known(m.gamma @ x[0], stationary_cov(m.phi, m.sigma_h))
+    mod.ssm.filter_conventional = True
+    mod.ssm.tolerance = 0.0  # no steady-state shortcut in the reference
+    return mod.ssm.smooth()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_random_models_with_exog_match_statsmodels(seed):
+    m = random_model(seed)
+    rng = np.random.default_rng(100 + seed)
+    x, y = rng.normal(size=(300, 3)), rng.normal(size=(300, 2))
+    y[[10, 50, 51]] = np.nan
+    y[70, 1] = np.nan
+    ref = statsmodels_run(y, m, x)
+    ours = kalman_filter(y, m, x)
+    np.testing.assert_allclose(ours.loglike, ref.llf_obs.sum(), rtol=1e-10, atol=1e-8)
+    np.testing.assert_allclose(ours.filtered_state, ref.filtered_state.T, atol=1e-8)
+    np.testing.assert_allclose(ours.filtered_cov, ref.filtered_state_cov.transpose(2, 0, 1), atol=1e-8)
+    states, covs = smooth(ours, m)
+    np.testing.assert_allclose(states, ref.smoothed_state.T, atol=1e-8)
+    np.testing.assert_allclose(covs, ref.smoothed_state_cov.transpose(2, 0, 1), atol=1e-8)
+    # the steady-state fast path gives the same log-likelihood
+    np.testing.assert_allclose(loglike(y, m, x), ours.loglike, rtol=1e-12, atol=1e-8)
+
+
+def test_steady_state_path_long_series():
+    m = random_model(5)
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(3000, 3)), rng.normal(size=(3000, 2))
+    exact = kalman_filter(y, m, x).loglike
+    np.testing.assert_allclose(loglike(y, m, x), exact, rtol=1e-12)
+    np.testing.assert_allclose(loglike(y, m, x, steady=False), exact, rtol=1e-14)
+
+
+def test_covariances_stay_symmetric_psd():
+    m = random_model(3)
+    rng = np.random.default_rng(3)
+    res = kalman_filter(rng.normal(size=(200, 2)) * 1e3, m, rng.normal(size=(200, 3)))
+    covs = np.concatenate([res.filtered_cov, res.predicted_cov])
+    np.testing.assert_array_equal(covs, covs.transpose(0, 2, 1))
+    assert np.linalg.eigvalsh(covs).min() > -1e-10
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_nile_fixed_params_match_statsmodels_exact_diffuse(nile, nile_missing, missing):
+    y = nile_missing if missing else nile
+    ours = LocalLevel(y).smooth([1469.1, 15099.0])
+    ref = sm.tsa.UnobservedComponents(y, "llevel", use_exact_diffuse=True).smooth([15099.0, 1469.1])
+    np.testing.assert_allclose(ours.filtered_state[:, 0], ref.filtered_state[0], atol=1e-8)
+    np.testing.assert_allclose(ours.filtered_cov[:, 0, 0], ref.filtered_state_cov[0, 0], rtol=1e-10)
+    np.testing.assert_allclose(ours.smoothed_state[:, 0], ref.smoothed_state[0], atol=1e-8)
+    np.testing.assert_allclose(ours.smoothed_cov[:, 0, 0], ref.smoothed_state_cov[0, 0], rtol=1e-10)
+    # the diffuse first observation contributes no log(2 pi) / 2 here (see kalman.py)
+    np.testing.assert_allclose(ours.loglike, ref.llf + HALF_LOG_2PI, atol=1e-8)
+
+
+def test_local_linear_trend_matches_statsmodels(nile_missing):
+    y = nile_missing.copy()
+    y[1] = np.nan  # a missing value inside the diffuse period
+    ours = LocalLinearTrend(y).smooth([1000.0, 10.0, 10000.0])
+    ref = sm.tsa.UnobservedComponents(y, "lltrend", use_exact_diffuse=True).smooth([1e4, 1e3, 10.0])
+    n_diffuse_obs = sum(step[0] == "diffuse" for step in ours._filtered.steps)
+    np.testing.assert_allclose(ours.loglike, ref.llf + n_diffuse_obs * HALF_LOG_2PI, atol=1e-8)
+    np.testing.assert_allclose(ours.smoothed_state, ref.smoothed_state.T, atol=1e-8)
+    np.testing.assert_allclose(ours.smoothed_cov, ref.smoothed_state_cov.transpose(2, 0, 1), rtol=1e-8)
+    np.testing.assert_allclose(ours.filtered_state[2:], ref.filtered_state.T[2:], atol=1e-8)
+
+
+def test_nile_mle_matches_durbin_koopman(nile):
+    res = LocalLevel(nile).fit()
+    level, irregular = res.params
+    assert abs(irregular / 15099 - 1) < 0.01 and abs(level / 1469.1 - 1) < 0.01
+    assert abs(res.loglike - (-632.54)) < 0.01
+    assert "sigma_obs[0,0]" in res.summary()
+
+
+def test_nile_em_reaches_mle(nile):
+    res = LocalLevel(nile).fit("em")
+    level, irregular = res.params
+    assert abs(irregular / 15099 - 1) < 0.01 and abs(level / 1469.1 - 1) < 0.01
+    assert abs(res.loglike - (-632.54)) < 0.01
+
+
+def test_em_never_decreases_loglike(nile_missing):
+    model = LocalLevel(nile_missing)
+    lls = [model.fit("em", start_params=[100.0, 100.0], maxiter=i).loglike for i in (1, 2, 5, 20)]
+    assert np.all(np.diff(lls) >= -1e-9)
+
+
+def test_mle_with_missing_matches_statsmodels_optimum(nile_missing):
+    ours = LocalLevel(nile_missing).fit()
+    ref = sm.tsa.UnobservedComponents(nile_missing, "llevel", use_exact_diffuse=True).fit(disp=0)
+    np.testing.assert_allclose(ours.params, ref.params[::-1], rtol=2e-3)
+    assert ours.loglike >= ref.llf + HALF_LOG_2PI - 1e-6
+
+
+def test_forecast_matches_statsmodels(nile):
+    ours = LocalLevel(nile).smooth([1469.1, 15099.0]).forecast(5, alpha=0.2)
+    ref = sm.tsa.UnobservedComponents(nile, "llevel", use_exact_diffuse=True).smooth([15099.0, 1469.1])
+    pred = ref.get_forecast(5)
+    np.testing.assert_allclose(ours.mean[:, 0], pred.predicted_mean, rtol=1e-10)
+    np.testing.assert_allclose(ours.cov[:, 0, 0], pred.var_pred_mean, rtol=1e-10)
+    np.testing.assert_allclose(ours.lower[:, 0], pred.conf_int(alpha=0.2)[:, 0], rtol=1e-10)
+
+
+def test_generic_statespace_mle_recovers_ar1_plus_noise():
+    rng = np.random.default_rng(7)
+    h = np.zeros(2000)
+    for t in range(1, 2000):
+        h[t] = 0.8 * h[t - 1] + rng.normal()
+    y = h + 0.5 * rng.normal(size=2000)
+    res = StateSpace(y, 1, psi=[[1.0]]).fit()
+    phi, sigma_h, sigma_obs = res.params
+    assert abs(phi - 0.8) < 0.05 and abs(sigma_h - 1) < 0.2 and abs(sigma_obs - 0.25) < 0.1
+    assert res.param_names == ["phi[0,0]", "sigma_h[0,0]", "sigma_obs[0,0]"]
+
+
+def test_bad_input(nile):
+    with pytest.raises(DataError, match="exog has 99 rows"):
+        StateSpace(nile, 1, exog=np.ones(99))
+    with pytest.raises(DataError, match="inf at positions 3"):
+        LocalLevel(np.r_[nile[:3], np.inf, nile[4:]])
+    with pytest.raises(DataError, match="no observed values"):
+        LocalLevel(np.full(10, np.nan))
+    with pytest.raises(ConfigError, match="choose one of"):
+        LocalLevel(nile, initialization="magic")
+    with pytest.raises(ConfigError, match="singular"):
+        LocalLevel(nile).smooth([0.0, 0.0]).loglike
+    with pytest.raises(ConfigError, match="spectral radius"):
+        StateSpace(nile, 1, phi=[[1.0]], psi=[[1.0]]).loglike([1.0, 1.0])
+    with pytest.raises(DataError, match="pass exog"):
+        StateSpace(nile, 1, exog=np.ones(100), phi=[[0.5]], psi=[[1.0]]).fit().forecast(2)
+    with pytest.raises(ConfigError, match="EM estimates only"):
+        StateSpace(nile, 1, psi=[[1.0]]).fit("em")
