@@ -14,9 +14,48 @@ import click
 
 from rnnlp import __version__
 
-TASK_NAMES = ["sentiment"]
-DATA_OPTIONS = {"train": "train", "valid": "valid", "test": "test", "text_column": "text_column",
-                "label_column": "label_column", "data_format": "format", "data_root": "root"}
+TASK_NAMES = ["sentiment"]  # keep in step with rnnlp.api.TASKS (checked by a test)
+
+# Options of `rnnlp train`: (flags, dotted config key, help). A task whose config lacks the key
+# rejects the option with a ConfigError naming it. Add a task's own data options here.
+TRAIN_OPTIONS = [
+    ("--train", "data.train", "Training file (csv, tsv, json/jsonl, parquet) or hub dataset name."),
+    ("--valid", "data.valid", "Validation file, used for early stopping and the best checkpoint."),
+    ("--test", "data.test", "Test file."),
+    ("--text-column", "data.text_column", "Column holding the text."),
+    ("--label-column", "data.label_column", "Column holding the label (string or integer)."),
+    ("--format", "data.format", "Data format when the extension does not tell."),
+]
+# Options of `rnnlp evaluate`: (flags, keyword passed to the loaded model's evaluate(), help).
+EVAL_OPTIONS = [
+    ("--data", "data", "File to evaluate on."),
+    ("--text-column", "text_column", "Column holding the text (default: as in training)."),
+    ("--label-column", "label_column", "Column holding the label (default: as in training)."),
+    ("--format", "format", "Data format when the extension does not tell."),
+]
+
+
+def _options(table):
+    """Decorator adding one string option per row of ``table``, named by its dotted key."""
+    def wrap(fn):
+        for flags, key, help_text in reversed(table):
+            fn = click.option(flags, "opt_" + key.replace(".", "__"), default=None, help=help_text)(fn)
+        return fn
+    return wrap
+
+
+def _collect(options: dict) -> dict:
+    """``{"opt_data__train": "x"}`` -> nested ``{"data": {"train": "x"}}`` (unset options dropped)."""
+    out: dict = {}
+    for name, value in options.items():
+        if value is None or not name.startswith("opt_"):
+            continue
+        *parents, last = name[4:].split("__")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return out
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,21 +71,18 @@ def cli():
 @click.argument("task", type=click.Choice(TASK_NAMES))
 @click.argument("overrides", nargs=-1, metavar="[SECTION.FIELD=VALUE]...")
 @click.option("--recipe", type=click.Path(dir_okay=False), help="YAML recipe (see recipes/).")
-@click.option("--train", help="Training file (csv, tsv, json/jsonl, parquet) or hub dataset name.")
-@click.option("--valid", help="Validation file, used for early stopping and the best checkpoint.")
-@click.option("--test", help="Test file (evaluated with `rnnlp evaluate`).")
-@click.option("--text-column", help="Column holding the text.")
-@click.option("--label-column", help="Column holding the label (string or integer).")
-@click.option("--format", "data_format", help="Data format when the extension does not tell.")
+@_options(TRAIN_OPTIONS)
 @click.option("--data-root", envvar="RNNLP_DATA", help="Folder that relative data paths are under "
               "(default: $RNNLP_DATA).")
 @click.option("--output", "-o", help="Run folder (default: runs/<task>-<time>).")
 @click.option("--resume", type=click.Path(file_okay=False), help="Continue the run in this folder.")
-def train(task, overrides, recipe, output, resume, **data):
+def train(task, overrides, recipe, data_root, output, resume, **options):
     """Train TASK; every config field can be overridden as SECTION.FIELD=VALUE."""
     from rnnlp import api
 
-    extra = {"data": {DATA_OPTIONS[k]: v for k, v in data.items() if v is not None}}
+    extra = _collect(options)
+    if data_root:
+        extra.setdefault("data", {})["root"] = data_root
     if output:
         extra["train"] = {"output": output}
     api.train(task, recipe, overrides, extra=extra, resume=resume)
@@ -54,32 +90,15 @@ def train(task, overrides, recipe, output, resume, **data):
 
 @cli.command()
 @click.argument("checkpoint", type=click.Path())
-@click.option("--data", "data_path", required=True, help="Labelled file to evaluate on.")
-@click.option("--text-column", help="Column holding the text (default: as in training).")
-@click.option("--label-column", help="Column holding the label (default: as in training).")
-@click.option("--format", "data_format", help="Data format when the extension does not tell.")
+@_options(EVAL_OPTIONS)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def evaluate(checkpoint, data_path, text_column, label_column, data_format, as_json):
-    """Evaluate a CHECKPOINT (or run folder) on a labelled file."""
+def evaluate(checkpoint, as_json, **options):
+    """Evaluate a CHECKPOINT (or run folder) on held-out data; prints the task's metrics."""
     from rnnlp import api
 
     model = api.load(checkpoint)
-    options = {"text_column": text_column, "label_column": label_column, "format": data_format}
-    report = model.evaluate(data_path, **{k: v for k, v in options.items() if v is not None})
-    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
-
-
-def format_report(report: dict) -> str:
-    labels = report["labels"]
-    width = max(8, *(len(x) for x in labels))
-    lines = [f"examples: {report['count']}", f"accuracy: {report['accuracy']:.4f}",
-             f"macro-F1: {report['macro_f1']:.4f}", "",
-             "per class: " + ", ".join(f"{n} F1={f:.4f}" for n, f in zip(labels, report["f1"])), "",
-             "confusion (rows gold, columns predicted):",
-             " " * width + "".join(f"{n:>{width + 1}}" for n in labels)]
-    lines += [f"{n:>{width}}" + "".join(f"{c:>{width + 1}}" for c in row)
-              for n, row in zip(labels, report["confusion"])]
-    return "\n".join(lines)
+    report = model.evaluate(**_collect(options))
+    click.echo(json.dumps(report, indent=2) if as_json else model.format_report(report))
 
 
 @cli.command()

@@ -68,6 +68,11 @@ def _scalar(hint, value, key):
         return value
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if hint is float and isinstance(value, str):
+        try:  # YAML 1.1 reads "1e-3" (no dot) as a string
+            return float(value)
+        except ValueError:
+            raise _type_error(key, hint, value) from None
     if hint is int and isinstance(value, bool):
         raise _type_error(key, hint, value)
     if not isinstance(value, hint):

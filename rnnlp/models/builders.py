@@ -9,7 +9,8 @@ from rnnlp.nn.heads import ClassificationHead
 from rnnlp.nn.rnn import RNNEncoder
 
 
-def build_embedding(cfg, vocab: list[str], *, pad_id: int = 0, with_vectors: bool = True, log=None):
+def build_embedding(cfg, vocab: list[str], *, pad_id: int = 0, with_vectors: bool = True, log=None,
+                    root: str | None = None):
     """Embedding for ``vocab`` from an ``EmbeddingConfig``.
 
     With ``kind="pretrained"`` and ``with_vectors`` the vectors file is read and
@@ -25,18 +26,18 @@ def build_embedding(cfg, vocab: list[str], *, pad_id: int = 0, with_vectors: boo
             raise ConfigError("embedding.kind=pretrained needs embedding.vectors=PATH "
                               "(a GloVe or word2vec file)")
         if with_vectors:
-            weights = pretrained_matrix(cfg, vocab, log=log)
+            weights = pretrained_matrix(cfg, vocab, log=log, root=root)
             cfg.embedding_dim = int(weights.shape[1])
     return TokenEmbedding(len(vocab), cfg.embedding_dim, padding_idx=pad_id, weights=weights,
                           freeze=cfg.freeze, dropout=cfg.dropout)
 
 
-def pretrained_matrix(cfg, vocab: list[str], log=None):
+def pretrained_matrix(cfg, vocab: list[str], log=None, root: str | None = None):
     """Rows of the vectors file for ``vocab``; prints the coverage."""
     from rnnlp.data.readers import resolve_path
     from rnnlp.nn.vectors import load_vectors, vectors_matrix
 
-    kv = load_vectors(resolve_path(cfg.vectors))
+    kv = load_vectors(resolve_path(cfg.vectors, root))
     weights, coverage = vectors_matrix(kv, vocab, oov=cfg.oov, specials=("<pad>",))
     (log or _stderr)(f"vectors {cfg.vectors}: {coverage['found']}/{coverage['total']} words found "
                      f"({coverage['rate']:.1%}), dim {weights.shape[1]}")
@@ -56,7 +57,8 @@ def build_classifier(config, vocab: list[str], num_classes: int, *, with_vectors
     """``SequenceClassifier`` from a ``SentimentConfig``; binary tasks get one sigmoid logit."""
     from rnnlp.models.classifier import SequenceClassifier
 
-    embedding = build_embedding(config.embedding, vocab, with_vectors=with_vectors, log=log)
+    embedding = build_embedding(config.embedding, vocab, with_vectors=with_vectors, log=log,
+                                root=config.data.root)
     encoder = build_encoder(config.encoder, embedding.embedding_dim)
     outputs = 1 if num_classes == 2 else num_classes
     head = ClassificationHead(encoder.output_size, outputs, pool=config.head.pool,

@@ -248,8 +248,11 @@ class Classifier:
                  "probabilities": {str(n): float(q) for n, q in zip(self.labels, p)}}
                 for t, p in zip(texts, probs)]
 
-    def evaluate(self, path, **data_options) -> dict:
+    def evaluate(self, data: str | None = None, **data_options) -> dict:
         """accuracy, macro_f1, per-class scores and the confusion matrix on a labelled file."""
+        if not data:
+            raise DataError("give the labelled file to evaluate on with --data FILE")
+        path = data
         dcfg = from_dict(type(self.config.data), {**_data_fields(self.config.data), **data_options})
         texts, raw = read_split(path, dcfg, what="evaluation data")
         gold = label_indices(raw, self.labels, path)
@@ -257,6 +260,20 @@ class Classifier:
         report = classification_report(gold, probs.argmax(1), len(self.labels))
         report.update(labels=[str(n) for n in self.labels], count=len(texts))
         return report
+
+
+    @staticmethod
+    def format_report(report: dict) -> str:
+        labels = report["labels"]
+        width = max(8, *(len(x) for x in labels))
+        lines = [f"examples: {report['count']}", f"accuracy: {report['accuracy']:.4f}",
+                 f"macro-F1: {report['macro_f1']:.4f}",
+                 "per class F1: " + ", ".join(f"{n}={f:.4f}" for n, f in zip(labels, report["f1"])),
+                 "confusion (rows gold, columns predicted):",
+                 " " * width + "".join(f"{n:>{width + 1}}" for n in labels)]
+        lines += [f"{n:>{width}}" + "".join(f"{c:>{width + 1}}" for c in row)
+                  for n, row in zip(labels, report["confusion"])]
+        return "\n".join(lines)
 
 
 def _data_fields(dcfg) -> dict:

@@ -1,0 +1,41 @@
+import numpy as np
+import torch
+
+from rnnlp.data.batching import BucketBatcher, collate
+
+
+def test_collate_pads_and_masks():
+    batch = collate([[5, 6, 7], [8]], [1, 0])
+    assert batch.ids.tolist() == [[5, 6, 7], [8, 0, 0]]
+    assert batch.lengths.tolist() == [3, 1]
+    assert batch.mask.tolist() == [[True, True, True], [True, False, False]]
+    assert batch.targets.tolist() == [1, 0]
+    tagged = collate([[5, 6], [7]], [[1, 2], [3]])
+    assert tagged.targets.tolist() == [[1, 2], [3, -100]]
+
+
+def test_every_example_once_per_epoch_and_reproducible():
+    lengths = np.random.default_rng(0).integers(1, 50, size=1003)
+    batcher = BucketBatcher(lengths, 32, seed=3)
+    epoch0 = batcher.batches()
+    assert sorted(np.concatenate(epoch0).tolist()) == list(range(1003))
+    assert all(len(b) <= 32 for b in epoch0)
+    assert [b.tolist() for b in epoch0] == [b.tolist() for b in BucketBatcher(lengths, 32, seed=3).batches()]
+    batcher.set_epoch(1)
+    assert [b.tolist() for b in batcher.batches()] != [b.tolist() for b in epoch0]
+
+
+def test_bucketing_reduces_padding():
+    lengths = np.random.default_rng(1).integers(1, 60, size=2000)
+
+    def padding(bucket):
+        batches = BucketBatcher(lengths, 32, bucket=bucket, seed=0).batches()
+        return sum(lengths[b].max() * len(b) - lengths[b].sum() for b in batches)
+
+    assert padding(True) < 0.2 * padding(False)
+
+
+def test_unshuffled_order_is_the_data_order():
+    batches = BucketBatcher([3, 1, 2], 2, shuffle=False, bucket=False).batches()
+    assert [b.tolist() for b in batches] == [[0, 1], [2]]
+    assert torch.equal(collate([[1]], [0]).ids, torch.tensor([[1]]))

@@ -1,0 +1,100 @@
+"""The sentiment task end to end on tiny data: train, save, reload, predict, evaluate, resume."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import rnnlp
+from rnnlp.api import make_config, train
+from rnnlp.errors import ConfigError, DataError
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = str(ROOT / "recipes" / "sentiment" / "tiny.yaml")
+
+
+def test_tiny_recipe_trains_saves_reloads_and_predicts_identically(tmp_path):
+    run = train("sentiment", TINY, [f"train.output={tmp_path / 'run'}"])
+    assert (run / "best" / "model.safetensors").is_file() and (run / "last" / "trainer").is_dir()
+    texts = ["a gripping , funny film", "dull", ""]
+    first = rnnlp.load(run).predict_proba(texts)
+    second = rnnlp.load(run / "best").predict_proba(texts)
+    assert first.shape == (3, 2) and np.array_equal(first, second)
+    assert np.allclose(first.sum(1), 1.0)
+    rows = (run / "metrics.jsonl").read_text().splitlines()
+    assert len(rows) == 1 and '"step": 2' in rows[0]
+
+
+def test_same_seed_same_weights(tmp_path):
+    a = train("sentiment", TINY, [f"train.output={tmp_path / 'a'}"])
+    b = train("sentiment", TINY, [f"train.output={tmp_path / 'b'}"])
+    pa, pb = rnnlp.load(a).predict_proba(["fine"]), rnnlp.load(b).predict_proba(["fine"])
+    assert np.array_equal(pa, pb)
+
+
+def test_multiclass_string_labels_from_csv(tmp_path, assets):
+    extra = {"data": {"train": str(assets / "sentiment/reviews.csv"), "valid": str(assets / "sentiment/reviews_dev.csv"),
+                      "text_column": "review", "label_column": "stars"}}
+    run = train("sentiment", TINY, [f"train.output={tmp_path / 'r'}", "train.max_steps=3", "text.min_freq=1"], extra=extra)
+    model = rnnlp.load(run)
+    assert model.labels == ["neg", "neutral", "pos"]
+    assert model.model.head.mlp[-1].out_features == 3  # softmax head for 3 classes
+    out = model.predict(["warm and funny"])[0]
+    assert out["label"] in model.labels and sum(out["probabilities"].values()) == pytest.approx(1.0)
+    report = model.evaluate(str(assets / "sentiment/reviews_dev.csv"))
+    assert report["count"] == 3  # the whitespace-only row is skipped
+    assert np.array(report["confusion"]).sum() == 3
+
+
+def test_integer_labels_from_jsonl_are_multiclass(tmp_path, assets):
+    extra = {"data": {"train": str(assets / "sentiment/reviews.jsonl"), "text_column": "review", "label_column": "stars"}}
+    run = train("sentiment", TINY, [f"train.output={tmp_path / 'r'}"], extra=extra)
+    assert rnnlp.load(run).labels == [1, 3, 5]
+
+
+def test_binary_uses_one_sigmoid_output(tmp_path, assets):
+    extra = {"data": {"train": str(assets / "sentiment/binary.tsv")}}
+    run = train("sentiment", TINY, [f"train.output={tmp_path / 'r'}"], extra=extra)
+    assert rnnlp.load(run).model.head.mlp[-1].out_features == 1
+
+
+def test_unseen_dev_label_is_an_error(tmp_path, assets):
+    dev = tmp_path / "dev.csv"
+    dev.write_text("review,stars\ngood,excellent\n")
+    extra = {"data": {"train": str(assets / "sentiment/reviews.csv"), "valid": str(dev),
+                      "text_column": "review", "label_column": "stars"}}
+    with pytest.raises(DataError, match="label 'excellent' .* never appears in the training data"):
+        train("sentiment", TINY, [f"train.output={tmp_path / 'r'}"], extra=extra)
+
+
+def test_all_empty_texts_is_an_error(tmp_path):
+    bad = tmp_path / "empty.csv"
+    bad.write_text('sentence,label\n" ",1\n"",0\n')
+    with pytest.raises(DataError, match="every text in column 'sentence' is empty"):
+        train("sentiment", TINY, [f"train.output={tmp_path / 'r'}"], extra={"data": {"train": str(bad)}})
+
+
+def test_unknown_override_key():
+    with pytest.raises(ConfigError, match="unknown key 'encoder.hiden_size'"):
+        make_config("sentiment", TINY, ["encoder.hiden_size=3"])
+
+
+def test_resume_restores_optimizer_and_continues(tmp_path):
+    run = train("sentiment", TINY, [f"train.output={tmp_path / 'r'}", "train.max_steps=null", "train.epochs=1"])
+    steps_first = len(list((run / "metrics.jsonl").read_text().splitlines()))
+    resumed = train("sentiment", TINY, ["train.epochs=2"], resume=str(run))
+    rows = (resumed / "metrics.jsonl").read_text().splitlines()
+    assert len(rows) == steps_first + 1 and '"epoch": 2' in rows[-1]
+
+
+def test_pretrained_vectors_are_used(tmp_path, assets):
+    vectors = sorted((assets / "vectors").glob("*.txt"))
+    if not vectors:
+        pytest.skip("no tiny vectors asset")
+    run = train("sentiment", TINY, [f"train.output={tmp_path / 'r'}", "embedding.kind=pretrained",
+                                     f"embedding.vectors={vectors[0]}", "embedding.freeze=true"])
+    model = rnnlp.load(run)
+    assert model.config.embedding.embedding_dim == model.model.embedding.weight.shape[1]
+    assert not model.model.embedding.weight.requires_grad
+    assert torch.all(model.model.embedding.weight[0] == 0)
