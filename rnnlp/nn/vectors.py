@@ -62,7 +62,8 @@ def detect_format(path) -> str:
     _check_file(path)
     try:
         with _open_binary(path) as f:
-            first, second = f.readline(), f.readline()
+            # Bounded: binary records have no newlines to stop readline.
+            first, second = f.readline(1 << 16), f.readline(1 << 16)
     except (OSError, EOFError) as e:  # e.g. a .gz file that is not gzip
         raise VectorsError(f"cannot read vectors file {path}: {e}; is it damaged?") from None
     if not first.strip():
@@ -71,7 +72,7 @@ def detect_format(path) -> str:
         return "kv"
     head = first.decode("utf-8", errors="replace").split()
     if _is_header(head):
-        return "word2vec" if _is_text_row(second, int(head[1])) else "word2vec_binary"
+        return "word2vec" if _is_text_row(second) else "word2vec_binary"
     if len(head) >= 2 and _floats(head[1:]):
         return "glove"
     raise VectorsError(
@@ -80,12 +81,14 @@ def detect_format(path) -> str:
     )
 
 
-def _is_text_row(line: bytes, dim: int) -> bool:
+def _is_text_row(line: bytes) -> bool:
+    # Not checking the count against the header's dim: a short first row is then reported
+    # as a bad row of a text file rather than misread as binary.
     try:
         tokens = line.decode("utf-8").rstrip().split(" ")
-    except UnicodeDecodeError:  # raw float32 bytes are rarely valid UTF-8
+    except UnicodeDecodeError:  # raw float32 bytes are rarely valid UTF-8 numbers
         return False
-    return len(tokens) == dim + 1 and _floats(tokens[1:])
+    return len(tokens) >= 2 and _floats(tokens[1:])
 
 
 def load_vectors(path, format: str = "auto", limit: int | None = None, allow_pickle: bool = False):
@@ -93,19 +96,23 @@ def load_vectors(path, format: str = "auto", limit: int | None = None, allow_pic
 
     Args:
         path: the file (``.gz`` is decompressed on the fly).
-        format: ``"auto"`` (``detect_format``) or one of ``FORMATS``.
+        format: ``"auto"`` or one of ``FORMATS``; an explicit format must agree with
+            ``detect_format`` (reading binary as text, or back, would give garbage vectors).
         limit: read only the first ``limit`` vectors (files list frequent words first).
         allow_pickle: allow gensim's native pickle format (``"kv"``); only for trusted files.
 
     Raises:
         VectorsError: missing or empty file; a ``"kv"`` file without ``allow_pickle``; a row
-            whose number of values differs from the first (the message names the line).
+            whose number of values differs from the first (the message names the line);
+            a file not in the given ``format``.
         ConfigError: an unknown ``format``.
     """
     if format != "auto" and format not in FORMATS:
         raise choice_error("vectors format", format, ("auto",) + FORMATS)
-    fmt = detect_format(path) if format == "auto" else format
-    _check_file(path)
+    fmt = detect_format(path)
+    if format not in ("auto", fmt):
+        raise VectorsError(f"vectors file {path} looks like {fmt}, not {format}; "
+                           f"pass format='auto' (CLI: --from auto) or the right format")
     if fmt == "kv":
         kv = _load_pickled(path, allow_pickle)
     else:
@@ -152,11 +159,8 @@ def _text_problem(path, has_header: bool, limit: int | None) -> str | None:
     """The first malformed row of a text vectors file, as a message, or None."""
     with _open_binary(path) as f:
         lines = enumerate(f, start=1)
-        if has_header:
-            _, header = next(lines)
-            count, dim = (int(t) for t in header.split())
-        else:
-            count, dim = None, None
+        # detect_format has checked the header: two integers.
+        count, dim = map(int, next(lines)[1].split()) if has_header else (None, None)
         rows = 0
         for line_no, line in lines:
             if limit is not None and rows == limit:

@@ -105,6 +105,23 @@ def test_word2vec_text_errors_count_header_lines(tmp_path):
         load_vectors(tmp_path / "bad.txt")
 
 
+def test_short_first_row_of_word2vec_text_is_a_text_error(tmp_path):
+    lines = (ASSETS / "w2v.txt").read_text().splitlines()
+    lines[1] = lines[1].rsplit(" ", 1)[0]
+    (tmp_path / "first.txt").write_text("\n".join(lines) + "\n")
+    assert detect_format(tmp_path / "first.txt") == "word2vec"
+    with pytest.raises(VectorsError, match=r"first.txt, line 2: 3 values where earlier rows have 4"):
+        load_vectors(tmp_path / "first.txt")
+
+
+def test_explicit_format_must_match_the_file():
+    with pytest.raises(VectorsError, match=r"glove.txt looks like glove, not word2vec_binary; "
+                                           r"pass format='auto'"):
+        load_vectors(ASSETS / "glove.txt", format="word2vec_binary")
+    with pytest.raises(VectorsError, match="looks like word2vec_binary, not word2vec;"):
+        load_vectors(ASSETS / "w2v.bin", format="word2vec")
+
+
 def test_non_numeric_value_names_line(tmp_path):
     lines = (ASSETS / "glove.txt").read_text().splitlines()
     lines[4] = lines[4].replace("1.5", "1,5")  # line 5: a decimal comma
