@@ -66,4 +66,6 @@ def _load_tokenizer(path):
     try:
         return Tokenizer.from_file(str(path))
     except Exception as e:  # tokenizers raises a bare Exception for any bad JSON
-        raise DataError(f"cannot load tokenizer pipeline {path}: {e}; pass a tokenizers JSON") from None
+        raise DataError(
+            f"cannot load tokenizer pipeline {path}: {e}; pass a tokenizers JSON"
+        ) from None

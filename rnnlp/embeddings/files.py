@@ -51,7 +51,8 @@ def trim(kv, vocab_source, output=None, lowercase_fallback: bool = True):
     from gensim.models import KeyedVectors
 
     vocab = read_vocab(vocab_source)
-    rows = np.array(sorted(_needed_rows(kv.key_to_index, vocab, lowercase_fallback)), dtype=np.int64)
+    needed = _needed_rows(kv.key_to_index, vocab, lowercase_fallback)
+    rows = np.array(sorted(needed), dtype=np.int64)  # kv's order: most frequent first
     if rows.size == 0:
         raise DataError(f"no word of vocab {vocab_source} has a vector; is it the right file?")
     trimmed = KeyedVectors(kv.vector_size, dtype=kv.vectors.dtype)
@@ -83,7 +84,9 @@ def read_vocab(source) -> list[str]:
         with open(source, encoding="utf-8") as f:
             data = json.load(f)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise DataError(f"vocab file {source} is not valid JSON ({e}); fix or regenerate it") from None
+        raise DataError(
+            f"vocab file {source} is not valid JSON ({e}); fix or regenerate it"
+        ) from None
     return _json_vocab(data, source)
 
 

@@ -194,7 +194,8 @@ def test_trimmed_vectors_give_the_same_matrix(tmp_path):
 
 def test_trim_vocab_from_tokenizer_json_and_text_corpus(tmp_path):
     glove = emb.load(GLOVE)
-    assert emb.trim(glove, word_level_pipeline(tmp_path / "tok.json")).index_to_key == ["the", "king"]
+    tokenizer_json = word_level_pipeline(tmp_path / "tok.json")
+    assert emb.trim(glove, tokenizer_json).index_to_key == ["the", "king"]
     (tmp_path / "corpus.txt").write_text("the dog\nsees a queen\n")
     assert emb.trim(glove, tmp_path / "corpus.txt").index_to_key == ["the", "dog", "queen"]
 
@@ -273,7 +274,8 @@ def test_cli_train_then_query_evaluate_trim_convert(tmp_path):
 
 def test_cli_errors_are_rnnlp_errors_for_the_main_cli_to_print(tmp_path):
     result = invoke("neighbors", GLOVE, "Kng")
-    assert isinstance(result.exception, DataError) and "did you mean 'king'" in str(result.exception)
+    assert isinstance(result.exception, DataError)
+    assert "did you mean 'king'" in str(result.exception)
     emb.convert(GLOVE, tmp_path / "v.kv", dst_format="kv", allow_pickle=True)
     result = invoke("neighbors", tmp_path / "v.kv", "king")
     assert isinstance(result.exception, VectorsError)
@@ -304,8 +306,8 @@ def test_importing_the_cli_group_and_package_is_light():
 
 
 def test_main_cli_prints_one_line_errors():
-    run = subprocess.run([sys.executable, "-m", "rnnlp", "embeddings", "neighbors", str(GLOVE), "Kng"],
-                         capture_output=True, text=True)
+    command = [sys.executable, "-m", "rnnlp", "embeddings", "neighbors", str(GLOVE), "Kng"]
+    run = subprocess.run(command, capture_output=True, text=True)
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr == "error: 'Kng' is not in the vocabulary (6 words); did you mean 'king'?\n"
     help_text = subprocess.run([sys.executable, "-m", "rnnlp", "--help"], capture_output=True,
