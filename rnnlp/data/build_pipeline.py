@@ -1,4 +1,4 @@
-"""Build a TextPipeline JSON from a text column: ``python -m rnnlp.text.build DATA OUT``."""
+"""Build a TextPipeline JSON from a text column: ``python -m rnnlp.data.build_pipeline DATA OUT``."""
 
 from __future__ import annotations
 

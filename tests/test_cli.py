@@ -1,0 +1,106 @@
+"""The CLI: every command answers --help, user errors are one line + exit 2, no traceback."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rnnlp.cli import TASK_NAMES, cli, main
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = str(ROOT / "recipes" / "sentiment" / "tiny.yaml")
+
+
+def _commands(group, prefix=()):
+    for name, cmd in group.commands.items():
+        yield prefix + (name,)
+        if hasattr(cmd, "commands"):
+            yield from _commands(cmd, prefix + (name,))
+
+
+@pytest.mark.parametrize("path", [()] + list(_commands(cli)), ids=lambda p: " ".join(p) or "rnnlp")
+def test_every_command_has_help(path):
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_help_does_not_import_torch():
+    code = "import sys; from rnnlp.cli import main\ntry: main(['--help'])\nexcept SystemExit: pass\n" \
+           "assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_task_names_match_the_api():
+    from rnnlp.api import TASKS
+    assert set(TASK_NAMES) == set(TASKS)
+
+
+def run_main(args, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    out = capsys.readouterr()
+    return exit_info.value.code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    from rnnlp.api import train
+    return train("sentiment", TINY, [f"train.output={tmp_path_factory.mktemp('cli') / 'run'}"])
+
+
+def test_train_predict_evaluate(trained, capsys, tmp_path):
+    main(["predict", str(trained), "a gripping , funny film", "dull"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and lines[0].split("\t")[2] == "a gripping , funny film"
+    texts = tmp_path / "in.txt"
+    texts.write_text("good\nbad\n")
+    main(["predict", str(trained), "--input", str(texts), "--json"])
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [r["text"] for r in rows] == ["good", "bad"] and 0.5 <= rows[0]["probability"] <= 1
+    main(["evaluate", str(trained), "--data", str(ROOT / "rnnlp/data/samples/sst2/dev.tsv")])
+    out = capsys.readouterr().out
+    assert "accuracy:" in out and "macro-F1:" in out and "confusion" in out
+
+
+def test_train_from_cli_with_own_columns(capsys, tmp_path, assets):
+    main(["train", "sentiment", "--recipe", TINY, "--train", str(assets / "sentiment/reviews.csv"),
+          "--text-column", "review", "--label-column", "stars", "-o", str(tmp_path / "r"), "text.min_freq=1"])
+    assert "checkpoint:" in capsys.readouterr().out
+    assert (tmp_path / "r" / "best" / "labels.json").read_text().count('"') == 6
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "sentiment", "--train", "missing.csv"], "file not found: missing.csv"),
+    (["train", "sentiment", "--recipe", "nope.yaml"], "recipe not found: nope.yaml"),
+    (["train", "sentiment", "encoder.hidden=3"], "unknown key 'encoder.hidden'"),
+    (["train", "sentiment", "train.epochs=many"], "bad type for 'train.epochs'"),
+    (["train", "sentiment", "--text-column", "nope"], "column 'nope' not found"),
+    (["predict", "no/such/run", "hi"], "checkpoint not found"),
+    (["evaluate", "no/such/run", "--data", "x.tsv"], "checkpoint not found"),
+])
+def test_user_errors_are_one_line(args, message, capsys, tmp_path):
+    args = [*args, "-o", str(tmp_path / "o")] if args[0] == "train" else args
+    code, out, err = run_main(args, capsys)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_evaluate_bad_column_and_corrupt_checkpoint(trained, capsys, tmp_path):
+    code, _, err = run_main(["evaluate", str(trained), "--data", str(ROOT / "rnnlp/data/samples/sst2/dev.tsv"),
+                             "--label-column", "stars"], capsys)
+    assert code == 2 and "columns found: sentence, label" in err
+    import shutil
+    broken = tmp_path / "broken"
+    shutil.copytree(trained / "best", broken)
+    (broken / "model.safetensors").write_bytes(b"garbage")
+    code, _, err = run_main(["predict", str(broken), "hi"], capsys)
+    assert code == 2 and "corrupt or truncated" in err and len(err.strip().splitlines()) == 1
+
+
+def test_predict_needs_texts(trained, capsys):
+    code, _, err = run_main(["predict", str(trained)], capsys)
+    assert code == 2 and "give texts to classify" in err
