@@ -17,6 +17,9 @@ from rnnlp.errors import CheckpointError, choice_error
 # task name -> (module with train()/config, config class path, loaded-model class)
 TASKS = {
     "sentiment": ("rnnlp.tasks.sentiment", "rnnlp.config.sentiment:SentimentConfig", "Classifier"),
+    "lm": ("rnnlp.tasks.lm", "rnnlp.config.lm:LMConfig", "TextGenerator"),
+    "tagging": ("rnnlp.tasks.tagging", "rnnlp.config.tagging:TaggingConfig", "Tagger"),
+    "translation": ("rnnlp.tasks.translation", "rnnlp.config.translation:TranslationConfig", "Translator"),
 }
 
 

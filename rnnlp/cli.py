@@ -14,7 +14,7 @@ import click
 
 from rnnlp import __version__
 
-TASK_NAMES = ["sentiment"]  # keep in step with rnnlp.api.TASKS (checked by a test)
+TASK_NAMES = ["sentiment", "tagging", "translation", "lm"]  # keep in step with rnnlp.api.TASKS (checked by a test)
 
 # Options of `rnnlp train`: (flags, dotted config key, help). A task whose config lacks the key
 # rejects the option with a ConfigError naming it. Add a task's own data options here.
@@ -25,6 +25,17 @@ TRAIN_OPTIONS = [
     ("--text-column", "data.text_column", "Column holding the text."),
     ("--label-column", "data.label_column", "Column holding the label (string or integer)."),
     ("--format", "data.format", "Data format when the extension does not tell."),
+    ("--token-column", "data.token_column", "Tagging: token column (CoNLL: number, 0 = first; tables: name)."),
+    ("--tag-column", "data.tag_column", "Tagging: tag column (CoNLL: number, -1 = last; tables: name)."),
+    ("--tag-field", "data.tag_field", "Tagging, CoNLL-U: upos or xpos."),
+    ("--scheme", "data.scheme", "Tagging: tag scheme of the files (IOB1, BIO, BIOES, none)."),
+    ("--source", "data.source", "Translation: training source sentences, one a line (aligned with --target)."),
+    ("--target", "data.target", "Translation: training target sentences, one a line."),
+    ("--valid-source", "data.valid_source", "Translation: validation source sentences."),
+    ("--valid-target", "data.valid_target", "Translation: validation target sentences."),
+    ("--source-column", "data.source_column", "Translation: table column holding the source text."),
+    ("--target-column", "data.target_column", "Translation: table column holding the target text."),
+    ("--tokenizer", "text.level", "Tokenizer level: word, char or bpe."),
 ]
 # Options of `rnnlp evaluate`: (flags, keyword passed to the loaded model's evaluate(), help).
 EVAL_OPTIONS = [
@@ -32,6 +43,15 @@ EVAL_OPTIONS = [
     ("--text-column", "text_column", "Column holding the text (default: as in training)."),
     ("--label-column", "label_column", "Column holding the label (default: as in training)."),
     ("--format", "format", "Data format when the extension does not tell."),
+    ("--token-column", "token_column", "Tagging: token column (default: as in training)."),
+    ("--tag-column", "tag_column", "Tagging: tag column (default: as in training)."),
+    ("--tag-field", "tag_field", "Tagging, CoNLL-U: upos or xpos (default: as in training)."),
+    ("--scheme", "scheme", "Tagging: tag scheme of the file (default: as in training)."),
+    ("--source", "source", "Translation: source sentences, one a line (aligned with --target)."),
+    ("--target", "target", "Translation: reference translations, one a line."),
+    ("--source-column", "source_column", "Translation: table column holding the source text."),
+    ("--target-column", "target_column", "Translation: table column holding the reference."),
+    ("--beam-size", "beam_size", "Translation: beam size (1 = greedy; default: the checkpoint's)."),
 ]
 
 
@@ -125,7 +145,8 @@ def _register_extensions() -> None:
     """Command groups that live in their own modules (each imports click only at import time)."""
     import importlib
 
-    for module, name in (("rnnlp.cli_embeddings", "embeddings"),):
+    for module, name in (("rnnlp.cli_embeddings", "embeddings"), ("rnnlp.cli_tag", "tag"),
+                         ("rnnlp.cli_translate", "translate"), ("rnnlp.cli_generate", "generate")):
         try:
             cli.add_command(getattr(importlib.import_module(module), name))
         except ModuleNotFoundError as exc:

@@ -29,7 +29,7 @@ def build_embedding(cfg, vocab: list[str], *, pad_id: int = 0, with_vectors: boo
             weights = pretrained_matrix(cfg, vocab, log=log, root=root)
             cfg.embedding_dim = int(weights.shape[1])
     return TokenEmbedding(len(vocab), cfg.embedding_dim, padding_idx=pad_id, weights=weights,
-                          freeze=cfg.freeze, dropout=cfg.dropout)
+                          freeze=cfg.freeze, dropout=cfg.dropout, word_dropout=cfg.word_dropout)
 
 
 def pretrained_matrix(cfg, vocab: list[str], log=None, root: str | None = None):
@@ -64,3 +64,62 @@ def build_classifier(config, vocab: list[str], num_classes: int, *, with_vectors
     head = ClassificationHead(encoder.output_size, outputs, pool=config.head.pool,
                               dropout=config.head.dropout, hidden_size=config.head.hidden_size)
     return SequenceClassifier(embedding, encoder, head)
+
+
+def build_seq2seq(config, source_vocab: list[str], target_vocab: list[str], *, with_vectors: bool = True,
+                  log=None):
+    """``Seq2Seq`` from a ``TranslationConfig`` (attention: additive | general | dot)."""
+    from rnnlp.models.seq2seq import AttentionDecoder, Bridge, Seq2Seq
+    from rnnlp.nn.attention import AdditiveAttention, MultiplicativeAttention
+
+    dcfg = config.decoder
+    src_emb, tgt_emb = (build_embedding(cfg, vocab, with_vectors=with_vectors, log=log, root=config.data.root)
+                        for cfg, vocab in ((config.source_embedding, source_vocab),
+                                           (config.target_embedding, target_vocab)))
+    encoder = build_encoder(config.encoder, src_emb.embedding_dim)
+    memory = encoder.output_size
+    attention = AdditiveAttention(dcfg.hidden_size, memory) if dcfg.attention == "additive" \
+        else MultiplicativeAttention(dcfg.hidden_size, memory, score=dcfg.attention)
+    decoder = AttentionDecoder(tgt_emb, attention, dcfg.cell, dcfg.hidden_size, memory, len(target_vocab),
+                               num_layers=dcfg.num_layers, dropout=dcfg.dropout, input_feed=dcfg.input_feed,
+                               output_dropout=dcfg.output_dropout, tie_embeddings=dcfg.tie_embeddings)
+    bridge = Bridge(memory, dcfg.hidden_size, dcfg.num_layers, dcfg.cell, enabled=dcfg.bridge)
+    return Seq2Seq(src_emb, encoder, bridge, decoder)
+
+
+def build_language_model(config, vocab_size: int):
+    """``LanguageModel`` from an ``LMConfig``; adaptive cutoffs at or past the vocabulary size
+    are dropped (a small vocabulary falls back to the full softmax)."""
+    from rnnlp.models.language_model import LanguageModel
+
+    m = config.model
+    cutoffs = [c for c in m.cutoffs if c < vocab_size - 1] if m.output == "adaptive" else []
+    return LanguageModel(vocab_size, m.embedding_dim, m.hidden_size, m.num_layers, m.cell,
+                         dropout=m.dropout, dropout_input=m.dropout_input,
+                         dropout_hidden=m.dropout_hidden, dropout_embedding=m.dropout_embedding,
+                         tie_weights=m.tie_weights, adaptive_cutoffs=cutoffs or None,
+                         div_value=m.div_value)
+
+
+def build_tagger(config, vocab: list[str], num_chars: int, tag_names: list[str], *,
+                 with_vectors: bool = True, log=None):
+    """``SequenceTagger`` from a ``TaggingConfig``; the CRF forbids transitions the scheme forbids."""
+    from torch import nn
+
+    from rnnlp.models.tagger import CASES, SequenceTagger
+    from rnnlp.nn.char_encoder import build_char_encoder
+    from rnnlp.nn.crf import CRF, allowed_transitions
+
+    m = config.model
+    embedding = build_embedding(config.embedding, vocab, with_vectors=with_vectors, log=log,
+                                root=config.data.root)
+    chars = build_char_encoder(m.char, num_chars, m.char_dim, m.char_hidden, m.char_kernel)
+    casing = nn.Embedding(len(CASES), m.casing_dim, padding_idx=0) if m.casing else None
+    size = embedding.embedding_dim + (chars.output_size if chars else 0) + (m.casing_dim if m.casing else 0)
+    encoder = build_encoder(config.encoder, size)
+    crf = None
+    if m.head == "crf":
+        rules = allowed_transitions(tag_names, m.scheme) if m.scheme.lower() != "none" else ()
+        crf = CRF(len(tag_names), *rules)
+    return SequenceTagger(embedding, encoder, len(tag_names), chars=chars, casing=casing, crf=crf,
+                          dropout=m.dropout, word_dropout=m.word_dropout)

@@ -1,0 +1,53 @@
+"""Config of the tagging task (one tag per token: NER, chunking, POS)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Optional, Union
+
+from rnnlp.config.components import EmbeddingConfig, EncoderConfig, TextConfig, TrainConfig
+
+
+@dataclass
+class TaggingDataConfig:
+    """Tagged files. ``format`` None: from the extension (.conllu, .json/.jsonl, .parquet, else conll)."""
+
+    train: Optional[str] = None          # None: the bundled tiny CoNLL sample
+    valid: Optional[str] = None
+    test: Optional[str] = None
+    format: Optional[str] = None         # conll | conllu | json | parquet
+    token_column: Union[int, str, None] = None  # conll: column number (0); tables: name ("tokens")
+    tag_column: Union[int, str, None] = None    # conll: column number (-1 = last); tables: "tags"
+    tag_field: Literal["upos", "xpos"] = "upos"  # conllu
+    scheme: str = "BIO"                  # scheme of the files: IOB1 | BIO | BIOES | none (POS)
+    invalid: Literal["repair", "error"] = "repair"  # invalid sequences: conlleval rule, or reject
+    root: Optional[str] = None           # prefix for relative paths; default $RNNLP_DATA
+    max_length: int = 128                # longer sentences are cut into pieces of this many tokens
+    max_word_length: int = 24            # characters per word seen by the char encoder
+    train_limit: Optional[int] = None    # use only the first N training sentences
+
+
+@dataclass
+class TaggerConfig:
+    scheme: str = "BIOES"                # scheme the model is trained in (none: as in the files)
+    head: Literal["crf", "softmax"] = "crf"
+    char: Literal["cnn", "lstm", "none"] = "cnn"
+    char_dim: int = 25                   # character embedding size
+    char_hidden: int = 50                # CNN filters, or LSTM hidden size per direction
+    char_kernel: int = 3                 # CNN window
+    casing: bool = True                  # casing class of each word (the lookup is lower-cased)
+    casing_dim: int = 8
+    vectors_vocab: bool = True           # add the words of embedding.vectors to the vocabulary
+    word_dropout: float = 0.0            # replace words by <unk> in training
+    dropout: float = 0.5                 # locked (variational) dropout on encoder input and output
+
+
+@dataclass
+class TaggingConfig:
+    task: Literal["tagging"] = "tagging"
+    data: TaggingDataConfig = field(default_factory=TaggingDataConfig)
+    text: TextConfig = field(default_factory=TextConfig)
+    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    model: TaggerConfig = field(default_factory=TaggerConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)

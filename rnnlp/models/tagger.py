@@ -1,0 +1,112 @@
+"""``SequenceTagger``: words (+ casing, + characters) -> BiLSTM -> per-token tag scores -> CRF or softmax.
+
+    ids B×T ─embedding─┐
+    cases B×T ─casing──┼─cat─▶ locked dropout ─▶ RNNEncoder ─▶ locked dropout ─▶ Linear ─▶ emissions B×T×C
+    chars B×T×L ─char──┘                                               (CRF | softmax) ─▶ loss, tags
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from rnnlp.nn.locked_dropout import LockedDropout, word_dropout
+
+CASES = ("<pad>", "other", "lower", "upper", "title", "numeric", "mostly_numeric", "has_digit")
+
+
+def casing(word: str) -> int:
+    """Casing class of a word (an index into ``CASES``); the lookup itself is lower-cased."""
+    digits = sum(c.isdigit() for c in word)
+    if word.isdigit():
+        return 5
+    if digits / max(len(word), 1) > 0.5:
+        return 6
+    if word.islower():
+        return 2
+    if word.isupper():
+        return 3
+    if word[:1].isupper():
+        return 4
+    return 7 if digits else 1
+
+
+@dataclass
+class TagBatch:
+    ids: torch.Tensor                # B×T word ids
+    chars: torch.Tensor              # B×T×L char ids (0 = padding)
+    cases: torch.Tensor              # B×T casing classes
+    lengths: torch.Tensor            # B (CPU)
+    mask: torch.Tensor               # B×T bool
+    targets: torch.Tensor | None     # B×T tag ids, -100 at padding
+
+    def to(self, device) -> "TagBatch":
+        move = lambda t: t.to(device) if t is not None else None  # noqa: E731
+        return TagBatch(move(self.ids), move(self.chars), move(self.cases), self.lengths,
+                        move(self.mask), move(self.targets))
+
+    @property
+    def num_tokens(self) -> int:
+        return int(self.lengths.sum())
+
+
+class SequenceTagger(nn.Module):
+    """Assembled tagger; submodules are built by ``rnnlp.models.builders.build_tagger``.
+
+    Args:
+        embedding: word ids B×T -> B×T×E (``embedding_dim``).
+        encoder: ``RNNEncoder`` (``output_size``).
+        num_tags: C.
+        chars: optional char encoder N×L -> N×D (``output_size``).
+        casing: optional ``nn.Embedding`` over ``CASES``.
+        crf: optional ``rnnlp.nn.crf.CRF``; None gives an independent softmax per token.
+        dropout: locked dropout on the encoder's input and output.
+        word_dropout: probability of replacing a word by ``unk_id`` in training.
+    """
+
+    def __init__(self, embedding, encoder, num_tags: int, *, chars=None, casing=None, crf=None,
+                 dropout: float = 0.5, word_dropout: float = 0.0, unk_id: int = 1):
+        super().__init__()
+        self.embedding, self.chars, self.casing, self.encoder, self.crf = embedding, chars, casing, encoder, crf
+        self.drop = LockedDropout(dropout)
+        self.proj = nn.Linear(encoder.output_size, num_tags)
+        self.word_dropout, self.unk_id = word_dropout, unk_id
+
+    def forward(self, batch: TagBatch) -> torch.Tensor:
+        """Emission scores B×T×C."""
+        ids = batch.ids
+        if self.training and self.word_dropout:
+            ids = word_dropout(ids, self.word_dropout, self.unk_id, mask=batch.mask)
+        parts = [self.embedding(ids)]
+        if self.chars is not None:
+            parts.append(self._char_features(batch.chars, batch.mask))
+        if self.casing is not None:
+            parts.append(self.casing(batch.cases))
+        outputs, _ = self.encoder(self.drop(torch.cat(parts, dim=-1)), batch.lengths)
+        return self.proj(self.drop(outputs))
+
+    def _char_features(self, chars: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Char encoder over the real words only (padding positions get zeros): B×T×D."""
+        batch, steps, width = chars.shape
+        real = mask.reshape(-1)
+        words = self.chars(chars.reshape(batch * steps, width)[real])  # N×D
+        out = words.new_zeros(batch * steps, words.size(1))
+        out[real] = words
+        return out.view(batch, steps, -1)
+
+    def loss(self, emissions: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Mean per token: CRF negative log-likelihood, or softmax cross-entropy."""
+        if self.crf is not None:
+            return self.crf.nll(emissions, targets, mask).sum() / mask.sum()
+        return F.cross_entropy(emissions.flatten(0, 1), targets.flatten(), ignore_index=-100)
+
+    @torch.no_grad()
+    def decode(self, emissions: torch.Tensor, mask: torch.Tensor) -> list[list[int]]:
+        """Best tag ids per sentence (Viterbi with the CRF, argmax per token without)."""
+        if self.crf is not None:
+            return self.crf.decode(emissions, mask)
+        best = emissions.argmax(-1).tolist()
+        return [row[:n] for row, n in zip(best, mask.sum(1).tolist())]

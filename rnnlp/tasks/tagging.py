@@ -1,0 +1,345 @@
+"""Tagging (one tag per token: NER with spans, POS with plain labels): data, loss, evaluation, prediction.
+
+Files are read in their own scheme (``data.scheme``, e.g. IOB1 for CoNLL-2003) and converted to
+the model's scheme (``model.scheme``, e.g. BIOES) for training; evaluation scores entities with
+seqeval in strict mode in the model's scheme, where gold chunks are exactly conlleval's, and
+also reports seqeval's default (conlleval-emulating) mode on the same predictions.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rnnlp.config.base import from_dict, to_dict
+from rnnlp.config.tagging import TaggingConfig
+from rnnlp.data.batching import BucketBatcher, pad
+from rnnlp.data.conll import TaggedSentences, convert_all, entities, normalize_scheme, read_tagged
+from rnnlp.errors import DataError
+from rnnlp.models.builders import build_tagger
+from rnnlp.models.tagger import TagBatch, casing
+from rnnlp.tasks.common import run_folder, say, setup
+from rnnlp.text import TextPipeline
+from rnnlp.training.checkpoint import load_model_weights, load_trainer, read_checkpoint, save_checkpoint
+from rnnlp.training.fit import fit
+from rnnlp.training.optim import build_optimizer, build_scheduler
+
+TASK = "tagging"
+EXTRA = "tagging.json"  # checkpoint file with the character vocabulary
+
+
+# -- data ------------------------------------------------------------------------------
+@dataclass
+class Encoded:
+    """One split as model inputs: per sentence word ids, char ids per word, casing, tag ids."""
+
+    ids: list
+    chars: list
+    cases: list
+    tags: list | None
+
+    @property
+    def lengths(self) -> list[int]:
+        return [len(s) for s in self.ids]
+
+
+def pieces(tokens: list, max_length: int) -> list[list]:
+    """Cut a long sentence into consecutive pieces of at most ``max_length`` (memory bound)."""
+    return [tokens[i: i + max_length] for i in range(0, len(tokens), max_length)] or [[]]
+
+
+def encode(pipeline: TextPipeline, char_index: dict, sentences: list, tag_ids: list | None,
+           max_word_length: int) -> Encoded:
+    ids = pipeline.encode_words_batch(sentences)
+    chars = [[[char_index.get(c, 1) for c in w[:max_word_length]] or [1] for w in s] for s in sentences]
+    cases = [[casing(w) for w in s] for s in sentences]
+    return Encoded(ids, chars, cases, tag_ids)
+
+
+def collate_tags(ex: Encoded, idx) -> TagBatch:
+    ids = pad([ex.ids[i] for i in idx])
+    lengths = torch.tensor([max(len(ex.ids[i]), 1) for i in idx], dtype=torch.long)
+    mask = torch.arange(ids.size(1)).unsqueeze(0) < lengths.unsqueeze(1)
+    width = max(len(w) for i in idx for w in ex.chars[i]) if any(ex.chars[i] for i in idx) else 1
+    chars = np.zeros((len(idx), ids.size(1), width), dtype=np.int64)
+    for row, i in enumerate(idx):
+        for t, word in enumerate(ex.chars[i]):
+            chars[row, t, : len(word)] = word
+    targets = pad([ex.tags[i] for i in idx], -100, ids.size(1)) if ex.tags is not None else None
+    return TagBatch(ids, torch.from_numpy(chars), pad([ex.cases[i] for i in idx]), lengths, mask, targets)
+
+
+def model_tags(data: TaggedSentences, dcfg, scheme: str) -> list:
+    """Gold tags of ``data`` in the model's scheme (file scheme converted; 'none' kept as is)."""
+    if normalize_scheme(scheme) == "none" or normalize_scheme(dcfg.scheme) == "none":
+        return data.tags
+    return convert_all(data, dcfg.scheme, scheme, dcfg.invalid)
+
+
+def split_long(tokens: list, tags: list, max_length: int):
+    """Training sentences cut into pieces of at most ``max_length`` tokens."""
+    out_tokens, out_tags = [], []
+    for tok, tag in zip(tokens, tags):
+        for start in range(0, len(tok), max_length):
+            out_tokens.append(tok[start: start + max_length])
+            out_tags.append(tag[start: start + max_length])
+    return out_tokens, out_tags
+
+
+def char_vocab(sentences: list) -> list[str]:
+    """Characters of the training words, most frequent first, after ``<pad>`` and ``<unk>``."""
+    counts: dict = {}
+    for sent in sentences:
+        for word in sent:
+            for c in word:
+                counts[c] = counts.get(c, 0) + 1
+    return ["<pad>", "<unk>"] + sorted(counts, key=lambda c: (-counts[c], c))
+
+
+def build_word_pipeline(cfg: TaggingConfig, sentences: list) -> TextPipeline:
+    """Words of the training data, plus (``model.vectors_vocab``) every word of the vectors file."""
+    from rnnlp.data.readers import resolve_path
+
+    if cfg.text.path:
+        return TextPipeline.load(resolve_path(cfg.text.path, cfg.data.root))
+    texts = [" ".join(s) for s in sentences]
+    if cfg.model.vectors_vocab and cfg.embedding.kind == "pretrained" and cfg.embedding.vectors:
+        from rnnlp.nn.vectors import load_vectors
+        kv = load_vectors(resolve_path(cfg.embedding.vectors, cfg.data.root))
+        words = [w for w in kv.index_to_key if w and not any(c.isspace() for c in w)]
+        texts += [" ".join(words[i: i + 1000]) for i in range(0, len(words), 1000)]
+    return TextPipeline.build(texts, "word", lowercase=cfg.text.lowercase, min_freq=cfg.text.min_freq,
+                              max_size=cfg.text.max_size)
+
+
+# -- evaluation ------------------------------------------------------------------------
+def predict_tags(model, pipeline, char_index, sentences: list, tag_names: list, device,
+                 max_length: int, max_word_length: int, batch_size: int = 128) -> list[list[str]]:
+    """Tags of each sentence (lists of tokens); long ones are tagged piece by piece."""
+    flat, owner = [], []
+    for n, sent in enumerate(sentences):
+        for piece in (pieces(sent, max_length) if sent else []):
+            flat.append(piece)
+            owner.append(n)
+    ex = encode(pipeline, char_index, flat, None, max_word_length)
+    out: list = [[] for _ in flat]
+    order = np.argsort([len(s) for s in flat], kind="stable")
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(flat), batch_size):
+            idx = order[start: start + batch_size]
+            batch = collate_tags(ex, idx).to(device)
+            for i, path in zip(idx, model.decode(model(batch), batch.mask)):
+                out[i] = [tag_names[t] for t in path]
+    tags: list = [[] for _ in sentences]
+    for n, piece_tags in zip(owner, out):
+        tags[n].extend(piece_tags)
+    return tags
+
+
+def score(gold: list, pred: list, scheme: str, tag_names: list) -> dict:
+    """Token accuracy, unknown gold tags, and for span schemes seqeval entity P/R/F1."""
+    known = set(tag_names)
+    total = sum(len(g) for g in gold)
+    correct = sum(a == b for g, p in zip(gold, pred) for a, b in zip(g, p))
+    unknown: dict = {}
+    for g in gold:
+        for t in g:
+            if t not in known:
+                unknown[t] = unknown.get(t, 0) + 1
+    report = {"accuracy": correct / max(total, 1), "tokens": total, "sentences": len(gold),
+              "unknown_tags": unknown}
+    if normalize_scheme(scheme) != "none":
+        report.update(span_scores(gold, pred, scheme))
+    return report
+
+
+def span_scores(gold: list, pred: list, scheme: str) -> dict:
+    from seqeval.metrics import classification_report, f1_score
+    from seqeval.scheme import IOB1, IOB2, IOBES
+
+    seq_scheme = {"BIO": IOB2, "BIOES": IOBES, "IOB1": IOB1}[normalize_scheme(scheme)]
+    rep = classification_report(gold, pred, mode="strict", scheme=seq_scheme, output_dict=True,
+                                zero_division=0)
+    micro = rep.pop("micro avg")
+    types = {k: {"precision": v["precision"], "recall": v["recall"], "f1": v["f1-score"],
+                 "support": int(v["support"])} for k, v in rep.items() if "avg" not in k}
+    return {"precision": micro["precision"], "recall": micro["recall"], "f1": micro["f1-score"],
+            "support": int(micro["support"]), "per_type": types,
+            "f1_seqeval_default": f1_score(gold, pred)}
+
+
+# -- training --------------------------------------------------------------------------
+def train(cfg: TaggingConfig, resume: str | None = None) -> Path:
+    """Train a tagger; returns the run folder (its ``best/`` is the checkpoint to use)."""
+    state = _resume_state(resume, cfg) if resume else None
+    if state:
+        cfg = state["config"]
+    if not cfg.data.train:
+        raise DataError("give the tagged training file with --train FILE (CoNLL columns, CoNLL-U, "
+                        "or json/parquet with token and tag lists), or a recipe with data.train")
+    device = setup(cfg.train)
+    data = read_tagged(cfg.data.train, cfg.data)
+    tokens, tags = data.tokens, model_tags(data, cfg.data, cfg.model.scheme)
+    if cfg.data.train_limit:
+        tokens, tags = tokens[: cfg.data.train_limit], tags[: cfg.data.train_limit]
+    tokens, tags = split_long(tokens, tags, cfg.data.max_length)
+    names = state["labels"] if state else sorted({t for s in tags for t in s})
+    chars = state["chars"] if state else char_vocab(tokens)
+    pipeline = state["pipeline"] if state else build_word_pipeline(cfg, tokens)
+    index = {t: i for i, t in enumerate(names)}
+    train_ex = encode(pipeline, _char_index(chars), tokens, [[index[t] for t in s] for s in tags],
+                      cfg.data.max_word_length)
+    valid = _valid_split(cfg) if cfg.data.valid else None
+    model = build_tagger(cfg, pipeline.vocab(), len(chars), names, with_vectors=state is None, log=say)
+    if state:
+        load_model_weights(model, state["weights"], resume)
+    model.to(device)
+    say(f"tagging: {len(tokens)} train / {len(valid[0]) if valid else 0} valid sentences, {len(names)} tags "
+        f"({cfg.model.scheme}), vocab {pipeline.vocab_size}, {len(chars)} chars, "
+        f"{sum(p.numel() for p in model.parameters()):,} parameters, head {cfg.model.head}")
+    return _fit(cfg, model, pipeline, chars, names, train_ex, valid or (tokens, tags), device, state, resume)
+
+
+def _char_index(chars: list) -> dict:
+    return {c: i for i, c in enumerate(chars)}
+
+
+def _valid_split(cfg):
+    data = read_tagged(cfg.data.valid, cfg.data)
+    return data.tokens, model_tags(data, cfg.data, cfg.model.scheme)
+
+
+def _fit(cfg, model, pipeline, chars, names, train_ex, valid, device, state, resume) -> Path:
+    folder = run_folder(TASK, str(Path(resume)) if resume else cfg.train.output)
+    batcher = BucketBatcher(train_ex.lengths, cfg.train.batch_size, bucket=cfg.train.bucket, seed=cfg.train.seed)
+    char_index = _char_index(chars)
+
+    def batches(epoch):
+        batcher.set_epoch(epoch)
+        for idx in batcher:
+            yield collate_tags(train_ex, idx)
+
+    def loss_fn(m, batch):
+        loss = m.loss(m(batch), batch.targets, batch.mask)
+        return loss, {"count": batch.num_tokens}
+
+    def evaluate(m):
+        pred = predict_tags(m, pipeline, char_index, valid[0], names, device, cfg.data.max_length,
+                            cfg.data.max_word_length)
+        return score(valid[1], pred, cfg.model.scheme, names)
+
+    metric = "accuracy" if normalize_scheme(cfg.model.scheme) == "none" else "f1"
+    optimizer = build_optimizer(cfg.train, model.parameters())
+    scheduler = build_scheduler(cfg.train, optimizer, len(batcher) * cfg.train.epochs)
+    start = time.perf_counter()
+    result = fit(model, batches, loss_fn, metric=metric, cfg=cfg.train, optimizer=optimizer,
+                 scheduler=scheduler, steps_per_epoch=len(batcher), evaluate=evaluate,
+                 save=_saver(folder, model, cfg, pipeline, names, chars),
+                 log_path=folder / "metrics.jsonl", resume=state["trainer"] if state else None)
+    best = result.best.get(metric)
+    say(f"done ({result.stopped}, {result.steps} steps, {time.perf_counter() - start:.0f} s)"
+        + (f": best dev {metric} {best:.4f}" if best is not None else ""))
+    print(f"checkpoint: {folder / 'best'}")
+    return folder
+
+
+def _saver(folder, model, cfg, pipeline, names, chars):
+    extra = {EXTRA: json.dumps({"chars": chars}, ensure_ascii=False)}
+
+    def save(kind, metrics, trainer):
+        save_checkpoint(folder / kind, model=model, config=to_dict(cfg), task=TASK, pipeline=pipeline,
+                        labels=names, metrics=metrics, trainer=trainer, extra_files=extra)
+
+    return save
+
+
+def _read_chars(path: Path) -> list:
+    from rnnlp.errors import CheckpointError
+
+    try:
+        return json.loads((Path(path) / EXTRA).read_text(encoding="utf-8"))["chars"]
+    except (OSError, ValueError, KeyError):
+        raise CheckpointError(f"checkpoint {path}: {EXTRA} is missing or corrupt; retrain") from None
+
+
+def _resume_state(resume: str, cfg: TaggingConfig) -> dict:
+    last = Path(resume) / "last" if (Path(resume) / "last").is_dir() else Path(resume)
+    ckpt = read_checkpoint(last)
+    saved = from_dict(TaggingConfig, ckpt["config"])
+    saved.train.epochs = max(saved.train.epochs, cfg.train.epochs)
+    return {"config": saved, "labels": ckpt["labels"], "chars": _read_chars(ckpt["path"]),
+            "pipeline": TextPipeline.from_json(ckpt["tokenizer_json"]), "weights": ckpt["weights"],
+            "trainer": load_trainer(last)}
+
+
+# -- prediction ------------------------------------------------------------------------
+class Tagger:
+    """A loaded tagging checkpoint: ``predict`` sentences, ``evaluate`` a tagged file."""
+
+    task = TASK
+
+    def __init__(self, ckpt: dict, device: str = "cpu"):
+        self.config = from_dict(TaggingConfig, ckpt["config"])
+        self.labels = ckpt["labels"]
+        self.chars = _read_chars(ckpt["path"])
+        self.pipeline = TextPipeline.from_json(ckpt["tokenizer_json"], where=str(ckpt["path"]))
+        self.device = torch.device(device)
+        self.model = build_tagger(self.config, self.pipeline.vocab(), len(self.chars), self.labels,
+                                  with_vectors=False)
+        load_model_weights(self.model, ckpt["weights"], ckpt["path"])
+        self.model.to(self.device).eval()
+        self.path = ckpt["path"]
+        self.scheme = normalize_scheme(self.config.model.scheme)
+
+    def tag_tokens(self, sentences: list[list[str]], batch_size: int = 128) -> list[list[str]]:
+        """Tags (model scheme) of pre-tokenised sentences; empty sentences get no tags."""
+        return predict_tags(self.model, self.pipeline, _char_index(self.chars), sentences, self.labels,
+                            self.device, self.config.data.max_length, self.config.data.max_word_length,
+                            batch_size)
+
+    def predict(self, texts: list) -> list[dict]:
+        """``[{"tokens", "tags", "entities"}]``; a text is split on whitespace (or given as a token list)."""
+        sentences = [t.split() if isinstance(t, str) else list(t) for t in texts]
+        out = []
+        for tokens, tags in zip(sentences, self.tag_tokens(sentences)):
+            row = {"tokens": tokens, "tags": tags}
+            if self.scheme != "none":
+                row["entities"] = entities(tokens, tags, self.scheme)
+            out.append(row)
+        return out
+
+    def evaluate(self, data: str | None = None, **data_options) -> dict:
+        """Entity P/R/F1 per type and overall (span schemes) and token accuracy on a tagged file."""
+        if not data:
+            raise DataError("give the tagged file to evaluate on with --data FILE")
+        dcfg = from_dict(type(self.config.data), {**to_dict(self.config.data), **data_options})
+        gold = read_tagged(data, dcfg)
+        tags = model_tags(gold, dcfg, self.scheme)
+        start = time.perf_counter()
+        pred = self.tag_tokens(gold.tokens)
+        report = score(tags, pred, self.scheme, self.labels)
+        report.update(seconds=time.perf_counter() - start, scheme=self.scheme, data=str(data))
+        return report
+
+    @staticmethod
+    def format_report(report: dict) -> str:
+        lines = [f"sentences: {report['sentences']}, tokens: {report['tokens']}",
+                 f"token accuracy: {report['accuracy']:.4f}"]
+        if report["unknown_tags"]:
+            lines.append("gold tags outside the trained tag set (counted as wrong): "
+                         + ", ".join(f"{t}={n}" for t, n in sorted(report["unknown_tags"].items())))
+        if "f1" in report:
+            lines.append(f"{'type':<10}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
+            for name, s in sorted(report["per_type"].items()):
+                lines.append(f"{name:<10}{s['precision']:>10.4f}{s['recall']:>10.4f}{s['f1']:>10.4f}{s['support']:>9}")
+            lines.append(f"{'overall':<10}{report['precision']:>10.4f}{report['recall']:>10.4f}"
+                         f"{report['f1']:>10.4f}{report['support']:>9}")
+            lines.append(f"(seqeval strict, {report['scheme']}; seqeval default mode F1 "
+                         f"{report['f1_seqeval_default']:.4f})")
+        return "\n".join(lines)
