@@ -104,3 +104,11 @@ def test_evaluate_bad_column_and_corrupt_checkpoint(trained, capsys, tmp_path):
 def test_predict_needs_texts(trained, capsys):
     code, _, err = run_main(["predict", str(trained)], capsys)
     assert code == 2 and "give texts to classify" in err
+
+
+def test_ragged_vectors_file_is_a_one_line_error(capsys, tmp_path, assets):
+    ragged = assets / "vectors" / "ragged_glove.txt"
+    code, _, err = run_main(["train", "sentiment", "--recipe", TINY, "-o", str(tmp_path / "o"),
+                             "embedding.kind=pretrained", f"embedding.vectors={ragged}"], capsys)
+    assert code == 2 and "line" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o" / "best").exists()

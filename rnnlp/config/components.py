@@ -45,6 +45,7 @@ class EmbeddingConfig:
     freeze: bool = False
     oov: Literal["random", "zero"] = "random"
     dropout: float = 0.0
+    word_dropout: float = 0.0            # training: replace tokens by <unk> with this probability
 
 
 @dataclass

@@ -10,6 +10,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from rnnlp.nn.locked_dropout import word_dropout
+
 
 class OneHotEmbedding(nn.Module):
     """The seed's scheme: each id becomes a V-dimensional indicator vector (no parameters)."""
@@ -28,11 +30,15 @@ class OneHotEmbedding(nn.Module):
 
 
 class TokenEmbedding(nn.Module):
-    """``nn.Embedding`` (learned or from a pretrained matrix) followed by dropout."""
+    """``nn.Embedding`` (learned or from a pretrained matrix) followed by dropout.
+
+    ``word_dropout`` replaces each real token by ``<unk>`` with that probability in training, so
+    the model learns to cope with unknown words.
+    """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, *, padding_idx: int = 0,
                  weights: np.ndarray | torch.Tensor | None = None, freeze: bool = False,
-                 dropout: float = 0.0):
+                 dropout: float = 0.0, word_dropout: float = 0.0, unk_id: int = 1):
         super().__init__()
         self.embed = nn.Embedding(num_embeddings, embedding_dim, padding_idx=padding_idx)
         if weights is not None:
@@ -41,10 +47,13 @@ class TokenEmbedding(nn.Module):
         self.embed.weight.requires_grad_(not freeze)
         self.drop = nn.Dropout(dropout)
         self.embedding_dim = embedding_dim
+        self.word_dropout, self.unk_id, self.padding_idx = word_dropout, unk_id, padding_idx
 
     @property
     def weight(self) -> torch.Tensor:
         return self.embed.weight
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        if self.training and self.word_dropout:
+            ids = word_dropout(ids, self.word_dropout, self.unk_id, mask=ids != self.padding_idx)
         return self.drop(self.embed(ids))  # B×T×E

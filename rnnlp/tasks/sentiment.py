@@ -203,7 +203,10 @@ def _fit(cfg, model, pipeline, names, train_ex, valid_ex, device, state, resume)
     best = result.best.get("accuracy")
     say(f"done ({result.stopped}, {result.steps} steps): best {'dev' if valid_ex else 'train'} accuracy "
         f"{best:.4f}" if best is not None else f"done ({result.stopped}, {result.steps} steps)")
-    print(f"checkpoint: {folder / 'best'}")
+    if (folder / "best").is_dir():
+        print(f"checkpoint: {folder / 'best'}")
+    if result.stopped == "interrupted":
+        raise KeyboardInterrupt  # the CLI exits 130; the checkpoints above are complete
     return folder
 
 

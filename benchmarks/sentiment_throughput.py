@@ -1,0 +1,144 @@
+"""Training throughput of the sentiment classifier, side by side in one run.
+
+(a) rnnlp's ``fit`` with its batching (length-bucketed batches, padded, exact bidirectional pass)
+(b) a plain loop with random-order padded batches through ``nn.LSTM`` (the tutorial way)
+(c) a plain loop with random-order batches packed with ``pack_padded_sequence``
+(d) a bare loop over exactly the batches of (a), no progress, no stats: ``fit``'s overhead
+
+Same model shape everywhere (learned 50d embeddings, BiLSTM 256, max pool, one sigmoid logit),
+same data (SST-2 train, the first --examples rows), same optimizer. Prints real (unpadded)
+training tokens per second, the median over --repeats rounds (variants alternate inside a round),
+and the ratios the spine issue asks for.
+
+    RNNLP_DATA=../shared/data python benchmarks/sentiment_throughput.py --examples 20000 --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from rnnlp.config.sentiment import SentimentConfig
+from rnnlp.data.batching import BucketBatcher, collate
+from rnnlp.data.readers import read_table
+from rnnlp.models.builders import build_classifier
+from rnnlp.tasks.sentiment import encode, loss_fn
+from rnnlp.text import TextPipeline
+from rnnlp.training.fit import fit
+
+
+def config(batch_size: int) -> SentimentConfig:
+    cfg = SentimentConfig()
+    cfg.embedding.embedding_dim, cfg.encoder.hidden_size = 50, 256
+    cfg.head.dropout = 0.0
+    cfg.train.batch_size, cfg.train.epochs, cfg.train.progress = batch_size, 1, True
+    return cfg
+
+
+class PlainModel(nn.Module):
+    """The tutorial model: nn.Embedding -> bidirectional nn.LSTM (padded or packed) -> max pool."""
+
+    def __init__(self, vocab: int, packed: bool):
+        super().__init__()
+        self.packed = packed
+        self.embed = nn.Embedding(vocab, 50, padding_idx=0)
+        self.rnn = nn.LSTM(50, 256, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(512, 1)
+
+    def forward(self, ids, lengths, mask):
+        x = self.embed(ids)
+        if self.packed:
+            x = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+            out, _ = self.rnn(x)
+            out, _ = pad_packed_sequence(out, batch_first=True, total_length=ids.size(1))
+        else:
+            out, _ = self.rnn(x)
+        out = out.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(1).values
+        return self.out(out)
+
+
+def step(model, opt, batch):
+    logits = model(batch.ids, batch.lengths, batch.mask)
+    loss = F.binary_cross_entropy_with_logits(logits[:, 0], batch.targets.float())
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    opt.step()
+
+
+def batches_of(ids, labels, order_batches):
+    return [collate([ids[i] for i in idx], labels[idx]) for idx in order_batches]
+
+
+def timed_plain(model, batches) -> float:
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3)
+    start = time.perf_counter()
+    for batch in batches:
+        step(model, opt, batch)
+    return time.perf_counter() - start
+
+
+def timed_fit(cfg, vocab, batches) -> float:
+    torch.manual_seed(0)
+    model = build_classifier(cfg, vocab, 2)
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3)
+    start = time.perf_counter()
+    fit(model, lambda epoch: iter(batches), loss_fn, evaluate=lambda m: {"accuracy": 0.0}, metric="accuracy",
+        cfg=cfg.train, optimizer=opt, steps_per_epoch=len(batches))
+    return time.perf_counter() - start
+
+
+def timed_bare(cfg, vocab, batches) -> float:
+    torch.manual_seed(0)
+    return timed_plain(build_classifier(cfg, vocab, 2), batches)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default="sentiment/sst2/train.tsv.gz")
+    parser.add_argument("--examples", type=int, default=20000)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    ds = read_table(args.data).select(range(args.examples))
+    pipe = TextPipeline.build(ds["sentence"], "word")
+    ids = encode(pipe, list(ds["sentence"]), 256)
+    labels = np.asarray(ds["label"])
+    lengths = [len(s) for s in ids]
+    tokens = sum(lengths)
+    cfg = config(args.batch_size)
+    bucketed = batches_of(ids, labels, BucketBatcher(lengths, args.batch_size, seed=0).batches())
+    random_order = batches_of(ids, labels, BucketBatcher(lengths, args.batch_size, bucket=False, seed=0).batches())
+    vocab = pipe.vocab()
+    runs = {"a_fit_bucketed": [], "b_plain_random_padded": [], "c_plain_random_packed": [], "d_bare_same_batches": []}
+    for _ in range(args.repeats):
+        runs["a_fit_bucketed"].append(timed_fit(cfg, vocab, bucketed))
+        torch.manual_seed(0)
+        runs["b_plain_random_padded"].append(timed_plain(PlainModel(len(vocab), packed=False), random_order))
+        torch.manual_seed(0)
+        runs["c_plain_random_packed"].append(timed_plain(PlainModel(len(vocab), packed=True), random_order))
+        runs["d_bare_same_batches"].append(timed_bare(cfg, vocab, bucketed))
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    pad_b = sum(b.ids.numel() for b in random_order) / tokens
+    pad_a = sum(b.ids.numel() for b in bucketed) / tokens
+    print(f"\n{args.examples} examples, {tokens:,} real tokens, batch {args.batch_size}, threads {args.threads}, "
+          f"padded/real tokens: bucketed {pad_a:.2f}, random {pad_b:.2f}")
+    print(f"{'variant':28s} {'median s':>9s} {'tokens/s':>10s}   all runs (s)")
+    for key, seconds in med.items():
+        print(f"{key:28s} {seconds:9.2f} {tokens / seconds:10,.0f}   {', '.join(f'{x:.2f}' for x in runs[key])}")
+    print(f"\n(a)/(b) speed-up of rnnlp fit over random padded batches: {med['b_plain_random_padded'] / med['a_fit_bucketed']:.2f}x (goal >= 1.8x)")
+    print(f"(a)/(c) speed-up over random packed batches:              {med['c_plain_random_packed'] / med['a_fit_bucketed']:.2f}x")
+    print(f"fit overhead over a bare loop on the same batches:        {med['a_fit_bucketed'] / med['d_bare_same_batches'] - 1:+.1%} (goal <= 10%)")
+
+
+if __name__ == "__main__":
+    main()

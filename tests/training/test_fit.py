@@ -1,0 +1,113 @@
+"""fit(): early stopping, max_steps, evaluation cadence, checkpoint callbacks, Ctrl-C, resume."""
+
+import math
+from dataclasses import dataclass
+
+import pytest
+import torch
+
+from rnnlp.config.components import TrainConfig
+from rnnlp.training.fit import fit
+from rnnlp.training.optim import build_optimizer, build_scheduler
+
+
+@dataclass
+class Toy:
+    x: torch.Tensor
+    y: torch.Tensor
+
+    def to(self, device):
+        return self
+
+    @property
+    def num_tokens(self):
+        return len(self.x)
+
+
+def data(n_batches=4):
+    gen = torch.Generator().manual_seed(0)
+    xs = torch.randn(n_batches, 8, 3, generator=gen)
+    return [Toy(x, x @ torch.tensor([1.0, -2.0, 0.5])) for x in xs]
+
+
+def loss_fn(model, batch):
+    return torch.nn.functional.mse_loss(model(batch.x)[:, 0], batch.y), {}
+
+
+def run(cfg, scores=None, save=None, loss=loss_fn, resume=None, model=None):
+    torch.manual_seed(0)
+    model = model or torch.nn.Linear(3, 1)
+    opt = build_optimizer(cfg, model.parameters())
+    sched = build_scheduler(cfg, opt, 4 * cfg.epochs)
+    scores = iter(scores) if scores else None
+    evaluate = (lambda m: {"score": next(scores)}) if scores else \
+        (lambda m: {"loss": float(sum(loss_fn(m, b)[0] for b in data()))})
+    metric = "score" if scores else "-loss"
+    result = fit(model, lambda e: iter(data()), loss, evaluate=evaluate, metric=metric, cfg=cfg, optimizer=opt,
+                 scheduler=sched, save=save, resume=resume, steps_per_epoch=4)
+    return result, model
+
+
+def test_loss_goes_down_and_history_has_one_row_per_epoch():
+    result, _ = run(TrainConfig(epochs=5, lr=0.05, progress=False))
+    losses = [row["loss"] for row in result.history]
+    assert len(losses) == 5 and losses[-1] < 0.5 * losses[0]
+    assert result.stopped == "epochs" and result.steps == 20
+    assert result.best["loss"] == min(losses)
+
+
+def test_early_stopping_after_patience_evaluations():
+    result, _ = run(TrainConfig(epochs=10, patience=2, progress=False), scores=[0.5, 0.7, 0.6, 0.65, 0.9])
+    assert result.stopped == "early_stop" and len(result.history) == 4
+    assert result.best["score"] == 0.7
+
+
+def test_max_steps_and_eval_every():
+    saves = []
+    result, _ = run(TrainConfig(epochs=3, eval_every=3, max_steps=7, progress=False),
+                    save=lambda kind, metrics, trainer: saves.append((kind, metrics["step"])))
+    assert result.stopped == "max_steps" and result.steps == 7
+    # every eval_every steps, at each epoch end (step 4), and where max_steps stops the run
+    assert [s for s in saves if s[0] == "last"] == [("last", 3), ("last", 4), ("last", 6), ("last", 7)]
+
+
+def test_ctrl_c_stops_cleanly_after_the_last_complete_save():
+    saves, calls = [], {"n": 0}
+
+    def interrupting(model, batch):
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise KeyboardInterrupt
+        return loss_fn(model, batch)
+
+    result, _ = run(TrainConfig(epochs=3, eval_every=2, progress=False), loss=interrupting,
+                    save=lambda kind, metrics, trainer: saves.append((kind, metrics["step"])))
+    assert result.stopped == "interrupted" and result.steps == 5
+    assert saves[-1] == ("last", 4)
+
+
+def test_resume_matches_an_uninterrupted_run():
+    cfg = TrainConfig(epochs=4, lr=0.05, progress=False)
+    full, full_model = run(cfg)
+    states = {}
+
+    def keep(kind, metrics, trainer):
+        if trainer is not None:
+            states[metrics["epoch"]] = {**trainer, "optimizer": _copy(trainer["optimizer"]),
+                                        "rng_torch": torch.get_rng_state()}
+
+    half_cfg = TrainConfig(epochs=2, lr=0.05, progress=False)
+    _, half_model = run(half_cfg, save=keep)
+    resumed, resumed_model = run(cfg, resume=states[2], model=_clone(half_model))
+    assert resumed.steps == full.steps
+    assert torch.allclose(resumed_model.weight, full_model.weight, atol=1e-6)
+
+
+def _copy(state):
+    import copy
+    return copy.deepcopy(state)
+
+
+def _clone(model):
+    import copy
+    return copy.deepcopy(model)
