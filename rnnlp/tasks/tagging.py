@@ -91,6 +91,16 @@ def split_long(tokens: list, tags: list, max_length: int):
     return out_tokens, out_tags
 
 
+def tag_set(tags: list, scheme: str) -> list[str]:
+    """Sorted tags of the training data; span schemes get every prefix of each type seen."""
+    seen = {t for s in tags for t in s}
+    scheme = normalize_scheme(scheme)
+    if scheme != "none":
+        prefixes = {"IOB1": "BI", "BIO": "BI", "BIOES": "BIES"}[scheme]
+        seen |= {"O"} | {f"{p}-{t.partition('-')[2]}" for t in seen if t != "O" for p in prefixes}
+    return sorted(seen)
+
+
 def char_vocab(sentences: list) -> list[str]:
     """Characters of the training words, most frequent first, after ``<pad>`` and ``<unk>``."""
     counts: dict = {}
@@ -189,7 +199,7 @@ def train(cfg: TaggingConfig, resume: str | None = None) -> Path:
     if cfg.data.train_limit:
         tokens, tags = tokens[: cfg.data.train_limit], tags[: cfg.data.train_limit]
     tokens, tags = split_long(tokens, tags, cfg.data.max_length)
-    names = state["labels"] if state else sorted({t for s in tags for t in s})
+    names = state["labels"] if state else tag_set(tags, cfg.model.scheme)
     chars = state["chars"] if state else char_vocab(tokens)
     pipeline = state["pipeline"] if state else build_word_pipeline(cfg, tokens)
     index = {t: i for i, t in enumerate(names)}

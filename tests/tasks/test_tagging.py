@@ -1,0 +1,102 @@
+"""The tagging task end to end on tiny CoNLL / CoNLL-U assets: train, save, reload, tag, evaluate."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+import rnnlp
+from rnnlp.api import train
+from rnnlp.errors import DataError
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = str(ROOT / "recipes" / "tagging" / "tiny.yaml")
+SENTENCES = ["John Smith lives in Paris .", "Mary works for Acme Corp in Berlin ."]
+
+
+def _data(assets, **extra):
+    return {"data": {"train": str(assets / "tagging/train.conll"),
+                     "valid": str(assets / "tagging/dev.conll"), **extra}}
+
+
+def test_tiny_recipe_trains_saves_reloads_and_tags_identically(tmp_path, assets):
+    run = train("tagging", TINY, [f"train.output={tmp_path / 'run'}"], extra=_data(assets))
+    assert (run / "best" / "tagging.json").is_file() and (run / "last" / "trainer").is_dir()
+    first, second = rnnlp.load(run), rnnlp.load(run / "best")
+    a, b = first.predict(SENTENCES), second.predict(SENTENCES)
+    assert a == b
+    assert a[0]["tokens"] == SENTENCES[0].split() and len(a[0]["tags"]) == 6
+    assert set(first.labels) == {"O", *(f"{p}-{t}" for p in "BIES" for t in ("PER", "LOC", "ORG", "MISC"))}
+    assert all(t in first.labels for row in a for t in row["tags"]) and "entities" in a[0]
+    for (name, w1), (_, w2) in zip(first.model.state_dict().items(), second.model.state_dict().items()):
+        assert torch.equal(w1, w2), name
+    rows = (run / "metrics.jsonl").read_text().splitlines()
+    assert len(rows) == 1 and '"step": 2' in rows[0] and '"f1"' in rows[0]
+
+
+def test_training_learns_the_tiny_data(tmp_path, assets):
+    over = [f"train.output={tmp_path / 'r'}", "train.max_steps=null", "train.epochs=25",
+            "train.lr=0.02", "train.batch_size=8"]
+    model = rnnlp.load(train("tagging", TINY, over, extra=_data(assets)))
+    out = model.predict(["John Smith lives in Paris ."])[0]
+    assert [(e["type"], e["text"]) for e in out["entities"]] == [("PER", "John Smith"), ("LOC", "Paris")]
+    report = model.evaluate(str(assets / "tagging/train.conll"))
+    assert report["f1"] == 1.0 and report["accuracy"] == 1.0
+
+
+def test_evaluate_counts_unknown_gold_tags_as_wrong(tmp_path, assets):
+    model = rnnlp.load(train("tagging", TINY, [f"train.output={tmp_path / 'r'}"], extra=_data(assets)))
+    report = model.evaluate(str(assets / "tagging/dev.conll"))
+    assert report["unknown_tags"] == {"S-DATE": 1}  # I-DATE in IOB1 = S-DATE in the model's BIOES
+    assert report["sentences"] == 4 and report["tokens"] == 20
+    assert "DATE" in report["per_type"] and report["per_type"]["DATE"]["recall"] == 0.0
+    text = model.format_report(report)
+    assert "S-DATE=1" in text and "overall" in text and "seqeval strict" in text
+
+
+def test_empty_and_very_long_sentences(tmp_path, assets):
+    model = rnnlp.load(train("tagging", TINY, [f"train.output={tmp_path / 'r'}", "data.max_length=16"],
+                             extra=_data(assets)))
+    long = " ".join(["Paris"] * 1000)
+    rows = model.predict(["", long, "   "])
+    assert rows[0] == {"tokens": [], "tags": [], "entities": []} and rows[2]["tags"] == []
+    assert len(rows[1]["tags"]) == 1000  # tagged in pieces of data.max_length tokens
+
+
+def test_softmax_head_char_lstm_and_conllu_pos(tmp_path, assets):
+    path = str(assets / "tagging/tiny.conllu")
+    extra = {"data": {"train": path, "valid": path, "format": "conllu", "scheme": "none",
+                      "token_column": None, "tag_column": None}}
+    over = [f"train.output={tmp_path / 'p'}", "model.scheme=none", "model.head=softmax", "model.char=lstm"]
+    model = rnnlp.load(train("tagging", TINY, over, extra=extra))
+    assert model.model.crf is None and model.labels == ["AUX", "PART", "PRON", "PUNCT", "VERB"]
+    rows = model.predict(["I do n't know ."])
+    assert "entities" not in rows[0] and len(rows[0]["tags"]) == 5
+    report = model.evaluate(path)
+    assert "f1" not in report and 0.0 <= report["accuracy"] <= 1.0
+    assert report["unknown_tags"] == {}  # every tag of the file was seen in training
+    assert "overall" not in model.format_report(report)
+
+
+def test_jsonl_training_data_with_bio_scheme(tmp_path, assets):
+    extra = {"data": {"train": str(assets / "tagging/train.jsonl"), "format": "json",
+                      "token_column": "words", "tag_column": "ner", "scheme": "IOB1"}}
+    model = rnnlp.load(train("tagging", TINY, [f"train.output={tmp_path / 'j'}", "model.scheme=BIO"],
+                             extra=extra))
+    assert "B-ORG" in model.labels and not any(t.startswith(("E-", "S-")) for t in model.labels)
+
+
+def test_invalid_sequences_rejected_when_configured(tmp_path, assets):
+    bad = tmp_path / "bad.conll"
+    bad.write_text("Anna B-PER\nlives O\nin O\n\nthe O\nFrench I-MISC\nteam O\n")
+    extra = {"data": {"train": str(bad), "scheme": "BIO", "tag_column": -1, "invalid": "error"}}
+    with pytest.raises(DataError, match=r"bad.conll:5: invalid BIO sequence: 'I-MISC' at token 2"):
+        train("tagging", TINY, [f"train.output={tmp_path / 'x'}"], extra=extra)
+    extra["data"]["invalid"] = "repair"
+    model = rnnlp.load(train("tagging", TINY, [f"train.output={tmp_path / 'y'}"], extra=extra))
+    assert "S-MISC" in model.labels  # repaired: I-MISC after O opens a chunk
+
+
+def test_missing_training_file_is_a_data_error(tmp_path):
+    with pytest.raises(DataError, match="--train FILE"):
+        train("tagging", TINY, [f"train.output={tmp_path / 'n'}"])
