@@ -13,6 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from rnnlp.nn.crf import FORBIDDEN
 from rnnlp.nn.locked_dropout import LockedDropout, word_dropout
 
 CASES = ("<pad>", "other", "lower", "upper", "title", "numeric", "mostly_numeric", "has_digit")
@@ -32,6 +33,28 @@ def casing(word: str) -> int:
     if word[:1].isupper():
         return 4
     return 7 if digits else 1
+
+
+def log_partition(crf, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``crf.log_partition`` (log Z per sentence, B) computed with one matmul per step.
+
+    alpha_t = log(exp(alpha_{t-1} - m) @ exp(trans - k)) + m + k + E_t, m and k the maxima that
+    keep exp in range. A B×C @ C×C matmul per step replaces a B×C×C logsumexp: about 2.5x
+    faster forward + backward on CPU (benchmarks/tagging.py). Forbidden moves score
+    ``FORBIDDEN``, exp of which is exactly 0; the clamp keeps log and its gradient finite
+    where every path is forbidden (such prefixes then weigh e^-69 of the best, not e^-1e4).
+    """
+    start = crf.start.masked_fill(~crf.start_allowed, FORBIDDEN)
+    transitions = crf.transitions.masked_fill(~crf.allowed, FORBIDDEN)
+    end = crf.end.masked_fill(~crf.end_allowed, FORBIDDEN)
+    k = transitions.detach().max()
+    weights = (transitions - k).exp()  # C×C
+    alpha = start + emissions[:, 0]    # B×C
+    for t in range(1, emissions.shape[1]):
+        m = alpha.detach().max(dim=1, keepdim=True).values  # B×1
+        step = ((alpha - m).exp() @ weights).clamp_min(1e-30).log() + m + k + emissions[:, t]
+        alpha = torch.where(mask[:, t: t + 1], step, alpha)
+    return torch.logsumexp(alpha + end, dim=1)
 
 
 @dataclass
@@ -100,7 +123,8 @@ class SequenceTagger(nn.Module):
     def loss(self, emissions: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Mean per token: CRF negative log-likelihood, or softmax cross-entropy."""
         if self.crf is not None:
-            return self.crf.nll(emissions, targets, mask).sum() / mask.sum()
+            nll = log_partition(self.crf, emissions, mask) - self.crf.score(emissions, targets, mask)
+            return nll.sum() / mask.sum()
         return F.cross_entropy(emissions.flatten(0, 1), targets.flatten(), ignore_index=-100)
 
     @torch.no_grad()

@@ -100,3 +100,24 @@ def test_invalid_sequences_rejected_when_configured(tmp_path, assets):
 def test_missing_training_file_is_a_data_error(tmp_path):
     with pytest.raises(DataError, match="--train FILE"):
         train("tagging", TINY, [f"train.output={tmp_path / 'n'}"])
+
+
+def test_matmul_forward_algorithm_matches_the_crf():
+    from rnnlp.models.tagger import log_partition
+    from rnnlp.nn.crf import CRF, allowed_transitions
+
+    torch.manual_seed(0)
+    names = ["O"] + [f"{p}-{t}" for t in ("PER", "LOC") for p in "BIES"]
+    crf = CRF(len(names), *allowed_transitions(names, "BIOES"))
+    with torch.no_grad():
+        crf.transitions.normal_(0, 3.0)
+        crf.start.normal_(0, 3.0)
+    emissions = (torch.randn(5, 9, len(names)) * 4).requires_grad_()
+    mask = torch.arange(9).unsqueeze(0) < torch.tensor([9, 1, 4, 7, 2]).unsqueeze(1)
+    fast = log_partition(crf, emissions, mask)
+    grad_fast = torch.autograd.grad(fast.sum(), [emissions, crf.transitions])
+    slow = crf.log_partition(emissions, mask)
+    grad_slow = torch.autograd.grad(slow.sum(), [emissions, crf.transitions])
+    assert torch.allclose(fast, slow, atol=1e-4, rtol=1e-5)
+    for a, b in zip(grad_fast, grad_slow):
+        assert torch.allclose(a, b, atol=1e-5)
