@@ -1,0 +1,50 @@
+"""Config of the language-model task (next-token prediction over a text stream)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+from rnnlp.config.components import TextConfig, TrainConfig
+
+
+@dataclass
+class LMDataConfig:
+    """Plain text files (``.gz`` read transparently); one corpus, read as a stream of tokens."""
+
+    train: Optional[str] = None          # None: an error (there is no bundled LM corpus)
+    valid: Optional[str] = None          # None: the last ``valid_fraction`` of train is held out
+    test: Optional[str] = None
+    root: Optional[str] = None           # prefix for relative paths; default $RNNLP_DATA
+    valid_fraction: float = 0.1
+    eos: Optional[bool] = None           # <eos> after every line; None: word/bpe yes, char no
+    bptt: int = 35                       # steps per batch (truncated backprop through time)
+    random_bptt: bool = False            # AWD-LSTM style random lengths around bptt
+    eval_batch_size: int = 10
+    train_limit: Optional[int] = None    # use only the first N training tokens
+
+
+@dataclass
+class LMModelConfig:
+    cell: Literal["lstm", "gru"] = "lstm"
+    embedding_dim: int = 200
+    hidden_size: int = 200
+    num_layers: int = 2
+    tie_weights: bool = False            # output = embedding matrix (last layer sized embedding_dim)
+    dropout: float = 0.2                 # locked dropout on the top layer's output
+    dropout_input: float = 0.2           # locked dropout on the embeddings
+    dropout_hidden: float = 0.2          # locked dropout between layers
+    dropout_embedding: float = 0.0       # drop whole words' embedding rows (AWD-LSTM dropoute)
+    output: Literal["softmax", "adaptive"] = "softmax"
+    cutoffs: list[int] = field(default_factory=lambda: [2000, 10000])  # adaptive cluster bounds
+    div_value: float = 4.0               # adaptive: each tail cluster's width shrinks by this
+
+
+@dataclass
+class LMConfig:
+    task: Literal["lm"] = "lm"
+    data: LMDataConfig = field(default_factory=LMDataConfig)
+    text: TextConfig = field(default_factory=TextConfig)
+    model: LMModelConfig = field(default_factory=LMModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    time_limit_minutes: Optional[float] = None  # stop taking training steps after this long

@@ -1,0 +1,363 @@
+"""Language models: a text stream, truncated BPTT training, perplexity, text generation."""
+
+from __future__ import annotations
+
+import gzip
+import math
+import time
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from rnnlp.config.base import from_dict
+from rnnlp.config.lm import LMConfig
+from rnnlp.data.readers import resolve_path
+from rnnlp.data.stream import StreamBatcher
+from rnnlp.errors import ConfigError, DataError
+from rnnlp.models.builders import build_language_model
+from rnnlp.models.language_model import detach_state
+from rnnlp.tasks.common import run_folder, saver, say, setup
+from rnnlp.text import TextPipeline
+from rnnlp.training.checkpoint import load_model_weights
+from rnnlp.training.fit import fit
+from rnnlp.training.optim import build_optimizer, build_scheduler
+
+TASK = "lm"
+
+
+# -- data ------------------------------------------------------------------------------
+def read_text(path, root: str | None = None) -> str:
+    """The whole text of a plain (or ``.gz``) file; a missing or empty file is a DataError."""
+    local = Path(resolve_path(path, root))
+    if not local.is_file():
+        raise DataError(f"file not found: {path}; check the path (relative paths are also looked up "
+                        "under --data-root / $RNNLP_DATA)")
+    opener = gzip.open if local.suffix == ".gz" else open
+    try:
+        with opener(local, "rt", encoding="utf-8") as f:
+            text = f.read()
+    except (UnicodeDecodeError, OSError) as exc:
+        raise DataError(f"cannot read {local} as UTF-8 text ({type(exc).__name__}); give a plain "
+                        "text file") from None
+    if not text.strip():
+        raise DataError(f"{local} holds no text")
+    return text
+
+
+def uses_eos(cfg: LMConfig) -> bool:
+    return cfg.data.eos if cfg.data.eos is not None else cfg.text.level != "char"
+
+
+def split_lines(text: str, eos: bool) -> list[str]:
+    """Lines without their newline (eos marks them) or with it (it is a character)."""
+    return text.splitlines() if eos else text.splitlines(keepends=True)
+
+
+def encode_stream(pipeline: TextPipeline, text: str, eos: bool) -> torch.Tensor:
+    """``<bos>`` + the ids of every line (each followed by ``<eos>`` when ``eos``): LongTensor N."""
+    lines = split_lines(text, eos)
+    chunks = [np.asarray(ids, dtype=np.int64) for ids in pipeline.encode_batch(lines, eos=eos)]
+    return torch.from_numpy(np.concatenate([np.array([pipeline.bos_id])] + chunks))
+
+
+def hold_out(text: str, fraction: float) -> tuple[str, str]:
+    """(first part, last ``fraction``), cut at the line start nearest the cut point."""
+    if not 0 < fraction < 1:
+        raise ConfigError(f"data.valid_fraction must be in (0, 1) when no --valid file is given, "
+                          f"got {fraction}")
+    cut = int(len(text) * (1 - fraction))
+    newline = text.rfind("\n", 0, cut)
+    cut = newline + 1 if newline > 0 else cut
+    return text[:cut], text[cut:]
+
+
+def num_ids(pipeline: TextPipeline) -> int:
+    """Rows the model needs: the largest id + 1. A corpus holding the literal token <unk>
+    (WikiText) leaves a gap in the WordLevel trainer's ids, so this can exceed vocab_size."""
+    return max(pipeline.tokenizer.get_vocab().values()) + 1
+
+
+def build_pipeline(cfg: LMConfig, text: str) -> TextPipeline:
+    if cfg.text.path:
+        return TextPipeline.load(resolve_path(cfg.text.path, cfg.data.root))
+    t = cfg.text
+    return TextPipeline.build(split_lines(text, uses_eos(cfg)), t.level, lowercase=t.lowercase,
+                              min_freq=t.min_freq, max_size=t.max_size, vocab_size=t.vocab_size)
+
+
+# -- loss and evaluation ------------------------------------------------------------------
+def stream_nll(model, ids: torch.Tensor, batch_size: int, bptt: int, device) -> tuple[float, int]:
+    """Summed NLL (nats) and number of scored tokens of ``ids``, state carried along streams."""
+    was_training = model.training
+    model.eval()
+    total, count, state = 0.0, 0, None
+    with torch.no_grad():
+        for batch in StreamBatcher(ids, min(batch_size, len(ids) - 1), bptt):
+            batch = batch.to(device)
+            hidden, state = model(batch.ids, state)
+            total += float(model.loss(hidden, batch.targets, reduction="sum"))
+            count += batch.num_tokens
+    model.train(was_training)
+    return total, count
+
+
+def lm_metrics(nll: float, count: int, level: str) -> dict:
+    loss = nll / max(count, 1)
+    out = {"loss": loss, "perplexity": math.exp(min(loss, 700.0)), "tokens": count}
+    if level == "char":
+        out["bits_per_char"] = loss / math.log(2)
+    return out
+
+
+class _Carry:
+    """The recurrent state carried from batch to batch, and the time budget."""
+
+    def __init__(self, train_cfg, minutes: float | None):
+        self.state, self.steps, self.train_cfg = None, 0, train_cfg
+        self.deadline = time.perf_counter() + 60 * minutes if minutes else None
+
+    def loss_fn(self, model, batch):
+        hidden, state = model(batch.ids, self.state)
+        self.state = detach_state(state)
+        self.steps += 1
+        if self.deadline and time.perf_counter() > self.deadline:
+            # fit stops after the step that reaches max_steps, then evaluates and saves.
+            self.train_cfg.max_steps = self.steps
+        return model.loss(hidden, batch.targets), {}
+
+
+# -- training --------------------------------------------------------------------------
+def train(cfg: LMConfig, resume: str | None = None) -> Path:
+    """Train a language model; returns the run folder (its ``best/`` is the checkpoint to use)."""
+    if resume:
+        raise ConfigError("--resume is not supported for the lm task yet; start a new run")
+    if not cfg.data.train:
+        raise DataError("give the training text with --train FILE (or data.train in the recipe)")
+    device = setup(cfg.train)
+    text = read_text(cfg.data.train, cfg.data.root)
+    if cfg.data.valid:
+        valid_text = read_text(cfg.data.valid, cfg.data.root)
+    else:
+        text, valid_text = hold_out(text, cfg.data.valid_fraction)
+    pipeline = build_pipeline(cfg, text)
+    eos = uses_eos(cfg)
+    train_ids = encode_stream(pipeline, text, eos)
+    if cfg.data.train_limit:
+        train_ids = train_ids[: cfg.data.train_limit]
+    valid_ids = encode_stream(pipeline, valid_text, eos)
+    model = build_language_model(cfg, num_ids(pipeline)).to(device)
+    return _fit(cfg, model, pipeline, train_ids, valid_ids, device)
+
+
+def _fit(cfg, model, pipeline, train_ids, valid_ids, device) -> Path:
+    folder = run_folder(TASK, cfg.train.output)
+    d = cfg.data
+    batcher = StreamBatcher(train_ids, cfg.train.batch_size, d.bptt, random_bptt=d.random_bptt,
+                            seed=cfg.train.seed)
+    carry = _Carry(cfg.train, cfg.time_limit_minutes)
+
+    def batches(epoch):
+        carry.state = None  # each epoch starts the streams afresh
+        batcher.set_epoch(epoch)
+        yield from batcher
+
+    def evaluate(m):
+        return lm_metrics(*stream_nll(m, valid_ids, d.eval_batch_size, d.bptt, device), cfg.text.level)
+
+    optimizer = build_optimizer(cfg.train, model.parameters())
+    scheduler = build_scheduler(cfg.train, optimizer, len(batcher) * cfg.train.epochs)
+    say(f"lm: {len(train_ids):,} train / {len(valid_ids):,} valid tokens, vocab {pipeline.vocab_size}, "
+        f"{sum(p.numel() for p in model.parameters()):,} parameters, device {device}")
+    result = fit(model, batches, carry.loss_fn, metric="-loss", cfg=cfg.train, optimizer=optimizer,
+                 scheduler=scheduler, steps_per_epoch=len(batcher), evaluate=evaluate,
+                 save=saver(folder, model, cfg, TASK, pipeline), log_path=folder / "metrics.jsonl")
+    best = result.best
+    if best:
+        say(f"done ({result.stopped}, {result.steps} steps): best valid loss {best['loss']:.4f}, "
+            f"perplexity {best['perplexity']:.2f}")
+    print(f"checkpoint: {folder / 'best'}")
+    return folder
+
+
+# -- the loaded model ------------------------------------------------------------------------
+class TextGenerator:
+    """A loaded language model: ``generate`` / ``stream`` text, ``evaluate`` perplexity on a file."""
+
+    task = TASK
+
+    def __init__(self, ckpt: dict, device: str = "cpu"):
+        self.config = from_dict(LMConfig, ckpt["config"])
+        self.pipeline = TextPipeline.from_json(ckpt["tokenizer_json"], where=str(ckpt["path"]))
+        self.device = torch.device(device)
+        self.model = build_language_model(self.config, num_ids(self.pipeline))
+        load_model_weights(self.model, ckpt["weights"], ckpt["path"])
+        self.model.to(self.device).eval()
+        self.path = ckpt["path"]
+        self.metrics = ckpt.get("metrics", {})
+        p = self.pipeline  # <pad> and <bos> are never targets; <eos> only when lines end with it
+        banned = [p.pad_id, p.bos_id] + ([] if uses_eos(self.config) else [p.eos_id])
+        self.decoder = _Banned(self.model, banned)
+
+    # -- evaluation ---------------------------------------------------------------------------
+    def evaluate(self, data: str | None = None, batch_size: int | None = None) -> dict:
+        """loss (nats/token), perplexity, tokens (+ bits_per_char for char models) on a text file."""
+        if not data:
+            raise DataError("give the text to evaluate on with --data FILE")
+        ids = encode_stream(self.pipeline, read_text(data, self.config.data.root), uses_eos(self.config))
+        if len(ids) < 2:
+            raise DataError(f"{data}: too little text to evaluate")
+        d = self.config.data
+        report = lm_metrics(*stream_nll(self.model, ids, batch_size or d.eval_batch_size, d.bptt,
+                                        self.device), self.config.text.level)
+        report["data"] = str(data)
+        return report
+
+    @staticmethod
+    def format_report(report: dict) -> str:
+        lines = [f"tokens: {report['tokens']}", f"loss: {report['loss']:.4f} nats/token",
+                 f"perplexity: {report['perplexity']:.2f}"]
+        if "bits_per_char" in report:
+            lines.append(f"bits per character: {report['bits_per_char']:.4f}")
+        return "\n".join(lines)
+
+    # -- generation ---------------------------------------------------------------------------
+    def stream(self, prompt: str = "", max_tokens: int = 200, *, temperature: float = 1.0,
+               top_k: int | None = None, top_p: float = 1.0, seed: int | None = None,
+               num_samples: int = 1, greedy: bool = False) -> Iterator[list[str]]:
+        """Yield, token by token, the text piece each of the ``num_samples`` rows adds.
+
+        The prompt is read once to build the state; each new token is one step of the model.
+        Raises ConfigError for max_tokens < 1, temperature <= 0, top_p outside (0, 1], top_k < 1.
+        """
+        from rnnlp.decoding import stream_greedy, stream_sample
+
+        _check_generation(max_tokens, temperature, top_p, top_k, num_samples)
+        state, last, renderer = self._prime(prompt, num_samples)
+        with torch.no_grad():
+            if greedy:
+                steps = stream_greedy(self.decoder, state, last, -1, max_tokens, num_samples)
+            else:
+                steps = stream_sample(self.decoder, state, last, -1, max_tokens, num_samples, temperature,
+                                      top_k, top_p, _generator(seed, self.device))
+            for ids in steps:
+                yield renderer.pieces(ids.tolist())
+
+    def generate(self, prompt: str = "", max_tokens: int = 200, *, temperature: float = 1.0,
+                 top_k: int | None = None, top_p: float = 1.0, seed: int | None = None,
+                 num_samples: int = 1, greedy: bool = False, beam_size: int | None = None):
+        """The continuation of ``prompt`` (the prompt itself not repeated): a str, or a list of
+        ``num_samples`` strs when ``num_samples`` > 1. ``beam_size`` runs beam search and
+        returns its ``num_samples`` best sequences; ``greedy`` the argmax path; else sampling."""
+        if beam_size:
+            return self._beam(prompt, max_tokens, beam_size, num_samples)
+        rows = [""] * num_samples
+        for pieces in self.stream(prompt, max_tokens, temperature=temperature, top_k=top_k,
+                                  top_p=top_p, seed=seed, num_samples=num_samples, greedy=greedy):
+            rows = [row + piece for row, piece in zip(rows, pieces)]
+        return rows[0] if num_samples == 1 else rows
+
+    def _beam(self, prompt, max_tokens, beam_size, num_samples):
+        from rnnlp.decoding import beam_search
+
+        _check_generation(max_tokens, 1.0, 1.0, None, num_samples)
+        if not 1 <= num_samples <= beam_size:
+            raise ConfigError(f"--num-samples must be <= --beam-size ({beam_size}) with beam search, "
+                              f"got {num_samples}")
+        state, last, renderer = self._prime(prompt, 1)
+        with torch.no_grad():
+            hyps = beam_search(self.decoder, state, last, -1, beam_size, max_tokens, n_best=num_samples)[0]
+        texts = []
+        for ids, _ in hyps:
+            renderer.reset()
+            texts.append("".join(renderer.pieces([i])[0] for i in ids))
+        return texts[0] if num_samples == 1 else texts
+
+    def _prime(self, prompt: str, rows: int):
+        """Run the prompt once: (state for ``rows`` rows, last ids LongTensor rows, renderer)."""
+        eos = uses_eos(self.config)
+        ids = encode_stream(self.pipeline, prompt, eos).tolist() if prompt else [self.pipeline.bos_id]
+        if prompt and eos and not prompt.endswith("\n"):
+            ids = ids[:-1]  # the prompt's last line goes on
+        words = [i for i in ids[1:] if i != self.pipeline.eos_id]
+        if words and all(i == self.pipeline.unk_id for i in words):
+            say(f"warning: every token of the prompt {prompt!r} is unknown to the model (read as <unk>)")
+        state = None
+        if len(ids) > 1:
+            with torch.no_grad():
+                _, state = self.model(torch.tensor([ids[:-1]], device=self.device))
+            state = self.model.reorder_state(state, torch.zeros(rows, dtype=torch.long))
+        last = torch.full((rows,), ids[-1], dtype=torch.long, device=self.device)
+        at_start = ids[-1] in (self.pipeline.bos_id, self.pipeline.eos_id)
+        return state, last, _Renderer(self.pipeline, rows, at_start)
+
+
+class _Banned:
+    """The model as a Decoder that never proposes ids training never had as targets."""
+
+    def __init__(self, model, banned: list[int]):
+        self.model, self.banned = model, torch.tensor(banned, dtype=torch.long)
+
+    def step(self, prev_ids, state):
+        log_probs, state = self.model.step(prev_ids, state)
+        return log_probs.index_fill(1, self.banned.to(log_probs.device), float("-inf")), state
+
+    def reorder_state(self, state, index):
+        return self.model.reorder_state(state, index)
+
+
+class _Renderer:
+    """Token ids -> text pieces, per row: words spaced, chars joined, <eos> a newline."""
+
+    def __init__(self, pipeline: TextPipeline, rows: int, at_start: bool):
+        self.pipeline, self.rows, self.at_start = pipeline, rows, at_start
+        self.start = [at_start] * rows
+
+    def reset(self) -> None:
+        self.start = [self.at_start] * self.rows
+
+    def pieces(self, ids: list[int]) -> list[str]:
+        out = []
+        for row, i in enumerate(ids):
+            out.append(self._piece(row, i))
+        return out
+
+    def _piece(self, row: int, i: int) -> str:
+        p = self.pipeline
+        if i == p.eos_id:
+            self.start[row] = True
+            return "\n"
+        if i in (p.pad_id, p.bos_id):
+            return ""
+        token = p.tokenizer.id_to_token(i) or ""
+        if p.level == "char":
+            return "\ufffd" if i == p.unk_id else token  # one character for one token
+        if p.level == "bpe":
+            return token.replace("\u2581", " ")
+        piece = token if self.start[row] else " " + token
+        self.start[row] = False
+        return piece
+
+
+def _check_generation(max_tokens, temperature, top_p, top_k, num_samples) -> None:
+    if max_tokens < 1:
+        raise ConfigError(f"--max-tokens must be >= 1, got {max_tokens}")
+    if temperature <= 0:
+        raise ConfigError(f"--temperature must be > 0, got {temperature}; for the most probable "
+                          "tokens use --greedy")
+    if not 0 < top_p <= 1:
+        raise ConfigError(f"--top-p must be in (0, 1], got {top_p}")
+    if top_k is not None and top_k < 1:
+        raise ConfigError(f"--top-k must be >= 1, got {top_k}")
+    if num_samples < 1:
+        raise ConfigError(f"--num-samples must be >= 1, got {num_samples}")
+
+
+def _generator(seed: int | None, device) -> torch.Generator:
+    gen = torch.Generator(device=device)
+    if seed is None:
+        gen.seed()
+    else:
+        gen.manual_seed(seed)
+    return gen
