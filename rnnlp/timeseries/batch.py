@@ -15,6 +15,7 @@ import numpy as np
 
 from rnnlp.errors import DataError
 from rnnlp.timeseries._checks import as_array
+from rnnlp.timeseries import steady
 from rnnlp.timeseries.kalman import LOG_2PI, Matrices, at, covariance_update, start, symmetrize
 
 
@@ -63,36 +64,46 @@ def _missing_groups(y: np.ndarray) -> list[np.ndarray]:
 
 
 def _batch_intercepts(m: Matrices, x, s: int, n: int):
-    """Intercepts c (S, n, k) and d (S, n, p) from shared or per-series inputs."""
-    c, d = np.zeros((s, n, m.k_states)), np.zeros((s, n, m.k_obs))
+    """Intercepts c (S, n, k) and d (S, n, p); shared inputs give broadcast views, not copies."""
     if x is None:
         if m.gamma is not None or m.xi is not None:
             raise DataError("the model has inputs (Gamma or Xi) but no x was given")
-        return c, d
+        return np.broadcast_to(np.zeros((n, m.k_states)), (s, n, m.k_states)), \
+            np.broadcast_to(np.zeros((n, m.k_obs)), (s, n, m.k_obs))
     x = as_array(x, "x", (2, 3))
-    x = np.broadcast_to(x, (s,) + x.shape) if x.ndim == 2 else x
-    if x.shape[:2] != (s, n):
+    if x.shape[-2] != n or (x.ndim == 3 and len(x) != s):
         raise DataError(f"x must be (n, r) or (S, n, r) with S={s}, n={n}; got shape {x.shape}")
-    if m.gamma is not None:
-        c = c + np.einsum("...ij,stj->sti", m.gamma, x) if m.gamma.ndim == 2 else np.einsum("tij,stj->sti", m.gamma, x)
-    if m.xi is not None:
-        d = d + np.einsum("...ij,stj->sti", m.xi, x) if m.xi.ndim == 2 else np.einsum("tij,stj->sti", m.xi, x)
-    return c, d
+    c, d = _apply(m.gamma, x, m.k_states), _apply(m.xi, x, m.k_obs)
+    return np.broadcast_to(c, (s, n, m.k_states)), np.broadcast_to(d, (s, n, m.k_obs))
+
+
+def _apply(mat, x, rows):
+    """mat_t @ x_t for every step (and series when x is 3-d); zeros when mat is None."""
+    if mat is None:
+        return np.zeros(x.shape[:-1] + (rows,))
+    return x @ mat.T if mat.ndim == 2 else np.einsum("tij,...tj->...ti", mat, x)
 
 
 def _filter_group(y, m: Matrices, c, d):
-    """Series sharing one missing pattern: one covariance recursion, batched means."""
+    """Series sharing one missing pattern: one covariance recursion, batched means; once the
+    covariance reaches steady state (time-invariant models), the vectorised recursion."""
     s, n, _ = y.shape
     a0, p_star, p_inf = start(m)
     a = np.broadcast_to(a0, (s, m.k_states)) + c[:, 0]
     ll, states, covs = np.zeros(s), np.empty((s, n, m.k_states)), np.empty((n, m.k_states, m.k_states))
     observed = ~np.isnan(y[0])
+    incomplete = np.nonzero(~observed.all(axis=1))[0]
+    first_steady = incomplete.max() + 1 if len(incomplete) else 0
+    p_bar = None if m.time_varying else steady.dare(m)
     for t in range(n):
         if t > 0:
             phi = at(m.phi, t)
             a = a @ phi.T + c[:, t]
             p_star = symmetrize(phi @ p_star @ phi.T + at(m.sigma_h, t))
             p_inf = None if p_inf is None else symmetrize(phi @ p_inf @ phi.T)
+        if p_inf is None and t >= first_steady and p_bar is not None and steady.close(p_star, p_bar):
+            ll += _steady_tail(y[:, t:], c[:, t:], d[:, t:], a, p_bar, m, states[:, t:], covs[t:])
+            break
         obs = observed[t]
         if obs.all():  # a slice, not a copy, in the common fully observed case
             z, v = at(m.psi, t), y[:, t] - a @ at(m.psi, t).T - d[:, t]
@@ -109,3 +120,14 @@ def _filter_group(y, m: Matrices, c, d):
                 p_inf = None
         states[:, t], covs[t] = a, p_star
     return ll, states, np.broadcast_to(covs, (s,) + covs.shape)
+
+
+def _steady_tail(y, c, d, a, p_bar, m, states_out, covs_out) -> np.ndarray:
+    """Log-likelihoods (S,) of y (S, N, p) from a steady state; fills states and covariances."""
+    time_first = [np.moveaxis(arr, 1, 0) for arr in (y, c, d)]
+    means, v, finv, logdet, gain = steady.steady_innovations(*time_first, a, p_bar, m)
+    states_out[:] = np.moveaxis(means + v @ gain.T, 0, 1)
+    _, _, _, _, _, p_filtered, _ = covariance_update(p_bar, None, m.psi, m.sigma_obs, 0)
+    covs_out[:] = p_filtered
+    n, p = y.shape[1], y.shape[2]
+    return -0.5 * (n * p * LOG_2PI + n * logdet + ((v @ finv) * v).sum(axis=(0, 2)))

@@ -33,7 +33,7 @@ def loglike(y: np.ndarray, m: Matrices, x: np.ndarray | None = None, steady: boo
         return kalman_filter(y, m, x).loglike
     check_inputs(y, m, x)
     c, d = intercepts(m, x, len(y))
-    p_bar = _dare(m)
+    p_bar = dare(m)
     last_nan = int(np.nonzero(np.isnan(y).any(axis=1))[0].max()) + 1 if np.isnan(y).any() else 0
     a, p, p_inf = start(m)
     a = a + c[0]
@@ -43,7 +43,7 @@ def loglike(y: np.ndarray, m: Matrices, x: np.ndarray | None = None, steady: boo
             a = m.phi @ a + c[t]
             p = symmetrize(m.phi @ p @ m.phi.T + m.sigma_h)
             p_inf = None if p_inf is None else symmetrize(m.phi @ p_inf @ m.phi.T)
-        if p_inf is None and t >= last_nan and p_bar is not None and _close(p, p_bar):
+        if p_inf is None and t >= last_nan and p_bar is not None and close(p, p_bar):
             return total + _steady_loglike(y[t:], c[t:], d[t:], a, p_bar, m)
         a, p, p_inf, _, ll = _update(y[t], a, p, p_inf, m.psi, d[t], m.sigma_obs, t)
         if p_inf is not None and np.abs(p_inf).max() <= DIFFUSE_TOL:
@@ -52,7 +52,7 @@ def loglike(y: np.ndarray, m: Matrices, x: np.ndarray | None = None, steady: boo
     return total
 
 
-def _dare(m: Matrices) -> np.ndarray | None:
+def dare(m: Matrices) -> np.ndarray | None:
     """The steady-state predicted covariance, or None when the DARE has no usable solution."""
     try:
         p_bar = linalg.solve_discrete_are(m.phi.T, m.psi.T, m.sigma_h, m.sigma_obs)
@@ -61,50 +61,62 @@ def _dare(m: Matrices) -> np.ndarray | None:
     return symmetrize(p_bar) if np.isfinite(p_bar).all() else None
 
 
-def _close(p: np.ndarray, p_bar: np.ndarray) -> bool:
+def close(p: np.ndarray, p_bar: np.ndarray) -> bool:
     return np.abs(p - p_bar).max() <= STEADY_TOL * max(1.0, np.abs(p_bar).max())
 
 
 def _steady_loglike(y, c, d, a0, p_bar, m: Matrices) -> float:
     """Log-likelihood of y[0:] given the predicted mean a0 of its first state and gain at P_bar."""
-    f = m.psi @ p_bar @ m.psi.T + m.sigma_obs
-    finv, logdet = _inverse(f, 0, "steady-state innovation covariance")
-    gain = p_bar @ m.psi.T @ finv                      # (k, p) update gain
-    closed = m.phi @ (np.eye(len(a0)) - gain @ m.psi)  # A in a_{t+1} = A a_t + u_t
-    inputs = (y - d) @ (m.phi @ gain).T                # u_t without c_{t+1}: (n, k)
-    inputs[:-1] += c[1:]
-    means = linear_recursion(closed, inputs[:-1], a0)  # predicted a_t, (n, k)
-    v = y - means @ m.psi.T - d
+    _, v, finv, logdet, _ = steady_innovations(y, c, d, a0, p_bar, m)
     n, p = y.shape
     return -0.5 * (n * p * LOG_2PI + n * logdet + np.einsum("ti,ij,tj->", v, finv, v))
 
 
-def linear_recursion(a_mat: np.ndarray, u: np.ndarray, s0: np.ndarray) -> np.ndarray:
-    """States s_0 = s0, s_{t+1} = A s_t + u_t for t < len(u); returns (len(u) + 1, k).
+def steady_innovations(y, c, d, a0, p_bar, m: Matrices):
+    """Predicted means, innovations, F^-1, log|F| and gain with the covariance fixed at P_bar.
 
-    Evaluated in blocks of ``BLOCK`` steps: within a block the zero-start response is one
-    matrix product with the block-Toeplitz matrix of powers of A; the block starts follow the
-    same kind of recursion with A^BLOCK, solved recursively.
+    y (N, ..., p), c (N, ..., k), d (N, ..., p) are time-first; a0 (..., k) is the predicted
+    mean of the first state. Returns means (N, ..., k), v (N, ..., p), finv, logdet, gain.
     """
-    k, n = len(s0), len(u) + 1
-    if n <= 2 * BLOCK:
-        out = np.empty((n, k))
+    f = m.psi @ p_bar @ m.psi.T + m.sigma_obs
+    finv, logdet = _inverse(f, 0, "steady-state innovation covariance")
+    gain = p_bar @ m.psi.T @ finv                      # (k, p) update gain
+    closed = m.phi @ (np.eye(m.k_states) - gain @ m.psi)  # A in a_{t+1} = A a_t + u_t
+    inputs = (y - d) @ (m.phi @ gain).T                # u_t without c_{t+1}
+    inputs[:-1] += c[1:]
+    means = linear_recursion(closed, inputs[:-1], a0)
+    return means, y - means @ m.psi.T - d, finv, logdet, gain
+
+
+def linear_recursion(a_mat: np.ndarray, u: np.ndarray, s0: np.ndarray) -> np.ndarray:
+    """States s_0 = s0, s_{t+1} = A s_t + u_t for t < len(u); returns (len(u) + 1, ..., k).
+
+    ``u`` is (N, ..., k) and ``s0`` (..., k): extra axes are independent series. Evaluated in
+    blocks of ``BLOCK`` steps: within a block the zero-start response is one matrix product
+    with the block-Toeplitz matrix of powers of A; the block starts follow the same kind of
+    recursion with A^BLOCK, solved recursively. Many series (>= 32) use a plain loop.
+    """
+    k, n, batch = s0.shape[-1], len(u) + 1, s0.shape[:-1]
+    # with many series a plain loop already amortises Python's per-step cost over the batch
+    if n <= 2 * BLOCK or np.prod(batch, dtype=int) >= 32:
+        out = np.empty((n,) + s0.shape)
         out[0] = s0
         for t in range(n - 1):
-            out[t + 1] = a_mat @ out[t] + u[t]
+            out[t + 1] = out[t] @ a_mat.T + u[t]
         return out
     nb = -(-n // BLOCK)
-    padded = np.zeros((nb * BLOCK, k))
+    padded = np.zeros((nb * BLOCK,) + s0.shape)
     padded[: n - 1] = u
-    powers = _powers(a_mat, BLOCK)                      # (BLOCK + 1, k, k)
-    blocks = padded.reshape(nb, BLOCK * k) @ _toeplitz(powers)  # zero-start responses
-    blocks = blocks.reshape(nb, BLOCK, k)
-    # the state after a full block: A w_{B-1} + u_{B-1}
-    ends = blocks[:, -1] @ a_mat.T + padded.reshape(nb, BLOCK, k)[:, -1]
-    starts = linear_recursion(powers[BLOCK], ends[:-1], s0)  # (nb, k)
-    # states = A^j s_start + zero-start response, for j = 0..BLOCK-1
-    free = starts @ powers[:BLOCK].transpose(2, 0, 1).reshape(k, BLOCK * k)
-    return (free.reshape(nb, BLOCK, k) + blocks).reshape(-1, k)[:n]
+    padded = np.moveaxis(padded.reshape((nb, BLOCK) + s0.shape), 1, -2)  # (nb, ..., B, k)
+    powers = _powers(a_mat, BLOCK)                                        # (B + 1, k, k)
+    flat = padded.reshape((nb,) + batch + (BLOCK * k,))
+    blocks = (flat @ _toeplitz(powers)).reshape(padded.shape)            # zero-start responses
+    ends = blocks[..., -1, :] @ a_mat.T + padded[..., -1, :]              # state after each block
+    starts = linear_recursion(powers[BLOCK], ends[:-1], s0)               # (nb, ..., k)
+    # state j steps into a block = A^j (block start) + zero-start response
+    free = (starts @ powers[:BLOCK].transpose(2, 0, 1).reshape(k, BLOCK * k)).reshape(padded.shape)
+    states = np.moveaxis(free + blocks, -2, 1).reshape((nb * BLOCK,) + s0.shape)
+    return states[:n]
 
 
 def _powers(a_mat: np.ndarray, count: int) -> np.ndarray:

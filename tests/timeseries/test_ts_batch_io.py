@@ -86,3 +86,18 @@ def test_compare_rows():
 def test_timeseries_does_not_import_torch():
     code = "import sys, rnnlp.timeseries; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("shape", [(1000, 4), (300, 5, 4), (20, 4)])
+def test_linear_recursion_blocks_equal_the_loop(shape):
+    from rnnlp.timeseries.steady import linear_recursion
+
+    rng = np.random.default_rng(len(shape))
+    a = rng.normal(size=(4, 4))
+    a *= 0.97 / np.max(np.abs(np.linalg.eigvals(a)))
+    u, s0 = rng.normal(size=shape), rng.normal(size=shape[1:])
+    ref = np.empty((shape[0] + 1,) + shape[1:])
+    ref[0] = s0
+    for t in range(shape[0]):
+        ref[t + 1] = ref[t] @ a.T + u[t]
+    np.testing.assert_allclose(linear_recursion(a, u, s0), ref, atol=1e-12)
