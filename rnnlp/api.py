@@ -20,6 +20,7 @@ TASKS = {
     "lm": ("rnnlp.tasks.lm", "rnnlp.config.lm:LMConfig", "TextGenerator"),
     "tagging": ("rnnlp.tasks.tagging", "rnnlp.config.tagging:TaggingConfig", "Tagger"),
     "translation": ("rnnlp.tasks.translation", "rnnlp.config.translation:TranslationConfig", "Translator"),
+    "captioning": ("rnnlp.tasks.captioning", "rnnlp.config.captioning:CaptioningConfig", "Captioner"),
 }
 
 

@@ -14,7 +14,7 @@ import click
 
 from rnnlp import __version__
 
-TASK_NAMES = ["sentiment", "tagging", "translation", "lm"]  # keep in step with rnnlp.api.TASKS (checked by a test)
+TASK_NAMES = ["sentiment", "tagging", "translation", "lm", "captioning"]  # keep in step with rnnlp.api.TASKS (checked by a test)
 
 # Options of `rnnlp train`: (flags, dotted config key, help). A task whose config lacks the key
 # rejects the option with a ConfigError naming it. Add a task's own data options here.
@@ -36,6 +36,9 @@ TRAIN_OPTIONS = [
     ("--source-column", "data.source_column", "Translation: table column holding the source text."),
     ("--target-column", "data.target_column", "Translation: table column holding the target text."),
     ("--tokenizer", "text.level", "Tokenizer level: word, char or bpe."),
+    ("--images", "data.images", "Captioning: folder or zip of the images."),
+    ("--captions", "data.captions", "Captioning: file of all captions (Flickr8k token file or csv/jsonl); "
+     "--train/--valid/--test are then image lists."),
 ]
 # Options of `rnnlp evaluate`: (flags, keyword passed to the loaded model's evaluate(), help).
 EVAL_OPTIONS = [
@@ -51,7 +54,9 @@ EVAL_OPTIONS = [
     ("--target", "target", "Translation: reference translations, one a line."),
     ("--source-column", "source_column", "Translation: table column holding the source text."),
     ("--target-column", "target_column", "Translation: table column holding the reference."),
-    ("--beam-size", "beam_size", "Translation: beam size (1 = greedy; default: the checkpoint's)."),
+    ("--beam-size", "beam_size", "Translation, captioning: beam size (1 = greedy; default: the checkpoint's)."),
+    ("--split", "split", "Captioning: split of the checkpoint's data to evaluate (train, valid, test)."),
+    ("--images", "images", "Captioning: folder or zip of the images (default: as in training)."),
 ]
 
 
@@ -146,7 +151,8 @@ def _register_extensions() -> None:
     import importlib
 
     for module, name in (("rnnlp.cli_embeddings", "embeddings"), ("rnnlp.cli_tag", "tag"),
-                         ("rnnlp.cli_translate", "translate"), ("rnnlp.cli_generate", "generate")):
+                         ("rnnlp.cli_translate", "translate"), ("rnnlp.cli_generate", "generate"),
+                         ("rnnlp.cli_caption", "caption")):
         try:
             cli.add_command(getattr(importlib.import_module(module), name))
         except ModuleNotFoundError as exc:

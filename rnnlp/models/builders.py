@@ -123,3 +123,19 @@ def build_tagger(config, vocab: list[str], num_chars: int, tag_names: list[str],
         crf = CRF(len(tag_names), *rules)
     return SequenceTagger(embedding, encoder, len(tag_names), chars=chars, casing=casing, crf=crf,
                           dropout=m.dropout, word_dropout=m.word_dropout)
+
+
+def build_captioner(config, vocab_size: int, pad_id: int = 0):
+    """``ImageCaptioner`` from a ``CaptioningConfig``: small CNN or torchvision backbone."""
+    from rnnlp.models.captioner import ImageCaptioner
+    from rnnlp.nn.image_encoder import SmallCNN, TorchvisionBackbone
+
+    e, d = config.encoder, config.decoder
+    if e.backbone == "small":
+        encoder = SmallCNN(tuple(e.channels), e.convs_per_stage, e.dropout)
+    else:
+        encoder = TorchvisionBackbone(e.backbone, e.weights, e.dropout)
+    if e.freeze:
+        encoder.requires_grad_(False)
+    return ImageCaptioner(encoder, vocab_size, d.embedding_dim, d.hidden_size, d.attention_size,
+                          dropout=d.dropout, gate=d.gate, pad_id=pad_id)

@@ -1,0 +1,184 @@
+"""Images and captions: a folder or zip of images, caption files, decoding to uint8 arrays.
+
+``ImageStore`` opens images by name from a folder or a zip (read in place, never extracted);
+``read_images`` decodes many of them into one N×S×S×3 uint8 array, skipping (with a warning
+that names them) the missing, corrupt or non-image files. Every image is converted to RGB
+(grayscale, RGBA, palette, CMYK) and resized to S×S. Captions come from a Flickr8k token file
+(``image.jpg#k<TAB>caption``) or a csv/jsonl table of (image, caption) rows.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import zipfile
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from rnnlp.errors import DataError
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+
+
+class ImageStore:
+    """Images of a folder (searched recursively) or a zip, looked up by file name.
+
+    Names are matched as given, else by their base name (zips often hold ``Images/x.jpg``).
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        if self.path.is_dir():
+            self._zip = None
+            files = [p for p in self.path.rglob("*") if p.is_file()]
+            self._members = {str(p.relative_to(self.path)).replace(os.sep, "/"): p for p in files}
+        elif self.path.is_file() and zipfile.is_zipfile(self.path):
+            self._zip = zipfile.ZipFile(self.path)
+            self._members = {i.filename: i.filename for i in self._zip.infolist() if not i.is_dir()}
+        elif self.path.exists():
+            raise DataError(f"{self.path}: not a folder or a zip file of images")
+        else:
+            raise DataError(f"image folder or zip not found: {self.path}")
+        self._by_base = {}
+        for name in sorted(self._members):
+            self._by_base.setdefault(name.rsplit("/", 1)[-1], name)
+
+    def __contains__(self, name: str) -> bool:
+        return self._key(name) is not None
+
+    def _key(self, name: str):
+        if name in self._members:
+            return name
+        return self._by_base.get(str(name).replace("\\", "/").rsplit("/", 1)[-1])
+
+    def names(self) -> list[str]:
+        """Base names of the files that look like images (by suffix), sorted."""
+        return sorted(b for b in self._by_base if b.lower().endswith(IMAGE_SUFFIXES))
+
+    def read_bytes(self, name: str) -> bytes:
+        key = self._key(name)
+        if key is None:
+            raise DataError(f"image {name!r} not found in {self.path}")
+        if self._zip is not None:
+            return self._zip.read(self._members[key])
+        return self._members[key].read_bytes()
+
+    def open(self, name: str):
+        """The image as an RGB ``PIL.Image``; DataError naming it when missing or unreadable."""
+        return decode_image(self.read_bytes(name), f"{self.path}:{name}")
+
+
+def decode_image(data: bytes, where: str):
+    """RGB ``PIL.Image`` from encoded bytes; DataError naming ``where`` if it is no image."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        img = Image.open(io.BytesIO(data))
+        img.load()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise DataError(f"{where}: not a readable image ({type(exc).__name__}: {exc})") from None
+    return to_rgb(img)
+
+
+def to_rgb(img):
+    """RGB copy of any PIL image; transparency is composited on white."""
+    from PIL import Image
+
+    if img.mode == "RGB":
+        return img
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+def load_image(source):
+    """RGB ``PIL.Image`` from a ``PIL.Image`` or a path; DataError naming a bad file."""
+    from PIL import Image
+
+    if isinstance(source, Image.Image):
+        return to_rgb(source)
+    path = Path(source)
+    if not path.is_file():
+        raise DataError(f"image file not found: {path}")
+    return decode_image(path.read_bytes(), str(path))
+
+
+def image_array(img, size: int) -> np.ndarray:
+    """size×size×3 uint8 array of an RGB image (resized, aspect ratio not kept)."""
+    from PIL import Image
+
+    if img.size != (size, size):
+        img = img.resize((size, size), Image.BILINEAR)
+    return np.asarray(img, dtype=np.uint8)
+
+
+def read_images(store: ImageStore, names: list[str], size: int, warn=None):
+    """(N×size×size×3 uint8 array, the names read): unreadable images skipped with a warning."""
+    out = np.zeros((len(names), size, size, 3), dtype=np.uint8)
+    kept, bad = [], []
+    for name in names:
+        try:
+            out[len(kept)] = image_array(store.open(name), size)
+            kept.append(name)
+        except DataError:
+            bad.append(name)
+    if bad and warn:
+        shown = ", ".join(bad[:10]) + (f" and {len(bad) - 10} more" if len(bad) > 10 else "")
+        warn(f"warning: skipped {len(bad)} missing or unreadable images in {store.path}: {shown}")
+    return out[: len(kept)], kept
+
+
+# -- caption files ---------------------------------------------------------------------
+def _open_text(path: Path):
+    if not path.is_file():
+        raise DataError(f"file not found: {path}")
+    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
+
+
+def read_token_file(path: str | os.PathLike) -> "OrderedDict[str, list[str]]":
+    """Flickr8k ``image.jpg#k<TAB>caption`` lines -> {image: [captions]} (file order)."""
+    captions: OrderedDict = OrderedDict()
+    with _open_text(Path(path)) as f:
+        for number, line in enumerate(f, 1):
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                continue
+            key, sep, text = line.partition("\t")
+            if not sep:
+                raise DataError(f"{path}:{number}: expected 'image#k<TAB>caption', got {line[:60]!r}")
+            captions.setdefault(key.rsplit("#", 1)[0].strip(), []).append(text.strip())
+    return captions
+
+
+def read_image_list(path: str | os.PathLike) -> list[str]:
+    """Image names, one a line (blank lines ignored)."""
+    with _open_text(Path(path)) as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def read_caption_table(path, image_column: str, caption_column: str, format=None, root=None
+                       ) -> "OrderedDict[str, list[str]]":
+    """A csv/tsv/jsonl/parquet table of (image, caption) rows -> {image: [captions]}."""
+    from rnnlp.data.readers import read_table, require_columns
+
+    ds = read_table(path, format, root)
+    require_columns(ds, path, image_column, caption_column)
+    captions: OrderedDict = OrderedDict()
+    for image, text in zip(ds[image_column], ds[caption_column]):
+        if image is None or not str(image).strip():
+            continue
+        captions.setdefault(str(image).strip(), []).append("" if text is None else str(text).strip())
+    return captions
+
+
+def read_captions(path, image_column="image", caption_column="caption", format=None, root=None):
+    """{image: [captions]} from a token file (``.txt``/``.token``, optionally ``.gz``) or a table."""
+    suffixes = [s for s in Path(str(path)).suffixes if s != ".gz"]
+    if format is None and suffixes and suffixes[-1] in (".txt", ".token"):
+        return read_token_file(path)
+    return read_caption_table(path, image_column, caption_column, format, root)

@@ -1,0 +1,455 @@
+"""Image captioning: images + captions, CNN encoder + attentive LSTM decoder, BLEU evaluation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from rnnlp.config.base import from_dict, to_dict
+from rnnlp.config.captioning import CaptioningConfig
+from rnnlp.data.batching import pad
+from rnnlp.data.images import ImageStore, image_array, load_image, read_captions, read_image_list, read_images
+from rnnlp.data.readers import resolve_path
+from rnnlp.decoding import beam_search, greedy
+from rnnlp.errors import ConfigError, DataError
+from rnnlp.models.builders import build_captioner
+from rnnlp.models.captioner import doubly_stochastic_penalty
+from rnnlp.nn.image_encoder import normalize
+from rnnlp.tasks.common import run_folder, say, setup
+from rnnlp.text import TextPipeline
+from rnnlp.training.checkpoint import load_model_weights, load_trainer, read_checkpoint, save_checkpoint
+from rnnlp.training.fit import fit
+from rnnlp.training.optim import build_optimizer, build_scheduler
+
+TASK = "captioning"
+
+
+# -- data ------------------------------------------------------------------------------
+@dataclass
+class Split:
+    """One split: image names, their pixels (N×S×S×3 uint8) and captions (texts per image)."""
+
+    names: list
+    images: np.ndarray
+    captions: list          # list of lists of caption strings, one list per image
+    ids: list | None = None  # encoded captions, same nesting (training)
+
+
+def _path(path, dcfg) -> Path:
+    return Path(resolve_path(path, dcfg.root))
+
+
+def split_captions(dcfg, split: str, path: str | None = None) -> dict:
+    """{image: [captions]} of one split (``train``/``valid``/``test``), or of table ``path``."""
+    path = path or getattr(dcfg, split)
+    if path is None:
+        raise DataError(f"no {split} data: set data.{split} (an image list with data.captions, or a "
+                        "csv/jsonl table of image, caption rows)")
+    if dcfg.captions and not str(path).lower().endswith((".csv", ".tsv", ".json", ".jsonl", ".parquet")):
+        every = read_captions(_path(dcfg.captions, dcfg), dcfg.image_column, dcfg.caption_column,
+                              dcfg.format, dcfg.root)
+        names = read_image_list(_path(path, dcfg))
+        missing = [n for n in names if n not in every]
+        if missing:
+            say(f"{split}: {len(missing)} images of {path} have no captions in {dcfg.captions}; skipped")
+        return {n: every[n] for n in names if n in every}
+    return read_captions(_path(path, dcfg), dcfg.image_column, dcfg.caption_column, dcfg.format, dcfg.root)
+
+
+def open_store(dcfg) -> ImageStore:
+    if not dcfg.images:
+        raise DataError("set data.images to the folder or zip that holds the images")
+    return ImageStore(_path(dcfg.images, dcfg))
+
+
+def read_split(dcfg, icfg, split: str, store: ImageStore, limit: int | None = None, path=None) -> Split:
+    """Captions of a split whose images exist and decode; the skipped ones are counted."""
+    captions = split_captions(dcfg, split, path)
+    absent = [n for n in captions if n not in store]
+    if absent:
+        lines = sum(len(captions[n]) for n in absent)
+        say(f"{split}: skipped {lines} caption lines whose image does not exist in {dcfg.images} "
+            f"({len(absent)} images, e.g. {absent[0]})")
+    empty = sum(1 for n in captions for c in captions[n] if not c.strip())
+    if empty:
+        say(f"{split}: skipped {empty} empty captions")
+    names = [n for n in captions if n in store and any(c.strip() for c in captions[n])]
+    if limit:
+        names = names[:limit]
+    images, names = read_images(store, names, icfg.size, warn=say)
+    if not names:
+        raise DataError(f"{split}: no readable image with a caption (images: {dcfg.images})")
+    return Split(names, images, [[c for c in captions[n] if c.strip()] for n in names])
+
+
+def encode_captions(pipeline: TextPipeline, split: Split, max_length: int) -> None:
+    flat = [c for caps in split.captions for c in caps]
+    ids = iter(pipeline.encode_batch(flat, max_length=max_length))
+    split.ids = [[next(ids) or [pipeline.unk_id] for _ in caps] for caps in split.captions]
+
+
+def build_pipeline(cfg: CaptioningConfig, split: Split) -> TextPipeline:
+    if cfg.text.path:
+        return TextPipeline.load(resolve_path(cfg.text.path, cfg.data.root))
+    t = cfg.text
+    texts = [c for caps in split.captions for c in caps]
+    return TextPipeline.build(texts, t.level, lowercase=t.lowercase, min_freq=t.min_freq,
+                              max_size=t.max_size, vocab_size=t.vocab_size)
+
+
+# -- pixels ----------------------------------------------------------------------------
+def augmenting(cfg: CaptioningConfig) -> bool:
+    return cfg.image.augment if cfg.image.augment is not None else cfg.encoder.backbone == "small"
+
+
+def center_crop(images: np.ndarray, crop: int) -> np.ndarray:
+    size = images.shape[1]
+    top = (size - crop) // 2
+    return images[:, top: top + crop, top: top + crop]
+
+
+def random_crop_flip(images: np.ndarray, crop: int, flip: bool, rng: np.random.Generator) -> np.ndarray:
+    """A random crop² window of each image, mirrored left-right with probability 1/2 if ``flip``."""
+    size = images.shape[1]
+    out = np.empty((len(images), crop, crop, 3), dtype=np.uint8)
+    for i, img in enumerate(images):
+        y, x = rng.integers(0, size - crop + 1, size=2)
+        window = img[y: y + crop, x: x + crop]
+        out[i] = window[:, ::-1] if flip and rng.random() < 0.5 else window
+    return out
+
+
+def check_image_config(icfg) -> None:
+    if not 1 <= icfg.crop <= icfg.size:
+        raise ConfigError(f"image.crop must be between 1 and image.size={icfg.size}, got {icfg.crop}")
+
+
+# -- batches and loss ------------------------------------------------------------------
+@dataclass
+class CaptionBatch:
+    images: torch.Tensor    # B×H×W×3 uint8 pixels, or B×S×C cached features
+    rows: torch.Tensor      # N: image row of each caption
+    inputs: torch.Tensor    # N×T: <bos> + words
+    targets: torch.Tensor   # N×T: words + <eos>, -100 at padding
+
+    def to(self, device) -> "CaptionBatch":
+        return CaptionBatch(*(t.to(device) for t in (self.images, self.rows, self.inputs, self.targets)))
+
+    @property
+    def num_tokens(self) -> int:
+        return int((self.targets != -100).sum())
+
+
+def make_batch(images, captions: list, bos_id: int, eos_id: int) -> CaptionBatch:
+    """``captions``: one list of id lists per image."""
+    rows = [i for i, caps in enumerate(captions) for _ in caps]
+    flat = [c for caps in captions for c in caps]
+    inputs = pad([[bos_id] + c for c in flat])
+    targets = pad([c + [eos_id] for c in flat], pad_id=-100)
+    pixels = images if torch.is_tensor(images) else torch.from_numpy(np.ascontiguousarray(images))
+    return CaptionBatch(pixels, torch.tensor(rows), inputs, targets)
+
+
+def memory_of(model, images: torch.Tensor) -> torch.Tensor:
+    """uint8 pixels -> the encoder's grid; cached float features pass through."""
+    return model.encode(normalize(images)) if images.dtype == torch.uint8 else images.float()
+
+
+def make_loss_fn(cfg: CaptioningConfig):
+    lam, frozen = cfg.decoder.doubly_stochastic, cfg.encoder.freeze
+
+    def loss_fn(model, batch):
+        if frozen:
+            model.encoder.eval()  # keep BatchNorm statistics fixed
+        logits, weights = model(memory_of(model, batch.images), batch.rows, batch.inputs)
+        loss = F.cross_entropy(logits.flatten(0, 1), batch.targets.flatten(), ignore_index=-100)
+        if lam:
+            loss = loss + lam * doubly_stochastic_penalty(weights, batch.targets != -100)
+        return loss, {}
+
+    return loss_fn
+
+
+# -- decoding and scores ---------------------------------------------------------------
+@torch.no_grad()
+def decode_images(model, images: np.ndarray, crop: int, device, *, beam_size: int = 1,
+                  max_len: int = 20, length_penalty: float = 0.0, batch_size: int = 64,
+                  bos_id: int = 2, eos_id: int = 3, features=None) -> list[list[int]]:
+    """Best caption ids per image (N×S×S×3 uint8, centre-cropped to ``crop``), input order."""
+    if not isinstance(beam_size, int) or beam_size < 1:
+        raise ConfigError(f"beam size must be an integer >= 1, got {beam_size!r} (1 = greedy)")
+    model.eval()
+    out = []
+    for start in range(0, len(images), batch_size):
+        if features is not None:
+            memory = features[start: start + batch_size].to(device).float()
+        else:
+            pixels = torch.from_numpy(np.ascontiguousarray(center_crop(images[start: start + batch_size], crop)))
+            memory = memory_of(model, pixels.to(device))
+        state, n = model.start(memory), memory.size(0)
+        if beam_size == 1:
+            out += greedy(model, state, bos_id, eos_id, max_len, n)
+        else:
+            found = beam_search(model, state, bos_id, eos_id, beam_size, max_len, length_penalty, 1, n)
+            out += [hyps[0][0] if hyps else [] for hyps in found]
+    return out
+
+
+def caption_scores(hypotheses: list[str], references: list[list[str]], lowercase: bool = True) -> dict:
+    """Corpus BLEU-1..4 (sacreBLEU, all references) and CIDEr-D when pycocoevalcap is installed."""
+    from sacrebleu.metrics import BLEU
+
+    most = max(len(r) for r in references)
+    streams = [[refs[k] if k < len(refs) else refs[0] for refs in references] for k in range(most)]
+    report = {}
+    for n in range(1, 5):
+        bleu = BLEU(lowercase=lowercase, max_ngram_order=n, effective_order=False)
+        report[f"bleu{n}"] = float(bleu.corpus_score(hypotheses, streams).score)
+    report["bleu_signature"] = str(bleu.get_signature())
+    cider = cider_score(hypotheses, references)
+    if cider is not None:
+        report["cider"] = cider
+    return report
+
+
+def cider_score(hypotheses: list[str], references: list[list[str]]) -> float | None:
+    try:
+        from pycocoevalcap.cider.cider import Cider
+    except ModuleNotFoundError:
+        return None
+    gts = {i: [r.lower() for r in refs] for i, refs in enumerate(references)}
+    res = {i: [h.lower() or "<empty>"] for i, h in enumerate(hypotheses)}
+    return float(Cider().compute_score(gts, res)[0])
+
+
+# -- training --------------------------------------------------------------------------
+def train(cfg: CaptioningConfig, resume: str | None = None) -> Path:
+    """Train a captioner; returns the run folder (its ``best/`` is the checkpoint to use)."""
+    state = None
+    if resume:
+        cfg, state = _resume_config(resume, cfg)
+    check_image_config(cfg.image)
+    if cfg.encoder.cache_features and not cfg.encoder.freeze:
+        raise ConfigError("encoder.cache_features=true needs encoder.freeze=true (features of a "
+                          "trained encoder change every step)")
+    device = setup(cfg.train)
+    store = open_store(cfg.data)
+    train_split = read_split(cfg.data, cfg.image, "train", store, cfg.data.train_limit)
+    valid = read_split(cfg.data, cfg.image, "valid", store, cfg.data.valid_limit) if cfg.data.valid else None
+    pipeline = state["pipeline"] if state else build_pipeline(cfg, train_split)
+    encode_captions(pipeline, train_split, cfg.data.max_length)
+    model = build_captioner(cfg, pipeline.vocab_size, pipeline.pad_id)
+    if state:
+        load_model_weights(model, state["weights"], resume)
+    model.to(device)
+    return _fit(cfg, model, pipeline, train_split, valid, device, state, resume)
+
+
+def cached_features(model, images: np.ndarray, crop: int, device, batch_size: int = 64) -> torch.Tensor:
+    """Grid features (float16, CPU) of centre-cropped images, for a frozen encoder."""
+    model.eval()
+    chunks = []
+    with torch.no_grad():
+        for start in range(0, len(images), batch_size):
+            pixels = torch.from_numpy(np.ascontiguousarray(center_crop(images[start: start + batch_size], crop)))
+            chunks.append(memory_of(model, pixels.to(device)).half().cpu())
+    return torch.cat(chunks)
+
+
+def _batches(cfg, model, split: Split, pipeline, device):
+    """``batches(epoch)`` for ``fit``: B images with all their captions, shuffled per epoch."""
+    features = cached_features(model, split.images, cfg.image.crop, device) if cfg.encoder.cache_features else None
+    augment, b = augmenting(cfg) and features is None, cfg.train.batch_size
+
+    def batches(epoch):
+        rng = np.random.default_rng(cfg.train.seed + epoch)
+        order = rng.permutation(len(split.names))
+        for start in range(0, len(order), b):
+            idx = np.sort(order[start: start + b])
+            if features is not None:
+                pixels = features[torch.from_numpy(idx)]
+            elif augment:
+                pixels = random_crop_flip(split.images[idx], cfg.image.crop, cfg.image.flip, rng)
+            else:
+                pixels = center_crop(split.images[idx], cfg.image.crop)
+            yield make_batch(pixels, [split.ids[i] for i in idx], pipeline.bos_id, pipeline.eos_id)
+
+    return batches, (len(split.names) + b - 1) // b
+
+
+def _evaluator(cfg, split: Split, pipeline, device):
+    d = cfg.decode
+
+    def evaluate(model) -> dict:
+        ids = decode_images(model, split.images, cfg.image.crop, device, beam_size=1, max_len=d.max_len,
+                            batch_size=d.batch_size, bos_id=pipeline.bos_id, eos_id=pipeline.eos_id)
+        report = caption_scores([pipeline.decode(x) for x in ids], split.captions, cfg.text.lowercase)
+        return {k: v for k, v in report.items() if isinstance(v, float)}
+
+    return evaluate
+
+
+def _fit(cfg, model, pipeline, split, valid, device, state, resume) -> Path:
+    folder = run_folder(TASK, str(Path(resume)) if resume else cfg.train.output)
+    batches, steps = _batches(cfg, model, split, pipeline, device)
+    optimizer = build_optimizer(cfg.train, [p for p in model.parameters() if p.requires_grad])
+    scheduler = build_scheduler(cfg.train, optimizer, steps * cfg.train.epochs)
+    say(f"captioning: {len(split.names)} train images ({sum(map(len, split.captions))} captions) / "
+        f"{len(valid.names) if valid else 0} valid images, vocab {pipeline.vocab_size}, "
+        f"{sum(p.numel() for p in model.parameters()):,} parameters, {cfg.image.crop}px input, device {device}")
+    result = fit(model, batches, make_loss_fn(cfg), metric="bleu4", cfg=cfg.train, optimizer=optimizer,
+                 scheduler=scheduler, steps_per_epoch=steps,
+                 evaluate=_evaluator(cfg, valid or _head(split, cfg.data.valid_limit), pipeline, device),
+                 save=_saver(folder, model, cfg, pipeline), log_path=folder / "metrics.jsonl",
+                 resume=state["trainer"] if state else None)
+    best = result.best.get("bleu4")
+    say(f"done ({result.stopped}, {result.steps} steps)"
+        + (f": best {'dev' if valid else 'train'} BLEU-4 (greedy) {best:.2f}" if best is not None else ""))
+    if (folder / "best").is_dir():
+        print(f"checkpoint: {folder / 'best'}")
+    if result.stopped == "interrupted":
+        raise KeyboardInterrupt
+    return folder
+
+
+def _head(split: Split, n: int | None) -> Split:
+    n = n or len(split.names)
+    return Split(split.names[:n], split.images[:n], split.captions[:n])
+
+
+def _saver(folder: Path, model, cfg, pipeline):
+    def save(kind: str, metrics: dict, trainer: dict | None) -> None:
+        save_checkpoint(folder / kind, model=model, config=to_dict(cfg), task=TASK, pipeline=pipeline,
+                        metrics=metrics, trainer=trainer)
+    return save
+
+
+def _resume_config(resume: str, cfg: CaptioningConfig):
+    last = Path(resume) / "last" if (Path(resume) / "last").is_dir() else Path(resume)
+    ckpt = read_checkpoint(last)
+    saved = from_dict(CaptioningConfig, ckpt["config"])
+    saved.train.epochs = max(saved.train.epochs, cfg.train.epochs)
+    return saved, {"pipeline": TextPipeline.from_json(ckpt["tokenizer_json"]), "weights": ckpt["weights"],
+                   "trainer": load_trainer(last)}
+
+
+# -- the loaded model ------------------------------------------------------------------
+class Captioner:
+    """A loaded captioning checkpoint: ``caption`` images, ``evaluate`` on a split."""
+
+    task = TASK
+
+    def __init__(self, ckpt: dict, device: str = "cpu"):
+        self.config = from_dict(CaptioningConfig, ckpt["config"])
+        self.pipeline = TextPipeline.from_json(ckpt["tokenizer_json"], where=str(ckpt["path"]))
+        self.device = torch.device(device)
+        self.config.encoder.weights = None  # the checkpoint holds the encoder's weights
+        self.model = build_captioner(self.config, self.pipeline.vocab_size, self.pipeline.pad_id)
+        load_model_weights(self.model, ckpt["weights"], ckpt["path"])
+        self.model.to(self.device).eval()
+        self.path = ckpt["path"]
+
+    def pixels(self, images) -> np.ndarray:
+        """N×S×S×3 uint8 of PIL images or paths (RGB, resized); DataError naming a bad file."""
+        size = self.config.image.size
+        return np.stack([image_array(load_image(x), size) for x in images]) if images else \
+            np.zeros((0, size, size, 3), np.uint8)
+
+    def _decode(self, pixels: np.ndarray, beam_size, max_len, batch_size) -> list[list[int]]:
+        d = self.config.decode
+        return decode_images(self.model, pixels, self.config.image.crop, self.device,
+                             beam_size=d.beam_size if beam_size is None else beam_size,
+                             max_len=max_len or d.max_len, length_penalty=d.length_penalty,
+                             batch_size=batch_size or d.batch_size, bos_id=self.pipeline.bos_id,
+                             eos_id=self.pipeline.eos_id)
+
+    def caption(self, images, beam_size: int | None = None, max_len: int | None = None,
+                batch_size: int | None = None) -> list[str]:
+        """One caption per image (``PIL.Image`` or path); beam search (``beam_size`` 1 = greedy)."""
+        if isinstance(images, (str, Path)) or hasattr(images, "getpixel"):
+            images = [images]
+        ids = self._decode(self.pixels(list(images)), beam_size, max_len, batch_size)
+        return [self.pipeline.decode(x) for x in ids]
+
+    @torch.no_grad()
+    def attention(self, image, max_len: int | None = None) -> dict:
+        """Greedy caption of one image with its attention: words, weights T×h×w, the crop pixels."""
+        crop = center_crop(self.pixels([image]), self.config.image.crop)
+        memory = memory_of(self.model, torch.from_numpy(np.ascontiguousarray(crop)).to(self.device))
+        state, prev = self.model.start(memory), torch.tensor([self.pipeline.bos_id], device=self.device)
+        words, rows = [], []
+        for _ in range(max_len or self.config.decode.max_len):
+            log_probs, state = self.model.step(prev, state)
+            prev = log_probs.argmax(-1)
+            rows.append(state["weights"][0].cpu().numpy())
+            if int(prev) == self.pipeline.eos_id:
+                break
+            words.append(int(prev))
+        side = int(round(memory.size(1) ** 0.5))
+        weights = np.stack(rows).reshape(len(rows), side, -1)
+        tokens = [self.pipeline.decode([w]) for w in words] + ["<eos>"]
+        return {"caption": self.pipeline.decode(words), "tokens": tokens[: len(rows)], "weights": weights,
+                "image": crop[0]}
+
+    def evaluate(self, split: str = "test", data: str | None = None, images: str | None = None,
+                 beam_size: int | str | None = None, limit: int | str | None = None, **options) -> dict:
+        """BLEU-1..4 (sacreBLEU, every reference) and CIDEr (if pycocoevalcap) on a split.
+
+        ``split`` names the config's ``data.<split>``; ``data`` is another caption table or
+        image list (with the training captions file); ``images`` another folder or zip.
+        """
+        if split not in ("train", "valid", "test"):
+            raise ConfigError(f"unknown split {split!r}; choose one of: train, valid, test")
+        dcfg = from_dict(type(self.config.data), {**to_dict(self.config.data), **options})
+        if images:
+            dcfg.images = images
+        ev = read_split(dcfg, self.config.image, split, open_store(dcfg), int(limit) if limit else None, data)
+        beam = int(beam_size) if beam_size is not None else self.config.decode.beam_size
+        hyps = [self.pipeline.decode(x) for x in self._decode(ev.images, beam, None, None)]
+        report = caption_scores(hyps, ev.captions, self.config.text.lowercase)
+        report.update(count=len(ev.names), references=sum(map(len, ev.captions)), beam_size=beam,
+                      split=data or split, examples=[[n, h] for n, h in zip(ev.names[:5], hyps[:5])])
+        return report
+
+    @staticmethod
+    def format_report(report: dict) -> str:
+        lines = [f"images: {report['count']} ({report['references']} references), split {report['split']}, "
+                 f"beam {report['beam_size']}",
+                 "BLEU-1..4: " + "  ".join(f"{report[f'bleu{n}']:.2f}" for n in range(1, 5)),
+                 f"  signature: {report['bleu_signature']}"]
+        lines.append(f"CIDEr: {report['cider']:.4f}" if "cider" in report
+                     else "CIDEr: not computed (pip install pycocoevalcap)")
+        lines += [f"  {name}: {hyp}" for name, hyp in report.get("examples", [])]
+        return "\n".join(lines)
+
+
+def plot_attention(info: dict, path) -> None:
+    """Save ``Captioner.attention`` output: the image with each word's attention map over it."""
+    try:
+        import matplotlib
+    except ModuleNotFoundError:
+        raise ConfigError("--attention-plot needs matplotlib: pip install 'rnnlp[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    image, weights, tokens = info["image"], info["weights"], info["tokens"]
+    cols = min(5, len(tokens))
+    rows = (len(tokens) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(2.2 * cols, 2.4 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, token, grid in zip(axes.flat, tokens, weights):
+        heat = np.asarray(Image.fromarray((grid / max(grid.max(), 1e-12) * 255).astype(np.uint8))
+                          .resize(image.shape[:2][::-1], Image.BILINEAR))
+        ax.imshow(image)
+        ax.imshow(heat, cmap="gray", alpha=0.6)
+        ax.set_title(token)
+    fig.suptitle(info["caption"])
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
