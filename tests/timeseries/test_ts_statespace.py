@@ -179,3 +179,29 @@ def test_bad_input(nile):
         StateSpace(nile, 1, exog=np.ones(100), phi=[[0.5]], psi=[[1.0]]).fit().forecast(2)
     with pytest.raises(ConfigError, match="EM estimates only"):
         StateSpace(nile, 1, psi=[[1.0]]).fit("em")
+
+
+def test_time_varying_matrices_match_statsmodels():
+    rng = np.random.default_rng(11)
+    n, k, p = 60, 3, 2
+    phi = 0.5 * rng.normal(size=(n, k, k)) / np.sqrt(k)
+    psi = rng.normal(size=(n, p, k))
+    sigma_h = np.einsum("tij,tkj->tik", *(2 * [rng.normal(size=(n, k, k))])) / k + 0.1 * np.eye(k)
+    sigma_obs = np.abs(rng.normal(size=(n, 1, 1))) * np.eye(p) + 0.2
+    m = Matrices(phi=phi, psi=psi, sigma_h=sigma_h, sigma_obs=sigma_obs,
+                 initial_state=np.ones(k), initial_cov=np.eye(k))
+    y = rng.normal(size=(n, p))
+    y[7, 0] = np.nan
+    mod = MLEModel(y, k_states=k)
+    # statsmodels' matrices at t map alpha_t to alpha_{t+1}: our Phi_{t+1}, Sigma_h,{t+1}
+    trans, cov_h = np.roll(phi, -1, axis=0), np.roll(sigma_h, -1, axis=0)
+    mod["design"], mod["obs_cov"] = psi.transpose(1, 2, 0), sigma_obs.transpose(1, 2, 0)
+    mod["transition"], mod["state_cov"] = trans.transpose(1, 2, 0), cov_h.transpose(1, 2, 0)
+    mod["selection"] = np.eye(k)
+    mod.ssm.initialize_known(np.ones(k), np.eye(k))
+    ref = mod.ssm.smooth()
+    ours = kalman_filter(y, m)
+    np.testing.assert_allclose(ours.loglike, ref.llf_obs.sum(), rtol=1e-10)
+    np.testing.assert_allclose(ours.filtered_state, ref.filtered_state.T, atol=1e-8)
+    np.testing.assert_allclose(smooth(ours, m)[0], ref.smoothed_state.T, atol=1e-8)
+    np.testing.assert_allclose(loglike(y, m), ours.loglike, rtol=1e-12)
