@@ -1,0 +1,60 @@
+"""``rnnlp translate CKPT "ein satz ."``: translate sentences with a translation checkpoint.
+
+One call into ``rnnlp.load(CKPT).translate_n_best``; torch is imported inside the command so
+``rnnlp --help`` stays instant. Errors are ``RnnlpError``s, printed by ``rnnlp.cli`` as one line.
+"""
+
+import click
+
+
+@click.command()
+@click.argument("checkpoint", type=click.Path())
+@click.argument("texts", nargs=-1)
+@click.option("--input", "input_file", type=click.File("r", encoding="utf-8"),
+              help="Translate this file, one sentence a line ('-' for stdin).")
+@click.option("--output", "output_file", type=click.Path(dir_okay=False),
+              help="Write translations here (one line per input line, written atomically); "
+                   "default: stdout.")
+@click.option("--beam-size", type=int, default=None,
+              help="Beam size, >= 1 (1 = greedy); default: the checkpoint's (decode.beam_size).")
+@click.option("--length-penalty", type=float, default=None,
+              help="GNMT length penalty alpha (0 = none); default: the checkpoint's.")
+@click.option("--n-best", type=int, default=1, show_default=True,
+              help="Print this many translations per sentence (tab-separated with their scores).")
+@click.option("--batch-size", type=int, default=None, help="Sentences decoded together.")
+@click.option("--attention-plot", type=click.Path(dir_okay=False),
+              help="Save the attention heatmap of the first sentence (PNG; needs matplotlib).")
+def translate(checkpoint, texts, input_file, output_file, beam_size, length_penalty, n_best, batch_size,
+              attention_plot):
+    """Translate TEXTS (or --input FILE) with a translation CHECKPOINT (or run folder).
+
+    An empty input line gives an empty output line. With --n-best N each sentence gives N
+    lines "score<TAB>translation" followed by an empty line.
+    """
+    from rnnlp import api
+    from rnnlp.io import atomic_write_text
+
+    texts = list(texts) + ([line.rstrip("\r\n") for line in input_file] if input_file else [])
+    if not texts:
+        raise click.UsageError("give sentences to translate as arguments or with --input FILE")
+    if attention_plot:
+        from rnnlp.tasks.translation import require_matplotlib
+
+        require_matplotlib()
+    model = api.load(checkpoint)
+    api.expect_task(model, "translation")
+    found = model.translate_n_best(texts, beam_size=beam_size, n_best=n_best, length_penalty=length_penalty,
+                                   batch_size=batch_size)
+    if n_best == 1:
+        lines = [hyps[0][0] for hyps in found]
+    else:
+        lines = [line for hyps in found for line in [f"{score:.4f}\t{text}" for text, score in hyps] + [""]]
+    if output_file:
+        atomic_write_text(output_file, "".join(line + "\n" for line in lines))
+    else:
+        for line in lines:
+            click.echo(line)
+    if attention_plot:
+        from rnnlp.tasks.translation import plot_attention
+
+        plot_attention(model.attention(texts[0]), attention_plot)

@@ -1,0 +1,161 @@
+"""``Seq2Seq``: bidirectional RNN encoder -> bridge -> attentional RNN decoder (Luong et al. 2015).
+
+Per target step t (the decoder's diagram)::
+
+    x_t   = [embed(y_{t-1}); a_{t-1}]       a_{t-1} only with input feeding
+    h_t   = RNN(x_t, h_{t-1})                h_0 = tanh(W_b · encoder final state) (the bridge)
+    c_t   = attention(h_t, memory, mask)     additive (Bahdanau) or general/dot (Luong)
+    a_t   = tanh(W_c [h_t; c_t])             the attentional vector
+    p_t   = log_softmax(W_o a_t)             W_o = the target embedding when tied
+
+Training with full teacher forcing and no input feeding runs the decoder RNN over the whole
+target in one fused call (``_forward_parallel``); otherwise it steps token by token with the
+same ``_step`` that decoding uses. Both give the same numbers (tests/tasks/test_translation.py).
+
+For decoding the model is a ``rnnlp.decoding.Decoder``: ``encode`` gives the initial state,
+``step`` and ``reorder_state`` follow the protocol. The state is a dict: ``hidden`` (the RNN
+state, L×B×H, a tuple (h, c) for LSTM), ``memory`` B×S×M, ``mask`` B×S, ``keys`` (additive
+attention's projected memory, or None) and ``feed`` (a_{t-1}, or None).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from rnnlp.nn.attention import AdditiveAttention
+
+CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
+
+
+class Bridge(nn.Module):
+    """Encoder final state B×M -> the decoder's initial state (L×B×H, or (h, c) for LSTM)."""
+
+    def __init__(self, memory_size: int, hidden_size: int, num_layers: int, cell: str,
+                 enabled: bool = True):
+        super().__init__()
+        self.shape, self.cell, self.enabled = (num_layers, hidden_size), cell, enabled
+        parts = 2 if cell == "lstm" else 1
+        self.proj = nn.Linear(memory_size, parts * num_layers * hidden_size) if enabled else None
+
+    def forward(self, final: torch.Tensor):
+        layers, hidden = self.shape
+        if self.proj is None:
+            h = final.new_zeros(layers, final.size(0), hidden)
+            return (h, h.clone()) if self.cell == "lstm" else h
+        out = torch.tanh(self.proj(final))  # B×(parts·L·H)
+        out = out.view(final.size(0), -1, layers, hidden).permute(1, 2, 0, 3).contiguous()  # parts×L×B×H
+        return (out[0], out[1]) if self.cell == "lstm" else out[0]
+
+
+class AttentionDecoder(nn.Module):
+    """Embedding -> RNN -> attention -> attentional vector -> vocabulary log-probs."""
+
+    def __init__(self, embedding: nn.Module, attention: nn.Module, cell: str, hidden_size: int,
+                 memory_size: int, vocab_size: int, num_layers: int = 1, dropout: float = 0.0,
+                 input_feed: bool = False, output_dropout: float = 0.0, tie_embeddings: bool = True):
+        super().__init__()
+        emb_dim = embedding.embedding_dim
+        self.embedding, self.attention, self.input_feed = embedding, attention, input_feed
+        # Tying makes the attentional vector the size of an embedding row.
+        self.attn_size = emb_dim if tie_embeddings else hidden_size
+        self.rnn = CELLS[cell](emb_dim + (self.attn_size if input_feed else 0), hidden_size,
+                               num_layers, batch_first=True, dropout=dropout if num_layers > 1 else 0.0)
+        self.combine = nn.Linear(hidden_size + memory_size, self.attn_size, bias=False)
+        self.drop = nn.Dropout(output_dropout)
+        # Tied: the embedding matrix itself (not a second Parameter sharing its storage,
+        # which safetensors refuses to save) plus an own bias.
+        self.out_proj = None if tie_embeddings else nn.Linear(self.attn_size, vocab_size)
+        self.out_bias = nn.Parameter(torch.zeros(vocab_size)) if tie_embeddings else None
+
+    def out(self, attn: torch.Tensor) -> torch.Tensor:
+        """Vocabulary logits (...×V) of attentional vectors (...×A)."""
+        if self.out_proj is None:
+            return F.linear(attn, self.embedding.weight, self.out_bias)
+        return self.out_proj(attn)
+
+    def attend(self, query, state):
+        """(context B×M, weights B×S) for a query B×H."""
+        if isinstance(self.attention, AdditiveAttention):
+            return self.attention(query, state["memory"], state["mask"], keys=state["keys"])
+        return self.attention(query, state["memory"], state["mask"])
+
+    def step(self, prev_ids: torch.Tensor, state: dict):
+        """One token per row: (attentional vector B×A, attention weights B×S, new state)."""
+        x = self.embedding(prev_ids.unsqueeze(1))  # B×1×E
+        if self.input_feed:
+            x = torch.cat([x, state["feed"].unsqueeze(1)], dim=-1)
+        out, hidden = self.rnn(x, state["hidden"])  # B×1×H
+        context, weights = self.attend(out[:, 0], state)
+        attn = self.drop(torch.tanh(self.combine(torch.cat([out[:, 0], context], dim=-1))))
+        new = dict(state, hidden=hidden, feed=attn if self.input_feed else None)
+        return attn, weights, new
+
+    def run_parallel(self, target_in: torch.Tensor, state: dict) -> torch.Tensor:
+        """All steps of a teacher-forced target at once (no input feeding): B×T×A."""
+        out, _ = self.rnn(self.embedding(target_in), state["hidden"])  # B×T×H
+        contexts = torch.stack([self.attend(out[:, t], state)[0] for t in range(out.size(1))], 1)
+        return self.drop(torch.tanh(self.combine(torch.cat([out, contexts], dim=-1))))  # B×T×A
+
+
+class Seq2Seq(nn.Module):
+    """Source ids -> target log-probs; also a ``rnnlp.decoding.Decoder``."""
+
+    def __init__(self, source_embedding: nn.Module, encoder: nn.Module, bridge: Bridge,
+                 decoder: AttentionDecoder):
+        super().__init__()
+        self.source_embedding, self.encoder = source_embedding, encoder
+        self.bridge, self.decoder = bridge, decoder
+
+    def encode(self, ids: torch.Tensor, lengths: torch.Tensor, mask: torch.Tensor) -> dict:
+        """The decoder's initial state for source ids B×S (lengths B, mask B×S)."""
+        memory, final = self.encoder(self.source_embedding(ids), lengths)  # B×S×M, B×M
+        keys = self.decoder.attention.keys(memory) \
+            if isinstance(self.decoder.attention, AdditiveAttention) else None
+        feed = memory.new_zeros(ids.size(0), self.decoder.attn_size) if self.decoder.input_feed else None
+        return {"hidden": self.bridge(final), "memory": memory, "mask": mask, "keys": keys, "feed": feed}
+
+    def forward(self, ids, lengths, mask, target_in, teacher_forcing: float = 1.0,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+        """Logits B×T×V for ``target_in`` B×T (starting with <bos>).
+
+        With ``teacher_forcing`` < 1 each row's next input is, with probability
+        1 - teacher_forcing, the model's own argmax prediction instead of the gold token.
+        """
+        state = self.encode(ids, lengths, mask)
+        if teacher_forcing >= 1.0 and not self.decoder.input_feed:
+            return self.decoder.out(self.decoder.run_parallel(target_in, state))
+        logits, prev = [], target_in[:, 0]
+        for t in range(target_in.size(1)):
+            attn, _, state = self.decoder.step(prev, state)
+            logits.append(self.decoder.out(attn))
+            if t + 1 < target_in.size(1):
+                prev = self._next_input(target_in[:, t + 1], logits[-1], teacher_forcing, generator)
+        return torch.stack(logits, dim=1)
+
+    @staticmethod
+    def _next_input(gold, logits, ratio: float, generator):
+        if ratio >= 1.0:
+            return gold
+        use_gold = torch.rand(gold.shape, generator=generator, device=gold.device) < ratio
+        return torch.where(use_gold, gold, logits.argmax(-1).detach())
+
+    # -- the rnnlp.decoding.Decoder protocol ----------------------------------------------
+    def step(self, prev_ids: torch.Tensor, state: dict):
+        attn, weights, state = self.decoder.step(prev_ids, state)
+        return F.log_softmax(self.decoder.out(attn), dim=-1), dict(state, weights=weights)
+
+    def reorder_state(self, state: dict, index: torch.Tensor) -> dict:
+        # The RNN state is L×B×H (batch on dim 1); everything else is batch first.
+        return {key: _rows(value, index.to(state["memory"].device), 1 if key == "hidden" else 0)
+                for key, value in state.items()}
+
+
+def _rows(value, index: torch.Tensor, dim: int):
+    """Rows ``index`` along ``dim`` of a tensor, a tuple of tensors (LSTM's (h, c)), or None."""
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        return tuple(_rows(part, index, dim) for part in value)
+    return value.index_select(dim, index)

@@ -1,0 +1,451 @@
+"""Translation (sequence to sequence with attention): data, model, loss, BLEU, decoding.
+
+Text goes through BPE ``TextPipeline``s (one joint vocabulary or one per side). Characters
+never seen when the BPE was built become ``<unk>`` on the source side; ``<unk>`` is a
+special token, so it is dropped from decoded output.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from rnnlp.config.base import from_dict, to_dict
+from rnnlp.config.translation import TranslationConfig
+from rnnlp.data.batching import BucketBatcher, collate
+from rnnlp.data.parallel import collate_parallel, drop_empty, read_parallel_files, read_parallel_table
+from rnnlp.decoding import beam_search, greedy
+from rnnlp.errors import ConfigError, DataError
+from rnnlp.models.builders import build_seq2seq
+from rnnlp.tasks.common import run_folder, say, setup
+from rnnlp.text import TextPipeline
+from rnnlp.training.checkpoint import load_model_weights, load_trainer, read_checkpoint, save_checkpoint
+from rnnlp.training.fit import fit
+from rnnlp.training.optim import build_optimizer, build_scheduler
+
+TASK = "translation"
+SOURCE_TOKENIZER = "source_tokenizer.json"  # beside tokenizer.json (the target's) when separate
+
+
+# -- data ------------------------------------------------------------------------------
+def read_pairs(dcfg, split: str = "train", *, source=None, target=None, table=None):
+    """(sources, targets) of one split from aligned files or a two-column table."""
+    if split == "train":
+        source, target, table = dcfg.source, dcfg.target, dcfg.train
+    elif split == "valid":
+        source, target, table = dcfg.valid_source, dcfg.valid_target, dcfg.valid
+    if source or target:
+        if not (source and target):
+            flag = "--target" if source else "--source"
+            raise DataError(f"{split} data: aligned files come in pairs; give {flag} too")
+        return read_parallel_files(source, target, dcfg.root)
+    if table:
+        return read_parallel_table(table, dcfg.source_column, dcfg.target_column, dcfg.format, dcfg.root)
+    return None
+
+
+def encode_side(pipeline: TextPipeline, texts: list[str], max_length: int, what: str) -> list[list[int]]:
+    """Ids of each text, truncated to ``max_length`` tokens with one warning for all."""
+    ids = pipeline.encode_batch(texts)
+    long = sum(len(s) > max_length for s in ids)
+    if long:
+        warnings.warn(f"{what}: {long} of {len(ids)} sentences are longer than {max_length} tokens "
+                      "and were truncated (data.max_length)", stacklevel=2)
+    return [s[:max_length] for s in ids]
+
+
+def build_pipelines(cfg: TranslationConfig, sources, targets) -> tuple[TextPipeline, TextPipeline]:
+    """(source, target) pipelines: loaded from ``text.*.path`` or learned from the training data."""
+    from rnnlp.data.readers import resolve_path
+
+    def make(tcfg, texts):
+        if tcfg.path:
+            return TextPipeline.load(resolve_path(tcfg.path, cfg.data.root))
+        return TextPipeline.build(texts, tcfg.level, lowercase=tcfg.lowercase, min_freq=tcfg.min_freq,
+                                  max_size=tcfg.max_size, vocab_size=tcfg.vocab_size)
+
+    if cfg.text.vocab == "joint":
+        joint = make(cfg.text.target, list(sources) + list(targets))
+        return joint, joint
+    return make(cfg.text.source, sources), make(cfg.text.target, targets)
+
+
+# -- loss and evaluation -----------------------------------------------------------------
+def make_loss_fn(cfg: TranslationConfig, total_steps: int):
+    """``loss_fn(model, batch)`` with label smoothing and the teacher-forcing schedule."""
+    s2s, step = cfg.seq2seq, [0]
+    generator = torch.Generator().manual_seed(cfg.train.seed)
+
+    def ratio() -> float:
+        if s2s.teacher_forcing_final is None:
+            return s2s.teacher_forcing
+        done = min(step[0] / max(total_steps, 1), 1.0)
+        return s2s.teacher_forcing + done * (s2s.teacher_forcing_final - s2s.teacher_forcing)
+
+    def loss_fn(model, batch):
+        src = batch.source
+        tf = ratio() if model.training else 1.0
+        logits = model(src.ids, src.lengths, src.mask, batch.target_in, teacher_forcing=tf,
+                       generator=generator if src.ids.device.type == "cpu" else None)
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), batch.target_out.reshape(-1),
+                               ignore_index=-100, label_smoothing=s2s.label_smoothing if model.training else 0.0)
+        step[0] += model.training
+        gold = batch.target_out != -100
+        correct = int(((logits.argmax(-1) == batch.target_out) & gold).sum())
+        return loss, {"correct": correct, "count": int(gold.sum())}
+
+    return loss_fn
+
+
+def corpus_scores(hypotheses: list[str], references: list[str], lowercase: bool) -> dict:
+    """sacreBLEU and chrF of detokenized hypotheses against one reference each."""
+    from sacrebleu.metrics import BLEU, CHRF
+
+    bleu, chrf = BLEU(lowercase=lowercase), CHRF(lowercase=lowercase)
+    b, c = bleu.corpus_score(hypotheses, [references]), chrf.corpus_score(hypotheses, [references])
+    return {"bleu": float(b.score), "chrf": float(c.score), "bleu_signature": str(bleu.get_signature()),
+            "chrf_signature": str(chrf.get_signature()), "bleu_detail": str(b)}
+
+
+# -- decoding --------------------------------------------------------------------------
+def max_lengths(lengths, dcfg) -> list[int]:
+    """Most target tokens per sentence: ratio · source length + extra."""
+    return [max(1, int(dcfg.max_len_ratio * n) + dcfg.max_len_extra) for n in lengths]
+
+
+@torch.no_grad()
+def decode_ids(model, ids: list[list[int]], device, dcfg, *, beam_size: int = 1, n_best: int = 1,
+               length_penalty: float = 0.0, batch_size: int | None = None, bos_id: int = 2,
+               eos_id: int = 3) -> list[list[tuple[list[int], float]]]:
+    """``n_best`` (ids, score) per source, in input order; batches of similar source length.
+
+    A sentence's output does not depend on the others in its batch: padding is masked and
+    each sentence has its own length limit. Greedy scores are 0 (not computed).
+    """
+    check_decoding(beam_size, n_best)
+    batch_size = batch_size or dcfg.batch_size
+    order = np.argsort([len(s) for s in ids], kind="stable")
+    out: list = [None] * len(ids)
+    model.eval()
+    for start in range(0, len(ids), batch_size):
+        idx = order[start: start + batch_size]
+        batch = collate([ids[i] for i in idx]).to(device)
+        state = model.encode(batch.ids, batch.lengths.to(device), batch.mask)
+        limits = max_lengths(batch.lengths.tolist(), dcfg)
+        if beam_size == 1 and n_best == 1:
+            rows = greedy(model, state, bos_id, eos_id, max(limits), len(idx))
+            found = [[(row[:limit], 0.0)] for row, limit in zip(rows, limits)]
+        else:
+            found = beam_search(model, state, bos_id, eos_id, beam_size, limits, length_penalty, n_best,
+                                len(idx))
+        for i, hyps in zip(idx, found):
+            out[i] = hyps
+    return out
+
+
+def check_decoding(beam_size, n_best) -> None:
+    if not isinstance(beam_size, int) or beam_size < 1:
+        raise ConfigError(f"beam size must be an integer >= 1, got {beam_size!r} (1 = greedy decoding)")
+    if not 1 <= n_best <= beam_size:
+        raise ConfigError(f"n-best must be between 1 and the beam size {beam_size}, got {n_best}")
+
+
+# -- training --------------------------------------------------------------------------
+def train(cfg: TranslationConfig, resume: str | None = None) -> Path:
+    """Train a translator; returns the run folder (its ``best/`` is the checkpoint to use)."""
+    state = None
+    if resume:
+        cfg, state = _resume_config(resume, cfg)
+    device = setup(cfg.train)
+    pairs = read_pairs(cfg.data, "train")
+    if pairs is None:
+        raise DataError("no training data: give --source FILE --target FILE (aligned lines) or "
+                        "--train TABLE with --source-column/--target-column, or a --recipe")
+    sources, targets, dropped = drop_empty(*pairs)
+    if dropped:
+        say(f"train: skipped {dropped} pairs with an empty side")
+    if not sources:
+        raise DataError("every training pair has an empty side; check the files or columns")
+    if cfg.data.train_limit:
+        sources, targets = sources[: cfg.data.train_limit], targets[: cfg.data.train_limit]
+    src_pipe, tgt_pipe = (state["source"], state["target"]) if state else build_pipelines(cfg, sources, targets)
+    train_ids = _encode_pairs(cfg, src_pipe, tgt_pipe, sources, targets, "train")
+    valid = _valid_data(cfg, src_pipe, tgt_pipe)
+    model = build_seq2seq(cfg, src_pipe.vocab(), tgt_pipe.vocab(), with_vectors=state is None, log=say)
+    if state:
+        load_model_weights(model, state["weights"], resume)
+    model.to(device)
+    return _fit(cfg, model, src_pipe, tgt_pipe, train_ids, valid, device, state, resume)
+
+
+def _encode_pairs(cfg, src_pipe, tgt_pipe, sources, targets, what):
+    n = cfg.data.max_length
+    src = [s or [src_pipe.unk_id] for s in encode_side(src_pipe, sources, n, f"{what} source")]
+    return src, encode_side(tgt_pipe, targets, n - 1, f"{what} target")  # room for <bos>/<eos>
+
+
+def _valid_data(cfg, src_pipe, tgt_pipe):
+    pairs = read_pairs(cfg.data, "valid")
+    if pairs is None:
+        return None
+    sources, targets, _ = drop_empty(*pairs)
+    if cfg.data.valid_limit:
+        sources, targets = sources[: cfg.data.valid_limit], targets[: cfg.data.valid_limit]
+    src, tgt = _encode_pairs(cfg, src_pipe, tgt_pipe, sources, targets, "valid")
+    return {"source": src, "target": tgt, "references": targets}
+
+
+def _evaluator(cfg, valid, tgt_pipe, device):
+    """Dev BLEU (greedy by default, beam ``seq2seq.eval_beam_size``) and teacher-forced loss."""
+    loss_fn = make_loss_fn(cfg, 1)
+
+    def evaluate(model) -> dict:
+        losses = []
+        for start in range(0, len(valid["source"]), 128):
+            sl = slice(start, start + 128)
+            batch = collate_parallel(valid["source"][sl], valid["target"][sl]).to(device)
+            losses.append((loss_fn(model, batch)[0].item(), batch.num_tokens))
+        found = decode_ids(model, valid["source"], device, cfg.decode, beam_size=cfg.seq2seq.eval_beam_size,
+                           length_penalty=cfg.decode.length_penalty)
+        hyps = [tgt_pipe.decode(h[0][0]) for h in found]
+        report = corpus_scores(hyps, valid["references"], _lowercase(cfg))
+        total = sum(n for _, n in losses)
+        return {"bleu": report["bleu"], "chrf": report["chrf"],
+                "loss": sum(v * n for v, n in losses) / max(total, 1)}
+
+    return evaluate
+
+
+def _lowercase(cfg) -> bool:
+    return cfg.text.target.lowercase
+
+
+def _fit(cfg, model, src_pipe, tgt_pipe, train_ids, valid, device, state, resume) -> Path:
+    folder = run_folder(TASK, str(Path(resume)) if resume else cfg.train.output)
+    src, tgt = train_ids
+    batcher = BucketBatcher([len(s) for s in src], cfg.train.batch_size, bucket=cfg.train.bucket,
+                            seed=cfg.train.seed)
+
+    def batches(epoch):
+        batcher.set_epoch(epoch)
+        for idx in batcher:
+            yield collate_parallel([src[i] for i in idx], [tgt[i] for i in idx])
+
+    total = len(batcher) * cfg.train.epochs
+    if cfg.train.max_steps:
+        total = min(total, cfg.train.max_steps)
+    if valid is None:  # BLEU on (a slice of) the training pairs instead
+        n = min(len(src), cfg.data.valid_limit or 500)
+        valid = {"source": src[:n], "target": tgt[:n], "references": [tgt_pipe.decode(t) for t in tgt[:n]]}
+    optimizer = build_optimizer(cfg.train, model.parameters())
+    clock = Clock(cfg.seq2seq.time_budget_minutes)
+    scheduler = time_aware_scheduler(cfg.train, optimizer, total, clock)
+    loss_fn = clock.stopping(make_loss_fn(cfg, total), cfg.train, state["trainer"]["step"] if state else 0)
+    say(f"translation: {len(src)} train / {len(valid['source'])} dev pairs, vocab {src_pipe.vocab_size} "
+        f"source / {tgt_pipe.vocab_size} target ({cfg.text.vocab}), "
+        f"{sum(p.numel() for p in model.parameters()):,} parameters, device {device}")
+    extra = {} if src_pipe is tgt_pipe else {SOURCE_TOKENIZER: src_pipe.to_json()}
+    result = fit(model, batches, loss_fn, metric="bleu", cfg=cfg.train, optimizer=optimizer,
+                 scheduler=scheduler, steps_per_epoch=len(batcher),
+                 evaluate=_evaluator(cfg, valid, tgt_pipe, device), save=_saver(folder, model, cfg, tgt_pipe, extra),
+                 log_path=folder / "metrics.jsonl", resume=state["trainer"] if state else None)
+    best = result.best.get("bleu")
+    say(f"done ({result.stopped}, {result.steps} steps)"
+        + (f": best dev BLEU {best:.2f}" if best is not None else ""))
+    print(f"checkpoint: {folder / 'best'}")
+    return folder
+
+
+class Clock:
+    """The wall-clock budget of ``seq2seq.time_budget_minutes`` (None: no budget)."""
+
+    def __init__(self, minutes: float | None):
+        self.seconds = minutes * 60 if minutes else None
+        self.start = time.monotonic()
+
+    def fraction(self) -> float:
+        return (time.monotonic() - self.start) / self.seconds if self.seconds else 0.0
+
+    def stopping(self, loss_fn, train_cfg, step: int):
+        """``loss_fn`` that, past the budget, sets ``max_steps`` so ``fit`` stops after this step."""
+        if not self.seconds:
+            return loss_fn
+        counter = [step]
+
+        def timed(model, batch):
+            out = loss_fn(model, batch)
+            if model.training:
+                counter[0] += 1
+                if self.fraction() >= 1.0 and not train_cfg.max_steps:
+                    say(f"time budget reached after {counter[0]} steps: final evaluation")
+                    train_cfg.max_steps = counter[0]
+            return out
+
+        return timed
+
+
+def time_aware_scheduler(train_cfg, optimizer, total_steps: int, clock: Clock):
+    """``build_scheduler``'s schedule, advanced by the time fraction when that is ahead."""
+    if clock.seconds is None or train_cfg.schedule not in ("linear", "cosine"):
+        return build_scheduler(train_cfg, optimizer, total_steps)
+    warm, total = train_cfg.warmup_steps, max(total_steps, 1)
+
+    def factor(step: int) -> float:
+        if warm and step < warm:
+            return (step + 1) / warm
+        done = min(max((step - warm) / max(total - warm, 1), clock.fraction()), 1.0)
+        return 1.0 - done if train_cfg.schedule == "linear" else 0.5 * (1.0 + math.cos(math.pi * done))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def _saver(folder: Path, model, cfg, pipeline, extra: dict):
+    """``tasks.common.saver`` plus the source tokenizer in each checkpoint (separate vocabularies)."""
+    def save(kind: str, metrics: dict, trainer: dict | None) -> None:
+        save_checkpoint(folder / kind, model=model, config=to_dict(cfg), task=TASK, pipeline=pipeline,
+                        metrics=metrics, trainer=trainer, extra_files=extra)
+    return save
+
+
+def _resume_config(resume: str, cfg: TranslationConfig):
+    last = Path(resume) / "last" if (Path(resume) / "last").is_dir() else Path(resume)
+    ckpt = read_checkpoint(last)
+    saved = from_dict(TranslationConfig, ckpt["config"])
+    saved.train.epochs = max(saved.train.epochs, cfg.train.epochs)
+    src, tgt = _pipelines(ckpt)
+    return saved, {"source": src, "target": tgt, "weights": ckpt["weights"], "trainer": load_trainer(last)}
+
+
+def _pipelines(ckpt: dict) -> tuple[TextPipeline, TextPipeline]:
+    where = str(ckpt["path"])
+    tgt = TextPipeline.from_json(ckpt["tokenizer_json"], where=where)
+    src_file = Path(ckpt["path"]) / SOURCE_TOKENIZER
+    src = TextPipeline.load(src_file) if src_file.is_file() else tgt
+    return src, tgt
+
+
+# -- the loaded model ------------------------------------------------------------------
+class Translator:
+    """A loaded translation checkpoint: ``translate`` sentences, ``evaluate`` on parallel files."""
+
+    task = TASK
+
+    def __init__(self, ckpt: dict, device: str = "cpu"):
+        self.config = from_dict(TranslationConfig, ckpt["config"])
+        self.source_pipeline, self.target_pipeline = _pipelines(ckpt)
+        self.device = torch.device(device)
+        self.model = build_seq2seq(self.config, self.source_pipeline.vocab(), self.target_pipeline.vocab(),
+                                   with_vectors=False)
+        load_model_weights(self.model, ckpt["weights"], ckpt["path"])
+        self.model.to(self.device).eval()
+        self.path = ckpt["path"]
+
+    def _source_ids(self, texts: list[str]) -> list[list[int]]:
+        return encode_side(self.source_pipeline, texts, self.config.data.max_length, "source")
+
+    def translate_n_best(self, texts: list[str], beam_size: int | None = None, n_best: int = 1,
+                         length_penalty: float | None = None, batch_size: int | None = None
+                         ) -> list[list[tuple[str, float]]]:
+        """Up to ``n_best`` (translation, score) per text, best first; an empty text gives [("", 0.0)].
+
+        Scores are length-normalised log-probabilities (GNMT ``length_penalty``); greedy
+        decoding (beam 1, n_best 1) reports 0.
+        """
+        d = self.config.decode
+        beam_size = d.beam_size if beam_size is None else beam_size
+        check_decoding(beam_size, n_best)
+        texts = ["" if t is None else str(t) for t in texts]
+        real = [i for i, t in enumerate(texts) if t.strip()]
+        found = decode_ids(self.model, self._source_ids([texts[i] for i in real]), self.device, d,
+                           beam_size=beam_size, n_best=n_best, batch_size=batch_size,
+                           length_penalty=d.length_penalty if length_penalty is None else length_penalty)
+        out = [[("", 0.0)] for _ in texts]
+        for i, hyps in zip(real, found):
+            out[i] = [(self.target_pipeline.decode(ids), score) for ids, score in hyps]
+        return out
+
+    def translate(self, texts: list[str], beam_size: int | None = None, length_penalty: float | None = None,
+                  batch_size: int | None = None) -> list[str]:
+        """One translation per text (beam search; ``beam_size`` 1 = greedy); "" for an empty text."""
+        if isinstance(texts, str):
+            texts = [texts]
+        found = self.translate_n_best(texts, beam_size, 1, length_penalty, batch_size)
+        return [hyps[0][0] for hyps in found]
+
+    @torch.no_grad()
+    def attention(self, text: str) -> dict:
+        """Greedy translation of one text with its attention: source/target tokens, weights T×S."""
+        ids = self._source_ids([text])[0] or [self.source_pipeline.unk_id]
+        batch = collate([ids]).to(self.device)
+        state = self.model.encode(batch.ids, batch.lengths, batch.mask)
+        prev, out, rows = torch.tensor([self.target_pipeline.bos_id], device=self.device), [], []
+        for _ in range(max_lengths([len(ids)], self.config.decode)[0]):
+            log_probs, state = self.model.step(prev, state)
+            prev = log_probs.argmax(-1)
+            rows.append(state["weights"][0].cpu().numpy())
+            if int(prev) == self.target_pipeline.eos_id:
+                break
+            out.append(int(prev))
+        vocab_s, vocab_t = self.source_pipeline.vocab(), self.target_pipeline.vocab()
+        return {"source_tokens": [vocab_s[i] for i in ids], "target_tokens": [vocab_t[i] for i in out] + ["</s>"],
+                "weights": np.stack(rows), "translation": self.target_pipeline.decode(out)}
+
+    def evaluate(self, source: str | None = None, target: str | None = None, data: str | None = None,
+                 beam_size: int | str | None = None, length_penalty: float | str | None = None,
+                 **options) -> dict:
+        """sacreBLEU (with signature) and chrF on aligned files or a two-column table."""
+        dcfg = from_dict(type(self.config.data), {**_data_fields(self.config.data), **options})
+        pairs = read_pairs(dcfg, "test", source=source, target=target, table=data)
+        if pairs is None:
+            raise DataError("give the test data: --source FILE --target FILE, or --data TABLE")
+        sources, references = pairs
+        beam = int(beam_size) if beam_size is not None else self.config.decode.beam_size
+        hyps = self.translate(sources, beam, float(length_penalty) if length_penalty is not None else None)
+        report = corpus_scores(hyps, references, _lowercase(self.config))
+        report.update(count=len(sources), beam_size=beam, lowercase=_lowercase(self.config))
+        return report
+
+    @staticmethod
+    def format_report(report: dict) -> str:
+        return "\n".join([f"sentences: {report['count']} (beam {report['beam_size']})",
+                          f"BLEU: {report['bleu']:.2f}  ({report['bleu_detail']})",
+                          f"  signature: {report['bleu_signature']}",
+                          f"chrF: {report['chrf']:.2f}",
+                          f"  signature: {report['chrf_signature']}"])
+
+
+def _data_fields(dcfg) -> dict:
+    keep = ("source_column", "target_column", "format", "root", "max_length")
+    return {k: getattr(dcfg, k) for k in keep}
+
+
+def require_matplotlib():
+    """matplotlib (the ``plot`` extra), or a ConfigError saying how to install it."""
+    try:
+        import matplotlib
+    except ModuleNotFoundError:
+        raise ConfigError("the attention plot needs matplotlib: pip install 'rnnlp[plot]'") from None
+    return matplotlib
+
+
+def plot_attention(info: dict, path) -> None:
+    """Save ``Translator.attention`` output as a heatmap (needs the ``plot`` extra: matplotlib)."""
+    require_matplotlib().use("Agg")
+    import matplotlib.pyplot as plt
+
+    weights = info["weights"]
+    fig, ax = plt.subplots(figsize=(1 + 0.4 * weights.shape[1], 1 + 0.4 * weights.shape[0]))
+    ax.imshow(weights, cmap="viridis", aspect="auto", vmin=0.0, vmax=1.0)
+    ax.set_xticks(range(len(info["source_tokens"])), info["source_tokens"], rotation=90)
+    ax.set_yticks(range(len(info["target_tokens"])), info["target_tokens"])
+    ax.set_xlabel("source")
+    ax.set_ylabel("translation")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
