@@ -142,7 +142,13 @@ class VARResults:
         """Impulse responses (periods + 1, k, k): [h, i, j] = response of y_i after h steps
         to a unit shock in u_j (or a one-s.d. Cholesky-orthogonalised shock)."""
         phis = self.ma_rep(periods)
-        return phis @ np.linalg.cholesky(self.sigma_u) if orthogonalized else phis
+        if not orthogonalized:
+            return phis
+        eig = np.linalg.eigvalsh(self.sigma_u)
+        if eig.min() <= 1e-10 * eig.max():  # numerically singular: Cholesky would be noise
+            raise DataError("Sigma_u is singular (collinear series?); orthogonalised responses "
+                            "need it positive definite: drop a redundant series")
+        return phis @ np.linalg.cholesky(self.sigma_u)
 
     def forecast(self, steps: int, alpha: float = 0.05) -> Forecast:
         """Forecasts (steps, k) and MSE covariances sum_{i<h} Phi_i Sigma_u Phi_i'."""

@@ -62,7 +62,7 @@ def test_gradients_are_correct():
 def test_training_recovers_noise_variances():
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
-    n, b = 100, 16
+    n, b = 50, 40
     h = np.zeros((b, n))
     for t in range(1, n):
         h[:, t] = 0.8 * h[:, t - 1] + rng.normal(size=b)

@@ -82,3 +82,6 @@ def test_bad_input(macro):
         VAR(macro, trend="ctt")
     with pytest.raises(ConfigError, match="positive integer"):
         VAR(macro).fit(1).forecast(0)
+    collinear = np.column_stack([macro[:, 0], macro[:, 1], macro[:, 0] + macro[:, 1]])
+    with pytest.raises(DataError, match="Sigma_u is singular"):
+        VAR(collinear).fit(1).irf(5, orthogonalized=True)
