@@ -83,7 +83,7 @@ def stationary_cov(phi: np.ndarray, sigma_h: np.ndarray) -> np.ndarray:
 
 
 def symmetrize(a: np.ndarray) -> np.ndarray:
-    return 0.5 * (a + np.swapaxes(a, -1, -2))
+    return 0.5 * (a + (a.T if a.ndim == 2 else np.swapaxes(a, -1, -2)))
 
 
 def intercepts(m: Matrices, x: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -190,13 +190,16 @@ def kalman_filter(y: np.ndarray, m: Matrices, x: np.ndarray | None = None) -> Fi
 def _update(yt, a, p_star, p_inf, psi, dt, sigma_obs, t):
     """One measurement update; returns (a, P*, P_inf, smoother record, loglike term)."""
     obs = ~np.isnan(yt)
-    if not obs.any():
+    n_obs = int(obs.sum())
+    if n_obs == 0:
         return a, p_star, p_inf, ("missing", obs, None, None, None), 0.0
-    z = psi[obs]
-    v = yt[obs] - z @ a - dt[obs]
-    kind, gain, finv, f2, logdet, p_star, p_inf = covariance_update(
-        p_star, p_inf, z, sigma_obs[np.ix_(obs, obs)], t)
-    ll = -0.5 * logdet if kind == "diffuse" else -0.5 * (obs.sum() * LOG_2PI + logdet + v @ finv @ v)
+    if n_obs == len(yt):  # no fancy-index copies in the common, fully observed case
+        z, h, v = psi, sigma_obs, yt - psi @ a - dt
+    else:
+        z, h = psi[obs], sigma_obs[np.ix_(obs, obs)]
+        v = yt[obs] - z @ a - dt[obs]
+    kind, gain, finv, f2, logdet, p_star, p_inf = covariance_update(p_star, p_inf, z, h, t)
+    ll = -0.5 * logdet if kind == "diffuse" else -0.5 * (n_obs * LOG_2PI + logdet + v @ finv @ v)
     return a + gain @ v, p_star, p_inf, (kind, obs, v, finv, f2), ll
 
 
@@ -214,7 +217,8 @@ def covariance_update(p_star, p_inf, z, h, t):
     f = z @ p_star @ z.T + h
     finv, logdet = _inverse(f, t, "innovation covariance F_t")
     gain = p_star @ z.T @ finv
-    ikz = np.eye(len(p_star)) - gain @ z
+    ikz = -(gain @ z)
+    ikz.flat[:: len(p_star) + 1] += 1.0  # I - K Z without allocating an identity
     p_new = symmetrize(ikz @ p_star @ ikz.T + gain @ h @ gain.T)  # Joseph form
     return ("standard" if p_inf is None else "diffuse0"), gain, finv, None, logdet, p_new, p_inf
 
@@ -238,12 +242,12 @@ def _inverse(f: np.ndarray, t: int, what: str) -> tuple[np.ndarray, float]:
         if not f[0, 0] > 0.0:
             raise ConfigError(f"{what} is singular at t={t}; make Sigma_obs positive definite")
         return 1.0 / f, float(np.log(f[0, 0]))
-    try:
-        chol = linalg.cholesky(f, lower=True)
-    except linalg.LinAlgError:
+    try:  # numpy's LAPACK calls have far less per-call overhead than scipy's for tiny f
+        chol = np.linalg.cholesky(f)
+    except np.linalg.LinAlgError:
         raise ConfigError(f"{what} is singular at t={t}; make Sigma_obs positive definite") from None
-    inv = linalg.cho_solve((chol, True), np.eye(len(f)))
-    return symmetrize(inv), 2.0 * np.log(np.diag(chol)).sum()
+    chol_inv = np.linalg.inv(chol)
+    return chol_inv.T @ chol_inv, 2.0 * float(np.log(np.diagonal(chol)).sum())
 
 
 def with_matrices(m: Matrices, **changes) -> Matrices:

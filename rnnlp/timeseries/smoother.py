@@ -24,7 +24,7 @@ def smooth(result: FilterResult, m: Matrices, disturbances: bool = False):
     states, covs = np.empty((n, k)), np.empty((n, k, k))
     r_after, n_after = np.empty((n, k)), np.empty((n, k, k))
     r0, r1 = np.zeros(k), np.zeros(k)
-    n0, n1, n2 = np.zeros((k, k)), np.zeros((k, k)), np.zeros((k, k))
+    n0, n1, n2 = np.zeros((k, k)), None, None  # N1, N2 exist only once a diffuse step is met
     for t in range(n - 1, -1, -1):
         r_after[t], n_after[t] = r0, n0
         # the transition out of step t is Phi_{t+1}; after the last step it is irrelevant
@@ -34,6 +34,8 @@ def smooth(result: FilterResult, m: Matrices, disturbances: bool = False):
         kind, obs, v, finv, f2 = result.steps[t]
         z = at(m.psi, t)[obs] if kind != "missing" else None
         if kind == "diffuse":
+            if n1 is None:
+                n1, n2 = np.zeros((k, k)), np.zeros((k, k))
             r0, r1, n0, n1, n2 = _diffuse_step(phi, z, v, finv, f2, p, p_inf, r0, r1, n0, n1, n2)
         else:
             r0, r1, n0, n1, n2 = _plain_step(phi, z, v, finv, p, r0, r1, n0, n1, n2, kind)
@@ -44,14 +46,21 @@ def smooth(result: FilterResult, m: Matrices, disturbances: bool = False):
 
 def _plain_step(phi, z, v, finv, p, r0, r1, n0, n1, n2, kind):
     """Backward step for an ordinary update (or a diffuse step where F_inf = 0)."""
+    # r1, N1, N2 are non-zero only before the end of a diffuse period (D&K 5.3)
+    diffuse = n1 is not None
     if kind == "missing":
         r0, n0 = phi.T @ r0, phi.T @ n0 @ phi
+        if not diffuse:
+            return r0, r1, n0, None, None
         return r0, phi.T @ r1, n0, phi.T @ n1 @ phi, phi.T @ n2 @ phi
-    l0 = phi @ (np.eye(len(p)) - p @ z.T @ finv @ z)
-    zfz = z.T @ finv @ z
-    new_r0 = z.T @ finv @ v + l0.T @ r0
-    new_n0 = symmetrize(zfz + l0.T @ n0 @ l0)
-    # r1, N1, N2 are non-zero only before the end of a diffuse period (D&K 5.3)
+    zf = z.T @ finv
+    l0 = -(p @ zf @ z)
+    l0.flat[:: len(p) + 1] += 1.0
+    l0 = phi @ l0
+    new_r0 = zf @ v + l0.T @ r0
+    new_n0 = symmetrize(zf @ z + l0.T @ n0 @ l0)
+    if not diffuse:
+        return new_r0, r1, new_n0, None, None
     return new_r0, phi.T @ r1, new_n0, phi.T @ n1 @ l0, phi.T @ n2 @ phi
 
 
@@ -73,7 +82,7 @@ def _diffuse_step(phi, z, v, f1, f2, p_star, p_inf, r0, r1, n0, n1, n2):
 def _smoothed_cov(p, p_inf, n0, n1, n2):
     """V_t = P - P N0 P, plus the diffuse terms while P_inf is non-zero."""
     v = p - p @ n0 @ p
-    if p_inf is not None:
+    if p_inf is not None and n1 is not None:
         cross = p_inf @ n1 @ p
         v = v - cross - cross.T - p_inf @ n2 @ p_inf
     return symmetrize(v)

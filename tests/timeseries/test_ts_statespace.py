@@ -162,6 +162,21 @@ def test_generic_statespace_mle_recovers_ar1_plus_noise():
     assert res.param_names == ["phi[0,0]", "sigma_h[0,0]", "sigma_obs[0,0]"]
 
 
+def test_em_estimates_transition_like_mle():
+    rng = np.random.default_rng(8)
+    h = np.zeros(200)
+    for t in range(1, 200):
+        h[t] = 0.8 * h[t - 1] + rng.normal()
+    y = h + 0.5 * rng.normal(size=200)
+    model = StateSpace(y, 1, psi=[[1.0]])
+    mle = model.fit()
+    em = model.fit("em", start_params=[0.7, 0.8, 0.3], tol=1e-8)
+    lls = [model.fit("em", start_params=[0.5, 0.5, 0.5], maxiter=i).loglike for i in (1, 2, 4)]
+    assert np.all(np.diff(lls) > 0)
+    np.testing.assert_allclose(em.params, mle.params, rtol=0.02)
+    assert abs(em.loglike - mle.loglike) < 0.01
+
+
 def test_bad_input(nile):
     with pytest.raises(DataError, match="exog has 99 rows"):
         StateSpace(nile, 1, exog=np.ones(99))
@@ -177,8 +192,10 @@ def test_bad_input(nile):
         StateSpace(nile, 1, phi=[[1.0]], psi=[[1.0]]).loglike([1.0, 1.0])
     with pytest.raises(DataError, match="pass exog"):
         StateSpace(nile, 1, exog=np.ones(100), phi=[[0.5]], psi=[[1.0]]).fit().forecast(2)
-    with pytest.raises(ConfigError, match="EM estimates only"):
-        StateSpace(nile, 1, psi=[[1.0]]).fit("em")
+    with pytest.raises(ConfigError, match="EM cannot estimate gamma"):
+        StateSpace(nile, 1, exog=np.ones(100), psi=[[1.0]]).fit("em")
+    with pytest.raises(ConfigError, match="non-diffuse start"):
+        StateSpace(nile, 1, psi=[[1.0]], initialization="diffuse").fit("em")
 
 
 def test_time_varying_matrices_match_statsmodels():
