@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from rnnlp.nn.attention import AdditiveAttention
+from rnnlp.nn.attention import AdditiveAttention, MultiplicativeAttention, masked_softmax
 
 CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
 
@@ -64,6 +64,10 @@ class AttentionDecoder(nn.Module):
                                num_layers, batch_first=True, dropout=dropout if num_layers > 1 else 0.0)
         self.combine = nn.Linear(hidden_size + memory_size, self.attn_size, bias=False)
         self.drop = nn.Dropout(output_dropout)
+        if tie_embeddings:  # N(0, 1/E) rows keep the initial output logits O(1), as in fairseq
+            with torch.no_grad():
+                nn.init.normal_(embedding.weight, std=emb_dim ** -0.5)
+                embedding.weight[0].zero_()  # <pad>
         # Tied: the embedding matrix itself (not a second Parameter sharing its storage,
         # which safetensors refuses to save) plus an own bias.
         self.out_proj = None if tie_embeddings else nn.Linear(self.attn_size, vocab_size)
@@ -95,8 +99,20 @@ class AttentionDecoder(nn.Module):
     def run_parallel(self, target_in: torch.Tensor, state: dict) -> torch.Tensor:
         """All steps of a teacher-forced target at once (no input feeding): B×T×A."""
         out, _ = self.rnn(self.embedding(target_in), state["hidden"])  # B×T×H
-        contexts = torch.stack([self.attend(out[:, t], state)[0] for t in range(out.size(1))], 1)
+        if isinstance(self.attention, MultiplicativeAttention):
+            contexts = self._attend_all(out, state)
+        else:  # additive scores for all steps at once would need B×T×S×A memory
+            contexts = torch.stack([self.attend(out[:, t], state)[0] for t in range(out.size(1))], 1)
         return self.drop(torch.tanh(self.combine(torch.cat([out, contexts], dim=-1))))  # B×T×A
+
+    def _attend_all(self, queries: torch.Tensor, state: dict) -> torch.Tensor:
+        """Luong attention of every step in two bmm's (what ``attend`` does step by step): B×T×M."""
+        memory = state["memory"]
+        if self.attention.query_proj is not None:
+            queries = self.attention.query_proj(queries)
+        scores = torch.bmm(queries, memory.transpose(1, 2))  # B×T×H @ B×H×S -> B×T×S
+        weights = masked_softmax(scores, state["mask"].unsqueeze(1))
+        return torch.bmm(weights, memory)  # B×T×S @ B×S×M -> B×T×M
 
 
 class Seq2Seq(nn.Module):

@@ -27,8 +27,8 @@ def tiny(tmp, *overrides, extra=None):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """The tiny recipe trained long enough (50 steps) to translate the templates."""
-    return tiny(tmp_path_factory.mktemp("tr") / "run", "train.max_steps=50", "train.epochs=5", "train.lr=0.01")
+    """The tiny recipe trained long enough (80 steps) to translate the templates."""
+    return tiny(tmp_path_factory.mktemp("tr") / "run", "train.max_steps=80", "train.epochs=8", "train.lr=0.03")
 
 
 @pytest.fixture(scope="module")
@@ -91,10 +91,12 @@ def test_attention_ignores_padding_in_the_full_model(attention):
     assert torch.allclose(alone, in_batch, atol=1e-6)
 
 
-@pytest.mark.parametrize("cell,feed", [("gru", False), ("lstm", True)])
-def test_parallel_training_path_equals_stepwise_decoding(cell, feed):
+@pytest.mark.parametrize("cell,feed,attention", [("gru", False, "general"), ("gru", False, "dot"),
+                                                ("gru", False, "additive"), ("lstm", True, "additive")])
+def test_parallel_training_path_equals_stepwise_decoding(cell, feed, attention):
     cfg = make_config("translation", TINY, [f"decoder.cell={cell}", f"decoder.input_feed={feed}",
-                                            "decoder.attention=additive", "decoder.num_layers=2"])
+                                            f"decoder.attention={attention}", "decoder.num_layers=2",
+                                            "decoder.hidden_size=32"])
     torch.manual_seed(0)
     model = build_seq2seq(cfg, [f"s{i}" for i in range(30)], [f"t{i}" for i in range(20)]).eval()
     batch = collate([[4, 5, 6], [7, 8]])
