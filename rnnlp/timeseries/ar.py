@@ -42,6 +42,13 @@ class AR:
         self.trend = trend
         check_length(len(self.series), self.order + len(trend.strip("n")) + 1, f"AR({self.order}) with trend {trend!r}")
 
+    @staticmethod
+    def select_order(series, max_order: int, criterion: str = "aic", trend: str = "c", **cv_options):
+        """The best p in 0..max_order by aic | bic | hqic | cv; see :mod:`.selection`."""
+        from rnnlp.timeseries.selection import select_ar_order
+
+        return select_ar_order(series, max_order, criterion, trend, **cv_options)
+
     @property
     def param_names(self) -> list[str]:
         names = {"c": ["const"], "t": ["trend"], "ct": ["const", "trend"], "n": []}[self.trend]
