@@ -212,6 +212,12 @@ class ARResults:
     def _ic(self, name):
         return information_criteria(self.loglike, self.nobs, len(self.params) + 1)[name]
 
+    @property
+    def bse(self) -> np.ndarray:
+        """Standard errors sqrt(diag(sigma2 (X'X)^-1)) of the regression (as AutoReg's)."""
+        _, x = self.model.design()
+        return np.sqrt(np.diag(self.sigma2 * np.linalg.pinv(x.T @ x)))
+
     aic = property(lambda self: self._ic("aic"))
     bic = property(lambda self: self._ic("bic"))
     hqic = property(lambda self: self._ic("hqic"))
@@ -233,7 +239,7 @@ class ARResults:
                 "Observations:": self.nobs, "Log-likelihood:": self.loglike, "sigma2:": self.sigma2,
                 "AIC:": self.aic, "BIC:": self.bic, "HQIC:": self.hqic,
                 "Stationary:": is_stationary(self.ar)}
-        return table("AR model results", info, self.model.param_names, self.params)
+        return table("AR model results", info, self.model.param_names, self.params, self.bse)
 
 
 def ma_weights(phi: np.ndarray, steps: int) -> np.ndarray:

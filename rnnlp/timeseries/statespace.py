@@ -217,11 +217,34 @@ class StateSpaceResults:
             raise DataError(f"forecast exog must have shape ({steps}, {self.model.exog.shape[1]})")
         return x
 
+    @cached_property
+    def bse(self) -> np.ndarray:
+        """Standard errors from the inverse of a central-difference Hessian of the loglike."""
+        hess = _hessian(self.model.loglike, self.params)
+        try:
+            return np.sqrt(np.diag(np.linalg.inv(-hess)))
+        except np.linalg.LinAlgError:
+            return np.full(len(self.params), np.nan)
+
     def summary(self) -> str:
         info = {"Model:": type(self.model).__name__, "Method:": self.method,
                 "Observations:": self.nobs, "Log-likelihood:": self.loglike,
                 "AIC:": self.aic, "BIC:": self.bic, "Initialization:": self.model.initialization}
-        return table("State space model results", info, self.param_names, self.params)
+        with np.errstate(invalid="ignore"):
+            return table("State space model results", info, self.param_names, self.params, self.bse)
+
+
+def _hessian(f, x: np.ndarray) -> np.ndarray:
+    """Central-difference Hessian of f at x with relative steps."""
+    steps = 1e-4 * np.maximum(np.abs(x), 1e-3)
+    k = len(x)
+    hess = np.empty((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            ei, ej = np.eye(k)[i] * steps[i], np.eye(k)[j] * steps[j]
+            value = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * steps[i] * steps[j])
+            hess[i, j] = hess[j, i] = value
+    return hess
 
 
 def LocalLevel(endog, **kwargs) -> StateSpace:

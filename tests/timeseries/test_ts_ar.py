@@ -28,6 +28,7 @@ def test_ols_matches_autoreg(sunspots, order, trend):
     for name in ("loglike", "aic", "bic", "hqic"):
         np.testing.assert_allclose(getattr(ours, name), getattr(ref, "llf" if name == "loglike" else name), rtol=1e-10)
     np.testing.assert_allclose(ours.resid, ref.resid, atol=1e-8)
+    np.testing.assert_allclose(ours.bse, ref.bse, rtol=1e-8)
 
 
 @pytest.mark.parametrize("trend", ["n", "c", "ct"])

@@ -119,6 +119,9 @@ def test_nile_mle_matches_durbin_koopman(nile):
     assert abs(irregular / 15099 - 1) < 0.01 and abs(level / 1469.1 - 1) < 0.01
     assert abs(res.loglike - (-632.54)) < 0.01
     assert "sigma_obs[0,0]" in res.summary()
+    # standard errors match statsmodels numerical-Hessian ones
+    ref = sm.tsa.UnobservedComponents(nile, "llevel", use_exact_diffuse=True).smooth([irregular, level], cov_type="approx")
+    np.testing.assert_allclose(res.bse, ref.bse[::-1], rtol=0.05)
 
 
 def test_nile_em_reaches_mle(nile):
