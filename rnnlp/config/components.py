@@ -69,6 +69,7 @@ class TrainConfig:
     schedule: Literal["constant", "linear", "cosine", "plateau"] = "constant"
     warmup_steps: int = 0
     clip_norm: Optional[float] = 5.0
+    ema: Optional[float] = None          # e.g. 0.999: evaluate and keep an average of the weights
     patience: Optional[int] = None       # early stopping: epochs without dev improvement
     eval_every: Optional[int] = None     # steps; None: once per epoch
     bucket: bool = True                  # length-bucketed batches

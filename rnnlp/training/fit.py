@@ -12,6 +12,7 @@ import json
 import math
 import sys
 import time
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -36,6 +37,38 @@ class _State:
     best_score: float = -math.inf
     bad_evals: int = 0
     tokens: int = 0
+
+
+class EMA:
+    """Exponential moving average of the weights (Polyak averaging), used for evaluation.
+
+    After each optimizer step ``avg = decay * avg + (1 - decay) * weights``. ``swapped(model)``
+    puts the averaged weights into the model for evaluation and the best checkpoint, then puts
+    the training weights back. The average is not part of the resume state: a resumed run starts
+    it again from the current weights.
+    """
+
+    def __init__(self, model: torch.nn.Module, decay: float):
+        self.decay = decay
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        self.shadow = [p.detach().clone() for p in self.params]
+
+    @torch.no_grad()
+    def update(self) -> None:
+        torch._foreach_lerp_(self.shadow, [p.detach() for p in self.params], 1.0 - self.decay)
+
+    @contextmanager
+    def swapped(self, model: torch.nn.Module):
+        with torch.no_grad():
+            backup = [p.detach().clone() for p in self.params]
+            for p, s in zip(self.params, self.shadow):
+                p.copy_(s)
+        try:
+            yield model
+        finally:
+            with torch.no_grad():
+                for p, b in zip(self.params, backup):
+                    p.copy_(b)
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -64,6 +97,7 @@ def fit(model: torch.nn.Module, batches: Callable[[int], Iterable], loss_fn: Cal
     log = open(log_path, "a", encoding="utf-8") if log_path else None
     device = next(model.parameters()).device
     progress = Progress(cfg.epochs, steps_per_epoch, enabled=cfg.progress)
+    ema = EMA(model, cfg.ema) if getattr(cfg, "ema", None) else None
     start = time.perf_counter()
     try:
         for epoch in range(state.epoch, cfg.epochs):
@@ -72,12 +106,14 @@ def fit(model: torch.nn.Module, batches: Callable[[int], Iterable], loss_fn: Cal
             progress.start_epoch(epoch)
             for batch in batches(epoch):
                 loss, stats = _train_step(model, batch.to(device), loss_fn, optimizer, scheduler, cfg)
+                if ema is not None:
+                    ema.update()
                 state.step += 1
                 state.tokens += batch.num_tokens
                 progress.update(loss, stats, batch.num_tokens)
                 if cfg.eval_every and state.step % cfg.eval_every == 0:
                     if _evaluate(model, evaluate, state, result, key, sign, cfg, optimizer, scheduler,
-                                 save, log, progress, start):
+                                 save, log, progress, start, ema):
                         result.stopped = "early_stop"
                         return result
                 if cfg.max_steps and state.step >= cfg.max_steps:
@@ -85,7 +121,7 @@ def fit(model: torch.nn.Module, batches: Callable[[int], Iterable], loss_fn: Cal
                     break
             progress.end_epoch()
             stop = _evaluate(model, evaluate, state, result, key, sign, cfg, optimizer, scheduler,
-                             save, log, progress, start, epoch_done=True)
+                             save, log, progress, start, ema, epoch_done=True)
             if result.stopped == "max_steps":
                 return result
             if stop:
@@ -121,12 +157,28 @@ def _is_plateau(scheduler) -> bool:
 
 
 def _evaluate(model, evaluate, state, result, key, sign, cfg, optimizer, scheduler, save, log,
-              progress, start, epoch_done=False) -> bool:
-    """Evaluate, log, checkpoint; True when early stopping says stop."""
-    model.eval()
-    with torch.no_grad():
-        metrics = evaluate(model)
-    model.train()
+              progress, start, ema=None, epoch_done=False) -> bool:
+    """Evaluate (with the averaged weights when EMA is on), log, checkpoint; True: stop early."""
+    with ema.swapped(model) if ema is not None else nullcontext():
+        model.eval()
+        with torch.no_grad():
+            metrics = evaluate(model)
+        model.train()
+        improved = _record(metrics, state, result, key, sign, progress, start, log)
+        if save and improved:
+            save("best", result.history[-1], None)
+    row = result.history[-1]
+    if scheduler is not None and _is_plateau(scheduler):
+        scheduler.step(sign * float(metrics[key]))
+    if save:
+        nxt = _State(state.epoch + (1 if epoch_done else 0), state.step, state.best_score,
+                     state.bad_evals, state.tokens)
+        save("last", row, _trainer_state(nxt, optimizer, scheduler, result.best))
+    return bool(cfg.patience) and state.bad_evals >= cfg.patience
+
+
+def _record(metrics, state, result, key, sign, progress, start, log) -> bool:
+    """Append the evaluation row to history and log; update the best score; True if improved."""
     elapsed = time.perf_counter() - start
     row = {"epoch": state.epoch + 1, "step": state.step, "elapsed_s": round(elapsed, 2),
            "train_loss": progress.mean_loss(), "tokens_per_s": round(state.tokens / max(elapsed, 1e-9), 1),
@@ -138,19 +190,11 @@ def _evaluate(model, evaluate, state, result, key, sign, cfg, optimizer, schedul
         state.best_score, state.bad_evals, result.best = score, 0, dict(row)
     else:
         state.bad_evals += 1
-    if scheduler is not None and _is_plateau(scheduler):
-        scheduler.step(score)
     progress.report(row, key, improved)
     if log:
         log.write(json.dumps(row) + "\n")
         log.flush()
-    if save:
-        if improved:
-            save("best", row, None)
-        nxt = _State(state.epoch + (1 if epoch_done else 0), state.step, state.best_score,
-                     state.bad_evals, state.tokens)
-        save("last", row, _trainer_state(nxt, optimizer, scheduler, result.best))
-    return bool(cfg.patience) and state.bad_evals >= cfg.patience
+    return improved
 
 
 def _trainer_state(state: _State, optimizer, scheduler, best: dict) -> dict:

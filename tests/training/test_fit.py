@@ -111,3 +111,22 @@ def _copy(state):
 def _clone(model):
     import copy
     return copy.deepcopy(model)
+
+
+def test_ema_evaluates_the_average_and_restores_training_weights():
+    from rnnlp.training.fit import EMA
+
+    model = torch.nn.Linear(2, 1, bias=False)
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+    ema = EMA(model, decay=0.5)
+    for value in (3.0, 5.0):
+        with torch.no_grad():
+            model.weight.fill_(value)
+        ema.update()
+    # avg: 1 -> 0.5*1 + 0.5*3 = 2 -> 0.5*2 + 0.5*5 = 3.5
+    with ema.swapped(model):
+        assert model.weight.tolist() == [[3.5, 3.5]]
+    assert model.weight.tolist() == [[5.0, 5.0]]
+    result, _ = run(TrainConfig(epochs=3, lr=0.05, ema=0.9, progress=False))
+    assert len(result.history) == 3 and result.history[-1]["loss"] < result.history[0]["loss"]
