@@ -16,7 +16,7 @@ import numpy as np
 from rnnlp.errors import DataError
 from rnnlp.timeseries._checks import as_array
 from rnnlp.timeseries import steady
-from rnnlp.timeseries.kalman import LOG_2PI, Matrices, at, covariance_update, start, symmetrize
+from rnnlp.timeseries.kalman import DIFFUSE_TOL, LOG_2PI, Matrices, at, covariance_update, start, symmetrize
 
 
 @dataclass(frozen=True)
@@ -104,22 +104,28 @@ def _filter_group(y, m: Matrices, c, d):
         if p_inf is None and t >= first_steady and p_bar is not None and steady.close(p_star, p_bar):
             ll += _steady_tail(y[:, t:], c[:, t:], d[:, t:], a, p_bar, m, states[:, t:], covs[t:])
             break
-        obs = observed[t]
-        if obs.all():  # a slice, not a copy, in the common fully observed case
-            z, v = at(m.psi, t), y[:, t] - a @ at(m.psi, t).T - d[:, t]
-        elif obs.any():
-            z = at(m.psi, t)[obs]
-            v = y[:, t, obs] - a @ z.T - d[:, t, obs]
-        if obs.any():
-            kind, gain, finv, _, logdet, p_star, p_inf = covariance_update(
-                p_star, p_inf, z, at(m.sigma_obs, t)[np.ix_(obs, obs)], t)
-            a = a + v @ gain.T
-            ll += -0.5 * logdet if kind == "diffuse" else \
-                -0.5 * (obs.sum() * LOG_2PI + logdet + ((v @ finv) * v).sum(axis=1))
-            if p_inf is not None and np.abs(p_inf).max() <= 1e-9:
-                p_inf = None
+        if observed[t].any():
+            a, p_star, p_inf, step_ll = _update(y[:, t], observed[t], a, p_star, p_inf, m, d[:, t], t)
+            ll += step_ll
         states[:, t], covs[t] = a, p_star
     return ll, states, np.broadcast_to(covs, (s,) + covs.shape)
+
+
+def _update(yt, obs, a, p_star, p_inf, m, dt, t):
+    """One measurement update of every series' mean (S, k) with the shared covariance."""
+    psi = at(m.psi, t)
+    if obs.all():  # slices, not copies, in the common fully observed case
+        z, h, v = psi, at(m.sigma_obs, t), yt - a @ psi.T - dt
+    else:
+        z, h = psi[obs], at(m.sigma_obs, t)[np.ix_(obs, obs)]
+        v = yt[:, obs] - a @ z.T - dt[:, obs]
+    kind, gain, finv, _, logdet, p_star, p_inf = covariance_update(p_star, p_inf, z, h, t)
+    if p_inf is not None and np.abs(p_inf).max() <= DIFFUSE_TOL:
+        p_inf = None
+    if kind == "diffuse":
+        return a + v @ gain.T, p_star, p_inf, -0.5 * logdet
+    quad = ((v @ finv) * v).sum(axis=1)
+    return a + v @ gain.T, p_star, p_inf, -0.5 * (obs.sum() * LOG_2PI + logdet + quad)
 
 
 def _steady_tail(y, c, d, a, p_bar, m, states_out, covs_out) -> np.ndarray:
