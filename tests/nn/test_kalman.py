@@ -71,15 +71,20 @@ def test_training_recovers_noise_variances():
     with torch.no_grad():
         model.psi.fill_(1.0)
     model.psi.requires_grad_(False)  # fix the scale so the model is identified
-    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=0.1)
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=0.15)
     start = -model(y).mean().item()
-    for _ in range(60):
+    for _ in range(40):
         opt.zero_grad()
         loss = -model(y).mean()
         loss.backward()
         opt.step()
-    assert loss.item() < start
-    assert abs(model.phi.item() - 0.8) < 0.05
+    truth = KalmanFilter(1, 1)
+    truth.set_matrices(phi=[[0.8]], psi=[[1.0]], sigma_h=[[1.0]], sigma_obs=[[0.25]])
+    with torch.no_grad():
+        at_truth = -truth(y).mean().item()
+    # training reaches (about) the likelihood maximum, which is at least as high as the truth's
+    assert loss.item() < start and loss.item() < at_truth + 0.02
+    assert abs(model.phi.item() - 0.8) < 0.06
     assert abs(model.sigma_h.item() - 1.0) < 0.2 and abs(model.sigma_obs.item() - 0.25) < 0.1
 
 
