@@ -12,7 +12,7 @@ cross-validation.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg, optimize
@@ -190,7 +190,6 @@ class ARResults:
     params: np.ndarray
     sigma2: float
     resid: np.ndarray
-    extras: dict = field(default_factory=dict, repr=False)
 
     @property
     def ar(self) -> np.ndarray:

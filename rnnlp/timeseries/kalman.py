@@ -20,7 +20,7 @@ for the Nile local level at their estimates) and statsmodels' exact-diffuse ``ll
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import linalg
@@ -248,8 +248,3 @@ def _inverse(f: np.ndarray, t: int, what: str) -> tuple[np.ndarray, float]:
         raise ConfigError(f"{what} is singular at t={t}; make Sigma_obs positive definite") from None
     chol_inv = np.linalg.inv(chol)
     return chol_inv.T @ chol_inv, 2.0 * float(np.log(np.diagonal(chol)).sum())
-
-
-def with_matrices(m: Matrices, **changes) -> Matrices:
-    """A copy of ``m`` with some matrices replaced."""
-    return replace(m, **changes)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rnnlp.errors import ConfigError, DataError
-from rnnlp.timeseries import AR, select_ar_order, yule_walker
+from rnnlp.timeseries import AR, select_ar_order
 
 sm = pytest.importorskip("statsmodels.api")
 from statsmodels.regression.linear_model import yule_walker as sm_yule_walker  # noqa: E402
