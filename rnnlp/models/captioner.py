@@ -17,7 +17,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from rnnlp.decoding import index_state
 from rnnlp.nn.attention import AdditiveAttention
 
 
@@ -38,7 +37,10 @@ class ImageCaptioner(nn.Module):
         self.gate = nn.Linear(hidden_size, 1) if gate else None
         self.cell = nn.LSTMCell(embedding_dim + feature_size, hidden_size)
         self.dropout = nn.Dropout(dropout)
-        self.out = nn.Linear(hidden_size, vocab_size)
+        # Output through the embedding size, h -> E -> V (Show, Attend and Tell's deep output,
+        # linear): half the cost of an H×V output layer, the largest matmul of a step.
+        self.proj = nn.Linear(hidden_size, embedding_dim)
+        self.out = nn.Linear(embedding_dim, vocab_size)
 
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         """Normalised images B×3×H×W -> memory B×S×C."""
@@ -49,6 +51,10 @@ class ImageCaptioner(nn.Module):
         mean = memory.mean(dim=1)  # B×C
         return {"h": torch.tanh(self.init_h(mean)), "c": torch.tanh(self.init_c(mean)),
                 "memory": memory, "keys": self.attention.keys(memory)}
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """…×H hidden states -> …×V scores."""
+        return self.out(self.dropout(self.proj(hidden)))
 
     def _advance(self, embedded: torch.Tensor, state: dict) -> dict:
         """One LSTM step on embedded B×E inputs; the new state holds the attention weights B×S."""
@@ -61,17 +67,19 @@ class ImageCaptioner(nn.Module):
     def step(self, prev_ids: torch.Tensor, state: dict):
         """prev_ids B -> (log_probs B×V, state): the ``rnnlp.decoding`` protocol."""
         state = self._advance(self.embedding(prev_ids), state)
-        return torch.log_softmax(self.out(state["h"]), dim=-1), state
+        return torch.log_softmax(self.logits(state["h"]), dim=-1), state
 
     def reorder_state(self, state: dict, index: torch.Tensor) -> dict:
-        return index_state(state, index, batch_dim=0)
+        """Rows ``index`` of every (batch-first) tensor in the state."""
+        return {key: value.index_select(0, index) for key, value in state.items()}
 
     def forward(self, memory: torch.Tensor, rows: torch.Tensor, inputs: torch.Tensor):
         """Teacher forcing: memory B×S×C, rows N (caption -> image row), inputs N×T (bos + words).
 
         Returns logits N×T×V and attention weights N×T×S.
         """
-        state = self.start(memory.index_select(0, rows))
+        # keys and initial state once per image, then one row per caption
+        state = self.reorder_state(self.start(memory), rows)
         embedded = self.embedding(inputs)  # N×T×E
         hiddens, weights = [], []
         for t in range(inputs.size(1)):
@@ -79,7 +87,7 @@ class ImageCaptioner(nn.Module):
             hiddens.append(state["h"])
             weights.append(state["weights"])
         hidden = torch.stack(hiddens, dim=1)  # N×T×H
-        return self.out(self.dropout(hidden)), torch.stack(weights, dim=1)
+        return self.logits(hidden), torch.stack(weights, dim=1)
 
 
 def doubly_stochastic_penalty(weights: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

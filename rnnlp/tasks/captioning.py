@@ -207,7 +207,7 @@ def caption_scores(hypotheses: list[str], references: list[list[str]], lowercase
     streams = [[refs[k] if k < len(refs) else refs[0] for refs in references] for k in range(most)]
     report = {}
     for n in range(1, 5):
-        bleu = BLEU(lowercase=lowercase, max_ngram_order=n, effective_order=False)
+        bleu = BLEU(lowercase=lowercase, max_ngram_order=n, force=True)  # captions are pre-tokenized
         report[f"bleu{n}"] = float(bleu.corpus_score(hypotheses, streams).score)
     report["bleu_signature"] = str(bleu.get_signature())
     cider = cider_score(hypotheses, references)
