@@ -52,6 +52,15 @@ def _open_text(path: Path):
     return opener(path, "rt", encoding="utf-8")
 
 
+def _lines(path: Path):
+    """``(lineno, line)`` of a UTF-8 text file; undecodable bytes become a one-line DataError."""
+    try:
+        with _open_text(path) as f:
+            yield from enumerate(f, 1)
+    except (UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
+        raise DataError(f"cannot read {path} as UTF-8 text: {exc}; re-save it as UTF-8") from None
+
+
 def _local(path, root) -> Path:
     from rnnlp.data.readers import resolve_path
 
@@ -78,27 +87,26 @@ def read_conll(path, token_column=0, tag_column=-1, root: str | None = None) -> 
     local = _local(path, root)
     tok_col, tag_col = _column(token_column, 0), _column(tag_column, -1)
     out, tokens, tags, start, width = TaggedSentences(path=str(local)), [], [], 0, None
-    with _open_text(local) as f:
-        for lineno, line in enumerate(f, 1):
-            cols = line.split()
-            if not cols or cols[0] == "-DOCSTART-":
-                if tokens:
-                    out.add(tokens, tags, start)
-                tokens, tags = [], []
-                continue
-            if width is None:
-                width = len(cols)
-                for c in (tok_col, tag_col):
-                    if not -width <= c < width:
-                        raise DataError(f"{local}:{lineno}: column {c} does not exist, the line has "
-                                        f"{width} columns; check --token-column / --tag-column")
-            if len(cols) != width:
-                raise DataError(f"{local}:{lineno}: expected {width} columns (as on the first "
-                                f"token line), found {len(cols)}")
-            if not tokens:
-                start = lineno
-            tokens.append(cols[tok_col])
-            tags.append(cols[tag_col])
+    for lineno, line in _lines(local):
+        cols = line.split()
+        if not cols or cols[0] == "-DOCSTART-":
+            if tokens:
+                out.add(tokens, tags, start)
+            tokens, tags = [], []
+            continue
+        if width is None:
+            width = len(cols)
+            for c in (tok_col, tag_col):
+                if not -width <= c < width:
+                    raise DataError(f"{local}:{lineno}: column {c} does not exist, the line has "
+                                    f"{width} columns; check --token-column / --tag-column")
+        if len(cols) != width:
+            raise DataError(f"{local}:{lineno}: expected {width} columns (as on the first "
+                            f"token line), found {len(cols)}")
+        if not tokens:
+            start = lineno
+        tokens.append(cols[tok_col])
+        tags.append(cols[tag_col])
     if tokens:
         out.add(tokens, tags, start)
     return out
@@ -113,26 +121,25 @@ def read_conllu(path, tag_field: str = "upos", root: str | None = None) -> Tagge
         raise choice_error("CoNLL-U tag field", tag_field, CONLLU_FIELDS)
     local, col = _local(path, root), CONLLU_FIELDS[tag_field]
     out, tokens, tags, start = TaggedSentences(path=str(local)), [], [], 0
-    with _open_text(local) as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if not line.strip():
-                if tokens:
-                    out.add(tokens, tags, start)
-                tokens, tags = [], []
-                continue
-            if line.startswith("#"):
-                continue
-            cols = line.split("\t")
-            if len(cols) != 10:
-                raise DataError(f"{local}:{lineno}: expected 10 tab-separated CoNLL-U fields, "
-                                f"found {len(cols)}")
-            if "-" in cols[0] or "." in cols[0]:
-                continue
-            if not tokens:
-                start = lineno
-            tokens.append(cols[1])
-            tags.append(cols[col])
+    for lineno, line in _lines(local):
+        line = line.rstrip("\n")
+        if not line.strip():
+            if tokens:
+                out.add(tokens, tags, start)
+            tokens, tags = [], []
+            continue
+        if line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) != 10:
+            raise DataError(f"{local}:{lineno}: expected 10 tab-separated CoNLL-U fields, "
+                            f"found {len(cols)}")
+        if "-" in cols[0] or "." in cols[0]:
+            continue
+        if not tokens:
+            start = lineno
+        tokens.append(cols[1])
+        tags.append(cols[col])
     if tokens:
         out.add(tokens, tags, start)
     return out

@@ -50,7 +50,7 @@ def read_table(path: str | os.PathLike, format: str | None = None, root: str | N
     import datasets
 
     datasets.disable_progress_bars()
-    datasets.logging.set_verbosity_error()
+    datasets.logging.set_verbosity(datasets.logging.CRITICAL)  # failures become one DataError line
     local = resolve_path(path, root)
     if not Path(local).exists():
         return _read_hub(str(path), local)
@@ -62,13 +62,37 @@ def read_table(path: str | os.PathLike, format: str | None = None, root: str | N
     except DataError:
         raise
     except Exception as exc:
-        raise DataError(f"cannot read {local} as {fmt}: {str(exc).splitlines()[0][:200]}; "
-                        "check the file or pass --format") from None
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise DataError(f"cannot read {local} as {fmt}: {first}; check the file or pass --format") from None
+
+
+def check_utf8(path: Path) -> None:
+    """Raise a one-line DataError naming ``path`` if it is not valid UTF-8 (read in 1 MiB chunks)."""
+    import bz2
+    import codecs
+    import gzip
+    import lzma
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path.suffix.lower(), open)
+    decoder, offset = codecs.getincrementaldecoder("utf-8")(), 0
+    try:
+        with opener(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                decoder.decode(chunk)
+                offset += len(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text (invalid byte near offset {offset + max(exc.start, 0)}); "
+                        "re-save it as UTF-8") from None
+    except (OSError, EOFError, lzma.LZMAError) as exc:
+        raise DataError(f"cannot read {path}: {exc}") from None
 
 
 def _read_local(path: Path, fmt: str, datasets):
     if not os.access(path, os.R_OK):
         raise DataError(f"cannot read {path}: permission denied")
+    if fmt in ("csv", "tsv", "json", "text"):
+        check_utf8(path)
     if fmt in ("csv", "tsv"):
         sep = "\t" if fmt == "tsv" else ","
         # TSV corpora such as SST-2 contain bare quotes: read them as text, not CSV quoting.
