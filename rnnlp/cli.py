@@ -152,7 +152,8 @@ def _register_extensions() -> None:
 
     for module, name in (("rnnlp.cli_embeddings", "embeddings"), ("rnnlp.cli_tag", "tag"),
                          ("rnnlp.cli_translate", "translate"), ("rnnlp.cli_generate", "generate"),
-                         ("rnnlp.cli_caption", "caption"), ("rnnlp.cli_export", "export")):
+                         ("rnnlp.cli_caption", "caption"), ("rnnlp.cli_export", "export"),
+                         ("rnnlp.cli_forecast", "forecast")):
         try:
             cli.add_command(getattr(importlib.import_module(module), name))
         except ModuleNotFoundError as exc:

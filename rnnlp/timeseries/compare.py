@@ -16,12 +16,17 @@ from rnnlp.timeseries.selection import select_ar_order, select_var_order
 MODELS = ("ar", "var", "kalman")
 
 
-def compare(series, horizon: int, models=MODELS, max_order: int = 8, alpha: float = 0.05) -> list[dict]:
+def compare(series, horizon: int, models=MODELS, max_order: int = 8, alpha: float = 0.05,
+            extra: dict | None = None, keep_forecasts: bool = False) -> list[dict]:
     """One row per model: {"model", "order", "mae", "rmse", "mase", "coverage"}.
 
     ``series`` is (n,) or (n, k); ``ar`` and ``kalman`` (a local level, by MLE) forecast each
     column separately and average the scores over columns; ``var`` models them jointly
     (with one column it is the AR). Orders are chosen by AIC up to ``max_order``.
+    ``extra`` adds forecasters by name (the hook for models outside this package, such as the
+    RNNs of ``rnnlp.forecasting``), each ``fn(train (n, k), horizon, max_order, alpha) ->
+    (mean, lower, upper, orders)`` with (horizon, k) arrays; ``keep_forecasts`` adds those
+    three arrays to each row (for plots).
     Raises DataError when fewer than horizon + 10 points remain for fitting.
     """
     data = as_array(series, "series", (1, 2))
@@ -29,9 +34,23 @@ def compare(series, horizon: int, models=MODELS, max_order: int = 8, alpha: floa
     if not isinstance(horizon, int) or horizon < 1 or len(data) - horizon < 10:
         raise DataError(f"need horizon >= 1 and at least horizon + 10 points; got {len(data)} points, horizon {horizon!r}")
     for name in models:
-        check_choice("model", name, MODELS)
+        check_choice("model", name, MODELS + tuple(extra or ()))
     train, test = data[:-horizon], data[-horizon:]
-    return [_score(name, *_FORECASTERS[name](train, horizon, max_order, alpha), train, test) for name in models]
+    rows = []
+    for name in models:
+        mean, lower, upper, orders = forecast(name, train, horizon, max_order, alpha, extra)
+        rows.append(_score(name, mean, lower, upper, orders, train, test))
+        if keep_forecasts:
+            rows[-1].update(mean=mean, lower=lower, upper=upper)
+    return rows
+
+
+def forecast(name: str, data: np.ndarray, horizon: int, max_order: int = 8, alpha: float = 0.05,
+             extra: dict | None = None):
+    """Model ``name``'s forecasts from the (n, k) array ``data``: (mean, lower, upper, orders)."""
+    forecasters = {**_FORECASTERS, **(extra or {})}
+    check_choice("model", name, tuple(forecasters))
+    return forecasters[name](data, horizon, max_order, alpha)
 
 
 def _ar(train, horizon, max_order, alpha):

@@ -1,0 +1,246 @@
+"""``rnnlp forecast``: forecast a series from a CSV file, or compare the forecasters on a hold-out.
+
+    rnnlp forecast --data series.csv --column y --model ar --horizon 12
+    rnnlp forecast compare --data series.csv --column y --horizon 12 --plot out.png
+
+The classical models come from ``rnnlp.timeseries.compare`` (numpy only); the RNNs (``lstm``,
+``gru``) from ``rnnlp.forecasting``, imported - with torch - only when one is asked for, and
+handed to the comparison through its ``extra`` hook. ``--data nile`` and ``--data sunspots``
+name the bundled sample series. User mistakes raise ``RnnlpError``s (one line, exit 2).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import click
+
+SAMPLES = {"nile": ("nile.csv", "flow"), "sunspots": ("sunspots.csv", "sunactivity")}
+SAMPLES_DIR = Path(__file__).resolve().parent / "timeseries" / "samples"
+MODELS = ("ar", "var", "kalman", "lstm", "gru")
+RNNS = ("lstm", "gru")
+
+
+def _options(fn):
+    """The options both commands share: data, horizon, intervals, RNN training, plot."""
+    options = [
+        click.option("--data", help="CSV file with a header row, or a bundled sample: nile, sunspots."),
+        click.option("--column", "columns", multiple=True,
+                     help="Column to forecast (repeat for several; default: the sample's series or the file's last column)."),
+        click.option("--horizon", type=int, default=12, show_default=True, help="Steps to forecast (hold-out size for compare)."),
+        click.option("--alpha", type=float, default=0.05, show_default=True, help="Intervals cover 1 - alpha."),
+        click.option("--window", type=int, default=24, show_default=True, help="RNN: values read per example."),
+        click.option("--hidden-size", type=int, default=32, show_default=True, help="RNN: hidden units."),
+        click.option("--epochs", type=int, default=150, show_default=True, help="RNN: training epochs."),
+        click.option("--seed", type=int, default=0, show_default=True, help="RNN: random seed."),
+        click.option("--threads", type=int, default=None, help="RNN: torch threads (default: torch's)."),
+        click.option("--plot", type=click.Path(dir_okay=False), help="Write a PNG of the series, forecasts and intervals (needs matplotlib)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+@click.group(invoke_without_command=True)
+@_options
+@click.option("--model", default="ar", show_default=True, help="ar, var (needs several --column), kalman (local level), lstm or gru.")
+@click.pass_context
+def forecast(ctx, model, **options):
+    """Forecast --horizon steps past the end of a series, with prediction intervals.
+
+    AR orders are chosen by AIC; kalman is a local-level model fitted by maximum likelihood;
+    lstm/gru are trained here (see rnnlp.forecasting for the interval scheme). Several
+    columns are forecast one by one (ar, kalman), jointly (var, lstm, gru).
+    """
+    if ctx.invoked_subcommand is not None:
+        if options["data"] or options["columns"] or options["plot"]:
+            from rnnlp.errors import ConfigError
+            raise ConfigError(f"put the options after the subcommand: rnnlp forecast {ctx.invoked_subcommand} --data ...")
+        return
+    from rnnlp.timeseries.compare import forecast as model_forecast
+
+    run = _Run(**options)
+    _check_model(model, run)
+    run.require_length(10 if model not in RNNS else options["window"] + 10, f"--model {model}")
+    mean, lower, upper, orders = model_forecast(model, run.values, run.horizon, alpha=run.alpha,
+                                                extra=run.extra((model,)))
+    order = f" (order {', '.join(map(str, orders))})" if orders else ""
+    click.echo(f"# {model}{order} forecast of {', '.join(run.names)} from {run.label} "
+               f"({len(run.values)} points), {100 * (1 - run.alpha):g}% intervals")
+    click.echo("\t".join(["step"] + [f"{n}{s}" for n in run.names for s in ("", "_lower", "_upper")]))
+    for h in range(run.horizon):
+        cells = [f"{v:.6g}" for j in range(len(run.names)) for v in (mean[h, j], lower[h, j], upper[h, j])]
+        click.echo("\t".join([str(h + 1)] + cells))
+    if run.plot:
+        run.draw(len(run.values), [(model, mean, lower, upper)], f"{model} forecast")
+
+
+@forecast.command()
+@_options
+@click.option("--model", "models", multiple=True, help="Models to compare (repeat; default: ar, kalman, lstm, gru, and var with several columns).")
+def compare(models, **options):
+    """Fit every model on all but the last --horizon points and score it on them.
+
+    Prints MAE, RMSE, MASE (scaled by the in-sample naive forecast's MAE) and the share of
+    hold-out points inside the prediction intervals.
+    """
+    from rnnlp.timeseries.compare import compare as compare_models
+
+    run = _Run(**options)
+    models = models or (("ar", "var") if len(run.names) > 1 else ("ar",)) + ("kalman", "lstm", "gru")
+    for model in models:
+        _check_model(model, run)
+    need = max([options["window"] + 10 if m in RNNS else 10 for m in models]) + run.horizon
+    run.require_length(need, "compare with a hold-out of --horizon points")
+    rows = compare_models(run.values, run.horizon, models=tuple(models), alpha=run.alpha,
+                          extra=run.extra(models), keep_forecasts=bool(run.plot))
+    click.echo(f"# {', '.join(run.names)} from {run.label}: fitted on {len(run.values) - run.horizon} points, "
+               f"scored on the last {run.horizon}")
+    click.echo(f"{'model':<8}{'order':>8}{'MAE':>12}{'RMSE':>12}{'MASE':>8}  coverage({100 * (1 - run.alpha):g}%)")
+    for row in rows:
+        order = ",".join(map(str, row["order"])) or "-"
+        click.echo(f"{row['model']:<8}{order:>8}{row['mae']:>12.4g}{row['rmse']:>12.4g}{row['mase']:>8.3f}"
+                   f"  {row['coverage']:.2f}")
+    if run.plot:
+        curves = [(r["model"], r["mean"], r["lower"], r["upper"]) for r in rows]
+        run.draw(len(run.values) - run.horizon, curves, f"hold-out comparison, last {run.horizon} points")
+
+
+def _check_model(model: str, run: "_Run") -> None:
+    from rnnlp.errors import ConfigError, choice_error
+
+    if model not in MODELS:
+        raise choice_error("model", model, MODELS)
+    if model == "var" and len(run.names) < 2:
+        raise ConfigError("--model var models several series jointly: give two or more --column options")
+
+
+class _Run:
+    """The data and options of one command: reads and checks the series."""
+
+    def __init__(self, data, columns, horizon, alpha, window, hidden_size, epochs, seed, threads, plot):
+        from rnnlp.errors import ConfigError
+
+        if not data:
+            raise ConfigError("--data is required: a CSV file or a bundled sample (nile, sunspots)")
+        if horizon < 1:
+            raise ConfigError(f"--horizon must be a positive integer, got {horizon}")
+        if not 0 < alpha < 1:
+            raise ConfigError(f"--alpha must be in (0, 1), got {alpha}")
+        if plot:
+            _pyplot()  # fail before fitting when matplotlib is missing
+        self.path, default = _resolve(data)
+        self.label = data if data in SAMPLES else self.path.name
+        self.names = list(columns) or [default]
+        self.values = _read(self.path, self.names)
+        self.horizon, self.alpha, self.plot = horizon, alpha, plot
+        self.rnn = dict(window=window, hidden_size=hidden_size, epochs=epochs, seed=seed, threads=threads)
+
+    def require_length(self, needed: int, what: str) -> None:
+        from rnnlp.errors import DataError
+
+        if len(self.values) < needed:
+            raise DataError(f"series has {len(self.values)} points but {what} needs at least {needed}"
+                            + (" (try a smaller --window or --horizon)" if needed > 10 else ""))
+
+    def extra(self, models) -> dict:
+        """The RNN forecasters for the comparison hook (imports torch only when asked for)."""
+        if not set(models) & set(RNNS):
+            return {}
+        from rnnlp.forecasting import compare_forecaster
+
+        return {cell: compare_forecaster(cell, **self.rnn) for cell in RNNS}
+
+    def draw(self, start: int, curves, title: str) -> None:
+        _plot(self.plot, self.values, self.names, _time_axis(self.path, self.names, len(self.values)),
+              start, curves, f"{self.label}: {title}")
+        click.echo(f"plot written to {self.plot}")
+
+
+def _resolve(data: str) -> tuple[Path, str]:
+    """The CSV path for --data and its default column (a sample's series, else the last column)."""
+    from rnnlp.errors import DataError
+
+    if data in SAMPLES:
+        name, column = SAMPLES[data]
+        return SAMPLES_DIR / name, column
+    path = Path(data)
+    if not path.is_file():
+        raise DataError(f"series file not found: {path} (or name a bundled sample: {', '.join(SAMPLES)})")
+    with path.open(newline="") as handle:
+        header = next(csv.reader(handle), None)
+    if not header:
+        raise DataError(f"{path} is empty")
+    return path, header[-1].strip()
+
+
+def _read(path: Path, names: list[str]):
+    """The named columns as an n×k float array; NaN/inf and empty series are errors."""
+    import numpy as np
+
+    from rnnlp.errors import DataError
+    from rnnlp.timeseries.io import read_series
+
+    values = np.column_stack([read_series(path, name) for name in names])
+    for j, name in enumerate(names):
+        for what, bad in (("missing or NaN", np.isnan(values[:, j])), ("infinite", np.isinf(values[:, j]))):
+            if bad.any():
+                rows = ", ".join(str(i + 1) for i in np.flatnonzero(bad)[:5])
+                raise DataError(f"column {name!r} of {path.name} has {what} values at data row(s) {rows}; "
+                                "drop or fill them first")
+    if len(values) == 0:
+        raise DataError(f"{path} has no data rows")
+    return values
+
+
+def _time_axis(path: Path, names: list[str], n: int):
+    """The file's first column when it is a numeric, evenly spaced time index (e.g. years); else 0..n-1."""
+    import numpy as np
+
+    from rnnlp.errors import DataError
+    from rnnlp.timeseries.io import read_series
+
+    try:
+        first = read_series(path, 0)
+    except DataError:
+        first = None
+    with path.open(newline="") as handle:
+        header = [h.strip() for h in next(csv.reader(handle))]
+    if first is None or header[0] in names or len(first) != n or not np.isfinite(first).all():
+        return np.arange(n, dtype=float)
+    steps = np.diff(first)
+    return first if len(steps) and np.allclose(steps, steps[0]) and steps[0] > 0 else np.arange(n, dtype=float)
+
+
+def _pyplot():
+    from rnnlp.errors import ConfigError
+
+    try:
+        import matplotlib
+    except ImportError:
+        raise ConfigError("--plot needs matplotlib: pip install 'rnnlp[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _plot(path, values, names, time, start: int, curves, title: str) -> None:
+    """One panel per series: the data, then each curve's mean and interval band from ``start``."""
+    import numpy as np
+
+    plt = _pyplot()
+    step = time[1] - time[0] if len(time) > 1 else 1.0
+    future = time[start - 1] + step * np.arange(1, len(curves[0][1]) + 1) if curves else []
+    fig, axes = plt.subplots(len(names), 1, figsize=(9, 3.2 * len(names)), squeeze=False)
+    for j, ax in enumerate(axes[:, 0]):
+        ax.plot(time, values[:, j], color="black", lw=1.2, label=names[j])
+        for label, mean, lower, upper in curves:
+            (line,) = ax.plot(future, mean[:, j], lw=1.4, label=label)
+            ax.fill_between(future, lower[:, j], upper[:, j], color=line.get_color(), alpha=0.15)
+        ax.axvline(time[start - 1], color="grey", ls=":", lw=1)
+        ax.legend(fontsize=8, ncol=min(6, len(curves) + 1), loc="upper left")
+    axes[0, 0].set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
