@@ -70,6 +70,9 @@ class TrainConfig:
     warmup_steps: int = 0
     clip_norm: Optional[float] = 5.0
     ema: Optional[float] = None          # e.g. 0.999: evaluate and keep an average of the weights
+    save_every: Optional[int] = None     # steps between resume checkpoints (last/), besides evals
+    precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # autocast on CUDA; CPU stays fp32
+    deterministic: bool = False          # torch.use_deterministic_algorithms (slower on CUDA)
     patience: Optional[int] = None       # early stopping: epochs without dev improvement
     eval_every: Optional[int] = None     # steps; None: once per epoch
     bucket: bool = True                  # length-bucketed batches

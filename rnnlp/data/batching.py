@@ -12,6 +12,7 @@ from typing import Iterator, Optional, Sequence
 
 import numpy as np
 import torch
+import torch.distributed as dist
 
 
 @dataclass
@@ -62,11 +63,17 @@ class BucketBatcher:
         shuffle: reshuffle every epoch (training); False gives a fixed order (evaluation).
         bucket: sort by length inside pools of ``pool_batches`` batches.
         seed: base seed; epoch ``e`` uses ``seed + e`` so runs repeat exactly.
+        rank, world_size: under torchrun (default: read from torch.distributed for training
+            batchers), every rank sees the same global batches and keeps its slice of each.
     """
 
     def __init__(self, lengths: Sequence[int], batch_size: int, *, shuffle: bool = True,
-                 bucket: bool = True, seed: int = 0, pool_batches: int = 50):
+                 bucket: bool = True, seed: int = 0, pool_batches: int = 50,
+                 rank: int | None = None, world_size: int | None = None):
         self.lengths = np.asarray(lengths)
+        if world_size is None and shuffle and dist.is_available() and dist.is_initialized():
+            rank, world_size = dist.get_rank(), dist.get_world_size()
+        self.rank, self.world_size = rank or 0, world_size or 1
         self.batch_size = batch_size
         self.shuffle, self.bucket, self.seed = shuffle, bucket, seed
         self.pool = batch_size * pool_batches
@@ -89,6 +96,9 @@ class BucketBatcher:
         out = [order[i: i + self.batch_size] for i in range(0, len(order), self.batch_size)]
         if self.shuffle and self.bucket:
             out = [out[i] for i in rng.permutation(len(out))]
+        if self.world_size > 1:
+            # each rank takes an equal contiguous slice of every global batch
+            out = [np.array_split(b, self.world_size)[self.rank] for b in out]
         return out
 
     def __iter__(self) -> Iterator[np.ndarray]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import time
@@ -15,15 +16,21 @@ from rnnlp.training.checkpoint import save_checkpoint
 
 
 def setup(cfg_train) -> torch.device:
-    """Seed every RNG, set torch threads, and pick the device."""
-    from rnnlp.training.fit import resolve_device
+    """Seed every RNG, set torch threads and deterministic mode, join torchrun's process group
+    (if launched by torchrun), and pick the device."""
+    from rnnlp.training.distributed import init_from_env
 
     random.seed(cfg_train.seed)
     np.random.seed(cfg_train.seed)
     torch.manual_seed(cfg_train.seed)
     if cfg_train.threads:
         torch.set_num_threads(cfg_train.threads)
-    return resolve_device(cfg_train.device)
+    if getattr(cfg_train, "deterministic", False):
+        # cuBLAS needs this workspace setting for deterministic results (PyTorch docs: Reproducibility)
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True)
+        torch.backends.cudnn.benchmark = False
+    return init_from_env(cfg_train.device)
 
 
 def run_folder(task: str, output: str | None) -> Path:
@@ -43,4 +50,8 @@ def saver(folder: Path, model, config, task: str, pipeline=None, labels=None):
 
 
 def say(msg: str) -> None:
-    print(msg, file=sys.stderr)
+    """A progress/info line on stderr (rank 0 only under torchrun)."""
+    from rnnlp.training.distributed import is_main
+
+    if is_main():
+        print(msg, file=sys.stderr)

@@ -127,8 +127,11 @@ def _save_trainer(folder: Path, trainer: dict) -> None:
             else:
                 plain[f"{idx}.{key}"] = value
     tensors["rng.torch"] = torch.get_rng_state()
+    for key, value in trainer.items():
+        if torch.is_tensor(value):  # e.g. the CUDA RNG state
+            tensors[f"extra.{key}"] = value.detach().cpu().contiguous()
     save_file(tensors, str(folder / "optimizer.safetensors"))
-    info = {k: v for k, v in trainer.items() if k != "optimizer"}
+    info = {k: v for k, v in trainer.items() if k != "optimizer" and not torch.is_tensor(v)}
     info["optimizer_param_groups"] = opt["param_groups"]
     info["optimizer_plain_state"] = plain
     _write_json(folder / "trainer.json", info)
@@ -152,6 +155,7 @@ def load_trainer(path) -> dict:
         state.setdefault(int(idx), {})[name] = value
     info["optimizer"] = {"state": state, "param_groups": info.pop("optimizer_param_groups")}
     info["rng_torch"] = tensors.get("rng.torch")
+    info.update({k[len("extra."):]: v for k, v in tensors.items() if k.startswith("extra.")})
     return info
 
 

@@ -1,25 +1,33 @@
 """``fit``: one small training loop that knows nothing about tasks.
 
 The task supplies the batches, a ``loss_fn(model, batch) -> (loss, stats)`` and an
-``evaluate(model) -> metrics``; ``fit`` does the rest: device, clipping, LR schedule, evaluation
-cadence, early stopping on the dev metric, best/last checkpoints through a ``save`` callback,
-progress bar and JSONL log, resume, and a clean stop on Ctrl-C.
+``evaluate(model) -> metrics``; ``fit`` does the rest: device transfer, mixed precision on
+CUDA, clipping, LR schedule, evaluation cadence, early stopping on the dev metric, best/last
+checkpoints through a ``save`` callback (every ``save_every`` steps too, for exact mid-epoch
+resume), progress bar and JSONL log, DistributedDataParallel under torchrun, and a clean stop
+on Ctrl-C.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import sys
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 import torch
 
+from rnnlp.training import distributed
+from rnnlp.training.distributed import resolve_device  # noqa: F401  (public here for tasks)
+from rnnlp.training.ema import EMA
 from rnnlp.training.progress import Progress
+
+__all__ = ["EMA", "FitResult", "fit", "resolve_device"]
 
 
 @dataclass
@@ -37,177 +45,222 @@ class _State:
     best_score: float = -math.inf
     bad_evals: int = 0
     tokens: int = 0
+    batch: int = 0          # batches done in the current epoch (the sampler position)
 
 
-class EMA:
-    """Exponential moving average of the weights (Polyak averaging), used for evaluation.
+@dataclass
+class _Loop:
+    """Everything one run of ``fit`` holds, so helpers take one argument instead of twelve."""
 
-    After each optimizer step ``avg = decay * avg + (1 - decay) * weights``. ``swapped(model)``
-    puts the averaged weights into the model for evaluation and the best checkpoint, then puts
-    the training weights back. The average is not part of the resume state: a resumed run starts
-    it again from the current weights.
-    """
-
-    def __init__(self, model: torch.nn.Module, decay: float):
-        self.decay = decay
-        self.params = [p for p in model.parameters() if p.requires_grad]
-        self.shadow = [p.detach().clone() for p in self.params]
-
-    @torch.no_grad()
-    def update(self) -> None:
-        torch._foreach_lerp_(self.shadow, [p.detach() for p in self.params], 1.0 - self.decay)
-
-    @contextmanager
-    def swapped(self, model: torch.nn.Module):
-        with torch.no_grad():
-            backup = [p.detach().clone() for p in self.params]
-            for p, s in zip(self.params, self.shadow):
-                p.copy_(s)
-        try:
-            yield model
-        finally:
-            with torch.no_grad():
-                for p, b in zip(self.params, backup):
-                    p.copy_(b)
-
-
-def resolve_device(name: str = "auto") -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        from rnnlp.errors import ConfigError
-        raise ConfigError("train.device=cuda but no CUDA device is available; use train.device=cpu")
-    return torch.device(name)
+    model: torch.nn.Module
+    train_model: torch.nn.Module
+    loss_fn: Callable
+    evaluate: Callable
+    cfg: object
+    optimizer: torch.optim.Optimizer
+    scheduler: object
+    save: Callable | None
+    log: object
+    progress: Progress
+    key: str
+    sign: float
+    ema: EMA | None
+    amp: object
+    start: float
+    state: _State = field(default_factory=_State)
+    result: FitResult = field(default_factory=FitResult)
 
 
 def fit(model: torch.nn.Module, batches: Callable[[int], Iterable], loss_fn: Callable, *,
         evaluate: Callable[[torch.nn.Module], dict], metric: str, cfg, optimizer, scheduler=None,
         save: Callable[[str, dict, dict], None] | None = None, log_path: str | Path | None = None,
         resume: dict | None = None, steps_per_epoch: int | None = None) -> FitResult:
-    """Train ``model``; ``batches(epoch)`` yields the epoch's batches (already on any device).
+    """Train ``model``; ``batches(epoch)`` yields the epoch's batches in a fixed order per epoch.
 
     ``metric`` names the dev metric to maximise (prefix ``-`` to minimise, e.g. ``-loss``).
     ``save(kind, metrics, trainer_state)`` is called with kind ``"best"`` on improvement and
-    ``"last"`` at each evaluation, with the state ``load_trainer`` restores for ``resume``.
+    ``"last"`` at each evaluation and every ``cfg.save_every`` steps, with the state that
+    ``load_trainer`` returns and ``resume`` takes (it continues mid-epoch, exactly).
     """
-    state, result = _State(), FitResult()
+    main = distributed.is_main()
+    loop = _Loop(model, distributed.wrap(model), loss_fn, evaluate, cfg, optimizer, scheduler,
+                 save if main else None, open(log_path, "a", encoding="utf-8") if log_path and main else None,
+                 Progress(cfg.epochs, steps_per_epoch, enabled=cfg.progress and main),
+                 metric.lstrip("-"), -1.0 if metric.startswith("-") else 1.0,
+                 EMA(model, cfg.ema) if getattr(cfg, "ema", None) else None,
+                 _Precision(getattr(cfg, "precision", "fp32"), distributed.model_device(model)),
+                 time.perf_counter())
     if resume:
-        _restore(resume, state, optimizer, scheduler)
-    sign, key = (-1.0, metric[1:]) if metric.startswith("-") else (1.0, metric)
-    log = open(log_path, "a", encoding="utf-8") if log_path else None
-    device = next(model.parameters()).device
-    progress = Progress(cfg.epochs, steps_per_epoch, enabled=cfg.progress)
-    ema = EMA(model, cfg.ema) if getattr(cfg, "ema", None) else None
-    start = time.perf_counter()
+        _restore(resume, loop)
     try:
-        for epoch in range(state.epoch, cfg.epochs):
-            state.epoch = epoch
-            model.train()
-            progress.start_epoch(epoch)
-            for batch in batches(epoch):
-                loss, stats = _train_step(model, batch.to(device), loss_fn, optimizer, scheduler, cfg)
-                if ema is not None:
-                    ema.update()
-                state.step += 1
-                state.tokens += batch.num_tokens
-                progress.update(loss, stats, batch.num_tokens)
-                if cfg.eval_every and state.step % cfg.eval_every == 0:
-                    if _evaluate(model, evaluate, state, result, key, sign, cfg, optimizer, scheduler,
-                                 save, log, progress, start, ema):
-                        result.stopped = "early_stop"
-                        return result
-                if cfg.max_steps and state.step >= cfg.max_steps:
-                    result.stopped = "max_steps"
-                    break
-            progress.end_epoch()
-            stop = _evaluate(model, evaluate, state, result, key, sign, cfg, optimizer, scheduler,
-                             save, log, progress, start, ema, epoch_done=True)
-            if result.stopped == "max_steps":
-                return result
-            if stop:
-                result.stopped = "early_stop"
-                return result
-        return result
+        _run(loop, batches)
     except KeyboardInterrupt:
-        progress.close()
-        result.stopped = "interrupted"
+        loop.result.stopped = "interrupted"
         print("\ninterrupted: the last complete checkpoint is kept", file=sys.stderr)
-        return result
     finally:
-        result.steps = state.step
-        progress.close()
-        if log:
-            log.close()
+        loop.result.steps = loop.state.step
+        loop.progress.close()
+        if loop.log:
+            loop.log.close()
+    return loop.result
 
 
-def _train_step(model, batch, loss_fn, optimizer, scheduler, cfg):
-    loss, stats = loss_fn(model, batch)
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
+def _run(loop: _Loop, batches) -> None:
+    state, cfg = loop.state, loop.cfg
+    device = distributed.model_device(loop.model)
+    for epoch in range(state.epoch, cfg.epochs):
+        state.epoch = epoch
+        loop.train_model.train()
+        loop.progress.start_epoch(epoch, done=state.batch)
+        for batch in itertools.islice(batches(epoch), state.batch, None):  # resume mid-epoch
+            _train_step(loop, batch.to(device))
+            if cfg.eval_every and state.step % cfg.eval_every == 0 and _evaluate(loop):
+                loop.result.stopped = "early_stop"
+                return
+            if getattr(cfg, "save_every", None) and state.step % cfg.save_every == 0:
+                _save_last(loop, loop.result.history[-1] if loop.result.history else {})
+            if cfg.max_steps and state.step >= cfg.max_steps:
+                loop.result.stopped = "max_steps"
+                break
+        loop.progress.end_epoch()
+        epoch_done = loop.result.stopped != "max_steps"
+        if epoch_done:
+            state.epoch, state.batch = epoch + 1, 0
+        stop = _evaluate(loop)
+        if not epoch_done:
+            return
+        if stop:
+            loop.result.stopped = "early_stop"
+            return
+
+
+def _train_step(loop: _Loop, batch) -> None:
+    cfg, opt = loop.cfg, loop.optimizer
+    with loop.amp.autocast():
+        loss, stats = loop.loss_fn(loop.train_model, batch)
+    opt.zero_grad(set_to_none=True)
+    loop.amp.backward(loss)
     if cfg.clip_norm:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_norm)
-    optimizer.step()
-    if scheduler is not None and not _is_plateau(scheduler):
-        scheduler.step()
-    return loss.item(), stats
+        loop.amp.unscale(opt)
+        torch.nn.utils.clip_grad_norm_(loop.model.parameters(), cfg.clip_norm)
+    loop.amp.step(opt)
+    if loop.scheduler is not None and not _is_plateau(loop.scheduler):
+        loop.scheduler.step()
+    if loop.ema is not None:
+        loop.ema.update()
+    loop.state.step += 1
+    loop.state.batch += 1
+    loop.state.tokens += batch.num_tokens
+    loop.progress.update(loss.item(), stats, batch.num_tokens)
 
 
 def _is_plateau(scheduler) -> bool:
     return isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
 
 
-def _evaluate(model, evaluate, state, result, key, sign, cfg, optimizer, scheduler, save, log,
-              progress, start, ema=None, epoch_done=False) -> bool:
+def _evaluate(loop: _Loop) -> bool:
     """Evaluate (with the averaged weights when EMA is on), log, checkpoint; True: stop early."""
-    with ema.swapped(model) if ema is not None else nullcontext():
-        model.eval()
+    state = loop.state
+    with loop.ema.swapped(loop.model) if loop.ema is not None else nullcontext():
+        loop.model.eval()
         with torch.no_grad():
-            metrics = evaluate(model)
-        model.train()
-        improved = _record(metrics, state, result, key, sign, progress, start, log)
-        if save and improved:
-            save("best", result.history[-1], None)
-    row = result.history[-1]
-    if scheduler is not None and _is_plateau(scheduler):
-        scheduler.step(sign * float(metrics[key]))
-    if save:
-        nxt = _State(state.epoch + (1 if epoch_done else 0), state.step, state.best_score,
-                     state.bad_evals, state.tokens)
-        save("last", row, _trainer_state(nxt, optimizer, scheduler, result.best))
-    return bool(cfg.patience) and state.bad_evals >= cfg.patience
+            metrics = loop.evaluate(loop.model)
+        loop.train_model.train()
+        improved = _record(loop, metrics)
+        if loop.save and improved:
+            loop.save("best", loop.result.history[-1], None)
+    if loop.scheduler is not None and _is_plateau(loop.scheduler):
+        loop.scheduler.step(loop.sign * float(metrics[loop.key]))
+    _save_last(loop, loop.result.history[-1])
+    return bool(loop.cfg.patience) and state.bad_evals >= loop.cfg.patience
 
 
-def _record(metrics, state, result, key, sign, progress, start, log) -> bool:
+def _record(loop: _Loop, metrics: dict) -> bool:
     """Append the evaluation row to history and log; update the best score; True if improved."""
-    elapsed = time.perf_counter() - start
-    row = {"epoch": state.epoch + 1, "step": state.step, "elapsed_s": round(elapsed, 2),
-           "train_loss": progress.mean_loss(), "tokens_per_s": round(state.tokens / max(elapsed, 1e-9), 1),
+    state, result = loop.state, loop.result
+    elapsed = time.perf_counter() - loop.start
+    row = {"epoch": _epoch_label(state), "step": state.step, "elapsed_s": round(elapsed, 2),
+           "train_loss": distributed.mean_across_ranks(loop.progress.mean_loss()),
+           "tokens_per_s": round(state.tokens / max(elapsed, 1e-9), 1),
            **{k: v for k, v in metrics.items() if isinstance(v, (int, float))}}
     result.history.append(row)
-    score = sign * float(metrics[key])
+    score = loop.sign * float(metrics[loop.key])
     improved = score > state.best_score
     if improved:
         state.best_score, state.bad_evals, result.best = score, 0, dict(row)
     else:
         state.bad_evals += 1
-    progress.report(row, key, improved)
-    if log:
-        log.write(json.dumps(row) + "\n")
-        log.flush()
+    loop.progress.report(row, loop.key, improved)
+    if loop.log:
+        loop.log.write(json.dumps(row) + "\n")
+        loop.log.flush()
     return improved
 
 
-def _trainer_state(state: _State, optimizer, scheduler, best: dict) -> dict:
-    return {"epoch": state.epoch, "step": state.step, "best_score": state.best_score,
-            "bad_evals": state.bad_evals, "best": best, "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict() if scheduler is not None else None}
+def _epoch_label(state: _State) -> int:
+    """1-based epoch an evaluation belongs to (an epoch-end evaluation runs after the counter moved)."""
+    return state.epoch if state.batch == 0 and state.step else state.epoch + 1
 
 
-def _restore(resume: dict, state: _State, optimizer, scheduler) -> None:
-    state.epoch, state.step = resume["epoch"], resume["step"]
-    state.best_score, state.bad_evals = resume["best_score"], resume["bad_evals"]
-    optimizer.load_state_dict(resume["optimizer"])
-    if scheduler is not None and resume.get("scheduler"):
-        scheduler.load_state_dict(resume["scheduler"])
+def _save_last(loop: _Loop, row: dict) -> None:
+    if loop.save:
+        loop.save("last", row, _trainer_state(loop))
+
+
+def _trainer_state(loop: _Loop) -> dict:
+    s = loop.state
+    rng = {"rng_cuda": torch.cuda.get_rng_state()} if torch.cuda.is_available() else {}
+    return {"epoch": s.epoch, "step": s.step, "batch": s.batch, "best_score": s.best_score,
+            "bad_evals": s.bad_evals, "tokens": s.tokens, "best": loop.result.best,
+            "optimizer": loop.optimizer.state_dict(),
+            "scheduler": loop.scheduler.state_dict() if loop.scheduler is not None else None,
+            "scaler": loop.amp.state_dict(), **rng}
+
+
+def _restore(resume: dict, loop: _Loop) -> None:
+    s = loop.state
+    s.epoch, s.step, s.batch = resume["epoch"], resume["step"], resume.get("batch", 0)
+    s.best_score, s.bad_evals, s.tokens = resume["best_score"], resume["bad_evals"], resume.get("tokens", 0)
+    loop.result.best = resume.get("best") or {}
+    loop.optimizer.load_state_dict(resume["optimizer"])
+    if loop.scheduler is not None and resume.get("scheduler"):
+        loop.scheduler.load_state_dict(resume["scheduler"])
+    if resume.get("scaler"):
+        loop.amp.load_state_dict(resume["scaler"])
     if resume.get("rng_torch") is not None:
         torch.set_rng_state(resume["rng_torch"])
+    if resume.get("rng_cuda") is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state(resume["rng_cuda"])
+
+
+class _Precision:
+    """fp32, or autocast to bf16/fp16 on CUDA (fp16 with a gradient scaler)."""
+
+    def __init__(self, precision: str, device: torch.device):
+        self.on = precision in ("bf16", "fp16") and device.type == "cuda"
+        self.dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+        self.scaler = torch.amp.GradScaler("cuda") if self.on and precision == "fp16" else None
+
+    def autocast(self):
+        return torch.autocast("cuda", dtype=self.dtype) if self.on else nullcontext()
+
+    def backward(self, loss) -> None:
+        (self.scaler.scale(loss) if self.scaler else loss).backward()
+
+    def unscale(self, optimizer) -> None:
+        if self.scaler:
+            self.scaler.unscale_(optimizer)
+
+    def step(self, optimizer) -> None:
+        if self.scaler:
+            self.scaler.step(optimizer)
+            self.scaler.update()
+        else:
+            optimizer.step()
+
+    def state_dict(self):
+        return self.scaler.state_dict() if self.scaler else None
+
+    def load_state_dict(self, state) -> None:
+        if self.scaler and state:
+            self.scaler.load_state_dict(state)

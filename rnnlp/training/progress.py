@@ -13,14 +13,14 @@ class Progress:
         self.loss_sum = self.loss_n = self.correct = self.count = self.tokens = 0
         self.t0 = time.perf_counter()
 
-    def start_epoch(self, epoch: int) -> None:
+    def start_epoch(self, epoch: int, done: int = 0) -> None:
         self.loss_sum = self.loss_n = self.correct = self.count = self.tokens = 0
         self.t0 = time.perf_counter()
         if self.enabled:
             from tqdm import tqdm
 
             self.bar = tqdm(total=self.total, desc=f"epoch {epoch + 1}/{self.epochs}", unit="batch",
-                            file=sys.stderr, dynamic_ncols=True, mininterval=0.5, leave=True)
+                            file=sys.stderr, dynamic_ncols=True, mininterval=0.5, leave=True, initial=done)
 
     def update(self, loss: float, stats: dict, tokens: int) -> None:
         self.loss_sum += loss

@@ -1,0 +1,77 @@
+"""Distributed data parallel on PyTorch's own engine (``torchrun``), and device choice.
+
+``torchrun --nproc_per_node N -m rnnlp train <task> ...`` starts N processes with ``RANK``,
+``WORLD_SIZE`` and ``LOCAL_RANK`` set. ``init_from_env`` joins the process group (gloo on CPU,
+NCCL on CUDA); ``BucketBatcher`` then gives each rank an equal slice of every global batch,
+``fit`` wraps the model in ``DistributedDataParallel`` (gradients averaged), and only rank 0
+writes logs and checkpoints. ``train.batch_size`` stays the global batch size.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+import torch.distributed as dist
+
+
+def world() -> tuple[int, int]:
+    """(rank, world size) of this process; (0, 1) when not distributed."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def is_main() -> bool:
+    return world()[0] == 0
+
+
+def init_from_env(device_name: str = "auto") -> torch.device:
+    """Join the process group torchrun describes (if any) and return this rank's device."""
+    size = int(os.environ.get("WORLD_SIZE", "1"))
+    cuda = torch.cuda.is_available() and device_name in ("auto", "cuda")
+    if size > 1 and not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if cuda else "gloo")
+    if size > 1 and cuda:
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        torch.cuda.set_device(local)
+        return torch.device("cuda", local)
+    return resolve_device(device_name)
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """``auto`` -> cuda when available, else cpu; asking for cuda without one is a ConfigError."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        from rnnlp.errors import ConfigError
+        raise ConfigError("train.device=cuda but no CUDA device is available; use --device cpu")
+    if name not in ("cpu",) and not name.startswith(("cuda", "mps")):
+        from rnnlp.errors import choice_error
+        raise choice_error("device", name, ["auto", "cpu", "cuda"])
+    return torch.device(name)
+
+
+def wrap(model: torch.nn.Module) -> torch.nn.Module:
+    """``DistributedDataParallel`` around ``model`` when distributed, else ``model`` itself."""
+    if world()[1] == 1:
+        return model
+    from torch.nn.parallel import DistributedDataParallel
+
+    device_ids = [model_device(model).index] if model_device(model).type == "cuda" else None
+    return DistributedDataParallel(model, device_ids=device_ids)
+
+
+def model_device(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def mean_across_ranks(value: float) -> float:
+    """The mean of a float over all ranks (the value itself when not distributed)."""
+    rank, size = world()
+    if size == 1:
+        return value
+    device = "cuda" if dist.get_backend() == "nccl" else "cpu"
+    tensor = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.all_reduce(tensor)
+    return float(tensor.item()) / size
