@@ -43,7 +43,8 @@ class EmbeddingConfig:
     embedding_dim: int = 100             # ignored for onehot (= vocab size) and pretrained (= file)
     vectors: Optional[str] = None        # GloVe / word2vec file for kind=pretrained
     freeze: bool = False
-    oov: Literal["random", "zero"] = "random"
+    extend_vocab: bool = False           # add the vectors' words to a word vocabulary (pretrained)
+    oov: Literal["random", "zero", "compose"] = "random"  # compose: well-made = mean(well, made)
     dropout: float = 0.0
     word_dropout: float = 0.0            # training: replace tokens by <unk> with this probability
 

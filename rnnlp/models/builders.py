@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 
 from rnnlp.nn.embedding import OneHotEmbedding, TokenEmbedding
@@ -32,15 +33,36 @@ def build_embedding(cfg, vocab: list[str], *, pad_id: int = 0, with_vectors: boo
                           freeze=cfg.freeze, dropout=cfg.dropout, word_dropout=cfg.word_dropout)
 
 
+@functools.lru_cache(maxsize=2)
+def _vectors(path: str):
+    from rnnlp.nn.vectors import load_vectors
+
+    return load_vectors(path)
+
+
+def extend_pipeline(pipeline, cfg, log=None, root: str | None = None):
+    """With ``embedding.extend_vocab``, add the words of the vectors file to a word pipeline."""
+    if cfg.kind != "pretrained" or not cfg.extend_vocab:
+        return pipeline
+    from rnnlp.data.readers import resolve_path
+
+    before = pipeline.vocab_size
+    pipeline = pipeline.extended(_vectors(str(resolve_path(cfg.vectors, root))).index_to_key)
+    (log or _stderr)(f"vocabulary extended with the vectors' words: {before} -> {pipeline.vocab_size}")
+    return pipeline
+
+
 def pretrained_matrix(cfg, vocab: list[str], log=None, root: str | None = None):
     """Rows of the vectors file for ``vocab``; prints the coverage."""
     from rnnlp.data.readers import resolve_path
-    from rnnlp.nn.vectors import load_vectors, vectors_matrix
+    from rnnlp.nn.vectors import vectors_matrix
 
-    kv = load_vectors(resolve_path(cfg.vectors, root))
-    weights, coverage = vectors_matrix(kv, vocab, oov=cfg.oov, specials=("<pad>",))
+    kv = _vectors(str(resolve_path(cfg.vectors, root)))
+    weights, coverage = vectors_matrix(kv, vocab, oov=cfg.oov if cfg.oov != "compose" else "random",
+                                       specials=("<pad>",), compose=cfg.oov == "compose")
     (log or _stderr)(f"vectors {cfg.vectors}: {coverage['found']}/{coverage['total']} words found "
-                     f"({coverage['rate']:.1%}), dim {weights.shape[1]}")
+                     f"({coverage['rate']:.1%}), {coverage.get('composed', 0)} compounds composed from their parts, "
+                            f"dim {weights.shape[1]}")
     return weights
 
 

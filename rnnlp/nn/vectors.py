@@ -245,13 +245,15 @@ def _write(kv, path: str, fmt: str) -> None:
 
 
 def vectors_matrix(kv, vocab: list[str], *, oov: str = "random", lowercase_fallback: bool = True,
-                   specials=("<pad>",), seed: int = 0):
+                   specials=("<pad>",), seed: int = 0, compose: bool = False):
     """An embedding matrix whose row i is the vector of ``vocab[i]``.
 
     A word missing from ``kv`` is tried lowercased (``lowercase_fallback``). Rows of words
     still missing ("OOV") are drawn from N(0, s²), s the std of all found values (``oov=
     "random"``, seeded by ``seed``), or are zero (``oov="zero"``). Tokens in ``specials`` are
     not looked up: their rows are zero (a zero ``<pad>`` row is what ``padding_idx`` expects).
+    With ``compose``, a missing compound such as ``well-made`` or ``and/or`` gets the mean of the
+    vectors of its parts that are found (counted in ``coverage["composed"]``).
 
     Returns:
         (matrix, coverage): float32 array V×D, and ``{"found": n, "total": m, "rate": n/m}``
@@ -274,9 +276,26 @@ def vectors_matrix(kv, vocab: list[str], *, oov: str = "random", lowercase_fallb
         std = float(matrix[found].std()) if found.any() else float(kv.vectors.std())
         rng = np.random.default_rng(seed)
         matrix[missing] = rng.normal(0.0, std, (int(missing.sum()), kv.vector_size))
+    composed = _compose(kv, vocab, matrix, missing) if compose else 0
     total = int((~is_special).sum())
     n_found = int(found.sum())
-    return matrix, {"found": n_found, "total": total, "rate": n_found / total if total else 0.0}
+    return matrix, {"found": n_found, "total": total, "rate": n_found / total if total else 0.0,
+                    "composed": composed}
+
+
+def _compose(kv, vocab, matrix, missing) -> int:
+    """Fill missing compound words (``a-b``, ``a/b``) with the mean of their found parts."""
+    import re
+
+    import numpy as np
+
+    count = 0
+    for i in np.flatnonzero(missing):
+        parts = [p for p in re.split(r"[-/]", vocab[i].lower()) if p in kv.key_to_index]
+        if parts and ("-" in vocab[i] or "/" in vocab[i]):
+            matrix[i] = np.mean([kv[p] for p in parts], axis=0)
+            count += 1
+    return count
 
 
 def _lookup_rows(key_to_index: dict, vocab, lowercase_fallback: bool, specials: set):

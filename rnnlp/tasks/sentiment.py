@@ -13,8 +13,8 @@ from rnnlp.config.base import from_dict
 from rnnlp.config.sentiment import SentimentConfig
 from rnnlp.data.batching import BucketBatcher, collate
 from rnnlp.data.readers import read_table, require_columns, sample_path
-from rnnlp.errors import DataError
-from rnnlp.models.builders import build_classifier
+from rnnlp.errors import CheckpointError, DataError
+from rnnlp.models.builders import build_classifier, extend_pipeline
 from rnnlp.tasks.common import run_folder, saver, say, setup
 from rnnlp.text import TextPipeline
 from rnnlp.training.checkpoint import load_model_weights, load_trainer, read_checkpoint
@@ -164,7 +164,8 @@ def train(cfg: SentimentConfig, resume: str | None = None) -> Path:
     if len(names) < 2:
         raise DataError(f"{cfg.data.train}: only one label ({names[0]!r}) in the training data; "
                         "a classifier needs at least two")
-    pipeline = state["pipeline"] if state else build_pipeline(cfg, texts)
+    pipeline = state["pipeline"] if state else extend_pipeline(build_pipeline(cfg, texts), cfg.embedding,
+                                                               log=say, root=cfg.data.root)
     train_ex = Examples(encode(pipeline, texts, cfg.data.max_length), label_indices(raw, names, cfg.data.train))
     valid_ex = _valid_examples(cfg, pipeline, names) if cfg.data.valid else None
     model = build_classifier(cfg, pipeline.vocab(), len(names), with_vectors=state is None, log=say)
@@ -229,6 +230,9 @@ class Classifier:
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
         self.config = from_dict(SentimentConfig, ckpt["config"])
+        if not ckpt["labels"] or not ckpt["tokenizer_json"]:
+            raise CheckpointError(f"checkpoint {ckpt['path']} is incomplete: missing "
+                                  f"{'labels.json' if not ckpt['labels'] else 'tokenizer.json'}; retrain or restore it")
         self.labels = ckpt["labels"]
         self.pipeline = TextPipeline.from_json(ckpt["tokenizer_json"], where=str(ckpt["path"]))
         self.device = torch.device(device)

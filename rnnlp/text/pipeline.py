@@ -78,6 +78,21 @@ class TextPipeline:
         tok.train_from_iterator(texts, trainer=trainer)
         return cls(tok, level)
 
+    def extended(self, words: Iterable[str]) -> "TextPipeline":
+        """A word-level pipeline whose vocabulary also holds ``words`` (new ids after the old ones).
+
+        Used to add the words of a pretrained vectors file, so that words never seen in training
+        still map to their own pretrained vector instead of ``<unk>``.
+        """
+        if self.level != "word":
+            from rnnlp.errors import ConfigError
+            raise ConfigError(f"only a word-level vocabulary can be extended with words (this one is {self.level})")
+        data = json.loads(self.tokenizer.to_str())
+        vocab = data["model"]["vocab"]
+        for word in words:
+            vocab.setdefault(word, len(vocab))
+        return TextPipeline(Tokenizer.from_str(json.dumps(data)), self.level)
+
     # -- encoding -------------------------------------------------------------------------
     def encode_batch(self, texts: Sequence[str], *, bos: bool = False, eos: bool = False,
                      max_length: int | None = None) -> list[list[int]]:

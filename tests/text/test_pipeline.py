@@ -61,3 +61,13 @@ def test_bad_files(tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(DataError, match="not a valid tokenizer file"):
         TextPipeline.load(tmp_path / "bad.json")
+
+
+def test_extended_vocabulary_keeps_old_ids_and_adds_words():
+    pipe = TextPipeline.build(CORPUS, "word")
+    bigger = pipe.extended(["zebra", "the", "okapi"])
+    assert bigger.vocab()[: pipe.vocab_size] == pipe.vocab()
+    assert bigger.vocab()[pipe.vocab_size:] == ["zebra", "okapi"]
+    assert bigger.encode("the zebra") == [pipe.encode("the")[0], pipe.vocab_size]
+    with pytest.raises(Exception, match="only a word-level vocabulary"):
+        TextPipeline.build(CORPUS, "char").extended(["x"])
