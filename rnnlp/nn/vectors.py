@@ -276,11 +276,12 @@ def vectors_matrix(kv, vocab: list[str], *, oov: str = "random", lowercase_fallb
         std = float(matrix[found].std()) if found.any() else float(kv.vectors.std())
         rng = np.random.default_rng(seed)
         matrix[missing] = rng.normal(0.0, std, (int(missing.sum()), kv.vector_size))
-    composed = _compose(kv, vocab, matrix, missing) if compose else 0
     total = int((~is_special).sum())
     n_found = int(found.sum())
-    return matrix, {"found": n_found, "total": total, "rate": n_found / total if total else 0.0,
-                    "composed": composed}
+    coverage = {"found": n_found, "total": total, "rate": n_found / total if total else 0.0}
+    if compose:
+        coverage["composed"] = _compose(kv, vocab, matrix, missing)
+    return matrix, coverage
 
 
 def _compose(kv, vocab, matrix, missing) -> int:
