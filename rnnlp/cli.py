@@ -136,7 +136,7 @@ def predict(checkpoint, texts, input_file, as_json):
     """Classify TEXTS with a CHECKPOINT (or run folder): label and probability."""
     from rnnlp import api
 
-    texts = list(texts) + ([line.rstrip("\n") for line in input_file] if input_file else [])
+    texts = list(texts) + (input_lines(input_file) if input_file else [])
     if not texts:
         raise click.UsageError("give texts to classify as arguments or with --input FILE")
     model = api.load(checkpoint)
@@ -144,6 +144,17 @@ def predict(checkpoint, texts, input_file, as_json):
     for row in model.predict(texts):
         click.echo(json.dumps(row, ensure_ascii=False) if as_json
                    else f"{row['label']}\t{row['probability']:.4f}\t{row['text']}")
+
+
+def input_lines(file) -> list[str]:
+    """Lines of an ``--input`` file (a ``click.File``); bad bytes become a DataError naming it."""
+    from rnnlp.errors import DataError
+
+    try:
+        return [line.rstrip("\n") for line in file]
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{file.name} is not UTF-8 text (invalid byte {exc.object[exc.start:exc.start + 1]!r}); "
+                        "re-save it as UTF-8") from None
 
 
 def _register_extensions() -> None:
@@ -182,6 +193,10 @@ def main(argv=None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except UnicodeDecodeError as exc:  # an --input file or stdin that is not UTF-8
+        click.echo(f"error: the input is not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} "
+                   f"at offset {exc.start}); re-save it as UTF-8", err=True)
+        sys.exit(2)
     except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
         click.echo(f"error: {exc.strerror or exc}: {exc.filename}", err=True)
         sys.exit(2)

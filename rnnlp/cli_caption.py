@@ -12,7 +12,7 @@ import click
 @click.argument("images", nargs=-1)
 @click.option("--beam-size", type=int, default=None,
               help="Beam size, >= 1 (1 = greedy); default: the checkpoint's (decode.beam_size).")
-@click.option("--max-len", type=int, default=None, help="Most words per caption (default: the checkpoint's).")
+@click.option("--max-len", type=click.IntRange(min=1), default=None, help="Most words per caption (default: the checkpoint's).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.option("--attention-plot", type=click.Path(dir_okay=False),
               help="Save the first image with each word's attention map over it (PNG; needs matplotlib).")

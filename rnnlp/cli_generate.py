@@ -22,7 +22,7 @@ import click
 @click.option("--num-samples", type=int, default=1, show_default=True,
               help="Samples to draw (generated together as one batch).")
 @click.option("--greedy", is_flag=True, help="Always take the most probable token.")
-@click.option("--beam-size", type=int, default=None, help="Beam search with this many beams.")
+@click.option("--beam-size", type=click.IntRange(min=1), default=None, help="Beam search with this many beams.")
 def generate(checkpoint, prompt, max_tokens, temperature, top_k, top_p, seed, num_samples, greedy,
              beam_size):
     """Continue --prompt with the language model in CHECKPOINT (or run folder).

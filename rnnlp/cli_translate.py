@@ -21,7 +21,7 @@ import click
               help="GNMT length penalty alpha (0 = none); default: the checkpoint's.")
 @click.option("--n-best", type=int, default=1, show_default=True,
               help="Print this many translations per sentence (tab-separated with their scores).")
-@click.option("--batch-size", type=int, default=None, help="Sentences decoded together.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Sentences decoded together.")
 @click.option("--attention-plot", type=click.Path(dir_okay=False),
               help="Save the attention heatmap of the first sentence (PNG; needs matplotlib).")
 def translate(checkpoint, texts, input_file, output_file, beam_size, length_penalty, n_best, batch_size,

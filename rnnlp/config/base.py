@@ -30,7 +30,24 @@ def from_dict(cls: type[T], data: dict, where: str = "") -> T:
         if key not in fields:
             raise ConfigError(f"unknown key '{where}{key}'; valid keys here: {', '.join(sorted(fields))}")
         kwargs[key] = coerce(hints[key], value, f"{where}{key}")
+        check_range(f"{where}{key}", kwargs[key])
     return cls(**kwargs)
+
+
+# Out-of-range values that would otherwise fail deep inside torch (or silently do nothing).
+POSITIVE = {"train.epochs", "train.batch_size", "train.lr", "train.max_steps", "train.log_every",
+            "train.threads", "train.save_every", "train.eval_every", "encoder.hidden_size",
+            "encoder.num_layers", "embedding.embedding_dim", "data.max_length", "data.train_limit"}
+
+
+def check_range(key: str, value) -> None:
+    """``POSITIVE`` keys must be > 0 and ``*dropout`` fields in [0, 1); None (unset) passes."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    if key in POSITIVE and not value > 0:
+        raise ConfigError(f"'{key}' must be greater than 0, got {value}")
+    if key.rsplit(".", 1)[-1].endswith("dropout") and not 0 <= value < 1:
+        raise ConfigError(f"'{key}' must be in [0, 1), got {value}")
 
 
 def coerce(hint, value, key: str):
@@ -97,6 +114,8 @@ def load_yaml(path: str | os.PathLike) -> dict:
         raise ConfigError(f"recipe not found: {path}; give the path of a YAML file (see recipes/)")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"recipe {path} is not UTF-8 text; give a YAML recipe (see recipes/)") from None
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         where = f" line {line + 1}" if line is not None else ""

@@ -137,6 +137,9 @@ def read_images(store: ImageStore, names: list[str], size: int, warn=None):
 def _open_text(path: Path):
     if not path.is_file():
         raise DataError(f"file not found: {path}")
+    from rnnlp.data.readers import check_utf8
+
+    check_utf8(path)  # bad bytes: a DataError naming the file, not a UnicodeDecodeError mid-read
     return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
 
 

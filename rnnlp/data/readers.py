@@ -62,6 +62,8 @@ def read_table(path: str | os.PathLike, format: str | None = None, root: str | N
     except DataError:
         raise
     except Exception as exc:
+        while exc.__cause__ is not None or exc.__context__ is not None:  # datasets wraps the real error
+            exc = exc.__cause__ or exc.__context__
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise DataError(f"cannot read {local} as {fmt}: {first}; check the file or pass --format") from None
 

@@ -111,7 +111,8 @@ def load_model_weights(model: torch.nn.Module, weights: dict, where) -> None:
     try:
         model.load_state_dict(weights, strict=True)
     except RuntimeError as exc:
-        first = str(exc).splitlines()[0]
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        first = (lines[1] if len(lines) > 1 else lines[0] if lines else type(exc).__name__)[:200]
         raise CheckpointError(f"checkpoint {where} does not match its config.yaml ({first})") from None
 
 
