@@ -338,10 +338,24 @@ DATA_ROWS = [
     ("export-format", ["export", "{ck:sentiment}", "--format", "pickle", "--output", "{out}/m.bin"]),
     ("export-output-folder", ["export", "{ck:sentiment}", "--output", "{folder}"]),
     ("export-no-output", ["export", "{ck:sentiment}"]),
+    # forecast (numpy models; --plot must not be written on failure)
+    *[("forecast-" + name, ["forecast", "--data", "{%s}" % name, "--model", "ar", "--plot", "{out}/p.png"])
+      for name in ("missing", "empty", "garbage", "latin1", "folder", "wrong_columns")],
+    ("forecast-column", ["forecast", "--data", "nile", "--column", "nope", "--model", "ar", "--plot", "{out}/p.png"]),
+    ("forecast-model", ["forecast", "--data", "nile", "--model", "prophet", "--plot", "{out}/p.png"]),
+    ("forecast-horizon-0", ["forecast", "--data", "nile", "--model", "ar", "--horizon", "0", "--plot", "{out}/p.png"]),
+    ("forecast-horizon-negative", ["forecast", "--data", "nile", "--model", "ar", "--horizon", "-3"]),
+    ("forecast-alpha-2", ["forecast", "--data", "nile", "--model", "ar", "--alpha", "2", "--plot", "{out}/p.png"]),
+    ("forecast-compare-garbage", ["forecast", "compare", "--data", "{garbage}", "--model", "ar"]),
+    ("forecast-compare-horizon-0", ["forecast", "compare", "--data", "nile", "--model", "ar", "--horizon", "0"]),
     # the group itself
     ("unknown-command", ["summarize", "x"]),
 ]
-DATA_XFAIL: dict = {}
+_FORECAST_UTF8 = ("rnnlp/cli_forecast.py (and timeseries/io.py) open the CSV without encoding='utf-8' or "
+                  "a decode check: bad bytes reach rnnlp.cli.main as a UnicodeDecodeError, whose one line "
+                  "does not name the file (fix: rnnlp.data.readers.check_utf8(path) before opening)")
+DATA_XFAIL: dict = {"forecast-garbage": _FORECAST_UTF8, "forecast-latin1": _FORECAST_UTF8,
+                    "forecast-compare-garbage": _FORECAST_UTF8}
 # --input files of these commands are decoded by click; rnnlp.cli.main reports bad bytes without the
 # file name (the command modules could read through rnnlp.cli.input_lines, as predict does)
 NO_FILE_NAME = {"tag", "translate"}
@@ -377,6 +391,11 @@ def test_bad_data_and_options(argv, ckpts, bad, tmp_path, capsys, monkeypatch):
         assert undecodable[0].name in err
     assert_no_output(out)
     assert [p.name for p in tmp_path.iterdir()] == ["out"], "wrote into the working folder"
+
+
+def test_every_registered_command_has_rows():
+    covered = {argv[0] for _, argv in DATA_ROWS} | set(TASK_OF_COMMAND)
+    assert COMMANDS <= covered, f"add bad-input rows for: {', '.join(sorted(COMMANDS - covered))}"
 
 
 def test_predict_handles_a_very_long_line(ckpts, bad, tmp_path, capsys):
