@@ -281,7 +281,9 @@ class TextGenerator:
         if prompt and eos and not prompt.endswith("\n"):
             ids = ids[:-1]  # the prompt's last line goes on
         words = [i for i in ids[1:] if i != self.pipeline.eos_id]
-        if words and all(i == self.pipeline.unk_id for i in words):
+        # a corpus with literal "<unk>" tokens (WikiText) moves <unk> off id 1: ask the tokenizer
+        unk = self.pipeline.tokenizer.token_to_id("<unk>")
+        if words and all(i in (unk, self.pipeline.unk_id) for i in words):
             say(f"warning: every token of the prompt {prompt!r} is unknown to the model (read as <unk>)")
         state = None
         if len(ids) > 1:

@@ -127,3 +127,15 @@ def test_empty_and_unknown_prompts(run, capsys):
     assert "unknown to the model" in capsys.readouterr().err
     model.generate("the", 3, seed=0)
     assert "unknown" not in capsys.readouterr().err
+
+
+def test_corpus_with_literal_unk_tokens(tmp_path, capsys):
+    # WikiText writes rare words as "<unk>"; the tokenizer then gives <unk> an id other than 1
+    lines = TEXT.read_text().splitlines()[:60]
+    (tmp_path / "w.txt").write_text("\n".join(line + " <unk> ," for line in lines) + "\n")
+    run = train("lm", TINY, [f"train.output={tmp_path / 'run'}", f"data.train={tmp_path / 'w.txt'}"])
+    model = rnnlp.load(run)
+    capsys.readouterr()
+    model.generate("qqqq zzzz", 3, seed=0)
+    assert "unknown to the model" in capsys.readouterr().err
+    assert model.evaluate(str(tmp_path / "w.txt"))["tokens"] == sum(len(x.split()) + 3 for x in lines)
