@@ -27,7 +27,9 @@ def tag(checkpoint, texts, input_file, as_json):
     """Tag TEXTS (tokens separated by spaces) with a tagging CHECKPOINT (or run folder)."""
     from rnnlp import api
 
-    texts = list(texts) + ([line.rstrip("\n") for line in input_file] if input_file else [])
+    from rnnlp.cli import input_lines
+
+    texts = list(texts) + (input_lines(input_file) if input_file else [])
     if not texts:
         raise click.UsageError("give sentences to tag as arguments or with --input FILE")
     model = api.load(checkpoint)

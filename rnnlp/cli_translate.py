@@ -32,9 +32,10 @@ def translate(checkpoint, texts, input_file, output_file, beam_size, length_pena
     lines "score<TAB>translation" followed by an empty line.
     """
     from rnnlp import api
+    from rnnlp.cli import input_lines
     from rnnlp.io import atomic_write_text
 
-    texts = list(texts) + ([line.rstrip("\r\n") for line in input_file] if input_file else [])
+    texts = list(texts) + ([line.rstrip("\r") for line in input_lines(input_file)] if input_file else [])
     if not texts:
         raise click.UsageError("give sentences to translate as arguments or with --input FILE")
     if attention_plot:

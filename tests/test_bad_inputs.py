@@ -351,14 +351,8 @@ DATA_ROWS = [
     # the group itself
     ("unknown-command", ["summarize", "x"]),
 ]
-_FORECAST_UTF8 = ("rnnlp/cli_forecast.py (and timeseries/io.py) open the CSV without encoding='utf-8' or "
-                  "a decode check: bad bytes reach rnnlp.cli.main as a UnicodeDecodeError, whose one line "
-                  "does not name the file (fix: rnnlp.data.readers.check_utf8(path) before opening)")
-DATA_XFAIL: dict = {"forecast-garbage": _FORECAST_UTF8, "forecast-latin1": _FORECAST_UTF8,
-                    "forecast-compare-garbage": _FORECAST_UTF8}
-# --input files of these commands are decoded by click; rnnlp.cli.main reports bad bytes without the
-# file name (the command modules could read through rnnlp.cli.input_lines, as predict does)
-NO_FILE_NAME = {"tag", "translate"}
+DATA_XFAIL: dict = {}
+NO_FILE_NAME: set = set()  # commands whose bad-bytes message may omit the file name
 
 
 def _expand(arg: str, ckpts, bad, out: Path) -> str:
