@@ -26,7 +26,6 @@ def format_row(row: dict) -> str:
 def tag(checkpoint, texts, input_file, as_json):
     """Tag TEXTS (tokens separated by spaces) with a tagging CHECKPOINT (or run folder)."""
     from rnnlp import api
-
     from rnnlp.cli import input_lines
 
     texts = list(texts) + (input_lines(input_file) if input_file else [])
