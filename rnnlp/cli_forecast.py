@@ -168,8 +168,11 @@ def _resolve(data: str) -> tuple[Path, str]:
     path = Path(data)
     if not path.is_file():
         raise DataError(f"series file not found: {path} (or name a bundled sample: {', '.join(SAMPLES)})")
-    with path.open(newline="") as handle:
-        header = next(csv.reader(handle), None)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text (invalid byte at offset {exc.start}); re-save it as UTF-8") from None
+    header = next(csv.reader(text.splitlines()), None)
     if not header:
         raise DataError(f"{path} is empty")
     return path, header[-1].strip()

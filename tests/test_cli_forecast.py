@@ -3,6 +3,7 @@ line and exit 2; --plot writes a PNG; the classical path never imports torch."""
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -104,6 +105,7 @@ def _csv(tmp_path, values):
     ("var", ["--data", "nile", "--model", "var"], "--model var models several series jointly"),
     ("missing", ["--data", "nope.csv"], "series file not found: nope.csv"),
     ("no-data", [], "--data is required"),
+    ("latin1", ["--column", "y"], r"s.csv is not UTF-8 text \(invalid byte at offset 7\)"),
     ("order", ["--data", "nile", "compare"], "put the options after the subcommand"),
 ])
 def test_bad_input_is_one_line_and_exit_2(case, args, message, tmp_path, capsys):
@@ -111,6 +113,8 @@ def test_bad_input_is_one_line_and_exit_2(case, args, message, tmp_path, capsys)
     if "--data" not in args and case != "no-data":
         args = (["compare"] if args[:1] == ["compare"] else []) + ["--data", _csv(tmp_path, values)] \
             + [a for a in args if a != "compare"]
+    if case == "latin1":
+        Path(args[args.index("--data") + 1]).write_bytes("t,y\n0,1\xe9\n".encode("latin-1"))
     code, err = run_main(["forecast", *args], capsys)
     assert code == 2 and len(err.splitlines()) == 1 and err.startswith("error: "), err
     assert __import__("re").search(message, err), err
