@@ -88,6 +88,8 @@ class RNNForecaster:
                             ("epochs", epochs), ("batch_size", batch_size)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+            raise ConfigError(f"threads must be a positive integer or None, got {threads!r}")
         if len(self.data) < window + MIN_WINDOWS:
             raise DataError(f"series has {len(self.data)} observations but an RNN forecaster with "
                             f"window={window} needs at least {window + MIN_WINDOWS} (use a smaller window)")

@@ -106,6 +106,8 @@ def test_user_errors():
         RNNForecaster(SINE, cell="rnn")
     with pytest.raises(ConfigError, match="window"):
         RNNForecaster(SINE, window=0)
+    with pytest.raises(ConfigError, match="threads must be a positive integer"):
+        RNNForecaster(SINE, threads=0)
     with pytest.raises(ConfigError, match="steps"):
         RNNForecaster(SINE, **TINY).fit().forecast(0)
 
