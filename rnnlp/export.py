@@ -180,7 +180,12 @@ def _verify(module: nn.Module, data: bytes, format: str, task: str, sizes, where
     with tempfile.TemporaryDirectory() as tmp:
         file = Path(tmp) / ("model.pt" if format == "torchscript" else "model.onnx")
         file.write_bytes(data)
-        got = run_exported(file, format, inputs)
+        try:
+            got = run_exported(file, format, inputs)
+        except Exception as exc:  # e.g. a shape baked into the graph by tracing
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise RnnlpError(f"exported {format} model of {where} fails on a batch of another shape "
+                             f"({first}); please report this") from None
     mask = _mask(inputs[0], inputs[-1])
     if task == "tagging":  # padding positions are not part of the contract
         expected, got = expected[mask], got[mask]

@@ -104,3 +104,20 @@ def test_cli_export_and_its_errors(sentiment_run, tmp_path, capsys):
     with pytest.raises(ConfigError, match="unknown export format"):
         export(sentiment_run, "tflite", tmp_path / "x")
     assert not (tmp_path / "x").exists()
+
+
+def test_a_graph_with_a_baked_in_shape_is_refused(sentiment_run, tmp_path, monkeypatch):
+    """The export check runs the graph on another batch shape: a trace that froze T fails loudly."""
+    import rnnlp.nn.rnn as rnn
+    from rnnlp.errors import RnnlpError
+
+    def frozen_reverse(x, lengths):
+        steps = int(x.shape[1])  # a Python int: the tracer records it as a constant
+        pos = torch.arange(steps).expand(x.shape[0], steps)
+        rev = lengths.unsqueeze(1) - 1 - pos
+        return x.gather(1, torch.where(rev >= 0, rev, pos).unsqueeze(-1).expand_as(x))
+
+    monkeypatch.setattr(rnn, "reverse_padded", frozen_reverse)
+    with pytest.raises(RnnlpError, match="another shape"):
+        export(sentiment_run, "torchscript", tmp_path / "m.pt")
+    assert not list(tmp_path.iterdir())
