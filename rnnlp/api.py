@@ -54,7 +54,9 @@ def train(task: str, recipe: str | None = None, overrides: Iterable[str] = (), *
 def load(path: str | Path, device: str = "cpu"):
     """Load a checkpoint (or run folder) as its task's model object (``predict``, ``evaluate``...)."""
     from rnnlp.training.checkpoint import read_checkpoint
+    from rnnlp.training.distributed import resolve_device
 
+    device = str(resolve_device(device))
     ckpt = read_checkpoint(path)
     task = ckpt["meta"].get("task")
     if task not in TASKS:

@@ -36,6 +36,7 @@ TRAIN_OPTIONS = [
     ("--source-column", "data.source_column", "Translation: table column holding the source text."),
     ("--target-column", "data.target_column", "Translation: table column holding the target text."),
     ("--tokenizer", "text.level", "Tokenizer level: word, char or bpe."),
+    ("--device", "train.device", "auto (CUDA when available), cpu or cuda."),
     ("--images", "data.images", "Captioning: folder or zip of the images."),
     ("--captions", "data.captions", "Captioning: file of all captions (Flickr8k token file or csv/jsonl); "
      "--train/--valid/--test are then image lists."),
@@ -117,11 +118,12 @@ def train(task, overrides, recipe, data_root, output, resume, **options):
 @click.argument("checkpoint", type=click.Path())
 @_options(EVAL_OPTIONS)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def evaluate(checkpoint, as_json, **options):
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or auto.")
+def evaluate(checkpoint, as_json, device, **options):
     """Evaluate a CHECKPOINT (or run folder) on held-out data; prints the task's metrics."""
     from rnnlp import api
 
-    model = api.load(checkpoint)
+    model = api.load(checkpoint, device=device)
     report = model.evaluate(**_collect(options))
     click.echo(json.dumps(report, indent=2) if as_json else model.format_report(report))
 
@@ -132,14 +134,15 @@ def evaluate(checkpoint, as_json, **options):
 @click.option("--input", "input_file", type=click.File("r", encoding="utf-8"),
               help="Read texts from this file, one per line ('-' for stdin).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def predict(checkpoint, texts, input_file, as_json):
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or auto.")
+def predict(checkpoint, texts, input_file, as_json, device):
     """Classify TEXTS with a CHECKPOINT (or run folder): label and probability."""
     from rnnlp import api
 
     texts = list(texts) + (input_lines(input_file) if input_file else [])
     if not texts:
         raise click.UsageError("give texts to classify as arguments or with --input FILE")
-    model = api.load(checkpoint)
+    model = api.load(checkpoint, device=device)
     api.expect_task(model, "sentiment")
     for row in model.predict(texts):
         click.echo(json.dumps(row, ensure_ascii=False) if as_json

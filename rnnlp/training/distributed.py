@@ -45,7 +45,7 @@ def resolve_device(name: str = "auto") -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
         from rnnlp.errors import ConfigError
-        raise ConfigError("train.device=cuda but no CUDA device is available; use --device cpu")
+        raise ConfigError(f"device {name!r} asked for, but no CUDA device is available; use --device cpu")
     if name not in ("cpu",) and not name.startswith(("cuda", "mps")):
         from rnnlp.errors import choice_error
         raise choice_error("device", name, ["auto", "cpu", "cuda"])
