@@ -43,6 +43,14 @@ def train_in_subprocess(out, extra=(), kill_on_call=None, kill_in_save=None):
     return script
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def run(script, *args):
     return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=300)
 
@@ -102,7 +110,7 @@ def test_two_process_gloo_matches_one_process(tmp_path):
     single = subprocess.run([sys.executable, "-m", "rnnlp", "train", "sentiment", "--recipe", TINY,
                              "-o", str(tmp_path / "one"), *sgd], capture_output=True, text=True, timeout=300, env=env)
     assert single.returncode == 0, single.stderr[-3000:]
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
            "-m", "rnnlp", "train", "sentiment", "--recipe", TINY, "-o", str(tmp_path / "ddp"), *sgd]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
