@@ -218,6 +218,9 @@ def save_vectors(kv, path, format: str | None = None, allow_pickle: bool = False
     os.close(fd)
     try:
         _write(kv, tmp, fmt)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp files are 0600; give the file the usual mode
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
