@@ -78,7 +78,11 @@ class TorchvisionBackbone(nn.Module):
                               "(or use encoder.backbone=small)") from None
         net = getattr(torchvision.models, name)(weights=None)
         if weights_path:
-            net.load_state_dict(_read_state_dict(weights_path), strict=False)
+            try:
+                net.load_state_dict(_read_state_dict(weights_path))
+            except RuntimeError as exc:
+                raise DataError(f"{weights_path}: not {name} weights "
+                                f"({str(exc).splitlines()[0]})") from None
         self.body = nn.Sequential(*list(net.children())[:-2])  # drop avgpool and fc
         self.dropout = nn.Dropout(dropout)
         self.feature_size = 2048 if name == "resnet50" else 512
