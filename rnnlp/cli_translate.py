@@ -23,7 +23,8 @@ import click
               help="Print this many translations per sentence (tab-separated with their scores).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Sentences decoded together.")
 @click.option("--attention-plot", type=click.Path(dir_okay=False),
-              help="Save the attention heatmap of the first sentence (PNG; needs matplotlib).")
+              help="Save the attention heatmap of the first sentence, translated greedily "
+                   "(PNG; needs matplotlib: pip install 'rnnlp[plot]').")
 def translate(checkpoint, texts, input_file, output_file, beam_size, length_penalty, n_best, batch_size,
               attention_plot):
     """Translate TEXTS (or --input FILE) with a translation CHECKPOINT (or run folder).

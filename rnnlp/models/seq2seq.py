@@ -9,13 +9,14 @@ Per target step t (the decoder's diagram)::
     p_t   = log_softmax(W_o a_t)             W_o = the target embedding when tied
 
 Training with full teacher forcing and no input feeding runs the decoder RNN over the whole
-target in one fused call (``_forward_parallel``); otherwise it steps token by token with the
-same ``_step`` that decoding uses. Both give the same numbers (tests/tasks/test_translation.py).
+target in one fused call (``run_parallel``); otherwise it steps token by token with the
+same ``step`` that decoding uses. Both give the same numbers (tests/tasks/test_translation.py).
 
 For decoding the model is a ``rnnlp.decoding.Decoder``: ``encode`` gives the initial state,
 ``step`` and ``reorder_state`` follow the protocol. The state is a dict: ``hidden`` (the RNN
-state, L×B×H, a tuple (h, c) for LSTM), ``memory`` B×S×M, ``mask`` B×S, ``keys`` (additive
-attention's projected memory, or None) and ``feed`` (a_{t-1}, or None).
+state, L×N×H, a tuple (h, c) for LSTM), ``feed`` (a_{t-1} N×A, or None), ``source`` (N: the
+sentence each row reads) and, once per sentence, not per row, ``memory`` B×S×M, ``mask`` B×S
+and ``keys`` (additive attention's projected memory, or None).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from rnnlp.nn.attention import AdditiveAttention, MultiplicativeAttention, masked_softmax
+from rnnlp.nn.attention import AdditiveAttention, masked_softmax
 
 CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
 
@@ -79,11 +80,35 @@ class AttentionDecoder(nn.Module):
             return F.linear(attn, self.embedding.weight, self.out_bias)
         return self.out_proj(attn)
 
-    def attend(self, query, state):
-        """(context B×M, weights B×S) for a query B×H."""
-        if isinstance(self.attention, AdditiveAttention):
-            return self.attention(query, state["memory"], state["mask"], keys=state["keys"])
-        return self.attention(query, state["memory"], state["mask"])
+    def attend(self, query: torch.Tensor, state: dict):
+        """(context N×M, weights N×S) for queries N×H; row n reads sentence ``state["source"][n]``.
+
+        Beam search keeps the K rows of a sentence together, so the memory is stored once
+        per sentence and each sentence's K queries are scored in one matrix product; rows in
+        any other order fall back to gathering each row's memory.
+        """
+        memory, mask, keys, source = state["memory"], state["mask"], state["keys"], state["source"]
+        rows, sentences = query.size(0), memory.size(0)
+        if not _grouped(source, sentences):
+            memory, mask = memory[source], mask[source]
+            keys, sentences = None if keys is None else keys[source], rows
+        context, weights = self.attend_grouped(query.view(sentences, rows // sentences, -1), memory, mask, keys)
+        return context.reshape(rows, -1), weights.reshape(rows, -1)
+
+    def attend_grouped(self, queries, memory, mask, keys=None):
+        """K queries per sentence at once: queries B×K×H -> (context B×K×M, weights B×K×S).
+
+        The same scores as ``self.attention`` (rnnlp.nn.attention) computes for one query.
+        """
+        att = self.attention
+        if isinstance(att, AdditiveAttention):  # vᵀ tanh(W_m m_s + W_q q): B×K×S×A inside
+            hidden = torch.tanh(keys.unsqueeze(1) + att.query_proj(queries).unsqueeze(2))
+            scores = att.v(hidden).squeeze(-1)
+        else:  # qᵀ W m_s or qᵀ m_s
+            q = att.query_proj(queries) if att.query_proj is not None else queries
+            scores = torch.bmm(q, memory.transpose(1, 2))  # B×K×H @ B×H×S -> B×K×S
+        weights = masked_softmax(scores, mask.unsqueeze(1))
+        return torch.bmm(weights, memory), weights  # B×K×S @ B×S×M -> B×K×M
 
     def step(self, prev_ids: torch.Tensor, state: dict):
         """One token per row: (attentional vector B×A, attention weights B×S, new state)."""
@@ -99,20 +124,8 @@ class AttentionDecoder(nn.Module):
     def run_parallel(self, target_in: torch.Tensor, state: dict) -> torch.Tensor:
         """All steps of a teacher-forced target at once (no input feeding): B×T×A."""
         out, _ = self.rnn(self.embedding(target_in), state["hidden"])  # B×T×H
-        if isinstance(self.attention, MultiplicativeAttention):
-            contexts = self._attend_all(out, state)
-        else:  # additive scores for all steps at once would need B×T×S×A memory
-            contexts = torch.stack([self.attend(out[:, t], state)[0] for t in range(out.size(1))], 1)
+        contexts, _ = self.attend_grouped(out, state["memory"], state["mask"], state["keys"])  # B×T×M
         return self.drop(torch.tanh(self.combine(torch.cat([out, contexts], dim=-1))))  # B×T×A
-
-    def _attend_all(self, queries: torch.Tensor, state: dict) -> torch.Tensor:
-        """Luong attention of every step in two bmm's (what ``attend`` does step by step): B×T×M."""
-        memory = state["memory"]
-        if self.attention.query_proj is not None:
-            queries = self.attention.query_proj(queries)
-        scores = torch.bmm(queries, memory.transpose(1, 2))  # B×T×H @ B×H×S -> B×T×S
-        weights = masked_softmax(scores, state["mask"].unsqueeze(1))
-        return torch.bmm(weights, memory)  # B×T×S @ B×S×M -> B×T×M
 
 
 class Seq2Seq(nn.Module):
@@ -130,7 +143,9 @@ class Seq2Seq(nn.Module):
         keys = self.decoder.attention.keys(memory) \
             if isinstance(self.decoder.attention, AdditiveAttention) else None
         feed = memory.new_zeros(ids.size(0), self.decoder.attn_size) if self.decoder.input_feed else None
-        return {"hidden": self.bridge(final), "memory": memory, "mask": mask, "keys": keys, "feed": feed}
+        source = torch.arange(ids.size(0), device=ids.device)  # row -> its sentence in memory
+        return {"hidden": self.bridge(final), "memory": memory, "mask": mask, "keys": keys, "feed": feed,
+                "source": source}
 
     def forward(self, ids, lengths, mask, target_in, teacher_forcing: float = 1.0,
                 generator: torch.Generator | None = None) -> torch.Tensor:
@@ -163,9 +178,23 @@ class Seq2Seq(nn.Module):
         return F.log_softmax(self.decoder.out(attn), dim=-1), dict(state, weights=weights)
 
     def reorder_state(self, state: dict, index: torch.Tensor) -> dict:
-        # The RNN state is L×B×H (batch on dim 1); everything else is batch first.
-        return {key: _rows(value, index.to(state["memory"].device), 1 if key == "hidden" else 0)
+        # memory, mask and keys stay one per sentence (rows find theirs through "source"); the
+        # RNN state is L×B×H (batch on dim 1); the rest is batch first.
+        index = index.to(state["memory"].device)
+        return {key: value if key in SHARED else _rows(value, index, 1 if key == "hidden" else 0)
                 for key, value in state.items()}
+
+
+SHARED = ("memory", "mask", "keys")
+
+
+def _grouped(source: torch.Tensor, sentences: int) -> bool:
+    """True when rows come in equal blocks, one block per sentence, in sentence order."""
+    rows = source.numel()
+    if rows % sentences:
+        return False
+    blocks = torch.arange(sentences, device=source.device).repeat_interleave(rows // sentences)
+    return torch.equal(source, blocks)
 
 
 def _rows(value, index: torch.Tensor, dim: int):

@@ -201,3 +201,24 @@ def test_attention_weights_for_a_plot(translator):
     assert weights.shape == (len(info["target_tokens"]), len(info["source_tokens"]))
     assert weights.sum(1) == pytest.approx(1.0, abs=1e-5)
     assert info["translation"] == translator.translate([SENTENCES[0]], beam_size=1)[0]
+
+
+@pytest.mark.parametrize("attention", ["additive", "general", "dot"])
+def test_rows_in_any_order_read_their_own_sentence(attention):
+    """Beam rows come in sentence blocks (one matmul per sentence); any other order gathers memory."""
+    cfg = make_config("translation", TINY, [f"decoder.attention={attention}", "decoder.hidden_size=32"])
+    torch.manual_seed(0)
+    model = build_seq2seq(cfg, [f"s{i}" for i in range(30)], [f"t{i}" for i in range(20)]).eval()
+    batch = collate([[4, 5, 6], [7, 8], [9, 10, 11, 12]])
+    state = model.encode(batch.ids, batch.lengths, batch.mask)
+    prev = torch.tensor([5, 6, 7])
+    ref = model.step(prev, state)[0]
+    for index in ([2, 0, 1], [0, 0, 1, 1, 2, 2], [1, 1, 0, 2, 2, 2]):
+        index = torch.tensor(index)
+        out = model.step(prev[index], model.reorder_state(state, index))[0]
+        assert torch.allclose(out, ref[index], atol=1e-6)
+    att, memory = model.decoder.attention, state["memory"]  # the grouped scores match the module's
+    query = torch.randn(3, 32)
+    keys = (att.keys(memory),) if attention == "additive" else ()
+    expected = att(query, memory, state["mask"], *keys)[0]
+    assert torch.allclose(model.decoder.attend(query, state)[0], expected, atol=1e-6)
