@@ -40,7 +40,8 @@ def test_several_samples_greedy_and_beam(run):
                                    "--max-tokens", "5"]).output
     assert [line for line in out.splitlines() if line.startswith("--- sample")] == \
         ["--- sample 1 ---", "--- sample 2 ---", "--- sample 3 ---"]
-    greedy = CliRunner().invoke(cli, ["generate", str(run), "--prompt", "the", "--greedy", "--max-tokens", "6"])
+    greedy = CliRunner().invoke(cli, ["generate", str(run), "--prompt", "the", "--greedy",
+                                      "--max-tokens", "6"])
     beam = CliRunner().invoke(cli, ["generate", str(run), "--prompt", "the", "--beam-size", "1",
                                     "--max-tokens", "6"])
     assert greedy.exit_code == beam.exit_code == 0 and greedy.output == beam.output

@@ -78,23 +78,23 @@ def test_time_limit_stops_training(tmp_path):
     assert len(rows) == 1 and '"step": 1,' in rows[0]
 
 
-def test_step_by_step_equals_one_pass_and_state_is_carried():
+@pytest.mark.parametrize("kwargs", [{"tie_weights": True}, {"adaptive_cutoffs": [10, 30], "div_value": 2.0},
+                                    {"cell": "gru", "num_layers": 3}])
+def test_step_by_step_equals_one_pass_and_state_is_carried(kwargs):
     torch.manual_seed(0)
-    for kwargs in ({"tie_weights": True}, {"adaptive_cutoffs": [10, 30], "div_value": 2.0}, {"cell": "gru", "num_layers": 3}):
-        model = LanguageModel(50, 8, 12, 2 if "num_layers" not in kwargs else 3, **{
-            k: v for k, v in kwargs.items() if k != "num_layers"}).eval()
-        ids = torch.randint(0, 50, (3, 9))
-        hidden, _ = model(ids)
-        whole = model.log_probs(hidden.reshape(-1, hidden.size(-1))).reshape(3, 9, 50)
-        state, steps = None, []
-        for t in range(9):
-            log_probs, state = model.step(ids[:, t], state)
-            steps.append(log_probs)
-        assert torch.allclose(torch.stack(steps, 1), whole, atol=1e-5)
-        assert torch.allclose(whole.exp().sum(-1), torch.ones(3, 9), atol=1e-4)
-        targets = torch.cat([ids[:, 1:], torch.full((3, 1), -100)], 1)
-        loss = model.loss(hidden, targets)
-        assert torch.allclose(loss, -whole[:, :-1].gather(2, ids[:, 1:, None]).mean(), atol=1e-5)
+    model = LanguageModel(50, 8, 12, **{"num_layers": 2, **kwargs}).eval()
+    ids = torch.randint(0, 50, (3, 9))
+    hidden, _ = model(ids)
+    whole = model.log_probs(hidden.reshape(-1, hidden.size(-1))).reshape(3, 9, 50)
+    state, steps = None, []
+    for t in range(9):
+        log_probs, state = model.step(ids[:, t], state)
+        steps.append(log_probs)
+    assert torch.allclose(torch.stack(steps, 1), whole, atol=1e-5)
+    assert torch.allclose(whole.exp().sum(-1), torch.ones(3, 9), atol=1e-4)
+    targets = torch.cat([ids[:, 1:], torch.full((3, 1), -100)], 1)
+    loss = model.loss(hidden, targets)
+    assert torch.allclose(loss, -whole[:, :-1].gather(2, ids[:, 1:, None]).mean(), atol=1e-5)
 
 
 def test_weight_tying_shares_the_embedding_and_checks_options():
