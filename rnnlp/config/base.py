@@ -23,15 +23,35 @@ def from_dict(cls: type[T], data: dict, where: str = "") -> T:
     """Build dataclass ``cls`` from a (possibly partial) mapping, checking every key and type."""
     if not isinstance(data, dict):
         raise ConfigError(f"{where.rstrip('.') or 'config'}: expected a mapping, got {type(data).__name__}")
-    fields = {f.name for f in dataclasses.fields(cls)}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     kwargs = {}
     for key, value in data.items():
         if key not in fields:
             raise ConfigError(f"unknown key '{where}{key}'; valid keys here: {', '.join(sorted(fields))}")
-        kwargs[key] = coerce(hints[key], value, f"{where}{key}")
+        if dataclasses.is_dataclass(hints[key]) and isinstance(value, dict):
+            # a partial section starts from this field's own default (a task may set its own
+            # defaults for a shared component), not from the component class's defaults
+            kwargs[key] = _update(_default(fields[key], hints[key]), value, f"{where}{key}.")
+        else:
+            kwargs[key] = coerce(hints[key], value, f"{where}{key}")
         check_range(f"{where}{key}", kwargs[key])
     return cls(**kwargs)
+
+
+def _default(field: dataclasses.Field, hint):
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    return hint()
+
+
+def _update(base, data: dict, where: str):
+    """``base`` (a dataclass instance) with the keys of ``data`` checked and applied."""
+    given = from_dict(type(base), data, where)
+    changed = {k: getattr(given, k) for k in data}
+    return dataclasses.replace(base, **changed)
 
 
 # Out-of-range values that would otherwise fail deep inside torch (or silently do nothing).

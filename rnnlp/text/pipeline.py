@@ -49,6 +49,22 @@ def _bpe_tokenizer():
 _BUILDERS = {"word": _word_tokenizer, "char": _char_tokenizer, "bpe": _bpe_tokenizer}
 
 
+def _reindex(tok: Tokenizer) -> Tokenizer:
+    """Give the specials ids 0-3 and the other tokens 4.. in their trained order, without holes.
+
+    A corpus that contains a special token's text (WikiText-2 has ``<unk>`` throughout) makes the
+    trainer count it as a word: it then lands after the specials and leaves a hole in the ids.
+    """
+    data = json.loads(tok.to_str())
+    vocab = data["model"]["vocab"]
+    rest = [t for t, _ in sorted(vocab.items(), key=lambda kv: kv[1]) if t not in SPECIALS]
+    data["model"]["vocab"] = {t: i for i, t in enumerate(list(SPECIALS) + rest)}
+    for added in data.get("added_tokens", []):
+        if added["content"] in SPECIALS:
+            added["id"] = SPECIALS.index(added["content"])
+    return Tokenizer.from_str(json.dumps(data))
+
+
 class TextPipeline:
     """Normalizer + pre-tokenizer + model (+ decoder) of one ``tokenizers.Tokenizer``."""
 
@@ -76,7 +92,7 @@ class TextPipeline:
             trainer = trainers.WordLevelTrainer(vocab_size=size, min_frequency=min_freq,
                                                 special_tokens=list(SPECIALS), show_progress=False)
         tok.train_from_iterator(texts, trainer=trainer)
-        return cls(tok, level)
+        return cls(_reindex(tok), level)
 
     def extended(self, words: Iterable[str]) -> "TextPipeline":
         """A word-level pipeline whose vocabulary also holds ``words`` (new ids after the old ones).

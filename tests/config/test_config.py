@@ -86,3 +86,14 @@ def test_sentiment_defaults_round_trip():
     from rnnlp.config.base import to_dict
     cfg = SentimentConfig()
     assert from_dict(SentimentConfig, to_dict(cfg)) == cfg
+
+
+def test_partial_section_keeps_the_task_specific_defaults():
+    @dataclass
+    class Task:
+        inner: Inner = field(default_factory=lambda: Inner(size=40, rate=0.1))
+
+    cfg = from_dict(Task, {"inner": {"rate": 0.7}})
+    assert cfg.inner == Inner(size=40, rate=0.7)
+    with pytest.raises(ConfigError, match="unknown key 'inner.nope'"):
+        from_dict(Task, {"inner": {"nope": 1}})

@@ -71,3 +71,12 @@ def test_extended_vocabulary_keeps_old_ids_and_adds_words():
     assert bigger.encode("the zebra") == [pipe.encode("the")[0], pipe.vocab_size]
     with pytest.raises(Exception, match="only a word-level vocabulary"):
         TextPipeline.build(CORPUS, "char").extended(["x"])
+
+
+@pytest.mark.parametrize("level", ["word", "char", "bpe"])
+def test_special_token_text_in_the_corpus_leaves_no_hole_in_the_ids(level):
+    pipe = TextPipeline.build(["a b <unk> c", "a <unk> d"] * 3, level, vocab_size=30)
+    ids = sorted(pipe.tokenizer.get_vocab().values())
+    assert ids == list(range(pipe.vocab_size))
+    assert pipe.vocab()[:4] == list(SPECIALS)
+    assert pipe.encode("<unk>") == [pipe.unk_id]
