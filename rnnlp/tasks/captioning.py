@@ -19,9 +19,9 @@ from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_captioner
 from rnnlp.models.captioner import doubly_stochastic_penalty
 from rnnlp.nn.image_encoder import normalize
-from rnnlp.tasks.common import run_folder, say, setup
+from rnnlp.tasks.common import resume_point, run_folder, say, setup
 from rnnlp.text import TextPipeline
-from rnnlp.training.checkpoint import load_model_weights, load_trainer, read_checkpoint, save_checkpoint
+from rnnlp.training.checkpoint import load_model_weights, save_checkpoint
 from rnnlp.training.fit import fit
 from rnnlp.training.optim import build_optimizer, build_scheduler
 
@@ -329,12 +329,9 @@ def _saver(folder: Path, model, cfg, pipeline):
 
 
 def _resume_config(resume: str, cfg: CaptioningConfig):
-    last = Path(resume) / "last" if (Path(resume) / "last").is_dir() else Path(resume)
-    ckpt = read_checkpoint(last)
-    saved = from_dict(CaptioningConfig, ckpt["config"])
-    saved.train.epochs = max(saved.train.epochs, cfg.train.epochs)
+    saved, ckpt, trainer = resume_point(resume, CaptioningConfig, cfg)
     return saved, {"pipeline": TextPipeline.from_json(ckpt["tokenizer_json"]), "weights": ckpt["weights"],
-                   "trainer": load_trainer(last)}
+                   "trainer": trainer}
 
 
 # -- the loaded model ------------------------------------------------------------------

@@ -49,6 +49,21 @@ def saver(folder: Path, model, config, task: str, pipeline=None, labels=None):
     return save
 
 
+def resume_point(resume: str, config_cls, cfg):
+    """Saved config, checkpoint and trainer state of a run folder's ``last/`` (or a checkpoint).
+
+    The saved (resolved) config wins; only ``train.epochs`` may be raised, to train longer.
+    """
+    from rnnlp.config.base import from_dict
+    from rnnlp.training.checkpoint import load_trainer, read_checkpoint
+
+    last = Path(resume) / "last" if (Path(resume) / "last").is_dir() else Path(resume)
+    ckpt = read_checkpoint(last)
+    saved = from_dict(config_cls, ckpt["config"])
+    saved.train.epochs = max(saved.train.epochs, cfg.train.epochs)
+    return saved, ckpt, load_trainer(last)
+
+
 def say(msg: str) -> None:
     """A progress/info line on stderr (rank 0 only under torchrun)."""
     from rnnlp.training.distributed import is_main

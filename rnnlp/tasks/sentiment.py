@@ -15,9 +15,9 @@ from rnnlp.data.batching import BucketBatcher, collate
 from rnnlp.data.readers import read_table, require_columns, sample_path
 from rnnlp.errors import CheckpointError, DataError
 from rnnlp.models.builders import build_classifier, extend_pipeline
-from rnnlp.tasks.common import run_folder, saver, say, setup
+from rnnlp.tasks.common import resume_point, run_folder, saver, say, setup
 from rnnlp.text import TextPipeline
-from rnnlp.training.checkpoint import load_model_weights, load_trainer, read_checkpoint
+from rnnlp.training.checkpoint import load_model_weights
 from rnnlp.training.fit import fit
 from rnnlp.training.metrics import classification_report
 from rnnlp.training.optim import build_optimizer, build_scheduler
@@ -213,12 +213,9 @@ def _fit(cfg, model, pipeline, names, train_ex, valid_ex, device, state, resume)
 
 def _resume_config(resume: str, cfg: SentimentConfig):
     """Config, pipeline, labels, weights and trainer state of a run folder's ``last/``."""
-    last = Path(resume) / "last" if (Path(resume) / "last").is_dir() else Path(resume)
-    ckpt = read_checkpoint(last)
-    saved = from_dict(SentimentConfig, ckpt["config"])
-    saved.train.epochs = max(saved.train.epochs, cfg.train.epochs)
+    saved, ckpt, trainer = resume_point(resume, SentimentConfig, cfg)
     state = {"labels": ckpt["labels"], "pipeline": TextPipeline.from_json(ckpt["tokenizer_json"]),
-             "weights": ckpt["weights"], "trainer": load_trainer(last)}
+             "weights": ckpt["weights"], "trainer": trainer}
     return saved, state
 
 

@@ -23,9 +23,9 @@ from rnnlp.data.parallel import collate_parallel, drop_empty, read_parallel_file
 from rnnlp.decoding import beam_search, greedy
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_seq2seq
-from rnnlp.tasks.common import run_folder, say, setup
+from rnnlp.tasks.common import resume_point, run_folder, say, setup
 from rnnlp.text import TextPipeline
-from rnnlp.training.checkpoint import load_model_weights, load_trainer, read_checkpoint, save_checkpoint
+from rnnlp.training.checkpoint import load_model_weights, save_checkpoint
 from rnnlp.training.fit import fit
 from rnnlp.training.optim import build_optimizer, build_scheduler
 
@@ -314,12 +314,9 @@ def _saver(folder: Path, model, cfg, pipeline, extra: dict):
 
 
 def _resume_config(resume: str, cfg: TranslationConfig):
-    last = Path(resume) / "last" if (Path(resume) / "last").is_dir() else Path(resume)
-    ckpt = read_checkpoint(last)
-    saved = from_dict(TranslationConfig, ckpt["config"])
-    saved.train.epochs = max(saved.train.epochs, cfg.train.epochs)
+    saved, ckpt, trainer = resume_point(resume, TranslationConfig, cfg)
     src, tgt = _pipelines(ckpt)
-    return saved, {"source": src, "target": tgt, "weights": ckpt["weights"], "trainer": load_trainer(last)}
+    return saved, {"source": src, "target": tgt, "weights": ckpt["weights"], "trainer": trainer}
 
 
 def _pipelines(ckpt: dict) -> tuple[TextPipeline, TextPipeline]:
