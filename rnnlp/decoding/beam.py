@@ -60,23 +60,29 @@ def beam_search(decoder: Decoder, state, bos_id, eos_id: int, beam_size: int, ma
     limit = torch.tensor(limits, device=device)
     history = torch.zeros(batch_size, k, 0, dtype=torch.long, device=device)  # B×K×t
     finished = [[] for _ in range(batch_size)]
-    done = [False] * batch_size
     scores = None
+    alive = list(range(batch_size))  # sentences still searching; finished ones leave the batch
     for t in range(max(limits)):
-        log_probs, state = decoder.step(prev, state)  # B·K×V
+        log_probs, state = decoder.step(prev, state)  # A·K×V
         if scores is None:
             scores = _initial_scores(batch_size, k, log_probs)
-        top, beam, token = _candidates(scores, log_probs, k)  # B×2K each
+        top, beam, token = _candidates(scores, log_probs, k)  # A×2K each
         ending = (token == eos_id) | (t + 1 >= limit).unsqueeze(1)
-        _finish(finished, done, history, top, beam, token, ending, k, eos_id, length_penalty)
+        fin, live = [finished[j] for j in alive], [False] * len(alive)
+        _finish(fin, live, history, top, beam, token, ending, k, eos_id, length_penalty)
         scores, beam, token = _survivors(top, beam, token, ending, k)
         history = torch.cat([history.gather(1, beam.unsqueeze(2).expand(-1, -1, t)),
                              token.unsqueeze(2)], dim=2)
-        rows = (torch.arange(batch_size, device=device).unsqueeze(1) * k + beam).reshape(-1)
-        state, prev = decoder.reorder_state(state, rows), token.reshape(-1)
-        _update_done(done, finished, scores[:, 0].tolist(), t, limits, n_best, length_penalty)
-        if all(done):
+        _update_done(live, fin, scores[:, 0].tolist(), t, [limits[j] for j in alive], n_best, length_penalty)
+        keep = [i for i, is_done in enumerate(live) if not is_done]
+        if not keep:
             break
+        rows = torch.arange(len(alive), device=device).unsqueeze(1) * k + beam  # A×K
+        if len(keep) < len(alive):  # drop finished sentences: no more steps spent on them
+            index = torch.tensor(keep, device=device)
+            rows, scores, history, limit, token = (x[index] for x in (rows, scores, history, limit, token))
+            alive = [alive[i] for i in keep]
+        state, prev = decoder.reorder_state(state, rows.reshape(-1)), token.reshape(-1)
     return [sorted(hyps, key=lambda hyp: -hyp[1])[:n_best] for hyps in finished]
 
 
