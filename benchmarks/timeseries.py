@@ -14,6 +14,8 @@ import time
 
 import numpy as np
 
+from rnnlp.timeseries.simulate import random_model
+
 
 def best_of(fn, repeats: int) -> tuple[float, object]:
     """Minimum wall time over ``repeats`` calls, and the last result."""
@@ -25,16 +27,6 @@ def best_of(fn, repeats: int) -> tuple[float, object]:
     return best, out
 
 
-def random_model(seed=0, k=4, p=2, r=3):
-    from rnnlp.timeseries import Matrices
-
-    rng = np.random.default_rng(seed)
-    phi = rng.normal(size=(k, k))
-    phi *= 0.9 / np.max(np.abs(np.linalg.eigvals(phi)))
-    lq, lh = rng.normal(size=(k, k)), rng.normal(size=(p, p))
-    return Matrices(phi=phi, psi=rng.normal(size=(p, k)), sigma_h=lq @ lq.T / k,
-                    sigma_obs=lh @ lh.T / p + 0.1 * np.eye(p), gamma=rng.normal(size=(k, r)),
-                    xi=rng.normal(size=(p, r)))
 
 
 def statsmodels_model(y, m, x):

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from rnnlp.nn.kalman import KalmanFilter, kalman_loglike
-from rnnlp.timeseries import Matrices, kalman_filter
+from rnnlp.timeseries import kalman_filter
+from rnnlp.timeseries.simulate import random_model
 
 
 @pytest.fixture(autouse=True)
@@ -17,14 +18,6 @@ def one_thread():
     torch.set_num_threads(before)
 
 
-def random_model(seed, k=4, p=2, r=3):
-    rng = np.random.default_rng(seed)
-    phi = rng.normal(size=(k, k))
-    phi *= 0.9 / np.max(np.abs(np.linalg.eigvals(phi)))
-    lq, lh = rng.normal(size=(k, k)), rng.normal(size=(p, p))
-    return Matrices(phi=phi, psi=rng.normal(size=(p, k)), sigma_h=lq @ lq.T / k,
-                    sigma_obs=lh @ lh.T / p + 0.1 * np.eye(p), gamma=rng.normal(size=(k, r)),
-                    xi=rng.normal(size=(p, r)))
 
 
 def tensors(m):

@@ -10,16 +10,9 @@ from rnnlp.errors import ConfigError, DataError
 from rnnlp.timeseries import Matrices, batch_filter, kalman_filter
 from rnnlp.timeseries.compare import compare
 from rnnlp.timeseries.io import read_series
+from rnnlp.timeseries.simulate import random_model
 
 
-def random_model(seed, k=4, p=2, r=3):
-    rng = np.random.default_rng(seed)
-    phi = rng.normal(size=(k, k))
-    phi *= 0.9 / np.max(np.abs(np.linalg.eigvals(phi)))
-    lq, lh = rng.normal(size=(k, k)), rng.normal(size=(p, p))
-    return Matrices(phi=phi, psi=rng.normal(size=(p, k)), sigma_h=lq @ lq.T / k,
-                    sigma_obs=lh @ lh.T / p + 0.1 * np.eye(p), gamma=rng.normal(size=(k, r)),
-                    xi=rng.normal(size=(p, r)))
 
 
 def test_batch_equals_per_series_with_missing_patterns():

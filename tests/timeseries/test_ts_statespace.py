@@ -9,6 +9,7 @@ from rnnlp.timeseries.kalman import stationary_cov
 
 sm = pytest.importorskip("statsmodels.api")
 from statsmodels.tsa.statespace.mlemodel import MLEModel  # noqa: E402
+from rnnlp.timeseries.simulate import random_model
 
 HALF_LOG_2PI = 0.5 * np.log(2 * np.pi)
 
@@ -25,14 +26,6 @@ def nile_missing(nile):
     return y
 
 
-def random_model(seed, k=4, p=2, r=3):
-    rng = np.random.default_rng(seed)
-    phi = rng.normal(size=(k, k))
-    phi *= 0.9 / np.max(np.abs(np.linalg.eigvals(phi)))
-    lq, lh = rng.normal(size=(k, k)), rng.normal(size=(p, p))
-    return Matrices(phi=phi, psi=rng.normal(size=(p, k)), sigma_h=lq @ lq.T / k,
-                    sigma_obs=lh @ lh.T / p + 0.1 * np.eye(p), gamma=rng.normal(size=(k, r)),
-                    xi=rng.normal(size=(p, r)))
 
 
 def statsmodels_run(y, m, x):

@@ -1,0 +1,22 @@
+"""Random linear Gaussian state-space models, for tests, benchmarks and simulation studies."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnnlp.timeseries.kalman import Matrices
+
+
+def random_model(seed: int = 0, k: int = 4, p: int = 2, r: int = 3, radius: float = 0.9) -> Matrices:
+    """A stable model with ``k`` states, ``p`` observations and ``r`` exogenous inputs.
+
+    Phi is a normal random matrix scaled to spectral radius ``radius``; the noise covariances are
+    random positive definite (Sigma_obs at least 0.1 I); Psi, Gamma and Xi are standard normal.
+    """
+    rng = np.random.default_rng(seed)
+    phi = rng.normal(size=(k, k))
+    phi *= radius / np.max(np.abs(np.linalg.eigvals(phi)))
+    lq, lh = rng.normal(size=(k, k)), rng.normal(size=(p, p))
+    return Matrices(phi=phi, psi=rng.normal(size=(p, k)), sigma_h=lq @ lq.T / k,
+                    sigma_obs=lh @ lh.T / p + 0.1 * np.eye(p), gamma=rng.normal(size=(k, r)),
+                    xi=rng.normal(size=(p, r)))
