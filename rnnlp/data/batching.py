@@ -27,6 +27,11 @@ class Batch:
         move = lambda t: t.to(device, non_blocking=True) if t is not None else None  # noqa: E731
         return Batch(move(self.ids), self.lengths, move(self.mask), move(self.targets), self.index)
 
+    def pin_memory(self) -> "Batch":
+        """Page-locked copies, so ``to(cuda, non_blocking=True)`` overlaps with compute."""
+        pin = lambda t: t.pin_memory() if t is not None else None  # noqa: E731
+        return Batch(pin(self.ids), self.lengths, pin(self.mask), pin(self.targets), self.index)
+
     @property
     def num_tokens(self) -> int:
         return int(self.lengths.sum())

@@ -113,6 +113,8 @@ def _run(loop: _Loop, batches) -> None:
         loop.train_model.train()
         loop.progress.start_epoch(epoch, done=state.batch)
         for batch in itertools.islice(batches(epoch), state.batch, None):  # resume mid-epoch
+            if device.type == "cuda" and hasattr(batch, "pin_memory"):
+                batch = batch.pin_memory()
             _train_step(loop, batch.to(device))
             if cfg.eval_every and state.step % cfg.eval_every == 0 and _evaluate(loop):
                 loop.result.stopped = "early_stop"

@@ -39,3 +39,11 @@ def test_unshuffled_order_is_the_data_order():
     batches = BucketBatcher([3, 1, 2], 2, shuffle=False, bucket=False).batches()
     assert [b.tolist() for b in batches] == [[0, 1], [2]]
     assert torch.equal(collate([[1]], [0]).ids, torch.tensor([[1]]))
+
+
+def test_pin_memory_keeps_the_batch():
+    if not torch.cuda.is_available():
+        import pytest
+        pytest.skip("pinned memory needs CUDA")
+    batch = collate([[5, 6], [7]], [1, 0]).pin_memory()
+    assert batch.ids.is_pinned() and batch.ids.tolist() == [[5, 6], [7, 0]]
