@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from rnnlp.timeseries.simulate import random_model
+from rnnlp.timeseries.simulate import random_model, statsmodels_model
 
 
 def best_of(fn, repeats: int) -> tuple[float, object]:
@@ -25,26 +25,6 @@ def best_of(fn, repeats: int) -> tuple[float, object]:
         out = fn()
         best = min(best, time.perf_counter() - start)
     return best, out
-
-
-
-
-def statsmodels_model(y, m, x):
-    """The model in statsmodels' timing convention (c_t = Gamma x_{t+1})."""
-    from statsmodels.tsa.statespace.mlemodel import MLEModel
-
-    from rnnlp.timeseries.kalman import stationary_cov
-
-    n, k = len(y), m.k_states
-    mod = MLEModel(y, k_states=k)
-    mod["design"], mod["transition"], mod["selection"] = m.psi, m.phi, np.eye(k)
-    mod["state_cov"], mod["obs_cov"] = m.sigma_h, m.sigma_obs
-    mod["obs_intercept"] = (x @ m.xi.T).T
-    c = np.zeros((k, n))
-    c[:, :-1] = (x[1:] @ m.gamma.T).T
-    mod["state_intercept"] = c
-    mod.ssm.initialize_known(m.gamma @ x[0], stationary_cov(m.phi, m.sigma_h))
-    return mod
 
 
 def bench_kalman_long(n, repeats):

@@ -185,3 +185,21 @@ def read_captions(path, image_column="image", caption_column="caption", format=N
     if format is None and suffixes and suffixes[-1] in (".txt", ".token"):
         return read_token_file(path)
     return read_caption_table(path, image_column, caption_column, format, root)
+
+
+# -- crops (numpy, N×H×W×3 uint8) ------------------------------------------------------
+def center_crop(images: np.ndarray, crop: int) -> np.ndarray:
+    size = images.shape[1]
+    top = (size - crop) // 2
+    return images[:, top: top + crop, top: top + crop]
+
+
+def random_crop_flip(images: np.ndarray, crop: int, flip: bool, rng: np.random.Generator) -> np.ndarray:
+    """A random crop² window of each image, mirrored left-right with probability 1/2 if ``flip``."""
+    size = images.shape[1]
+    out = np.empty((len(images), crop, crop, 3), dtype=np.uint8)
+    for i, img in enumerate(images):
+        y, x = rng.integers(0, size - crop + 1, size=2)
+        window = img[y: y + crop, x: x + crop]
+        out[i] = window[:, ::-1] if flip and rng.random() < 0.5 else window
+    return out

@@ -12,7 +12,8 @@ from torch.nn import functional as F
 from rnnlp.config.base import from_dict, to_dict
 from rnnlp.config.captioning import CaptioningConfig
 from rnnlp.data.batching import pad
-from rnnlp.data.images import ImageStore, image_array, load_image, read_captions, read_image_list, read_images
+from rnnlp.data.images import (ImageStore, center_crop, image_array, load_image, random_crop_flip, read_captions,
+                               read_image_list, read_images)
 from rnnlp.data.readers import resolve_path
 from rnnlp.decoding import beam_search, greedy
 from rnnlp.errors import ConfigError, DataError
@@ -23,6 +24,7 @@ from rnnlp.tasks.common import resume_point, run_folder, say, setup
 from rnnlp.text import TextPipeline
 from rnnlp.training.checkpoint import load_model_weights, save_checkpoint
 from rnnlp.training.fit import fit
+from rnnlp.training.metrics import caption_scores
 from rnnlp.training.optim import build_optimizer, build_scheduler
 
 TASK = "captioning"
@@ -106,23 +108,6 @@ def augmenting(cfg: CaptioningConfig) -> bool:
     return cfg.image.augment if cfg.image.augment is not None else cfg.encoder.backbone == "small"
 
 
-def center_crop(images: np.ndarray, crop: int) -> np.ndarray:
-    size = images.shape[1]
-    top = (size - crop) // 2
-    return images[:, top: top + crop, top: top + crop]
-
-
-def random_crop_flip(images: np.ndarray, crop: int, flip: bool, rng: np.random.Generator) -> np.ndarray:
-    """A random crop² window of each image, mirrored left-right with probability 1/2 if ``flip``."""
-    size = images.shape[1]
-    out = np.empty((len(images), crop, crop, 3), dtype=np.uint8)
-    for i, img in enumerate(images):
-        y, x = rng.integers(0, size - crop + 1, size=2)
-        window = img[y: y + crop, x: x + crop]
-        out[i] = window[:, ::-1] if flip and rng.random() < 0.5 else window
-    return out
-
-
 def check_image_config(icfg) -> None:
     if not 1 <= icfg.crop <= icfg.size:
         raise ConfigError(f"image.crop must be between 1 and image.size={icfg.size}, got {icfg.crop}")
@@ -197,33 +182,6 @@ def decode_images(model, images: np.ndarray, crop: int, device, *, beam_size: in
             found = beam_search(model, state, bos_id, eos_id, beam_size, max_len, length_penalty, 1, n)
             out += [hyps[0][0] if hyps else [] for hyps in found]
     return out
-
-
-def caption_scores(hypotheses: list[str], references: list[list[str]], lowercase: bool = True) -> dict:
-    """Corpus BLEU-1..4 (sacreBLEU, all references) and CIDEr-D when pycocoevalcap is installed."""
-    from sacrebleu.metrics import BLEU
-
-    most = max(len(r) for r in references)
-    streams = [[refs[k] if k < len(refs) else refs[0] for refs in references] for k in range(most)]
-    report = {}
-    for n in range(1, 5):
-        bleu = BLEU(lowercase=lowercase, max_ngram_order=n, force=True)  # captions are pre-tokenized
-        report[f"bleu{n}"] = float(bleu.corpus_score(hypotheses, streams).score)
-    report["bleu_signature"] = str(bleu.get_signature())
-    cider = cider_score(hypotheses, references)
-    if cider is not None:
-        report["cider"] = cider
-    return report
-
-
-def cider_score(hypotheses: list[str], references: list[list[str]]) -> float | None:
-    try:
-        from pycocoevalcap.cider.cider import Cider
-    except ModuleNotFoundError:
-        return None
-    gts = {i: [r.lower() for r in refs] for i, refs in enumerate(references)}
-    res = {i: [h.lower() or "<empty>"] for i, h in enumerate(hypotheses)}
-    return float(Cider().compute_score(gts, res)[0])
 
 
 # -- training --------------------------------------------------------------------------

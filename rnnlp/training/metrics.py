@@ -1,4 +1,5 @@
-"""Classification metrics (accuracy, per-class and macro F1, confusion matrix), numpy only."""
+"""Metrics: classification (accuracy, per-class and macro F1, confusion matrix; numpy) and caption
+BLEU-1..4 against several references (sacreBLEU), CIDEr-D when pycocoevalcap is installed."""
 
 from __future__ import annotations
 
@@ -25,3 +26,30 @@ def classification_report(gold, pred, num_classes: int) -> dict:
             "macro_f1": float(f1.mean()) if num_classes else 0.0,
             "precision": precision.tolist(), "recall": recall.tolist(), "f1": f1.tolist(),
             "confusion": cm.tolist()}
+
+
+def caption_scores(hypotheses: list[str], references: list[list[str]], lowercase: bool = True) -> dict:
+    """Corpus BLEU-1..4 (sacreBLEU, all references) and CIDEr-D when pycocoevalcap is installed."""
+    from sacrebleu.metrics import BLEU
+
+    most = max(len(r) for r in references)
+    streams = [[refs[k] if k < len(refs) else refs[0] for refs in references] for k in range(most)]
+    report = {}
+    for n in range(1, 5):
+        bleu = BLEU(lowercase=lowercase, max_ngram_order=n, force=True)  # captions are pre-tokenized
+        report[f"bleu{n}"] = float(bleu.corpus_score(hypotheses, streams).score)
+    report["bleu_signature"] = str(bleu.get_signature())
+    cider = cider_score(hypotheses, references)
+    if cider is not None:
+        report["cider"] = cider
+    return report
+
+
+def cider_score(hypotheses: list[str], references: list[list[str]]) -> float | None:
+    try:
+        from pycocoevalcap.cider.cider import Cider
+    except ModuleNotFoundError:
+        return None
+    gts = {i: [r.lower() for r in refs] for i, refs in enumerate(references)}
+    res = {i: [h.lower() or "<empty>"] for i, h in enumerate(hypotheses)}
+    return float(Cider().compute_score(gts, res)[0])

@@ -18,8 +18,6 @@ def one_thread():
     torch.set_num_threads(before)
 
 
-
-
 def tensors(m):
     return {name: torch.tensor(getattr(m, name)) for name in ("phi", "psi", "sigma_h", "sigma_obs", "gamma", "xi")}
 

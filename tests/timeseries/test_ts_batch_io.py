@@ -13,8 +13,6 @@ from rnnlp.timeseries.io import read_series
 from rnnlp.timeseries.simulate import random_model
 
 
-
-
 def test_batch_equals_per_series_with_missing_patterns():
     m = random_model(0)
     rng = np.random.default_rng(1)

@@ -5,11 +5,10 @@ import pytest
 
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.timeseries import LocalLevel, LocalLinearTrend, Matrices, StateSpace, kalman_filter, loglike, smooth
-from rnnlp.timeseries.kalman import stationary_cov
 
 sm = pytest.importorskip("statsmodels.api")
 from statsmodels.tsa.statespace.mlemodel import MLEModel  # noqa: E402
-from rnnlp.timeseries.simulate import random_model
+from rnnlp.timeseries.simulate import random_model, statsmodels_model
 
 HALF_LOG_2PI = 0.5 * np.log(2 * np.pi)
 
@@ -26,19 +25,9 @@ def nile_missing(nile):
     return y
 
 
-
-
 def statsmodels_run(y, m, x):
-    """The same model in statsmodels' notation: alpha_{t+1} = T alpha_t + c_t, c_t = Gamma x_{t+1}."""
-    n, k = len(y), m.k_states
-    mod = MLEModel(y, k_states=k)
-    mod["design"], mod["transition"], mod["selection"] = m.psi, m.phi, np.eye(k)
-    mod["state_cov"], mod["obs_cov"] = m.sigma_h, m.sigma_obs
-    mod["obs_intercept"] = (x @ m.xi.T).T
-    c = np.zeros((k, n))
-    c[:, :-1] = (x[1:] @ m.gamma.T).T
-    mod["state_intercept"] = c
-    mod.ssm.initialize_known(m.gamma @ x[0], stationary_cov(m.phi, m.sigma_h))
+    """The same model smoothed by statsmodels' conventional filter and smoother."""
+    mod = statsmodels_model(y, m, x)
     mod.ssm.filter_conventional = True
     mod.ssm.tolerance = 0.0  # no steady-state shortcut in the reference
     return mod.ssm.smooth()
