@@ -74,8 +74,9 @@ def hold_out(text: str, fraction: float) -> tuple[str, str]:
 
 
 def num_ids(pipeline: TextPipeline) -> int:
-    """Rows the model needs: the largest id + 1. A corpus holding the literal token <unk>
-    (WikiText) leaves a gap in the WordLevel trainer's ids, so this can exceed vocab_size."""
+    """Rows the model needs: the largest id + 1. Equal to vocab_size for pipelines built now;
+    tokenizers saved before TextPipeline re-indexed its ids (a corpus holding the literal <unk>
+    left a gap) need the larger number to load their checkpoints."""
     return max(pipeline.tokenizer.get_vocab().values()) + 1
 
 
@@ -281,7 +282,7 @@ class TextGenerator:
         if prompt and eos and not prompt.endswith("\n"):
             ids = ids[:-1]  # the prompt's last line goes on
         words = [i for i in ids[1:] if i != self.pipeline.eos_id]
-        # a corpus with literal "<unk>" tokens (WikiText) moves <unk> off id 1: ask the tokenizer
+        # older checkpoints may hold <unk> off id 1 (see num_ids): ask the tokenizer
         unk = self.pipeline.tokenizer.token_to_id("<unk>")
         if words and all(i in (unk, self.pipeline.unk_id) for i in words):
             say(f"warning: every token of the prompt {prompt!r} is unknown to the model (read as <unk>)")
