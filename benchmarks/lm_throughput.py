@@ -100,7 +100,7 @@ class RnnlpTrainer:
         self.optimizer = build_optimizer(cfg.train, self.model.parameters())
         batcher = StreamBatcher(ids, cfg.train.batch_size, cfg.data.bptt, random_bptt=cfg.data.random_bptt)
         self.stream = itertools.cycle(batcher)  # one long epoch
-        self.carry = _Carry(cfg.train, None)
+        self.carry = _Carry()
         self.tokens, self.seconds = 0, 0.0
 
     def steps(self, n: int) -> None:

@@ -81,6 +81,8 @@ class TrainConfig:
     threads: Optional[int] = None        # torch intra-op threads; None: torch default
     device: str = "auto"                 # auto | cpu | cuda
     max_steps: Optional[int] = None      # stop after N steps (tests, smoke runs)
+    time_limit_minutes: Optional[float] = None  # stop after this much wall time (evaluate, save);
+    #                                       linear/cosine LR decay then follow the time used
     output: Optional[str] = None         # checkpoint directory; None: runs/<task>-<time>
     progress: bool = True
     log_every: int = 50

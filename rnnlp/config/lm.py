@@ -47,4 +47,3 @@ class LMConfig:
     text: TextConfig = field(default_factory=TextConfig)
     model: LMModelConfig = field(default_factory=LMModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
-    time_limit_minutes: Optional[float] = None  # stop taking training steps after this long

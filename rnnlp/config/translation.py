@@ -66,11 +66,6 @@ class Seq2SeqTrainConfig:
     teacher_forcing_final: Optional[float] = None  # linear schedule to this ratio (None: constant)
     label_smoothing: float = 0.1
     eval_beam_size: int = 1              # decoding used for the dev BLEU during training
-    # Wall-clock budget for fit (minutes): training stops after the step that crosses it (then
-    # evaluates and saves as usual), and a linear/cosine LR schedule advances by the larger of
-    # the step and the time fraction, so the LR is annealed when time runs out. Runs with a
-    # budget depend on the machine's speed; None: epochs / max_steps only.
-    time_budget_minutes: Optional[float] = None
 
 
 @dataclass

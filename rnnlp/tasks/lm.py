@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import math
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -113,19 +112,14 @@ def lm_metrics(nll: float, count: int, level: str) -> dict:
 
 
 class _Carry:
-    """The recurrent state carried from batch to batch, and the time budget."""
+    """The recurrent state carried from batch to batch."""
 
-    def __init__(self, train_cfg, minutes: float | None):
-        self.state, self.steps, self.train_cfg = None, 0, train_cfg
-        self.deadline = time.perf_counter() + 60 * minutes if minutes else None
+    def __init__(self):
+        self.state = None
 
     def loss_fn(self, model, batch):
         hidden, state = model(batch.ids, self.state)
         self.state = detach_state(state)
-        self.steps += 1
-        if self.deadline and time.perf_counter() > self.deadline:
-            # fit stops after the step that reaches max_steps, then evaluates and saves.
-            self.train_cfg.max_steps = self.steps
         return model.loss(hidden, batch.targets), {}
 
 
@@ -157,7 +151,7 @@ def _fit(cfg, model, pipeline, train_ids, valid_ids, device) -> Path:
     d = cfg.data
     batcher = StreamBatcher(train_ids, cfg.train.batch_size, d.bptt, random_bptt=d.random_bptt,
                             seed=cfg.train.seed)
-    carry = _Carry(cfg.train, cfg.time_limit_minutes)
+    carry = _Carry()
 
     def batches(epoch):
         carry.state = None  # each epoch starts the streams afresh

@@ -7,8 +7,6 @@ special token, so it is dropped from decoded output.
 
 from __future__ import annotations
 
-import math
-import time
 import warnings
 from pathlib import Path
 
@@ -244,9 +242,8 @@ def _fit(cfg, model, src_pipe, tgt_pipe, train_ids, valid, device, state, resume
         n = min(len(src), cfg.data.valid_limit or 500)
         valid = {"source": src[:n], "target": tgt[:n], "references": [tgt_pipe.decode(t) for t in tgt[:n]]}
     optimizer = build_optimizer(cfg.train, model.parameters())
-    clock = Clock(cfg.seq2seq.time_budget_minutes)
-    scheduler = time_aware_scheduler(cfg.train, optimizer, total, clock)
-    loss_fn = clock.stopping(make_loss_fn(cfg, total), cfg.train, state["trainer"]["step"] if state else 0)
+    scheduler = build_scheduler(cfg.train, optimizer, total)
+    loss_fn = make_loss_fn(cfg, total)
     say(f"translation: {len(src)} train / {len(valid['source'])} dev pairs, vocab {src_pipe.vocab_size} "
         f"source / {tgt_pipe.vocab_size} target ({cfg.text.vocab}), "
         f"{sum(p.numel() for p in model.parameters()):,} parameters, device {device}")
@@ -260,49 +257,6 @@ def _fit(cfg, model, src_pipe, tgt_pipe, train_ids, valid, device, state, resume
         + (f": best dev BLEU {best:.2f}" if best is not None else ""))
     print(f"checkpoint: {folder / 'best'}")
     return folder
-
-
-class Clock:
-    """The wall-clock budget of ``seq2seq.time_budget_minutes`` (None: no budget)."""
-
-    def __init__(self, minutes: float | None):
-        self.seconds = minutes * 60 if minutes else None
-        self.start = time.monotonic()
-
-    def fraction(self) -> float:
-        return (time.monotonic() - self.start) / self.seconds if self.seconds else 0.0
-
-    def stopping(self, loss_fn, train_cfg, step: int):
-        """``loss_fn`` that, past the budget, sets ``max_steps`` so ``fit`` stops after this step."""
-        if not self.seconds:
-            return loss_fn
-        counter = [step]
-
-        def timed(model, batch):
-            out = loss_fn(model, batch)
-            if model.training:
-                counter[0] += 1
-                if self.fraction() >= 1.0 and not train_cfg.max_steps:
-                    say(f"time budget reached after {counter[0]} steps: final evaluation")
-                    train_cfg.max_steps = counter[0]
-            return out
-
-        return timed
-
-
-def time_aware_scheduler(train_cfg, optimizer, total_steps: int, clock: Clock):
-    """``build_scheduler``'s schedule, advanced by the time fraction when that is ahead."""
-    if clock.seconds is None or train_cfg.schedule not in ("linear", "cosine"):
-        return build_scheduler(train_cfg, optimizer, total_steps)
-    warm, total = train_cfg.warmup_steps, max(total_steps, 1)
-
-    def factor(step: int) -> float:
-        if warm and step < warm:
-            return (step + 1) / warm
-        done = min(max((step - warm) / max(total - warm, 1), clock.fraction()), 1.0)
-        return 1.0 - done if train_cfg.schedule == "linear" else 0.5 * (1.0 + math.cos(math.pi * done))
-
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
 def _saver(folder: Path, model, cfg, pipeline, extra: dict):

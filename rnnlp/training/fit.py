@@ -25,6 +25,7 @@ import torch
 from rnnlp.training import distributed
 from rnnlp.training.distributed import resolve_device  # noqa: F401  (public here for tasks)
 from rnnlp.training.ema import EMA
+from rnnlp.training.optim import Clock
 from rnnlp.training.progress import Progress
 
 __all__ = ["EMA", "FitResult", "fit", "resolve_device"]
@@ -35,7 +36,7 @@ class FitResult:
     best: dict = field(default_factory=dict)      # metrics at the best evaluation
     history: list = field(default_factory=list)   # one dict per evaluation
     steps: int = 0
-    stopped: str = "epochs"                       # epochs | early_stop | max_steps | interrupted
+    stopped: str = "epochs"              # epochs | early_stop | max_steps | time_limit | interrupted
 
 
 @dataclass
@@ -67,6 +68,7 @@ class _Loop:
     ema: EMA | None
     amp: object
     start: float
+    clock: Clock | None = None
     state: _State = field(default_factory=_State)
     result: FitResult = field(default_factory=FitResult)
 
@@ -89,7 +91,7 @@ def fit(model: torch.nn.Module, batches: Callable[[int], Iterable], loss_fn: Cal
                  metric.lstrip("-"), -1.0 if metric.startswith("-") else 1.0,
                  EMA(model, cfg.ema) if getattr(cfg, "ema", None) else None,
                  _Precision(getattr(cfg, "precision", "fp32"), distributed.model_device(model)),
-                 time.perf_counter())
+                 time.perf_counter(), Clock(getattr(cfg, "time_limit_minutes", None)))
     if resume:
         _restore(resume, loop)
     try:
@@ -124,8 +126,12 @@ def _run(loop: _Loop, batches) -> None:
             if cfg.max_steps and state.step >= cfg.max_steps:
                 loop.result.stopped = "max_steps"
                 break
+            if _out_of_time(loop):
+                loop.result.stopped = "time_limit"
+                print(f"\ntime limit reached after {state.step} steps: final evaluation", file=sys.stderr)
+                break
         loop.progress.end_epoch()
-        epoch_done = loop.result.stopped != "max_steps"
+        epoch_done = loop.result.stopped not in ("max_steps", "time_limit")
         if epoch_done:
             state.epoch, state.batch = epoch + 1, 0
         stop = _evaluate(loop)
@@ -134,6 +140,16 @@ def _run(loop: _Loop, batches) -> None:
         if stop:
             loop.result.stopped = "early_stop"
             return
+
+
+def _out_of_time(loop: _Loop) -> bool:
+    """The time budget is spent (under torchrun: on any rank, so all ranks stop together)."""
+    if loop.clock is None or loop.clock.seconds is None:
+        return False
+    over = loop.clock.fraction() >= 1.0
+    if distributed.world()[1] > 1:
+        over = distributed.mean_across_ranks(float(over)) > 0
+    return over
 
 
 def _train_step(loop: _Loop, batch) -> None:

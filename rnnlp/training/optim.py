@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import torch
 
@@ -20,18 +21,39 @@ def build_optimizer(cfg, params) -> torch.optim.Optimizer:
     raise choice_error("optimizer", cfg.optimizer, ["adamw", "adam", "sgd"])
 
 
-def build_scheduler(cfg, optimizer, total_steps: int):
-    """Per-step LambdaLR (constant/linear/cosine with warmup) or ReduceLROnPlateau (per eval)."""
+class Clock:
+    """A wall-clock training budget in minutes (None: no budget), started when created."""
+
+    def __init__(self, minutes: float | None):
+        self.seconds = minutes * 60 if minutes else None
+        self.start = time.monotonic()
+
+    def fraction(self) -> float:
+        """Share of the budget used so far (0.0 without a budget)."""
+        return (time.monotonic() - self.start) / self.seconds if self.seconds else 0.0
+
+
+def build_scheduler(cfg, optimizer, total_steps: int, clock: Clock | None = None):
+    """Per-step LambdaLR (constant/linear/cosine with warmup) or ReduceLROnPlateau (per eval).
+
+    With a ``clock`` holding a time budget, linear and cosine decay follow whichever is further
+    along, the steps or the time, so the LR reaches its floor when the budget runs out.
+    """
     if cfg.schedule == "plateau":
         return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=0.5, patience=0)
     if cfg.schedule not in ("constant", "linear", "cosine"):
         raise choice_error("schedule", cfg.schedule, ["constant", "linear", "cosine", "plateau"])
     warm, total, kind = cfg.warmup_steps, max(total_steps, 1), cfg.schedule
+    if clock is None and getattr(cfg, "time_limit_minutes", None):
+        clock = Clock(cfg.time_limit_minutes)
 
     def factor(step: int) -> float:
         if warm and step < warm:
             return (step + 1) / warm
-        done = min((step - warm) / max(total - warm, 1), 1.0)
+        done = (step - warm) / max(total - warm, 1)
+        if clock is not None:
+            done = max(done, clock.fraction())
+        done = min(done, 1.0)
         if kind == "linear":
             return 1.0 - done
         if kind == "cosine":

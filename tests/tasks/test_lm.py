@@ -73,7 +73,7 @@ def test_char_level_with_valid_file_reports_bits_per_char(tmp_path):
 
 def test_time_limit_stops_training(tmp_path):
     run = train("lm", TINY, [f"train.output={tmp_path / 'run'}", f"data.train={TEXT}",
-                             "train.max_steps=null", "train.epochs=3", "time_limit_minutes=1e-9"])
+                             "train.max_steps=null", "train.epochs=3", "train.time_limit_minutes=1e-9"])
     rows = (run / "metrics.jsonl").read_text().splitlines()
     assert len(rows) == 1 and '"step": 1,' in rows[0]
 

@@ -130,3 +130,32 @@ def test_ema_evaluates_the_average_and_restores_training_weights():
     assert model.weight.tolist() == [[5.0, 5.0]]
     result, _ = run(TrainConfig(epochs=3, lr=0.05, ema=0.9, progress=False))
     assert len(result.history) == 3 and result.history[-1]["loss"] < result.history[0]["loss"]
+
+
+def test_time_limit_stops_after_the_step_that_crosses_it_then_evaluates():
+    saved = []
+    result, _ = run(TrainConfig(epochs=5, progress=False, time_limit_minutes=1e-9),
+                    save=lambda kind, metrics, trainer: saved.append(kind))
+    assert result.stopped == "time_limit" and result.steps == 1
+    assert len(result.history) == 1 and "best" in saved and "last" in saved
+
+
+def test_cosine_schedule_follows_the_clock_when_time_runs_ahead_of_steps():
+    from rnnlp.training.optim import Clock
+
+    class Fixed(Clock):
+        def __init__(self, fraction):
+            super().__init__(1.0)
+            self.value = fraction
+
+        def fraction(self):
+            return self.value
+
+    cfg = TrainConfig(lr=1.0, schedule="cosine")
+    for frac, expected in [(0.0, 1.0), (0.5, 0.5), (1.0, 0.0), (2.0, 0.0)]:
+        opt = build_optimizer(cfg, torch.nn.Linear(1, 1).parameters())
+        build_scheduler(cfg, opt, 1000, Fixed(frac))
+        assert opt.param_groups[0]["lr"] == pytest.approx(expected, abs=1e-12)
+    opt = build_optimizer(cfg, torch.nn.Linear(1, 1).parameters())
+    build_scheduler(cfg, opt, 4, Fixed(0.0))  # steps ahead of time: the steps decide
+    assert opt.param_groups[0]["lr"] == 1.0
