@@ -17,7 +17,7 @@ from rnnlp.data.stream import StreamBatcher
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_language_model
 from rnnlp.models.language_model import detach_state
-from rnnlp.tasks.common import run_folder, saver, say, setup
+from rnnlp.tasks.common import resume_point, run_folder, saver, say, setup
 from rnnlp.text import TextPipeline
 from rnnlp.training.checkpoint import load_model_weights
 from rnnlp.training.fit import fit
@@ -112,22 +112,51 @@ def lm_metrics(nll: float, count: int, level: str) -> dict:
 
 
 class _Carry:
-    """The recurrent state carried from batch to batch."""
+    """The recurrent state carried from batch to batch (saved with ``last/`` for exact resume)."""
 
-    def __init__(self):
-        self.state = None
+    PREFIX = "lm_state."
+
+    def __init__(self, resumed: dict | None = None):
+        self.state, self.resumed = None, _unflatten_state(resumed or {}, self.PREFIX)
+
+    def start_epoch(self) -> None:
+        """Each epoch starts the streams afresh, except the epoch a resumed run continues."""
+        self.state, self.resumed = self.resumed, None
 
     def loss_fn(self, model, batch):
         hidden, state = model(batch.ids, self.state)
         self.state = detach_state(state)
         return model.loss(hidden, batch.targets), {}
 
+    def tensors(self) -> dict:
+        """The carried state as named tensors (for the trainer state of a checkpoint)."""
+        out = {}
+        for i, layer in enumerate(self.state or []):
+            parts = layer if isinstance(layer, tuple) else (layer,)
+            out.update({f"{self.PREFIX}{i}.{j}": t for j, t in enumerate(parts)})
+        return out
+
+
+def _unflatten_state(tensors: dict, prefix: str):
+    layers: dict[int, dict[int, torch.Tensor]] = {}
+    for key, value in tensors.items():
+        if key.startswith(prefix):
+            i, j = map(int, key[len(prefix):].split("."))
+            layers.setdefault(i, {})[j] = value
+    if not layers:
+        return None
+    return [tuple(parts[j] for j in sorted(parts)) if len(parts) > 1 else parts[0]
+            for _, parts in sorted(layers.items())]
+
 
 # -- training --------------------------------------------------------------------------
 def train(cfg: LMConfig, resume: str | None = None) -> Path:
     """Train a language model; returns the run folder (its ``best/`` is the checkpoint to use)."""
+    state = None
     if resume:
-        raise ConfigError("--resume is not supported for the lm task yet; start a new run")
+        cfg, ckpt, trainer = resume_point(resume, LMConfig, cfg)
+        state = {"pipeline": TextPipeline.from_json(ckpt["tokenizer_json"]), "weights": ckpt["weights"],
+                 "trainer": trainer}
     if not cfg.data.train:
         raise DataError("give the training text with --train FILE (or data.train in the recipe)")
     device = setup(cfg.train)
@@ -136,25 +165,29 @@ def train(cfg: LMConfig, resume: str | None = None) -> Path:
         valid_text = read_text(cfg.data.valid, cfg.data.root)
     else:
         text, valid_text = hold_out(text, cfg.data.valid_fraction)
-    pipeline = build_pipeline(cfg, text)
+    pipeline = state["pipeline"] if state else build_pipeline(cfg, text)
     eos = uses_eos(cfg)
     train_ids = encode_stream(pipeline, text, eos)
     if cfg.data.train_limit:
         train_ids = train_ids[: cfg.data.train_limit]
     valid_ids = encode_stream(pipeline, valid_text, eos)
-    model = build_language_model(cfg, num_ids(pipeline)).to(device)
-    return _fit(cfg, model, pipeline, train_ids, valid_ids, device)
+    model = build_language_model(cfg, num_ids(pipeline))
+    if state:
+        load_model_weights(model, state["weights"], resume)
+    return _fit(cfg, model.to(device), pipeline, train_ids, valid_ids, device, state, resume)
 
 
-def _fit(cfg, model, pipeline, train_ids, valid_ids, device) -> Path:
-    folder = run_folder(TASK, cfg.train.output)
+def _fit(cfg, model, pipeline, train_ids, valid_ids, device, state=None, resume=None) -> Path:
+    folder = run_folder(TASK, str(Path(resume)) if resume else cfg.train.output)
     d = cfg.data
     batcher = StreamBatcher(train_ids, cfg.train.batch_size, d.bptt, random_bptt=d.random_bptt,
                             seed=cfg.train.seed)
-    carry = _Carry()
+    trainer = state["trainer"] if state else None
+    mid_epoch = trainer is not None and trainer.get("batch", 0) > 0
+    carry = _Carry({k: v.to(device) for k, v in trainer.items() if torch.is_tensor(v)} if mid_epoch else None)
 
     def batches(epoch):
-        carry.state = None  # each epoch starts the streams afresh
+        carry.start_epoch()
         batcher.set_epoch(epoch)
         yield from batcher
 
@@ -167,13 +200,24 @@ def _fit(cfg, model, pipeline, train_ids, valid_ids, device) -> Path:
         f"{sum(p.numel() for p in model.parameters()):,} parameters, device {device}")
     result = fit(model, batches, carry.loss_fn, metric="-loss", cfg=cfg.train, optimizer=optimizer,
                  scheduler=scheduler, steps_per_epoch=len(batcher), evaluate=evaluate,
-                 save=saver(folder, model, cfg, TASK, pipeline), log_path=folder / "metrics.jsonl")
+                 save=_saver(folder, model, cfg, pipeline, carry), log_path=folder / "metrics.jsonl",
+                 resume=trainer)
     best = result.best
     if best:
         say(f"done ({result.stopped}, {result.steps} steps): best valid loss {best['loss']:.4f}, "
             f"perplexity {best['perplexity']:.2f}")
     print(f"checkpoint: {folder / 'best'}")
     return folder
+
+
+def _saver(folder: Path, model, cfg, pipeline, carry: _Carry):
+    """``tasks.common.saver`` with the carried BPTT state in ``last/``'s trainer state."""
+    save = saver(folder, model, cfg, TASK, pipeline)
+
+    def save_with_state(kind: str, metrics: dict, trainer: dict | None) -> None:
+        save(kind, metrics, {**trainer, **carry.tensors()} if trainer is not None else None)
+
+    return save_with_state
 
 
 # -- the loaded model ------------------------------------------------------------------------

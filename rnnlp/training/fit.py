@@ -91,7 +91,8 @@ def fit(model: torch.nn.Module, batches: Callable[[int], Iterable], loss_fn: Cal
                  metric.lstrip("-"), -1.0 if metric.startswith("-") else 1.0,
                  EMA(model, cfg.ema) if getattr(cfg, "ema", None) else None,
                  _Precision(getattr(cfg, "precision", "fp32"), distributed.model_device(model)),
-                 time.perf_counter(), Clock(getattr(cfg, "time_limit_minutes", None)))
+                 time.perf_counter(),
+                 getattr(scheduler, "clock", None) or Clock(getattr(cfg, "time_limit_minutes", None)))
     if resume:
         _restore(resume, loop)
     try:
@@ -232,7 +233,7 @@ def _trainer_state(loop: _Loop) -> dict:
             "bad_evals": s.bad_evals, "tokens": s.tokens, "best": loop.result.best,
             "optimizer": loop.optimizer.state_dict(),
             "scheduler": loop.scheduler.state_dict() if loop.scheduler is not None else None,
-            "scaler": loop.amp.state_dict(), **rng}
+            "scaler": loop.amp.state_dict(), "elapsed": loop.clock.elapsed() if loop.clock else 0.0, **rng}
 
 
 def _restore(resume: dict, loop: _Loop) -> None:
@@ -245,6 +246,8 @@ def _restore(resume: dict, loop: _Loop) -> None:
         loop.scheduler.load_state_dict(resume["scheduler"])
     if resume.get("scaler"):
         loop.amp.load_state_dict(resume["scaler"])
+    if loop.clock is not None:
+        loop.clock.resume(resume.get("elapsed", 0.0))
     if resume.get("rng_torch") is not None:
         torch.set_rng_state(resume["rng_torch"])
     if resume.get("rng_cuda") is not None and torch.cuda.is_available():

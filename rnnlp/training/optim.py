@@ -28,9 +28,16 @@ class Clock:
         self.seconds = minutes * 60 if minutes else None
         self.start = time.monotonic()
 
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
     def fraction(self) -> float:
         """Share of the budget used so far (0.0 without a budget)."""
-        return (time.monotonic() - self.start) / self.seconds if self.seconds else 0.0
+        return self.elapsed() / self.seconds if self.seconds else 0.0
+
+    def resume(self, elapsed: float) -> None:
+        """Continue a run that had already used ``elapsed`` seconds of its budget."""
+        self.start = time.monotonic() - elapsed
 
 
 def build_scheduler(cfg, optimizer, total_steps: int, clock: Clock | None = None):
@@ -60,4 +67,15 @@ def build_scheduler(cfg, optimizer, total_steps: int, clock: Clock | None = None
             return 0.5 * (1.0 + math.cos(math.pi * done))
         return 1.0
 
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    scheduler = _LambdaLR(optimizer, factor)
+    scheduler.clock = clock  # fit shares it, so a resumed run continues the budget
+    return scheduler
+
+
+class _LambdaLR(torch.optim.lr_scheduler.LambdaLR):
+    """LambdaLR whose state (saved in checkpoints as JSON) leaves out the clock."""
+
+    def state_dict(self) -> dict:
+        state = super().state_dict()
+        state.pop("clock", None)
+        return state
