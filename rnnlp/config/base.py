@@ -19,10 +19,29 @@ from rnnlp.errors import ConfigError
 T = typing.TypeVar("T")
 
 
+# keys that moved (old checkpoints and recipes still load): old (section, key) -> new
+RENAMED = {(None, "time_limit_minutes"): ("train", "time_limit_minutes"),
+           ("seq2seq", "time_budget_minutes"): ("train", "time_limit_minutes")}
+
+
+def _renamed(data: dict) -> dict:
+    """A top-level config mapping with the keys of ``RENAMED`` moved to their new places."""
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    for (section, key), (new_section, new_key) in RENAMED.items():
+        holder = out if section is None else out.get(section)
+        if isinstance(holder, dict) and key in holder:
+            value = holder.pop(key)
+            target = out.setdefault(new_section, {})
+            if isinstance(target, dict) and value is not None:
+                target.setdefault(new_key, value)
+    return out
+
+
 def from_dict(cls: type[T], data: dict, where: str = "") -> T:
     """Build dataclass ``cls`` from a (possibly partial) mapping, checking every key and type."""
     if not isinstance(data, dict):
         raise ConfigError(f"{where.rstrip('.') or 'config'}: expected a mapping, got {type(data).__name__}")
+    data = _renamed(data) if not where else data
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     kwargs = {}
