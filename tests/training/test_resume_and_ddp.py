@@ -60,7 +60,7 @@ def weights(folder):
 
 
 def same(a, b, atol=0.0):
-    return a.keys() == b.keys() and all((a[k] - b[k]).abs().max().item() <= atol for k in a)
+    return a.keys() == b.keys() and all((a[k].double() - b[k].double()).abs().max().item() <= atol for k in a)
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +159,44 @@ def test_lm_sigkill_mid_epoch_then_resume_gives_identical_weights(tmp_path):
     assert same(weights(out / "last"), weights(ref / "last"))
     a, b = (json.loads((d / "metrics.jsonl").read_text().splitlines()[-1]) for d in (out, ref))
     assert a["loss"] == b["loss"] and a["step"] == b["step"] > steps
+
+
+ASSETS = ROOT / "tests" / "assets"
+OTHER_TASKS = {  # task: overrides on its tiny recipe (2 epochs, a resume checkpoint every step)
+    "tagging": [f"data.train={ASSETS / 'tagging/train.conll'}", f"data.valid={ASSETS / 'tagging/dev.conll'}",
+                "model.dropout=0.3"],
+    "translation": [],
+    "captioning": ["decoder.dropout=0.3"],
+}
+
+
+def task_in_subprocess(task, out, kill_on_step=None):
+    """Train ``task``'s tiny recipe; SIGKILL inside fit's N-th training step (any task)."""
+    overrides = ["train.max_steps=null", "train.epochs=2", "train.save_every=1", f"train.output={out}",
+                 *OTHER_TASKS[task]]
+    return textwrap.dedent(f"""
+        import os, signal, sys
+        import rnnlp.training.fit as fit
+        calls, step = [0], fit._train_step
+        def killing_step(loop, batch):
+            calls[0] += 1
+            if calls[0] == {kill_on_step!r}:
+                os.kill(os.getpid(), signal.SIGKILL)
+            step(loop, batch)
+        fit._train_step = killing_step
+        from rnnlp.api import train
+        resume = sys.argv[1] if len(sys.argv) > 1 else None
+        train({task!r}, {str(ROOT / "recipes" / task / "tiny.yaml")!r}, {overrides!r}, resume=resume)
+    """)
+
+
+@pytest.mark.parametrize("task", sorted(OTHER_TASKS))
+def test_every_task_resumes_exactly_after_sigkill(task, tmp_path):
+    proc = run(task_in_subprocess(task, tmp_path / "ref"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = tmp_path / "run"
+    proc = run(task_in_subprocess(task, out, kill_on_step=4))
+    assert proc.returncode == -signal.SIGKILL
+    proc = run(task_in_subprocess(task, out), str(out))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert same(weights(out / "last"), weights(tmp_path / "ref" / "last"))
