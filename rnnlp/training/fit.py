@@ -135,7 +135,12 @@ def _run(loop: _Loop, batches) -> None:
         epoch_done = loop.result.stopped not in ("max_steps", "time_limit")
         if epoch_done:
             state.epoch, state.batch = epoch + 1, 0
-        stop = _evaluate(loop)
+        history = loop.result.history
+        if history and history[-1]["step"] == state.step:  # eval_every just evaluated this step
+            stop = False
+            _save_last(loop, history[-1])  # the resume point is now the next epoch
+        else:
+            stop = _evaluate(loop)
         if not epoch_done:
             return
         if stop:

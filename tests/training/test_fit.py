@@ -159,3 +159,8 @@ def test_cosine_schedule_follows_the_clock_when_time_runs_ahead_of_steps():
     opt = build_optimizer(cfg, torch.nn.Linear(1, 1).parameters())
     build_scheduler(cfg, opt, 4, Fixed(0.0))  # steps ahead of time: the steps decide
     assert opt.param_groups[0]["lr"] == 1.0
+
+
+def test_an_eval_every_step_at_the_end_of_an_epoch_is_not_repeated():
+    result, _ = run(TrainConfig(epochs=2, eval_every=2, progress=False))  # 4 steps an epoch
+    assert [row["step"] for row in result.history] == [2, 4, 6, 8]
