@@ -374,7 +374,8 @@ class Captioner:
     def format_report(report: dict) -> str:
         lines = [f"images: {report['count']} ({report['references']} references), split {report['split']}, "
                  f"beam {report['beam_size']}",
-                 "BLEU-1..4: " + "  ".join(f"{report[f'bleu{n}']:.2f}" for n in range(1, 5)),
+                 "BLEU-1..4: " + "  ".join(f"{report[f'bleu{n}']:.2f}" for n in range(1, 5))
+                 + f"  (brevity penalty {report['brevity_penalty']:.3f}, length ratio {report['length_ratio']:.3f})",
                  f"  signature: {report['bleu_signature']}"]
         lines.append(f"CIDEr: {report['cider']:.4f}" if "cider" in report
                      else "CIDEr: not computed (pip install pycocoevalcap)")

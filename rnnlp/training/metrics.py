@@ -29,7 +29,8 @@ def classification_report(gold, pred, num_classes: int) -> dict:
 
 
 def caption_scores(hypotheses: list[str], references: list[list[str]], lowercase: bool = True) -> dict:
-    """Corpus BLEU-1..4 (sacreBLEU, all references) and CIDEr-D when pycocoevalcap is installed."""
+    """Corpus BLEU-1..4 (sacreBLEU, all references), BLEU's brevity penalty and length ratio,
+    and CIDEr-D when pycocoevalcap is installed."""
     from sacrebleu.metrics import BLEU
 
     most = max(len(r) for r in references)
@@ -37,7 +38,10 @@ def caption_scores(hypotheses: list[str], references: list[list[str]], lowercase
     report = {}
     for n in range(1, 5):
         bleu = BLEU(lowercase=lowercase, max_ngram_order=n, force=True)  # captions are pre-tokenized
-        report[f"bleu{n}"] = float(bleu.corpus_score(hypotheses, streams).score)
+        score = bleu.corpus_score(hypotheses, streams)
+        report[f"bleu{n}"] = float(score.score)
+    report["brevity_penalty"] = float(score.bp)  # < 1: the captions are shorter than the references
+    report["length_ratio"] = float(score.sys_len / max(score.ref_len, 1))
     report["bleu_signature"] = str(bleu.get_signature())
     cider = cider_score(hypotheses, references)
     if cider is not None:

@@ -22,3 +22,21 @@ def test_against_scikit_learn():
     assert rep["accuracy"] == pytest.approx(metrics.accuracy_score(gold, pred), abs=1e-12)
     assert rep["macro_f1"] == pytest.approx(metrics.f1_score(gold, pred, average="macro"), abs=1e-12)
     assert rep["confusion"] == metrics.confusion_matrix(gold, pred).tolist()
+
+
+def test_caption_scores_equal_sacrebleu_with_all_references_and_report_the_brevity_penalty():
+    import sacrebleu
+
+    from rnnlp.training.metrics import caption_scores
+
+    hyps = ["a dog runs on the grass .", "two men play", "a child in a red shirt is smiling ."]
+    refs = [["a brown dog runs across the grass .", "the dog is running on green grass ."],
+            ["two men are playing football in a field .", "men play soccer .", "two players on a field ."],
+            ["a smiling child wears a red shirt .", "a little boy in a red shirt smiles ."]]
+    report = caption_scores(hyps, refs)
+    streams = [[r[k] if k < len(r) else r[0] for r in refs] for k in range(3)]
+    expected = sacrebleu.corpus_bleu(hyps, streams, lowercase=True, force=True)
+    assert report["bleu4"] == pytest.approx(expected.score, abs=1e-9)
+    assert report["brevity_penalty"] == pytest.approx(expected.bp, abs=1e-12) and report["brevity_penalty"] < 1
+    assert report["length_ratio"] == pytest.approx(expected.sys_len / expected.ref_len)
+    assert report["bleu1"] > report["bleu2"] > report["bleu3"] > report["bleu4"] > 0
