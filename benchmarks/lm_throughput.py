@@ -149,7 +149,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=75, help="training time of each contender")
     parser.add_argument("--valid-tokens", type=int, default=20000)
-    parser.add_argument("--gen-tokens", type=int, default=200)
+    parser.add_argument("--gen-tokens", type=int, default=500)
     args = parser.parse_args()
     torch.set_num_threads(1)
     root = os.environ.get("RNNLP_DATA", str(ROOT.parent / "shared" / "data"))
