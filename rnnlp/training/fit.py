@@ -68,7 +68,7 @@ class _Loop:
     ema: EMA | None
     amp: object
     start: float
-    clock: Clock | None = None
+    clock: Clock
     state: _State = field(default_factory=_State)
     result: FitResult = field(default_factory=FitResult)
 
@@ -150,7 +150,7 @@ def _run(loop: _Loop, batches) -> None:
 
 def _out_of_time(loop: _Loop) -> bool:
     """The time budget is spent (under torchrun: on any rank, so all ranks stop together)."""
-    if loop.clock is None or loop.clock.seconds is None:
+    if loop.clock.seconds is None:
         return False
     over = loop.clock.fraction() >= 1.0
     if distributed.world()[1] > 1:
@@ -238,7 +238,7 @@ def _trainer_state(loop: _Loop) -> dict:
             "bad_evals": s.bad_evals, "tokens": s.tokens, "best": loop.result.best,
             "optimizer": loop.optimizer.state_dict(),
             "scheduler": loop.scheduler.state_dict() if loop.scheduler is not None else None,
-            "scaler": loop.amp.state_dict(), "elapsed": loop.clock.elapsed() if loop.clock else 0.0, **rng}
+            "scaler": loop.amp.state_dict(), "elapsed": loop.clock.elapsed(), **rng}
 
 
 def _restore(resume: dict, loop: _Loop) -> None:
@@ -251,8 +251,7 @@ def _restore(resume: dict, loop: _Loop) -> None:
         loop.scheduler.load_state_dict(resume["scheduler"])
     if resume.get("scaler"):
         loop.amp.load_state_dict(resume["scaler"])
-    if loop.clock is not None:
-        loop.clock.resume(resume.get("elapsed", 0.0))
+    loop.clock.resume(resume.get("elapsed", 0.0))
     if resume.get("rng_torch") is not None:
         torch.set_rng_state(resume["rng_torch"])
     if resume.get("rng_cuda") is not None and torch.cuda.is_available():

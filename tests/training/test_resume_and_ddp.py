@@ -119,42 +119,16 @@ def test_two_process_gloo_matches_one_process(tmp_path):
     assert not (tmp_path / "ddp" / "metrics.jsonl").read_text().count("\n") > 2  # rank 0 alone logs
 
 
-LM_TINY = str(ROOT / "recipes" / "lm" / "tiny.yaml")
-LM_TEXT = str(ROOT / "tests" / "assets" / "lm" / "tiny.txt")
-# word-level LM with dropout 0.2 and the BPTT state carried from batch to batch: an exact resume
-# needs the RNG states and the carried state of the killed step, not only the weights
-LM_BASE = ["train.max_steps=null", "train.epochs=2", "train.save_every=1", f"data.train={LM_TEXT}",
-           "data.random_bptt=true", "model.cell=lstm"]
-
-
-def lm_in_subprocess(out, kill_on_call=None):
-    return textwrap.dedent(f"""
-        import os, signal, sys
-        import rnnlp.tasks.lm as task
-        calls = [0]
-        loss_fn = task._Carry.loss_fn
-        def killing_loss(self, model, batch):
-            calls[0] += 1
-            if calls[0] == {kill_on_call!r}:
-                os.kill(os.getpid(), signal.SIGKILL)
-            return loss_fn(self, model, batch)
-        task._Carry.loss_fn = killing_loss
-        from rnnlp.api import train
-        resume = sys.argv[1] if len(sys.argv) > 1 else None
-        train("lm", {LM_TINY!r}, {[*LM_BASE, f"train.output={out}"]!r}, resume=resume)
-    """)
-
-
 def test_lm_sigkill_mid_epoch_then_resume_gives_identical_weights(tmp_path):
     ref = tmp_path / "ref"
-    proc = run(lm_in_subprocess(ref))
+    proc = run(task_in_subprocess("lm", ref))
     assert proc.returncode == 0, proc.stderr
     steps = json.loads((ref / "metrics.jsonl").read_text().splitlines()[0])["step"]  # one epoch
     assert steps >= 4
     out = tmp_path / "run"
-    proc = run(lm_in_subprocess(out, kill_on_call=steps + 3))  # 2 steps into epoch 2
+    proc = run(task_in_subprocess("lm", out, kill_on_step=steps + 3))  # 2 steps into epoch 2
     assert proc.returncode == -signal.SIGKILL
-    proc = run(lm_in_subprocess(out), str(out))
+    proc = run(task_in_subprocess("lm", out), str(out))
     assert proc.returncode == 0, proc.stderr
     assert same(weights(out / "last"), weights(ref / "last"))
     a, b = (json.loads((d / "metrics.jsonl").read_text().splitlines()[-1]) for d in (out, ref))
@@ -163,6 +137,9 @@ def test_lm_sigkill_mid_epoch_then_resume_gives_identical_weights(tmp_path):
 
 ASSETS = ROOT / "tests" / "assets"
 OTHER_TASKS = {  # task: overrides on its tiny recipe (2 epochs, a resume checkpoint every step)
+    # word-level LM with dropout 0.2 and the BPTT state carried from batch to batch: an exact
+    # resume needs the RNG states and the carried state of the killed step, not only the weights
+    "lm": [f"data.train={ROOT / 'tests' / 'assets' / 'lm' / 'tiny.txt'}", "data.random_bptt=true", "model.cell=lstm"],
     "tagging": [f"data.train={ASSETS / 'tagging/train.conll'}", f"data.valid={ASSETS / 'tagging/dev.conll'}",
                 "model.dropout=0.3"],
     "translation": [],
@@ -190,7 +167,7 @@ def task_in_subprocess(task, out, kill_on_step=None):
     """)
 
 
-@pytest.mark.parametrize("task", sorted(OTHER_TASKS))
+@pytest.mark.parametrize("task", sorted(set(OTHER_TASKS) - {"lm"}))
 def test_every_task_resumes_exactly_after_sigkill(task, tmp_path):
     proc = run(task_in_subprocess(task, tmp_path / "ref"))
     assert proc.returncode == 0, proc.stderr[-2000:]
