@@ -128,12 +128,12 @@ class _Run:
             raise ConfigError(f"--horizon must be a positive integer, got {horizon}")
         if not 0 < alpha < 1:
             raise ConfigError(f"--alpha must be in (0, 1), got {alpha}")
-        if plot:
-            _pyplot()  # fail before fitting when matplotlib is missing
         self.path, default = _resolve(data)
         self.label = data if data in SAMPLES else self.path.name
         self.names = list(columns) or [default]
         self.values = _read(self.path, self.names)
+        if plot:
+            _pyplot()  # bad data is reported first; then fail before fitting when matplotlib is missing
         self.horizon, self.alpha, self.plot = horizon, alpha, plot
         self.rnn = dict(window=window, hidden_size=hidden_size, epochs=epochs, seed=seed, threads=threads)
 
