@@ -1,0 +1,162 @@
+"""The task table: the one explicit list of rnnlp's tasks. Everything else derives from it.
+
+``rnnlp.api`` (train, load), the CLI (``rnnlp train TASK`` and its options, ``rnnlp evaluate``'s
+options, each task's own commands) and ``rnnlp export`` read this dict; nothing registers itself
+and nothing is discovered. Adding a task = writing ``rnnlp/tasks/<name>.py`` (see
+``rnnlp/tasks/protocol.py``) and its config, then adding one entry here.
+
+This module imports nothing (no torch, no click): ``rnnlp --help`` reads it.
+
+Option rows are ``(flags, key, help)``. For ``train`` the key is a dotted config key
+(``data.train``); for ``evaluate`` it is a keyword of the loaded model's ``evaluate``.
+A row's ``kind`` of ``"path"`` marks a file or folder option that ``--data-root`` applies to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Option:
+    flags: str
+    key: str
+    help: str
+    kind: str = "text"          # "text" | "path"
+
+
+@dataclass(frozen=True)
+class TaskEntry:
+    module: str                 # the task module: rnnlp.tasks.<name> (see rnnlp/tasks/protocol.py)
+    config: str                 # "module:Class" of the task's config dataclass
+    summary: str                # one line for `rnnlp train --help`
+    train_options: tuple = ()   # data options of `rnnlp train <task>` (beside the shared ones)
+    eval_options: tuple = ()    # options of `rnnlp evaluate` for this task's checkpoints
+    commands: tuple = ()        # "module:command" of the task's own CLI commands (click)
+    export: bool = False        # `rnnlp export` supports its checkpoints
+
+
+def _o(flags, key, help, kind="text") -> Option:
+    return Option(flags, key, help, kind)
+
+
+# Options every task's `rnnlp train` has.
+SHARED_TRAIN_OPTIONS = (
+    _o("--device", "train.device", "auto (CUDA when available), cpu or cuda."),
+)
+
+_TABLE_TRAIN = (
+    _o("--train", "data.train", "Training file (csv, tsv, json/jsonl, parquet).", "path"),
+    _o("--valid", "data.valid", "Validation file, used for early stopping and the best checkpoint.", "path"),
+)
+_TEST = _o("--test", "data.test", "Test file.", "path")
+_FORMAT = _o("--format", "data.format", "Data format when the extension does not tell.")
+_EVAL_DATA = _o("--data", "data", "File to evaluate on.", "path")
+_EVAL_FORMAT = _o("--format", "format", "Data format when the extension does not tell.")
+
+TASKS: dict[str, TaskEntry] = {
+    "sentiment": TaskEntry(
+        module="rnnlp.tasks.sentiment",
+        config="rnnlp.config.sentiment:SentimentConfig",
+        summary="Sequence classification (sentiment): text -> label.",
+        train_options=(
+            *_TABLE_TRAIN, _TEST, _FORMAT,
+            _o("--text-column", "data.text_column", "Column holding the text."),
+            _o("--label-column", "data.label_column", "Column holding the label (string or integer)."),
+            _o("--tokenizer", "text.level", "Tokenizer level: word, char or bpe."),
+        ),
+        eval_options=(
+            _EVAL_DATA, _EVAL_FORMAT,
+            _o("--text-column", "text_column", "Column holding the text (default: as in training)."),
+            _o("--label-column", "label_column", "Column holding the label (default: as in training)."),
+        ),
+        commands=(),            # `rnnlp predict` is a core command
+        export=True,
+    ),
+    "tagging": TaskEntry(
+        module="rnnlp.tasks.tagging",
+        config="rnnlp.config.tagging:TaggingConfig",
+        summary="Token tagging (NER, POS) with a BiLSTM-CRF.",
+        train_options=(
+            _o("--train", "data.train", "Training file (CoNLL, CoNLL-U, json/jsonl, parquet).", "path"),
+            _o("--valid", "data.valid", "Validation file.", "path"),
+            _TEST, _FORMAT,
+            _o("--token-column", "data.token_column", "Token column (CoNLL: number, 0 = first; tables: name)."),
+            _o("--tag-column", "data.tag_column", "Tag column (CoNLL: number, -1 = last; tables: name)."),
+            _o("--tag-field", "data.tag_field", "CoNLL-U: upos or xpos."),
+            _o("--scheme", "data.scheme", "Tag scheme of the files (IOB1, BIO, BIOES, none)."),
+        ),
+        eval_options=(
+            _EVAL_DATA, _EVAL_FORMAT,
+            _o("--token-column", "token_column", "Token column (default: as in training)."),
+            _o("--tag-column", "tag_column", "Tag column (default: as in training)."),
+            _o("--tag-field", "tag_field", "CoNLL-U: upos or xpos (default: as in training)."),
+            _o("--scheme", "scheme", "Tag scheme of the file (default: as in training)."),
+        ),
+        commands=("rnnlp.cli_tag:tag",),
+        export=True,
+    ),
+    "lm": TaskEntry(
+        module="rnnlp.tasks.lm",
+        config="rnnlp.config.lm:LMConfig",
+        summary="Language model (word, char or BPE) and text generation.",
+        train_options=(
+            _o("--train", "data.train", "Training text file.", "path"),
+            _o("--valid", "data.valid", "Validation text file (default: the end of --train is held out).", "path"),
+            _o("--test", "data.test", "Test text file.", "path"),
+            _o("--tokenizer", "text.level", "Tokenizer level: word, char or bpe."),
+        ),
+        eval_options=(_EVAL_DATA,),
+        commands=("rnnlp.cli_generate:generate",),
+    ),
+    "translation": TaskEntry(
+        module="rnnlp.tasks.translation",
+        config="rnnlp.config.translation:TranslationConfig",
+        summary="Sequence-to-sequence translation with attention and beam search.",
+        train_options=(
+            _o("--source", "data.source", "Training source sentences, one a line (aligned with --target).", "path"),
+            _o("--target", "data.target", "Training target sentences, one a line.", "path"),
+            _o("--valid-source", "data.valid_source", "Validation source sentences.", "path"),
+            _o("--valid-target", "data.valid_target", "Validation target sentences.", "path"),
+            *_TABLE_TRAIN, _FORMAT,
+            _o("--source-column", "data.source_column", "Table column holding the source text."),
+            _o("--target-column", "data.target_column", "Table column holding the target text."),
+        ),
+        eval_options=(
+            _o("--source", "source", "Source sentences, one a line (aligned with --target).", "path"),
+            _o("--target", "target", "Reference translations, one a line.", "path"),
+            _EVAL_DATA, _EVAL_FORMAT,
+            _o("--source-column", "source_column", "Table column holding the source text."),
+            _o("--target-column", "target_column", "Table column holding the reference."),
+            _o("--beam-size", "beam_size", "Beam size (1 = greedy; default: the checkpoint's)."),
+        ),
+        commands=("rnnlp.cli_translate:translate",),
+    ),
+    "captioning": TaskEntry(
+        module="rnnlp.tasks.captioning",
+        config="rnnlp.config.captioning:CaptioningConfig",
+        summary="Image captioning: CNN encoder + attentive LSTM decoder.",
+        train_options=(
+            _o("--images", "data.images", "Folder or zip of the images.", "path"),
+            _o("--captions", "data.captions", "File of all captions (Flickr8k token file or csv/jsonl); "
+               "--train/--valid/--test are then image lists.", "path"),
+            *_TABLE_TRAIN, _TEST, _FORMAT,
+        ),
+        eval_options=(
+            _o("--split", "split", "Split of the checkpoint's data to evaluate (train, valid, test)."),
+            _EVAL_DATA,
+            _o("--images", "images", "Folder or zip of the images (default: as in training).", "path"),
+            _o("--beam-size", "beam_size", "Beam size (1 = greedy; default: the checkpoint's)."),
+        ),
+        commands=("rnnlp.cli_caption:caption",),
+    ),
+}
+
+
+def entry(name: str) -> TaskEntry:
+    """The table entry of task ``name``; an unknown name raises a ConfigError listing the tasks."""
+    if name not in TASKS:
+        from rnnlp.errors import choice_error
+
+        raise choice_error("task", name, TASKS)
+    return TASKS[name]
