@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 
@@ -14,23 +15,46 @@ def build_embedding(cfg, vocab: list[str], *, pad_id: int = 0, with_vectors: boo
                     root: str | None = None):
     """Embedding for ``vocab`` from an ``EmbeddingConfig``.
 
-    With ``kind="pretrained"`` and ``with_vectors`` the vectors file is read and
-    ``cfg.embedding_dim`` is set to its dimension (the resolved config then rebuilds the same
-    shapes at load time, when the weights come from the checkpoint instead of the file).
+    With ``kind="pretrained"`` and ``with_vectors`` the rows come from the vectors file, whose
+    dimension wins; ``resolve_vectors`` first writes it into (a copy of) the config, so that the
+    saved config rebuilds the same shapes at load time, when the weights come from the checkpoint.
     """
     if cfg.kind == "onehot":
         return OneHotEmbedding(len(vocab), padding_idx=pad_id)
     weights = None
     if cfg.kind == "pretrained":
-        if not cfg.vectors:
-            from rnnlp.errors import ConfigError
-            raise ConfigError("embedding.kind=pretrained needs embedding.vectors=PATH "
-                              "(a GloVe or word2vec file)")
+        _require_vectors(cfg)
         if with_vectors:
             weights = pretrained_matrix(cfg, vocab, log=log, root=root)
-            cfg.embedding_dim = int(weights.shape[1])
-    return TokenEmbedding(len(vocab), cfg.embedding_dim, padding_idx=pad_id, weights=weights,
+    dim = int(weights.shape[1]) if weights is not None else cfg.embedding_dim
+    return TokenEmbedding(len(vocab), dim, padding_idx=pad_id, weights=weights,
                           freeze=cfg.freeze, dropout=cfg.dropout, word_dropout=cfg.word_dropout)
+
+
+def _require_vectors(cfg) -> None:
+    if not cfg.vectors:
+        from rnnlp.errors import ConfigError
+        raise ConfigError("embedding.kind=pretrained needs embedding.vectors=PATH "
+                          "(a GloVe or word2vec file)")
+
+
+def resolve_vectors(config):
+    """A copy of a task config whose pretrained embeddings carry their vectors' dimension.
+
+    Every field of ``config`` that is a pretrained ``EmbeddingConfig`` gets ``embedding_dim``
+    from its vectors file (read once, cached); the input is left as it is.
+    """
+    from rnnlp.config.components import EmbeddingConfig
+
+    changes = {}
+    for f in dataclasses.fields(config):
+        ecfg = getattr(config, f.name)
+        if isinstance(ecfg, EmbeddingConfig) and ecfg.kind == "pretrained":
+            _require_vectors(ecfg)
+            from rnnlp.data.readers import resolve_path
+            dim = int(_vectors(str(resolve_path(ecfg.vectors, config.data.root))).vector_size)
+            changes[f.name] = dataclasses.replace(ecfg, embedding_dim=dim)
+    return dataclasses.replace(config, **changes) if changes else config
 
 
 @functools.lru_cache(maxsize=2)
@@ -147,8 +171,9 @@ def build_tagger(config, vocab: list[str], num_chars: int, tag_names: list[str],
                           dropout=m.dropout, word_dropout=m.word_dropout)
 
 
-def build_captioner(config, vocab_size: int, pad_id: int = 0):
-    """``ImageCaptioner`` from a ``CaptioningConfig``: small CNN or torchvision backbone."""
+def build_captioner(config, vocab_size: int, pad_id: int = 0, *, pretrained: bool = True):
+    """``ImageCaptioner`` from a ``CaptioningConfig``: small CNN or torchvision backbone
+    (``pretrained=False``: without ``encoder.weights``, when a checkpoint holds them)."""
     from rnnlp.models.captioner import ImageCaptioner
     from rnnlp.nn.image_encoder import SmallCNN, TorchvisionBackbone
 
@@ -156,7 +181,7 @@ def build_captioner(config, vocab_size: int, pad_id: int = 0):
     if e.backbone == "small":
         encoder = SmallCNN(tuple(e.channels), e.convs_per_stage, e.dropout)
     else:
-        encoder = TorchvisionBackbone(e.backbone, e.weights, e.dropout)
+        encoder = TorchvisionBackbone(e.backbone, e.weights if pretrained else None, e.dropout)
     if e.freeze:
         encoder.requires_grad_(False)
     return ImageCaptioner(encoder, vocab_size, d.embedding_dim, d.hidden_size, d.attention_size,

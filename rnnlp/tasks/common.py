@@ -1,4 +1,4 @@
-"""Wiring that every task repeats: seeds, threads, run folders, splitting, checkpoint callbacks."""
+"""Helpers the driver and the task modules share: the seeded session, run folders, messages."""
 
 from __future__ import annotations
 
@@ -6,31 +6,59 @@ import os
 import random
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import torch
 
-from rnnlp.config.base import to_dict
-from rnnlp.training.checkpoint import save_checkpoint
 
-
-def setup(cfg_train) -> torch.device:
+@contextmanager
+def session(cfg_train) -> Iterator[torch.device]:
     """Seed every RNG, set torch threads and deterministic mode, join torchrun's process group
-    (if launched by torchrun), and pick the device."""
-    from rnnlp.training.distributed import init_from_env
+    (if launched by torchrun), and yield the device; on exit the RNG states, threads and
+    determinism flags are as they were (a library call leaves the process as it found it)."""
+    from rnnlp.training.distributed import init_from_env, leave
 
-    random.seed(cfg_train.seed)
-    np.random.seed(cfg_train.seed)
-    torch.manual_seed(cfg_train.seed)
-    if cfg_train.threads:
-        torch.set_num_threads(cfg_train.threads)
-    if getattr(cfg_train, "deterministic", False):
-        # cuBLAS needs this workspace setting for deterministic results (PyTorch docs: Reproducibility)
-        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-        torch.use_deterministic_algorithms(True)
-        torch.backends.cudnn.benchmark = False
-    return init_from_env(cfg_train.device)
+    saved = _process_state()
+    try:
+        random.seed(cfg_train.seed)
+        np.random.seed(cfg_train.seed)
+        torch.manual_seed(cfg_train.seed)
+        if cfg_train.threads:
+            torch.set_num_threads(cfg_train.threads)
+        if cfg_train.deterministic:
+            # cuBLAS needs this workspace setting for deterministic results (PyTorch docs: Reproducibility)
+            os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+            torch.use_deterministic_algorithms(True)
+            torch.backends.cudnn.benchmark = False
+        joined, device = init_from_env(cfg_train.device)
+        try:
+            yield device
+        finally:
+            if joined:
+                leave()
+    finally:
+        _restore_process_state(saved)
+
+
+def _process_state() -> dict:
+    return {"random": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+            "threads": torch.get_num_threads(), "deterministic": torch.are_deterministic_algorithms_enabled(),
+            "cudnn_benchmark": torch.backends.cudnn.benchmark}
+
+
+def _restore_process_state(saved: dict) -> None:
+    random.setstate(saved["random"])
+    np.random.set_state(saved["numpy"])
+    torch.set_rng_state(saved["torch"])
+    if saved["cuda"] is not None:
+        torch.cuda.set_rng_state_all(saved["cuda"])
+    torch.set_num_threads(saved["threads"])
+    torch.use_deterministic_algorithms(saved["deterministic"])
+    torch.backends.cudnn.benchmark = saved["cudnn_benchmark"]
 
 
 def run_folder(task: str, output: str | None) -> Path:
@@ -39,34 +67,14 @@ def run_folder(task: str, output: str | None) -> Path:
     return folder
 
 
-def saver(folder: Path, model, config, task: str, pipeline=None, labels=None):
-    """The ``save`` callback for ``fit``: best/ and last/ checkpoints in the run folder."""
-
-    def save(kind: str, metrics: dict, trainer: dict | None) -> None:
-        save_checkpoint(folder / kind, model=model, config=to_dict(config), task=task,
-                        pipeline=pipeline, labels=labels, metrics=metrics, trainer=trainer)
-
-    return save
-
-
-def resume_point(resume: str, config_cls, cfg):
-    """Saved config, checkpoint and trainer state of a run folder's ``last/`` (or a checkpoint).
-
-    The saved (resolved) config wins; only ``train.epochs`` may be raised, to train longer.
-    """
-    from rnnlp.config.base import from_dict
-    from rnnlp.training.checkpoint import load_trainer, read_checkpoint
-
-    last = Path(resume) / "last" if (Path(resume) / "last").is_dir() else Path(resume)
-    ckpt = read_checkpoint(last)
-    saved = from_dict(config_cls, ckpt["config"])
-    saved.train.epochs = max(saved.train.epochs, cfg.train.epochs)
-    return saved, ckpt, load_trainer(last)
-
-
 def say(msg: str) -> None:
     """A progress/info line on stderr (rank 0 only under torchrun)."""
     from rnnlp.training.distributed import is_main
 
     if is_main():
         print(msg, file=sys.stderr)
+
+
+def parameters(model: torch.nn.Module) -> str:
+    """The parameter count for banners: ``1,234 parameters``."""
+    return f"{sum(p.numel() for p in model.parameters()):,} parameters"

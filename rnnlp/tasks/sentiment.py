@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -15,12 +14,11 @@ from rnnlp.data.batching import BucketBatcher, collate
 from rnnlp.data.readers import read_table, require_columns, sample_path
 from rnnlp.errors import CheckpointError, DataError
 from rnnlp.models.builders import build_classifier, extend_pipeline
-from rnnlp.tasks.common import resume_point, run_folder, saver, say, setup
+from rnnlp.tasks.common import say
+from rnnlp.tasks.driver import model_info, restore
+from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
-from rnnlp.training.checkpoint import load_model_weights
-from rnnlp.training.fit import fit
 from rnnlp.training.metrics import classification_report
-from rnnlp.training.optim import build_optimizer, build_scheduler
 
 TASK = "sentiment"
 
@@ -86,12 +84,12 @@ def encode(pipeline: TextPipeline, texts: list[str], max_length: int) -> list[li
     return [ids if ids else [pipeline.unk_id] for ids in ds.with_format(None)["ids"]]
 
 
-def default_data(cfg: SentimentConfig) -> None:
-    """No files given: the bundled SST-2 sample."""
-    if cfg.data.train is None:
-        cfg.data.train = str(sample_path("sst2/train.tsv"))
-        if cfg.data.valid is None:
-            cfg.data.valid = str(sample_path("sst2/dev.tsv"))
+def default_data(cfg: SentimentConfig) -> SentimentConfig:
+    """No files given: the bundled SST-2 sample (a new config; ``cfg`` is left as it is)."""
+    if cfg.data.train is not None:
+        return cfg
+    valid = cfg.data.valid if cfg.data.valid is not None else str(sample_path("sst2/dev.tsv"))
+    return replace(cfg, data=replace(cfg.data, train=str(sample_path("sst2/train.tsv")), valid=valid))
 
 
 def build_pipeline(cfg, texts) -> TextPipeline:
@@ -149,41 +147,23 @@ def evaluate_examples(model, ex: Examples, device, num_classes: int) -> dict:
     return report
 
 
-# -- training --------------------------------------------------------------------------
-def train(cfg: SentimentConfig, resume: str | None = None) -> Path:
-    """Train a classifier; returns the run folder (its ``best/`` is the checkpoint to use)."""
-    state = None
-    if resume:
-        cfg, state = _resume_config(resume, cfg)
-    default_data(cfg)
-    device = setup(cfg.train)
+# -- training (the driver runs it: rnnlp/tasks/driver.py) ----------------------------
+def prepare(cfg: SentimentConfig, resumed, device) -> Prepared:
+    """Data, labels, pipeline and classifier of a run (``Task.prepare``)."""
+    cfg = default_data(cfg)
     texts, raw = read_split(cfg.data.train, cfg.data, what="train")
     if cfg.data.train_limit:
         texts, raw = texts[: cfg.data.train_limit], raw[: cfg.data.train_limit]
-    names = state["labels"] if state else label_map(raw)
+    names = resumed.ckpt["labels"] if resumed else label_map(raw)
     if len(names) < 2:
         raise DataError(f"{cfg.data.train}: only one label ({names[0]!r}) in the training data; "
                         "a classifier needs at least two")
-    pipeline = state["pipeline"] if state else extend_pipeline(build_pipeline(cfg, texts), cfg.embedding,
-                                                               log=say, root=cfg.data.root)
+    pipeline = TextPipeline.from_json(resumed.ckpt["tokenizer_json"]) if resumed else \
+        extend_pipeline(build_pipeline(cfg, texts), cfg.embedding, log=say, root=cfg.data.root)
     train_ex = Examples(encode(pipeline, texts, cfg.data.max_length), label_indices(raw, names, cfg.data.train))
     valid_ex = _valid_examples(cfg, pipeline, names) if cfg.data.valid else None
-    model = build_classifier(cfg, pipeline.vocab(), len(names), with_vectors=state is None, log=say)
-    if state:
-        load_model_weights(model, state["weights"], resume)
-    model.to(device)
-    return _fit(cfg, model, pipeline, names, train_ex, valid_ex, device, state, resume)
-
-
-def _valid_examples(cfg, pipeline, names) -> Examples:
-    texts, raw = read_split(cfg.data.valid, cfg.data, what="valid")
-    return Examples(encode(pipeline, texts, cfg.data.max_length), label_indices(raw, names, cfg.data.valid))
-
-
-def _fit(cfg, model, pipeline, names, train_ex, valid_ex, device, state, resume) -> Path:
-    folder = run_folder(TASK, str(Path(resume)) if resume else cfg.train.output)
-    batcher = BucketBatcher(train_ex.lengths, cfg.train.batch_size, bucket=cfg.train.bucket,
-                            seed=cfg.train.seed)
+    model = build_classifier(cfg, pipeline.vocab(), len(names), with_vectors=resumed is None, log=say)
+    batcher = BucketBatcher(train_ex.lengths, cfg.train.batch_size, bucket=cfg.train.bucket, seed=cfg.train.seed)
 
     def batches(epoch):
         batcher.set_epoch(epoch)
@@ -191,53 +171,35 @@ def _fit(cfg, model, pipeline, names, train_ex, valid_ex, device, state, resume)
             yield collate([train_ex.ids[i] for i in idx], train_ex.labels[idx])
 
     eval_ex = valid_ex or train_ex
-    optimizer = build_optimizer(cfg.train, model.parameters())
-    scheduler = build_scheduler(cfg.train, optimizer, len(batcher) * cfg.train.epochs)
-    say(f"sentiment: {len(train_ex.ids)} train / {len(valid_ex.ids) if valid_ex else 0} valid examples, "
-        f"{len(names)} labels, vocab {pipeline.vocab_size}, {sum(p.numel() for p in model.parameters()):,} "
-        f"parameters, device {device}")
-    result = fit(model, batches, loss_fn, metric="accuracy", cfg=cfg.train, optimizer=optimizer,
-                 scheduler=scheduler, steps_per_epoch=len(batcher),
-                 evaluate=lambda m: evaluate_examples(m, eval_ex, device, len(names)),
-                 save=saver(folder, model, cfg, TASK, pipeline, names),
-                 log_path=folder / "metrics.jsonl", resume=state["trainer"] if state else None)
-    best = result.best.get("accuracy")
-    say(f"done ({result.stopped}, {result.steps} steps): best {'dev' if valid_ex else 'train'} accuracy "
-        f"{best:.4f}" if best is not None else f"done ({result.stopped}, {result.steps} steps)")
-    if (folder / "best").is_dir():
-        print(f"checkpoint: {folder / 'best'}")
-    if result.stopped == "interrupted":
-        raise KeyboardInterrupt  # the CLI exits 130; the checkpoints above are complete
-    return folder
+    return Prepared(cfg, model, loss_fn, batches, len(batcher),
+                    lambda m: evaluate_examples(m, eval_ex, device, len(names)), "accuracy",
+                    f"{len(train_ex.ids)} train / {len(valid_ex.ids) if valid_ex else 0} valid examples, "
+                    f"{len(names)} labels, vocab {pipeline.vocab_size}", pipeline, names,
+                    describe=lambda best: f"best {'dev' if valid_ex else 'train'} accuracy {best['accuracy']:.4f}")
 
 
-def _resume_config(resume: str, cfg: SentimentConfig):
-    """Config, pipeline, labels, weights and trainer state of a run folder's ``last/``."""
-    saved, ckpt, trainer = resume_point(resume, SentimentConfig, cfg)
-    state = {"labels": ckpt["labels"], "pipeline": TextPipeline.from_json(ckpt["tokenizer_json"]),
-             "weights": ckpt["weights"], "trainer": trainer}
-    return saved, state
+def _valid_examples(cfg, pipeline, names) -> Examples:
+    texts, raw = read_split(cfg.data.valid, cfg.data, what="valid")
+    return Examples(encode(pipeline, texts, cfg.data.max_length), label_indices(raw, names, cfg.data.valid))
 
 
 # -- prediction ------------------------------------------------------------------------
+def _build(config: SentimentConfig, ckpt: dict):
+    if not ckpt["labels"] or not ckpt["tokenizer_json"]:
+        raise CheckpointError(f"checkpoint {ckpt['path']} is incomplete: missing "
+                              f"{'labels.json' if not ckpt['labels'] else 'tokenizer.json'}; retrain or restore it")
+    vocab = TextPipeline.from_json(ckpt["tokenizer_json"], where=str(ckpt["path"])).vocab()
+    return build_classifier(config, vocab, len(ckpt["labels"]), with_vectors=False), {}
+
+
 class Classifier:
     """A loaded sentiment checkpoint: ``predict`` texts, ``evaluate`` labelled files."""
 
     task = TASK
+    info = model_info
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
-        self.config = from_dict(SentimentConfig, ckpt["config"])
-        if not ckpt["labels"] or not ckpt["tokenizer_json"]:
-            raise CheckpointError(f"checkpoint {ckpt['path']} is incomplete: missing "
-                                  f"{'labels.json' if not ckpt['labels'] else 'tokenizer.json'}; retrain or restore it")
-        self.labels = ckpt["labels"]
-        self.pipeline = TextPipeline.from_json(ckpt["tokenizer_json"], where=str(ckpt["path"]))
-        self.device = torch.device(device)
-        self.model = build_classifier(self.config, self.pipeline.vocab(), len(self.labels),
-                                      with_vectors=False)
-        load_model_weights(self.model, ckpt["weights"], ckpt["path"])
-        self.model.to(self.device).eval()
-        self.path = ckpt["path"]
+        restore(self, ckpt, device, _build)
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """N×C probabilities, columns in the order of ``self.labels``."""
@@ -283,3 +245,6 @@ class Classifier:
 def _data_fields(dcfg) -> dict:
     keep = ("text_column", "label_column", "format", "root", "max_length")
     return {k: getattr(dcfg, k) for k in keep}
+
+
+Loaded = Classifier

@@ -26,17 +26,24 @@ def is_main() -> bool:
     return world()[0] == 0
 
 
-def init_from_env(device_name: str = "auto") -> torch.device:
-    """Join the process group torchrun describes (if any) and return this rank's device."""
+def init_from_env(device_name: str = "auto") -> tuple[bool, torch.device]:
+    """Join the process group torchrun describes (if any): (joined it now, this rank's device)."""
     size = int(os.environ.get("WORLD_SIZE", "1"))
     cuda = torch.cuda.is_available() and device_name in ("auto", "cuda")
-    if size > 1 and not dist.is_initialized():
+    joined = size > 1 and not dist.is_initialized()
+    if joined:
         dist.init_process_group(backend="nccl" if cuda else "gloo")
     if size > 1 and cuda:
         local = int(os.environ.get("LOCAL_RANK", "0"))
         torch.cuda.set_device(local)
-        return torch.device("cuda", local)
-    return resolve_device(device_name)
+        return joined, torch.device("cuda", local)
+    return joined, resolve_device(device_name)
+
+
+def leave() -> None:
+    """Leave the process group (no barrier: a rank that failed must not hang the others)."""
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -66,12 +73,16 @@ def model_device(model: torch.nn.Module) -> torch.device:
     return next(model.parameters()).device
 
 
-def mean_across_ranks(value: float) -> float:
-    """The mean of a float over all ranks (the value itself when not distributed)."""
-    rank, size = world()
-    if size == 1:
+def sum_across_ranks(value: float) -> float:
+    """The sum of a float over all ranks (the value itself when not distributed)."""
+    if world()[1] == 1:
         return value
     device = "cuda" if dist.get_backend() == "nccl" else "cpu"
     tensor = torch.tensor([value], dtype=torch.float64, device=device)
     dist.all_reduce(tensor)
-    return float(tensor.item()) / size
+    return float(tensor.item())
+
+
+def mean_across_ranks(value: float) -> float:
+    """The mean of a float over all ranks (the value itself when not distributed)."""
+    return sum_across_ranks(value) / world()[1]

@@ -6,6 +6,10 @@ CUDA, clipping, LR schedule, evaluation cadence, early stopping on the dev metri
 checkpoints through a ``save`` callback (every ``save_every`` steps too, for exact mid-epoch
 resume), progress bar and JSONL log, DistributedDataParallel under torchrun, and a clean stop
 on Ctrl-C.
+
+The loss runs inside ``Objective.forward`` (the task model and its loss as one module), so
+the wrappers that only see ``forward`` (DistributedDataParallel, autocast, torch.compile)
+see the whole step, whichever methods of the task model the loss calls.
 """
 
 from __future__ import annotations
@@ -22,13 +26,36 @@ from typing import Callable, Iterable
 
 import torch
 
+from rnnlp.config.components import TrainConfig
 from rnnlp.training import distributed
 from rnnlp.training.distributed import resolve_device  # noqa: F401  (public here for tasks)
 from rnnlp.training.ema import EMA
 from rnnlp.training.optim import Clock
 from rnnlp.training.progress import Progress
 
-__all__ = ["EMA", "FitResult", "fit", "resolve_device"]
+__all__ = ["EMA", "FitResult", "Objective", "fit", "resolve_device"]
+
+
+class Objective(torch.nn.Module):
+    """The task model with its loss: ``forward(batch) -> (loss, stats)``.
+
+    Its only submodule is ``model``, so its parameters are the model's; checkpoints save the
+    task model itself (keys unchanged). Under torchrun a loss averaged over ``stats["count"]``
+    items is rescaled so that DDP's mean of the ranks' gradients is the gradient of the mean
+    over the global batch (ranks may hold different numbers of tokens).
+    """
+
+    def __init__(self, model: torch.nn.Module, loss_fn: Callable):
+        super().__init__()
+        self.model, self.loss_fn = model, loss_fn
+
+    def forward(self, batch):
+        loss, stats = self.loss_fn(self.model, batch)
+        size = distributed.world()[1]
+        if size > 1 and self.training and stats.get("count"):
+            total = distributed.sum_across_ranks(float(stats["count"]))
+            loss = loss * (stats["count"] * size / total)
+        return loss, stats
 
 
 @dataclass
@@ -55,9 +82,8 @@ class _Loop:
 
     model: torch.nn.Module
     train_model: torch.nn.Module
-    loss_fn: Callable
     evaluate: Callable
-    cfg: object
+    cfg: TrainConfig
     optimizer: torch.optim.Optimizer
     scheduler: object
     save: Callable | None
@@ -74,32 +100,34 @@ class _Loop:
 
 
 def fit(model: torch.nn.Module, batches: Callable[[int], Iterable], loss_fn: Callable, *,
-        evaluate: Callable[[torch.nn.Module], dict], metric: str, cfg, optimizer, scheduler=None,
-        save: Callable[[str, dict, dict], None] | None = None, log_path: str | Path | None = None,
-        resume: dict | None = None, steps_per_epoch: int | None = None) -> FitResult:
+        evaluate: Callable[[torch.nn.Module], dict], metric: str, cfg: TrainConfig, optimizer,
+        scheduler=None, clock: Clock | None = None, save: Callable[[str, dict, dict], None] | None = None,
+        log_path: str | Path | None = None, resume: dict | None = None,
+        steps_per_epoch: int | None = None) -> FitResult:
     """Train ``model``; ``batches(epoch)`` yields the epoch's batches in a fixed order per epoch.
 
     ``metric`` names the dev metric to maximise (prefix ``-`` to minimise, e.g. ``-loss``).
     ``save(kind, metrics, trainer_state)`` is called with kind ``"best"`` on improvement and
     ``"last"`` at each evaluation and every ``cfg.save_every`` steps, with the state that
     ``load_trainer`` returns and ``resume`` takes (it continues mid-epoch, exactly).
+    ``clock`` is the time budget (default: a new one of ``cfg.time_limit_minutes``); pass the
+    scheduler's clock so that LR decay and the stop follow the same budget. Ctrl-C stops the
+    loop with ``stopped == "interrupted"``; the caller decides what to tell and how to exit.
     """
     main = distributed.is_main()
-    loop = _Loop(model, distributed.wrap(model), loss_fn, evaluate, cfg, optimizer, scheduler,
+    loop = _Loop(model, distributed.wrap(Objective(model, loss_fn)), evaluate, cfg, optimizer, scheduler,
                  save if main else None, open(log_path, "a", encoding="utf-8") if log_path and main else None,
                  Progress(cfg.epochs, steps_per_epoch, enabled=cfg.progress and main),
                  metric.lstrip("-"), -1.0 if metric.startswith("-") else 1.0,
-                 EMA(model, cfg.ema) if getattr(cfg, "ema", None) else None,
-                 _Precision(getattr(cfg, "precision", "fp32"), distributed.model_device(model)),
-                 time.perf_counter(),
-                 getattr(scheduler, "clock", None) or Clock(getattr(cfg, "time_limit_minutes", None)))
+                 EMA(model, cfg.ema) if cfg.ema else None,
+                 _Precision(cfg.precision, distributed.model_device(model)),
+                 time.perf_counter(), clock if clock is not None else Clock(cfg.time_limit_minutes))
     if resume:
         _restore(resume, loop)
     try:
         _run(loop, batches)
     except KeyboardInterrupt:
         loop.result.stopped = "interrupted"
-        print("\ninterrupted: the last complete checkpoint is kept", file=sys.stderr)
     finally:
         loop.result.steps = loop.state.step
         loop.progress.close()
@@ -122,7 +150,7 @@ def _run(loop: _Loop, batches) -> None:
             if cfg.eval_every and state.step % cfg.eval_every == 0 and _evaluate(loop):
                 loop.result.stopped = "early_stop"
                 return
-            if getattr(cfg, "save_every", None) and state.step % cfg.save_every == 0:
+            if cfg.save_every and state.step % cfg.save_every == 0:
                 _save_last(loop, loop.result.history[-1] if loop.result.history else {})
             if cfg.max_steps and state.step >= cfg.max_steps:
                 loop.result.stopped = "max_steps"
@@ -161,7 +189,7 @@ def _out_of_time(loop: _Loop) -> bool:
 def _train_step(loop: _Loop, batch) -> None:
     cfg, opt = loop.cfg, loop.optimizer
     with loop.amp.autocast():
-        loss, stats = loop.loss_fn(loop.train_model, batch)
+        loss, stats = loop.train_model(batch)
     opt.zero_grad(set_to_none=True)
     loop.amp.backward(loss)
     if cfg.clip_norm:

@@ -40,26 +40,33 @@ class Clock:
         self.start = time.monotonic() - elapsed
 
 
-def build_scheduler(cfg, optimizer, total_steps: int, clock: Clock | None = None):
+def total_steps(cfg, steps_per_epoch: int) -> int:
+    """Optimizer steps a run will take: the epochs' batches, capped by ``cfg.max_steps``."""
+    total = steps_per_epoch * cfg.epochs
+    return min(total, cfg.max_steps) if cfg.max_steps else total
+
+
+def build_scheduler(cfg, optimizer, steps_per_epoch: int, clock: Clock | None = None):
     """Per-step LambdaLR (constant/linear/cosine with warmup) or ReduceLROnPlateau (per eval).
 
-    With a ``clock`` holding a time budget, linear and cosine decay follow whichever is further
-    along, the steps or the time, so the LR reaches its floor when the budget runs out.
+    Linear and cosine decay reach their floor at ``total_steps(cfg, steps_per_epoch)`` (so
+    ``max_steps`` is honoured); with a ``clock`` holding a time budget they follow whichever is
+    further along, the steps or the time, so the LR reaches its floor when the budget runs out.
+    ``fit`` must receive the same clock, so that a resumed run continues the budget.
     """
     if cfg.schedule == "plateau":
         return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=0.5, patience=0)
     if cfg.schedule not in ("constant", "linear", "cosine"):
         raise choice_error("schedule", cfg.schedule, ["constant", "linear", "cosine", "plateau"])
-    warm, total, kind = cfg.warmup_steps, max(total_steps, 1), cfg.schedule
-    if clock is None and getattr(cfg, "time_limit_minutes", None):
-        clock = Clock(cfg.time_limit_minutes)
+    warm, total, kind = cfg.warmup_steps, max(total_steps(cfg, steps_per_epoch), 1), cfg.schedule
+    timed = clock if clock is not None and clock.seconds is not None else None
 
     def factor(step: int) -> float:
         if warm and step < warm:
             return (step + 1) / warm
         done = (step - warm) / max(total - warm, 1)
-        if clock is not None:
-            done = max(done, clock.fraction())
+        if timed is not None:
+            done = max(done, timed.fraction())
         done = min(done, 1.0)
         if kind == "linear":
             return 1.0 - done
@@ -67,15 +74,4 @@ def build_scheduler(cfg, optimizer, total_steps: int, clock: Clock | None = None
             return 0.5 * (1.0 + math.cos(math.pi * done))
         return 1.0
 
-    scheduler = _LambdaLR(optimizer, factor)
-    scheduler.clock = clock  # fit shares it, so a resumed run continues the budget
-    return scheduler
-
-
-class _LambdaLR(torch.optim.lr_scheduler.LambdaLR):
-    """LambdaLR whose state (saved in checkpoints as JSON) leaves out the clock."""
-
-    def state_dict(self) -> dict:
-        state = super().state_dict()
-        state.pop("clock", None)
-        return state
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)

@@ -38,7 +38,7 @@ def run(cfg, scores=None, save=None, loss=loss_fn, resume=None, model=None):
     torch.manual_seed(0)
     model = model or torch.nn.Linear(3, 1)
     opt = build_optimizer(cfg, model.parameters())
-    sched = build_scheduler(cfg, opt, 4 * cfg.epochs)
+    sched = build_scheduler(cfg, opt, 4)  # 4 steps an epoch
     scores = iter(scores) if scores else None
     evaluate = (lambda m: {"score": next(scores)}) if scores else \
         (lambda m: {"loss": float(sum(loss_fn(m, b)[0] for b in data()))})
@@ -164,3 +164,36 @@ def test_cosine_schedule_follows_the_clock_when_time_runs_ahead_of_steps():
 def test_an_eval_every_step_at_the_end_of_an_epoch_is_not_repeated():
     result, _ = run(TrainConfig(epochs=2, eval_every=2, progress=False))  # 4 steps an epoch
     assert [row["step"] for row in result.history] == [2, 4, 6, 8]
+
+
+@pytest.mark.parametrize("schedule, last_lr", [("linear", 0.0), ("cosine", 0.0), ("constant", 1.0)])
+def test_the_schedule_ends_at_max_steps(schedule, last_lr):
+    """10 epochs of 4 steps, capped at 6 steps: the decay reaches its floor at step 6, not 40."""
+    cfg = TrainConfig(lr=1.0, schedule=schedule, epochs=10, max_steps=6, progress=False)
+    assert run(cfg)[0].steps == 6
+    opt = build_optimizer(cfg, torch.nn.Linear(1, 1).parameters())
+    sched = build_scheduler(cfg, opt, 4)
+    seen = []
+    for _ in range(6):
+        seen.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(last_lr, abs=1e-12)
+    if schedule == "linear":
+        assert seen == pytest.approx([1.0, 5 / 6, 4 / 6, 3 / 6, 2 / 6, 1 / 6])
+
+
+def test_fit_uses_the_clock_it_is_given():
+    """One clock for the LR decay and the stop: a spent budget stops fit after one step."""
+    from rnnlp.training.optim import Clock
+
+    clock = Clock(1.0)
+    clock.resume(120.0)  # 2 of the 1 minute used already
+    cfg = TrainConfig(epochs=3, time_limit_minutes=1.0, progress=False, schedule="linear")
+    model = torch.nn.Linear(3, 1)
+    opt = build_optimizer(cfg, model.parameters())
+    sched = build_scheduler(cfg, opt, 4, clock)
+    assert opt.param_groups[0]["lr"] == 0.0  # the time decides: the budget is spent
+    result = fit(model, lambda e: iter(data()), loss_fn, evaluate=lambda m: {"x": 0.0}, metric="x", cfg=cfg,
+                 optimizer=opt, scheduler=sched, clock=clock)
+    assert result.stopped == "time_limit" and result.steps == 1

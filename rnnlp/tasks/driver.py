@@ -1,0 +1,174 @@
+"""The one driver that trains, resumes and loads every task (see ``rnnlp/tasks/protocol.py``).
+
+A task module says what is task-specific (``prepare`` and its loaded-model class); this
+module owns the rest, the same for every task: the seeded session, the run folder, the
+optimizer and the schedule (``max_steps`` and the time budget honoured), the banner, ``fit``,
+best/last checkpoints, Ctrl-C (``KeyboardInterrupt`` up to the CLI, which exits 130, with the
+last complete checkpoint kept), exact resume and DDP under torchrun.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from pathlib import Path
+
+import torch
+
+from rnnlp import __version__
+from rnnlp.config.base import from_dict, to_dict
+from rnnlp.errors import CheckpointError
+from rnnlp.models.builders import resolve_vectors
+from rnnlp.tasks.common import parameters, run_folder, say, session
+from rnnlp.tasks.protocol import Prepared, Resumed
+from rnnlp.tasks.table import entry
+from rnnlp.training.checkpoint import load_model_weights, load_trainer, read_checkpoint, save_checkpoint
+from rnnlp.training.distributed import is_main
+from rnnlp.training.fit import FitResult, fit
+from rnnlp.training.optim import Clock, build_optimizer, build_scheduler
+
+
+def task_module(name: str):
+    """The task module of ``name`` (a ``Task``), from the task table."""
+    return importlib.import_module(entry(name).module)
+
+
+def config_class(name: str) -> type:
+    module, cls = entry(name).config.split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+# -- training --------------------------------------------------------------------------
+def train(name: str, cfg, resume: str | None = None) -> Path:
+    """Train task ``name`` with ``cfg`` (or continue the run folder ``resume``); returns the
+    run folder. Ctrl-C raises KeyboardInterrupt after the message saying what was kept."""
+    task, resumed = task_module(name), None
+    if resume:
+        cfg, resumed = resume_point(resume, cfg)
+    else:
+        cfg = resolve_vectors(cfg)
+    with session(cfg.train) as device:
+        prep = task.prepare(cfg, resumed, device)
+        if resumed:
+            load_model_weights(prep.model, resumed.ckpt["weights"], resumed.path)
+        prep.model.to(device)
+        folder = run_folder(name, str(_run_of(resume)) if resume else prep.config.train.output)
+        say(f"{name}: {prep.facts}, {parameters(prep.model)}, device {device}")
+        start = time.perf_counter()
+        result = _fit(name, prep, folder, resumed)
+    _finish(result, prep, folder, time.perf_counter() - start)
+    return folder
+
+
+def _fit(name: str, prep: Prepared, folder: Path, resumed: Resumed | None) -> FitResult:
+    tcfg = prep.config.train
+    clock = Clock(tcfg.time_limit_minutes)  # shared by the LR decay and the stop
+    optimizer = build_optimizer(tcfg, prep.model.parameters())
+    scheduler = build_scheduler(tcfg, optimizer, prep.steps_per_epoch, clock)
+    return fit(prep.model, prep.batches, prep.loss, metric=prep.metric, cfg=tcfg, optimizer=optimizer,
+               scheduler=scheduler, clock=clock, steps_per_epoch=prep.steps_per_epoch,
+               evaluate=prep.evaluate, save=saver(name, prep, folder), log_path=folder / "metrics.jsonl",
+               resume=resumed.trainer if resumed else None)
+
+
+def saver(name: str, prep: Prepared, folder: Path):
+    """The ``save`` callback for ``fit``: best/ and last/ (with the task's resume tensors)."""
+    config = to_dict(prep.config)
+
+    def save(kind: str, metrics: dict, trainer: dict | None) -> None:
+        if trainer is not None and prep.trainer_tensors is not None:
+            trainer = {**trainer, **prep.trainer_tensors()}
+        save_checkpoint(folder / kind, model=prep.model, config=config, task=name, pipeline=prep.pipeline,
+                        labels=prep.labels, metrics=metrics, trainer=trainer, extra_files=prep.extra_files)
+
+    return save
+
+
+def _finish(result: FitResult, prep: Prepared, folder: Path, seconds: float) -> None:
+    """Say how the run ended and which checkpoint holds what; Ctrl-C goes on up to the CLI."""
+    best = _describe(prep, result.best) if result.best else ""
+    say(f"done ({result.stopped}, {result.steps} steps, {seconds:.0f} s)" + (f": {best}" if best else ""))
+    if result.stopped == "interrupted":
+        last = folder / "last"
+        say(f"interrupted: {last} is the last complete checkpoint; continue with --resume {folder}"
+            if last.is_dir() else "interrupted before the first checkpoint: nothing was saved")
+    if (folder / "best").is_dir() and is_main():
+        print(f"checkpoint: {folder / 'best'}")
+    if result.stopped == "interrupted":
+        raise KeyboardInterrupt
+
+
+def _describe(prep: Prepared, row: dict) -> str:
+    if prep.describe is not None:
+        return prep.describe(row)
+    key = prep.metric.lstrip("-")
+    return f"best {key} {row[key]:.4f}" if key in row else ""
+
+
+def _run_of(resume: str) -> Path:
+    """The run folder of ``resume`` (a run folder, or its ``last/`` checkpoint)."""
+    path = Path(resume)
+    return path if (path / "last").is_dir() or not (path / "meta.json").is_file() else path.parent
+
+
+def resume_point(resume: str, cfg) -> tuple:
+    """(saved config, Resumed) of a run folder's ``last/`` (or a checkpoint with trainer state).
+
+    The saved (resolved) config wins; only ``train.epochs`` may be raised, to train longer.
+    """
+    last = Path(resume) / "last" if (Path(resume) / "last").is_dir() else Path(resume)
+    ckpt = read_checkpoint(last)
+    saved = from_dict(type(cfg), ckpt["config"])
+    saved.train.epochs = max(saved.train.epochs, cfg.train.epochs)
+    return saved, Resumed(Path(ckpt["path"]), ckpt, load_trainer(last))
+
+
+# -- loading ---------------------------------------------------------------------------
+def load(path, device: str = "cpu"):
+    """A checkpoint (or run folder) as its task's loaded model (a ``LoadedModel``)."""
+    from rnnlp.tasks.table import TASKS
+    from rnnlp.training.distributed import resolve_device
+
+    device = str(resolve_device(device))
+    ckpt = read_checkpoint(path)
+    name = ckpt["meta"].get("task")
+    if name not in TASKS:
+        raise CheckpointError(f"checkpoint {ckpt['path']} holds task {name!r}, which rnnlp {__version__} "
+                              f"cannot load (known: {', '.join(TASKS)})")
+    return task_module(name).Loaded(ckpt, device=device)
+
+
+def restore(obj, ckpt: dict, device: str, build) -> None:
+    """The shared part of every loaded model's ``__init__``.
+
+    Sets ``config`` (from the checkpoint), ``pipeline`` (tokenizer.json, or None),
+    ``labels``, ``metrics``, ``path``, ``device``, then ``model``: ``build(config, ckpt)``
+    returns the task model and any task-specific attributes (a dict), the checkpoint's
+    weights are loaded strictly, and the model is moved to ``device`` in eval mode.
+    """
+    from rnnlp.text import TextPipeline
+
+    obj.config = from_dict(config_class(obj.task), ckpt["config"])
+    obj.path, obj.device = ckpt["path"], torch.device(device)
+    obj.labels, obj.metrics = ckpt.get("labels"), ckpt.get("metrics", {})
+    obj.version = ckpt["meta"].get("rnnlp_version")
+    tok = ckpt.get("tokenizer_json")
+    obj.pipeline = TextPipeline.from_json(tok, where=str(ckpt["path"])) if tok else None
+    model, attrs = build(obj.config, ckpt)
+    for key, value in attrs.items():
+        setattr(obj, key, value)
+    load_model_weights(model, ckpt["weights"], ckpt["path"])
+    obj.model = model.to(obj.device).eval()
+
+
+def model_info(obj) -> dict:
+    """``LoadedModel.info``: what a client needs to know about a loaded checkpoint."""
+    pipelines = {k: v for k, v in vars(obj).items() if k.endswith("pipeline") and v is not None}
+    config = to_dict(obj.config)
+    return {"task": obj.task, "path": str(obj.path),
+            "labels": [str(x) for x in obj.labels] if obj.labels else None,
+            "vocab_sizes": {k: p.vocab_size for k, p in sorted(pipelines.items())},
+            "config": {k: v for k, v in config.items() if k not in ("data", "train", "task")},
+            "parameters": sum(p.numel() for p in obj.model.parameters()),
+            "metrics": {k: v for k, v in (obj.metrics or {}).items() if isinstance(v, (int, float))},
+            "rnnlp_version": __version__, "trained_with": obj.version}
