@@ -23,11 +23,10 @@ from rnnlp.data.conll import TaggedSentences, convert_all, entities, normalize_s
 from rnnlp.errors import DataError
 from rnnlp.models.builders import build_tagger
 from rnnlp.models.tagger import TagBatch, casing
-from rnnlp.tasks.common import run_folder, say, setup
+from rnnlp.tasks.common import say
+from rnnlp.tasks.driver import model_info, restore
+from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
-from rnnlp.training.checkpoint import load_model_weights, load_trainer, read_checkpoint, save_checkpoint
-from rnnlp.training.fit import fit
-from rnnlp.training.optim import build_optimizer, build_scheduler
 
 TASK = "tagging"
 EXTRA = "tagging.json"  # checkpoint file with the character vocabulary
@@ -184,36 +183,49 @@ def span_scores(gold: list, pred: list, scheme: str) -> dict:
             "f1_seqeval_default": f1_score(gold, pred)}
 
 
-# -- training --------------------------------------------------------------------------
-def train(cfg: TaggingConfig, resume: str | None = None) -> Path:
-    """Train a tagger; returns the run folder (its ``best/`` is the checkpoint to use)."""
-    state = _resume_state(resume, cfg) if resume else None
-    if state:
-        cfg = state["config"]
+# -- training (the driver runs it: rnnlp/tasks/driver.py) ----------------------------
+def prepare(cfg: TaggingConfig, resumed, device) -> Prepared:
+    """Sentences, tag set, characters, word pipeline and tagger of a run (``Task.prepare``)."""
     if not cfg.data.train:
         raise DataError("give the tagged training file with --train FILE (CoNLL columns, CoNLL-U, "
                         "or json/parquet with token and tag lists), or a recipe with data.train")
-    device = setup(cfg.train)
     data = read_tagged(cfg.data.train, cfg.data)
     tokens, tags = data.tokens, model_tags(data, cfg.data, cfg.model.scheme)
     if cfg.data.train_limit:
         tokens, tags = tokens[: cfg.data.train_limit], tags[: cfg.data.train_limit]
     tokens, tags = split_long(tokens, tags, cfg.data.max_length)
-    names = state["labels"] if state else tag_set(tags, cfg.model.scheme)
-    chars = state["chars"] if state else char_vocab(tokens)
-    pipeline = state["pipeline"] if state else build_word_pipeline(cfg, tokens)
+    names = resumed.ckpt["labels"] if resumed else tag_set(tags, cfg.model.scheme)
+    chars = _read_chars(resumed.path) if resumed else char_vocab(tokens)
+    pipeline = TextPipeline.from_json(resumed.ckpt["tokenizer_json"]) if resumed else build_word_pipeline(cfg, tokens)
     index = {t: i for i, t in enumerate(names)}
     train_ex = encode(pipeline, _char_index(chars), tokens, [[index[t] for t in s] for s in tags],
                       cfg.data.max_word_length)
-    valid = _valid_split(cfg) if cfg.data.valid else None
-    model = build_tagger(cfg, pipeline.vocab(), len(chars), names, with_vectors=state is None, log=say)
-    if state:
-        load_model_weights(model, state["weights"], resume)
-    model.to(device)
-    say(f"tagging: {len(tokens)} train / {len(valid[0]) if valid else 0} valid sentences, {len(names)} tags "
-        f"({cfg.model.scheme}), vocab {pipeline.vocab_size}, {len(chars)} chars, "
-        f"{sum(p.numel() for p in model.parameters()):,} parameters, head {cfg.model.head}")
-    return _fit(cfg, model, pipeline, chars, names, train_ex, valid or (tokens, tags), device, state, resume)
+    valid = _valid_split(cfg) if cfg.data.valid else (tokens, tags)
+    model = build_tagger(cfg, pipeline.vocab(), len(chars), names, with_vectors=resumed is None, log=say)
+    batcher = BucketBatcher(train_ex.lengths, cfg.train.batch_size, bucket=cfg.train.bucket, seed=cfg.train.seed)
+
+    def batches(epoch):
+        batcher.set_epoch(epoch)
+        for idx in batcher:
+            yield collate_tags(train_ex, idx)
+
+    def evaluate(m):
+        pred = predict_tags(m, pipeline, _char_index(chars), valid[0], names, device, cfg.data.max_length,
+                            cfg.data.max_word_length)
+        return score(valid[1], pred, cfg.model.scheme, names)
+
+    metric = "accuracy" if normalize_scheme(cfg.model.scheme) == "none" else "f1"
+    return Prepared(cfg, model, loss_fn, batches, len(batcher), evaluate, metric,
+                    f"{len(tokens)} train / {len(valid[0]) if cfg.data.valid else 0} valid sentences, "
+                    f"{len(names)} tags ({cfg.model.scheme}), vocab {pipeline.vocab_size}, {len(chars)} chars, "
+                    f"head {cfg.model.head}", pipeline, names,
+                    {EXTRA: json.dumps({"chars": chars}, ensure_ascii=False)},
+                    describe=lambda best: f"best dev {metric} {best[metric]:.4f}")
+
+
+def loss_fn(model, batch: TagBatch):
+    """Mean per token (``model.loss``) over ``count`` tokens."""
+    return model.loss(model(batch), batch.targets, batch.mask), {"count": int(batch.mask.sum())}
 
 
 def _char_index(chars: list) -> dict:
@@ -225,50 +237,6 @@ def _valid_split(cfg):
     return data.tokens, model_tags(data, cfg.data, cfg.model.scheme)
 
 
-def _fit(cfg, model, pipeline, chars, names, train_ex, valid, device, state, resume) -> Path:
-    folder = run_folder(TASK, str(Path(resume)) if resume else cfg.train.output)
-    batcher = BucketBatcher(train_ex.lengths, cfg.train.batch_size, bucket=cfg.train.bucket, seed=cfg.train.seed)
-    char_index = _char_index(chars)
-
-    def batches(epoch):
-        batcher.set_epoch(epoch)
-        for idx in batcher:
-            yield collate_tags(train_ex, idx)
-
-    def loss_fn(m, batch):
-        loss = m.loss(m(batch), batch.targets, batch.mask)
-        return loss, {"count": batch.num_tokens}
-
-    def evaluate(m):
-        pred = predict_tags(m, pipeline, char_index, valid[0], names, device, cfg.data.max_length,
-                            cfg.data.max_word_length)
-        return score(valid[1], pred, cfg.model.scheme, names)
-
-    metric = "accuracy" if normalize_scheme(cfg.model.scheme) == "none" else "f1"
-    optimizer = build_optimizer(cfg.train, model.parameters())
-    scheduler = build_scheduler(cfg.train, optimizer, len(batcher) * cfg.train.epochs)
-    start = time.perf_counter()
-    result = fit(model, batches, loss_fn, metric=metric, cfg=cfg.train, optimizer=optimizer,
-                 scheduler=scheduler, steps_per_epoch=len(batcher), evaluate=evaluate,
-                 save=_saver(folder, model, cfg, pipeline, names, chars),
-                 log_path=folder / "metrics.jsonl", resume=state["trainer"] if state else None)
-    best = result.best.get(metric)
-    say(f"done ({result.stopped}, {result.steps} steps, {time.perf_counter() - start:.0f} s)"
-        + (f": best dev {metric} {best:.4f}" if best is not None else ""))
-    print(f"checkpoint: {folder / 'best'}")
-    return folder
-
-
-def _saver(folder, model, cfg, pipeline, names, chars):
-    extra = {EXTRA: json.dumps({"chars": chars}, ensure_ascii=False)}
-
-    def save(kind, metrics, trainer):
-        save_checkpoint(folder / kind, model=model, config=to_dict(cfg), task=TASK, pipeline=pipeline,
-                        labels=names, metrics=metrics, trainer=trainer, extra_files=extra)
-
-    return save
-
-
 def _read_chars(path: Path) -> list:
     from rnnlp.errors import CheckpointError
 
@@ -278,34 +246,22 @@ def _read_chars(path: Path) -> list:
         raise CheckpointError(f"checkpoint {path}: {EXTRA} is missing or corrupt; retrain") from None
 
 
-def _resume_state(resume: str, cfg: TaggingConfig) -> dict:
-    last = Path(resume) / "last" if (Path(resume) / "last").is_dir() else Path(resume)
-    ckpt = read_checkpoint(last)
-    saved = from_dict(TaggingConfig, ckpt["config"])
-    saved.train.epochs = max(saved.train.epochs, cfg.train.epochs)
-    return {"config": saved, "labels": ckpt["labels"], "chars": _read_chars(ckpt["path"]),
-            "pipeline": TextPipeline.from_json(ckpt["tokenizer_json"]), "weights": ckpt["weights"],
-            "trainer": load_trainer(last)}
-
-
 # -- prediction ------------------------------------------------------------------------
+def _build(config: TaggingConfig, ckpt: dict):
+    chars = _read_chars(ckpt["path"])
+    vocab = TextPipeline.from_json(ckpt["tokenizer_json"], where=str(ckpt["path"])).vocab()
+    model = build_tagger(config, vocab, len(chars), ckpt["labels"], with_vectors=False)
+    return model, {"chars": chars, "scheme": normalize_scheme(config.model.scheme)}
+
+
 class Tagger:
     """A loaded tagging checkpoint: ``predict`` sentences, ``evaluate`` a tagged file."""
 
     task = TASK
+    info = model_info
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
-        self.config = from_dict(TaggingConfig, ckpt["config"])
-        self.labels = ckpt["labels"]
-        self.chars = _read_chars(ckpt["path"])
-        self.pipeline = TextPipeline.from_json(ckpt["tokenizer_json"], where=str(ckpt["path"]))
-        self.device = torch.device(device)
-        self.model = build_tagger(self.config, self.pipeline.vocab(), len(self.chars), self.labels,
-                                  with_vectors=False)
-        load_model_weights(self.model, ckpt["weights"], ckpt["path"])
-        self.model.to(self.device).eval()
-        self.path = ckpt["path"]
-        self.scheme = normalize_scheme(self.config.model.scheme)
+        restore(self, ckpt, device, _build)
 
     def tag_tokens(self, sentences: list[list[str]], batch_size: int = 128) -> list[list[str]]:
         """Tags (model scheme) of pre-tokenised sentences; empty sentences get no tags."""
@@ -353,3 +309,6 @@ class Tagger:
             lines.append(f"(seqeval strict, {report['scheme']}; seqeval default mode F1 "
                          f"{report['f1_seqeval_default']:.4f})")
         return "\n".join(lines)
+
+
+Loaded = Tagger
