@@ -10,18 +10,18 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from rnnlp.config.base import from_dict
 from rnnlp.config.lm import LMConfig
 from rnnlp.data.readers import resolve_path
+from rnnlp.data.batching import Batch
 from rnnlp.data.stream import StreamBatcher
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_language_model
 from rnnlp.models.language_model import detach_state
-from rnnlp.tasks.common import resume_point, run_folder, saver, say, setup
+from rnnlp.tasks.common import say
+from rnnlp.tasks.driver import model_info, restore
+from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
-from rnnlp.training.checkpoint import load_model_weights
-from rnnlp.training.fit import fit
-from rnnlp.training.optim import build_optimizer, build_scheduler
+from rnnlp.training.distributed import world
 
 TASK = "lm"
 
@@ -126,7 +126,7 @@ class _Carry:
     def loss_fn(self, model, batch):
         hidden, state = model(batch.ids, self.state)
         self.state = detach_state(state)
-        return model.loss(hidden, batch.targets), {}
+        return model.loss(hidden, batch.targets), {"count": int((batch.targets != -100).sum())}
 
     def tensors(self) -> dict:
         """The carried state as named tensors (for the trainer state of a checkpoint)."""
@@ -149,92 +149,71 @@ def _unflatten_state(tensors: dict, prefix: str):
             for _, parts in sorted(layers.items())]
 
 
-# -- training --------------------------------------------------------------------------
-def train(cfg: LMConfig, resume: str | None = None) -> Path:
-    """Train a language model; returns the run folder (its ``best/`` is the checkpoint to use)."""
-    state = None
-    if resume:
-        cfg, ckpt, trainer = resume_point(resume, LMConfig, cfg)
-        state = {"pipeline": TextPipeline.from_json(ckpt["tokenizer_json"]), "weights": ckpt["weights"],
-                 "trainer": trainer}
+# -- training (the driver runs it: rnnlp/tasks/driver.py) ----------------------------
+def prepare(cfg: LMConfig, resumed, device) -> Prepared:
+    """Token streams, pipeline, model and the carried BPTT state of a run (``Task.prepare``)."""
     if not cfg.data.train:
         raise DataError("give the training text with --train FILE (or data.train in the recipe)")
-    device = setup(cfg.train)
     text = read_text(cfg.data.train, cfg.data.root)
     if cfg.data.valid:
         valid_text = read_text(cfg.data.valid, cfg.data.root)
     else:
         text, valid_text = hold_out(text, cfg.data.valid_fraction)
-    pipeline = state["pipeline"] if state else build_pipeline(cfg, text)
-    eos = uses_eos(cfg)
-    train_ids = encode_stream(pipeline, text, eos)
+    pipeline = TextPipeline.from_json(resumed.ckpt["tokenizer_json"]) if resumed else build_pipeline(cfg, text)
+    train_ids = encode_stream(pipeline, text, uses_eos(cfg))
     if cfg.data.train_limit:
         train_ids = train_ids[: cfg.data.train_limit]
-    valid_ids = encode_stream(pipeline, valid_text, eos)
-    model = build_language_model(cfg, num_ids(pipeline))
-    if state:
-        load_model_weights(model, state["weights"], resume)
-    return _fit(cfg, model.to(device), pipeline, train_ids, valid_ids, device, state, resume)
-
-
-def _fit(cfg, model, pipeline, train_ids, valid_ids, device, state=None, resume=None) -> Path:
-    folder = run_folder(TASK, str(Path(resume)) if resume else cfg.train.output)
+    valid_ids = encode_stream(pipeline, valid_text, uses_eos(cfg))
     d = cfg.data
-    batcher = StreamBatcher(train_ids, cfg.train.batch_size, d.bptt, random_bptt=d.random_bptt,
-                            seed=cfg.train.seed)
-    trainer = state["trainer"] if state else None
-    mid_epoch = trainer is not None and trainer.get("batch", 0) > 0
-    carry = _Carry({k: v.to(device) for k, v in trainer.items() if torch.is_tensor(v)} if mid_epoch else None)
+    batcher = StreamBatcher(train_ids, cfg.train.batch_size, d.bptt, random_bptt=d.random_bptt, seed=cfg.train.seed)
+    carry = _Carry(_carried(resumed, device))
 
     def batches(epoch):
         carry.start_epoch()
         batcher.set_epoch(epoch)
-        yield from batcher
+        yield from map(_rank_rows, batcher)
 
     def evaluate(m):
         return lm_metrics(*stream_nll(m, valid_ids, d.eval_batch_size, d.bptt, device), cfg.text.level)
 
-    optimizer = build_optimizer(cfg.train, model.parameters())
-    scheduler = build_scheduler(cfg.train, optimizer, len(batcher) * cfg.train.epochs)
-    say(f"lm: {len(train_ids):,} train / {len(valid_ids):,} valid tokens, vocab {pipeline.vocab_size}, "
-        f"{sum(p.numel() for p in model.parameters()):,} parameters, device {device}")
-    result = fit(model, batches, carry.loss_fn, metric="-loss", cfg=cfg.train, optimizer=optimizer,
-                 scheduler=scheduler, steps_per_epoch=len(batcher), evaluate=evaluate,
-                 save=_saver(folder, model, cfg, pipeline, carry), log_path=folder / "metrics.jsonl",
-                 resume=trainer)
-    best = result.best
-    if best:
-        say(f"done ({result.stopped}, {result.steps} steps): best valid loss {best['loss']:.4f}, "
-            f"perplexity {best['perplexity']:.2f}")
-    print(f"checkpoint: {folder / 'best'}")
-    return folder
+    return Prepared(cfg, build_language_model(cfg, num_ids(pipeline)), carry.loss_fn, batches, len(batcher),
+                    evaluate, "-loss", f"{len(train_ids):,} train / {len(valid_ids):,} valid tokens, "
+                    f"vocab {pipeline.vocab_size}", pipeline, trainer_tensors=carry.tensors,
+                    describe=lambda b: f"best valid loss {b['loss']:.4f}, perplexity {b['perplexity']:.2f}")
 
 
-def _saver(folder: Path, model, cfg, pipeline, carry: _Carry):
-    """``tasks.common.saver`` with the carried BPTT state in ``last/``'s trainer state."""
-    save = saver(folder, model, cfg, TASK, pipeline)
+def _rank_rows(batch: Batch) -> Batch:
+    """Under torchrun each rank trains its own share of the B streams (and carries their state)."""
+    rank, size = world()
+    if size == 1:
+        return batch
+    rows = np.array_split(np.arange(batch.ids.size(0)), size)[rank]
+    mine = slice(int(rows[0]), int(rows[-1]) + 1)
+    return Batch(batch.ids[mine], batch.lengths[mine], batch.mask[mine], batch.targets[mine])
 
-    def save_with_state(kind: str, metrics: dict, trainer: dict | None) -> None:
-        save(kind, metrics, {**trainer, **carry.tensors()} if trainer is not None else None)
 
-    return save_with_state
+def _carried(resumed, device) -> dict | None:
+    """The BPTT state saved mid-epoch (an epoch-end checkpoint restarts the streams)."""
+    trainer = resumed.trainer if resumed else {}
+    if trainer.get("batch", 0) == 0:
+        return None
+    return {k: v.to(device) for k, v in trainer.items() if torch.is_tensor(v)}
 
 
 # -- the loaded model ------------------------------------------------------------------------
+def _build(config: LMConfig, ckpt: dict):
+    pipeline = TextPipeline.from_json(ckpt["tokenizer_json"], where=str(ckpt["path"]))
+    return build_language_model(config, num_ids(pipeline)), {}
+
+
 class TextGenerator:
     """A loaded language model: ``generate`` / ``stream`` text, ``evaluate`` perplexity on a file."""
 
     task = TASK
+    info = model_info
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
-        self.config = from_dict(LMConfig, ckpt["config"])
-        self.pipeline = TextPipeline.from_json(ckpt["tokenizer_json"], where=str(ckpt["path"]))
-        self.device = torch.device(device)
-        self.model = build_language_model(self.config, num_ids(self.pipeline))
-        load_model_weights(self.model, ckpt["weights"], ckpt["path"])
-        self.model.to(self.device).eval()
-        self.path = ckpt["path"]
-        self.metrics = ckpt.get("metrics", {})
+        restore(self, ckpt, device, _build)
         p = self.pipeline  # <pad> and <bos> are never targets; <eos> only when lines end with it
         banned = [p.pad_id, p.bos_id] + ([] if uses_eos(self.config) else [p.eos_id])
         self.decoder = _Banned(self.model, banned)
@@ -402,3 +381,6 @@ def _generator(seed: int | None, device) -> torch.Generator:
     else:
         gen.manual_seed(seed)
     return gen
+
+
+Loaded = TextGenerator
