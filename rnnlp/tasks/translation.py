@@ -14,18 +14,18 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from rnnlp.config.base import from_dict, to_dict
+from rnnlp.config.base import from_dict
 from rnnlp.config.translation import TranslationConfig
 from rnnlp.data.batching import BucketBatcher, collate
 from rnnlp.data.parallel import collate_parallel, drop_empty, read_parallel_files, read_parallel_table
 from rnnlp.decoding import beam_search, greedy
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_seq2seq
-from rnnlp.tasks.common import resume_point, run_folder, say, setup
+from rnnlp.tasks.common import say
+from rnnlp.tasks.driver import model_info, restore
+from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
-from rnnlp.training.checkpoint import load_model_weights, save_checkpoint
-from rnnlp.training.fit import fit
-from rnnlp.training.optim import build_optimizer, build_scheduler
+from rnnlp.training.optim import total_steps
 
 TASK = "translation"
 SOURCE_TOKENIZER = "source_tokenizer.json"  # beside tokenizer.json (the target's) when separate
@@ -75,9 +75,10 @@ def build_pipelines(cfg: TranslationConfig, sources, targets) -> tuple[TextPipel
 
 
 # -- loss and evaluation -----------------------------------------------------------------
-def make_loss_fn(cfg: TranslationConfig, total_steps: int):
-    """``loss_fn(model, batch)`` with label smoothing and the teacher-forcing schedule."""
-    s2s, step = cfg.seq2seq, [0]
+def make_loss_fn(cfg: TranslationConfig, total_steps: int, done: int = 0):
+    """``loss_fn(model, batch)`` with label smoothing and the teacher-forcing schedule
+    (``done``: training steps already taken, when a run is resumed)."""
+    s2s, step = cfg.seq2seq, [done]
     generator = torch.Generator().manual_seed(cfg.train.seed)
 
     def ratio() -> float:
@@ -154,13 +155,34 @@ def check_decoding(beam_size, n_best) -> None:
         raise ConfigError(f"n-best must be between 1 and the beam size {beam_size}, got {n_best}")
 
 
-# -- training --------------------------------------------------------------------------
-def train(cfg: TranslationConfig, resume: str | None = None) -> Path:
-    """Train a translator; returns the run folder (its ``best/`` is the checkpoint to use)."""
-    state = None
-    if resume:
-        cfg, state = _resume_config(resume, cfg)
-    device = setup(cfg.train)
+# -- training (the driver runs it: rnnlp/tasks/driver.py) ----------------------------
+def prepare(cfg: TranslationConfig, resumed, device) -> Prepared:
+    """Sentence pairs, pipelines, model and the teacher-forcing loss of a run (``Task.prepare``)."""
+    sources, targets = _train_pairs(cfg)
+    src_pipe, tgt_pipe = _pipelines(resumed.ckpt) if resumed else build_pipelines(cfg, sources, targets)
+    src, tgt = _encode_pairs(cfg, src_pipe, tgt_pipe, sources, targets, "train")
+    valid = _valid_data(cfg, src_pipe, tgt_pipe)
+    if valid is None:  # BLEU on (a slice of) the training pairs instead
+        n = min(len(src), cfg.data.valid_limit or 500)
+        valid = {"source": src[:n], "target": tgt[:n], "references": [tgt_pipe.decode(t) for t in tgt[:n]]}
+    model = build_seq2seq(cfg, src_pipe.vocab(), tgt_pipe.vocab(), with_vectors=resumed is None, log=say)
+    batcher = BucketBatcher([len(s) for s in src], cfg.train.batch_size, bucket=cfg.train.bucket, seed=cfg.train.seed)
+
+    def batches(epoch):
+        batcher.set_epoch(epoch)
+        for idx in batcher:
+            yield collate_parallel([src[i] for i in idx], [tgt[i] for i in idx])
+
+    done = resumed.trainer["step"] if resumed else 0
+    loss_fn = make_loss_fn(cfg, total_steps(cfg.train, len(batcher)), done)
+    return Prepared(cfg, model, loss_fn, batches, len(batcher), _evaluator(cfg, valid, tgt_pipe, device), "bleu",
+                    f"{len(src)} train / {len(valid['source'])} dev pairs, vocab {src_pipe.vocab_size} source / "
+                    f"{tgt_pipe.vocab_size} target ({cfg.text.vocab})", tgt_pipe,
+                    extra_files={} if src_pipe is tgt_pipe else {SOURCE_TOKENIZER: src_pipe.to_json()},
+                    describe=lambda best: f"best dev BLEU {best['bleu']:.2f}")
+
+
+def _train_pairs(cfg) -> tuple[list, list]:
     pairs = read_pairs(cfg.data, "train")
     if pairs is None:
         raise DataError("no training data: give --source FILE --target FILE (aligned lines) or "
@@ -172,14 +194,7 @@ def train(cfg: TranslationConfig, resume: str | None = None) -> Path:
         raise DataError("every training pair has an empty side; check the files or columns")
     if cfg.data.train_limit:
         sources, targets = sources[: cfg.data.train_limit], targets[: cfg.data.train_limit]
-    src_pipe, tgt_pipe = (state["source"], state["target"]) if state else build_pipelines(cfg, sources, targets)
-    train_ids = _encode_pairs(cfg, src_pipe, tgt_pipe, sources, targets, "train")
-    valid = _valid_data(cfg, src_pipe, tgt_pipe)
-    model = build_seq2seq(cfg, src_pipe.vocab(), tgt_pipe.vocab(), with_vectors=state is None, log=say)
-    if state:
-        load_model_weights(model, state["weights"], resume)
-    model.to(device)
-    return _fit(cfg, model, src_pipe, tgt_pipe, train_ids, valid, device, state, resume)
+    return sources, targets
 
 
 def _encode_pairs(cfg, src_pipe, tgt_pipe, sources, targets, what):
@@ -224,55 +239,6 @@ def _lowercase(cfg) -> bool:
     return cfg.text.target.lowercase
 
 
-def _fit(cfg, model, src_pipe, tgt_pipe, train_ids, valid, device, state, resume) -> Path:
-    folder = run_folder(TASK, str(Path(resume)) if resume else cfg.train.output)
-    src, tgt = train_ids
-    batcher = BucketBatcher([len(s) for s in src], cfg.train.batch_size, bucket=cfg.train.bucket,
-                            seed=cfg.train.seed)
-
-    def batches(epoch):
-        batcher.set_epoch(epoch)
-        for idx in batcher:
-            yield collate_parallel([src[i] for i in idx], [tgt[i] for i in idx])
-
-    total = len(batcher) * cfg.train.epochs
-    if cfg.train.max_steps:
-        total = min(total, cfg.train.max_steps)
-    if valid is None:  # BLEU on (a slice of) the training pairs instead
-        n = min(len(src), cfg.data.valid_limit or 500)
-        valid = {"source": src[:n], "target": tgt[:n], "references": [tgt_pipe.decode(t) for t in tgt[:n]]}
-    optimizer = build_optimizer(cfg.train, model.parameters())
-    scheduler = build_scheduler(cfg.train, optimizer, total)
-    loss_fn = make_loss_fn(cfg, total)
-    say(f"translation: {len(src)} train / {len(valid['source'])} dev pairs, vocab {src_pipe.vocab_size} "
-        f"source / {tgt_pipe.vocab_size} target ({cfg.text.vocab}), "
-        f"{sum(p.numel() for p in model.parameters()):,} parameters, device {device}")
-    extra = {} if src_pipe is tgt_pipe else {SOURCE_TOKENIZER: src_pipe.to_json()}
-    result = fit(model, batches, loss_fn, metric="bleu", cfg=cfg.train, optimizer=optimizer,
-                 scheduler=scheduler, steps_per_epoch=len(batcher),
-                 evaluate=_evaluator(cfg, valid, tgt_pipe, device), save=_saver(folder, model, cfg, tgt_pipe, extra),
-                 log_path=folder / "metrics.jsonl", resume=state["trainer"] if state else None)
-    best = result.best.get("bleu")
-    say(f"done ({result.stopped}, {result.steps} steps)"
-        + (f": best dev BLEU {best:.2f}" if best is not None else ""))
-    print(f"checkpoint: {folder / 'best'}")
-    return folder
-
-
-def _saver(folder: Path, model, cfg, pipeline, extra: dict):
-    """``tasks.common.saver`` plus the source tokenizer in each checkpoint (separate vocabularies)."""
-    def save(kind: str, metrics: dict, trainer: dict | None) -> None:
-        save_checkpoint(folder / kind, model=model, config=to_dict(cfg), task=TASK, pipeline=pipeline,
-                        metrics=metrics, trainer=trainer, extra_files=extra)
-    return save
-
-
-def _resume_config(resume: str, cfg: TranslationConfig):
-    saved, ckpt, trainer = resume_point(resume, TranslationConfig, cfg)
-    src, tgt = _pipelines(ckpt)
-    return saved, {"source": src, "target": tgt, "weights": ckpt["weights"], "trainer": trainer}
-
-
 def _pipelines(ckpt: dict) -> tuple[TextPipeline, TextPipeline]:
     where = str(ckpt["path"])
     tgt = TextPipeline.from_json(ckpt["tokenizer_json"], where=where)
@@ -282,20 +248,20 @@ def _pipelines(ckpt: dict) -> tuple[TextPipeline, TextPipeline]:
 
 
 # -- the loaded model ------------------------------------------------------------------
+def _build(config: TranslationConfig, ckpt: dict):
+    source, target = _pipelines(ckpt)
+    model = build_seq2seq(config, source.vocab(), target.vocab(), with_vectors=False)
+    return model, {"source_pipeline": source, "target_pipeline": target}
+
+
 class Translator:
     """A loaded translation checkpoint: ``translate`` sentences, ``evaluate`` on parallel files."""
 
     task = TASK
+    info = model_info
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
-        self.config = from_dict(TranslationConfig, ckpt["config"])
-        self.source_pipeline, self.target_pipeline = _pipelines(ckpt)
-        self.device = torch.device(device)
-        self.model = build_seq2seq(self.config, self.source_pipeline.vocab(), self.target_pipeline.vocab(),
-                                   with_vectors=False)
-        load_model_weights(self.model, ckpt["weights"], ckpt["path"])
-        self.model.to(self.device).eval()
-        self.path = ckpt["path"]
+        restore(self, ckpt, device, _build)
 
     def _source_ids(self, texts: list[str]) -> list[list[int]]:
         return encode_side(self.source_pipeline, texts, self.config.data.max_length, "source")
@@ -400,3 +366,6 @@ def plot_attention(info: dict, path) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+Loaded = Translator
