@@ -20,12 +20,12 @@ from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_captioner
 from rnnlp.models.captioner import doubly_stochastic_penalty
 from rnnlp.nn.image_encoder import normalize
-from rnnlp.tasks.common import resume_point, run_folder, say, setup
+from rnnlp.tasks.common import say
+from rnnlp.tasks.driver import model_info, restore
+from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
-from rnnlp.training.checkpoint import load_model_weights, save_checkpoint
-from rnnlp.training.fit import fit
+from rnnlp.training.distributed import world
 from rnnlp.training.metrics import caption_scores
-from rnnlp.training.optim import build_optimizer, build_scheduler
 
 TASK = "captioning"
 
@@ -154,7 +154,7 @@ def make_loss_fn(cfg: CaptioningConfig):
         loss = F.cross_entropy(logits.flatten(0, 1), batch.targets.flatten(), ignore_index=-100)
         if lam:
             loss = loss + lam * doubly_stochastic_penalty(weights, batch.targets != -100)
-        return loss, {}
+        return loss, {"count": batch.num_tokens}
 
     return loss_fn
 
@@ -184,27 +184,27 @@ def decode_images(model, images: np.ndarray, crop: int, device, *, beam_size: in
     return out
 
 
-# -- training --------------------------------------------------------------------------
-def train(cfg: CaptioningConfig, resume: str | None = None) -> Path:
-    """Train a captioner; returns the run folder (its ``best/`` is the checkpoint to use)."""
-    state = None
-    if resume:
-        cfg, state = _resume_config(resume, cfg)
+# -- training (the driver runs it: rnnlp/tasks/driver.py) ----------------------------
+def prepare(cfg: CaptioningConfig, resumed, device) -> Prepared:
+    """Images, captions, pipeline and captioner of a run (``Task.prepare``)."""
     check_image_config(cfg.image)
     if cfg.encoder.cache_features and not cfg.encoder.freeze:
         raise ConfigError("encoder.cache_features=true needs encoder.freeze=true (features of a "
                           "trained encoder change every step)")
-    device = setup(cfg.train)
     store = open_store(cfg.data)
-    train_split = read_split(cfg.data, cfg.image, "train", store, cfg.data.train_limit)
+    split = read_split(cfg.data, cfg.image, "train", store, cfg.data.train_limit)
     valid = read_split(cfg.data, cfg.image, "valid", store, cfg.data.valid_limit) if cfg.data.valid else None
-    pipeline = state["pipeline"] if state else build_pipeline(cfg, train_split)
-    encode_captions(pipeline, train_split, cfg.data.max_length)
+    pipeline = TextPipeline.from_json(resumed.ckpt["tokenizer_json"]) if resumed else build_pipeline(cfg, split)
+    encode_captions(pipeline, split, cfg.data.max_length)
     model = build_captioner(cfg, pipeline.vocab_size, pipeline.pad_id)
-    if state:
-        load_model_weights(model, state["weights"], resume)
-    model.to(device)
-    return _fit(cfg, model, pipeline, train_split, valid, device, state, resume)
+    batches, steps = _batches(cfg, model, split, pipeline, device)
+    where = "dev" if valid else "train"
+    return Prepared(cfg, model, make_loss_fn(cfg), batches, steps,
+                    _evaluator(cfg, valid or _head(split, cfg.data.valid_limit), pipeline, device), "bleu4",
+                    f"{len(split.names)} train images ({sum(map(len, split.captions))} captions) / "
+                    f"{len(valid.names) if valid else 0} valid images, vocab {pipeline.vocab_size}, "
+                    f"{cfg.image.crop}px input", pipeline,
+                    describe=lambda best: f"best {where} BLEU-4 (greedy) {best['bleu4']:.2f}")
 
 
 def cached_features(model, images: np.ndarray, crop: int, device, batch_size: int = 64) -> torch.Tensor:
@@ -215,26 +215,31 @@ def cached_features(model, images: np.ndarray, crop: int, device, batch_size: in
         for start in range(0, len(images), batch_size):
             pixels = torch.from_numpy(np.ascontiguousarray(center_crop(images[start: start + batch_size], crop)))
             chunks.append(memory_of(model, pixels.to(device)).half().cpu())
+    model.train()
     return torch.cat(chunks)
 
 
 def _batches(cfg, model, split: Split, pipeline, device):
-    """``batches(epoch)`` for ``fit``: B images with all their captions, shuffled per epoch."""
-    features = cached_features(model, split.images, cfg.image.crop, device) if cfg.encoder.cache_features else None
-    augment, b = augmenting(cfg) and features is None, cfg.train.batch_size
+    """``batches(epoch)`` for ``fit``: B images with all their captions, shuffled per epoch;
+    under torchrun each rank takes its share of every batch's images."""
+    augment, b, cache = augmenting(cfg) and not cfg.encoder.cache_features, cfg.train.batch_size, {}
+    rank, size = world()
 
     def batches(epoch):
+        if cfg.encoder.cache_features and "features" not in cache:  # once the weights are loaded
+            cache["features"] = cached_features(model, split.images, cfg.image.crop, device)
         rng = np.random.default_rng(cfg.train.seed + epoch)
         order = rng.permutation(len(split.names))
         for start in range(0, len(order), b):
             idx = np.sort(order[start: start + b])
-            if features is not None:
-                pixels = features[torch.from_numpy(idx)]
-            elif augment:
+            if "features" in cache:
+                pixels = cache["features"][torch.from_numpy(idx)]
+            elif augment:  # the whole batch, so that every rank draws the same random numbers
                 pixels = random_crop_flip(split.images[idx], cfg.image.crop, cfg.image.flip, rng)
             else:
                 pixels = center_crop(split.images[idx], cfg.image.crop)
-            yield make_batch(pixels, [split.ids[i] for i in idx], pipeline.bos_id, pipeline.eos_id)
+            mine = np.array_split(np.arange(len(idx)), size)[rank]
+            yield make_batch(pixels[mine], [split.ids[i] for i in idx[mine]], pipeline.bos_id, pipeline.eos_id)
 
     return batches, (len(split.names) + b - 1) // b
 
@@ -251,62 +256,26 @@ def _evaluator(cfg, split: Split, pipeline, device):
     return evaluate
 
 
-def _fit(cfg, model, pipeline, split, valid, device, state, resume) -> Path:
-    folder = run_folder(TASK, str(Path(resume)) if resume else cfg.train.output)
-    batches, steps = _batches(cfg, model, split, pipeline, device)
-    optimizer = build_optimizer(cfg.train, [p for p in model.parameters() if p.requires_grad])
-    scheduler = build_scheduler(cfg.train, optimizer, steps * cfg.train.epochs)
-    say(f"captioning: {len(split.names)} train images ({sum(map(len, split.captions))} captions) / "
-        f"{len(valid.names) if valid else 0} valid images, vocab {pipeline.vocab_size}, "
-        f"{sum(p.numel() for p in model.parameters()):,} parameters, {cfg.image.crop}px input, device {device}")
-    result = fit(model, batches, make_loss_fn(cfg), metric="bleu4", cfg=cfg.train, optimizer=optimizer,
-                 scheduler=scheduler, steps_per_epoch=steps,
-                 evaluate=_evaluator(cfg, valid or _head(split, cfg.data.valid_limit), pipeline, device),
-                 save=_saver(folder, model, cfg, pipeline), log_path=folder / "metrics.jsonl",
-                 resume=state["trainer"] if state else None)
-    best = result.best.get("bleu4")
-    say(f"done ({result.stopped}, {result.steps} steps)"
-        + (f": best {'dev' if valid else 'train'} BLEU-4 (greedy) {best:.2f}" if best is not None else ""))
-    if (folder / "best").is_dir():
-        print(f"checkpoint: {folder / 'best'}")
-    if result.stopped == "interrupted":
-        raise KeyboardInterrupt
-    return folder
-
-
 def _head(split: Split, n: int | None) -> Split:
     n = n or len(split.names)
     return Split(split.names[:n], split.images[:n], split.captions[:n])
 
 
-def _saver(folder: Path, model, cfg, pipeline):
-    def save(kind: str, metrics: dict, trainer: dict | None) -> None:
-        save_checkpoint(folder / kind, model=model, config=to_dict(cfg), task=TASK, pipeline=pipeline,
-                        metrics=metrics, trainer=trainer)
-    return save
-
-
-def _resume_config(resume: str, cfg: CaptioningConfig):
-    saved, ckpt, trainer = resume_point(resume, CaptioningConfig, cfg)
-    return saved, {"pipeline": TextPipeline.from_json(ckpt["tokenizer_json"]), "weights": ckpt["weights"],
-                   "trainer": trainer}
-
-
 # -- the loaded model ------------------------------------------------------------------
+def _build(config: CaptioningConfig, ckpt: dict):
+    pipeline = TextPipeline.from_json(ckpt["tokenizer_json"], where=str(ckpt["path"]))
+    # the checkpoint holds the encoder's weights: no pretrained backbone download
+    return build_captioner(config, pipeline.vocab_size, pipeline.pad_id, pretrained=False), {}
+
+
 class Captioner:
     """A loaded captioning checkpoint: ``caption`` images, ``evaluate`` on a split."""
 
     task = TASK
+    info = model_info
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
-        self.config = from_dict(CaptioningConfig, ckpt["config"])
-        self.pipeline = TextPipeline.from_json(ckpt["tokenizer_json"], where=str(ckpt["path"]))
-        self.device = torch.device(device)
-        self.config.encoder.weights = None  # the checkpoint holds the encoder's weights
-        self.model = build_captioner(self.config, self.pipeline.vocab_size, self.pipeline.pad_id)
-        load_model_weights(self.model, ckpt["weights"], ckpt["path"])
-        self.model.to(self.device).eval()
-        self.path = ckpt["path"]
+        restore(self, ckpt, device, _build)
 
     def pixels(self, images) -> np.ndarray:
         """N×S×S×3 uint8 of PIL images or paths (RGB, resized); DataError naming a bad file."""
@@ -409,3 +378,6 @@ def plot_attention(info: dict, path) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+Loaded = Captioner
