@@ -136,7 +136,7 @@ def make_batch(images, captions: list, bos_id: int, eos_id: int) -> CaptionBatch
     inputs = pad([[bos_id] + c for c in flat])
     targets = pad([c + [eos_id] for c in flat], pad_id=-100)
     pixels = images if torch.is_tensor(images) else torch.from_numpy(np.ascontiguousarray(images))
-    return CaptionBatch(pixels, torch.tensor(rows), inputs, targets)
+    return CaptionBatch(pixels, torch.tensor(rows, dtype=torch.long), inputs, targets)
 
 
 def memory_of(model, images: torch.Tensor) -> torch.Tensor:

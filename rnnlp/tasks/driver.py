@@ -56,7 +56,7 @@ def train(name: str, cfg, resume: str | None = None) -> Path:
         say(f"{name}: {prep.facts}, {parameters(prep.model)}, device {device}")
         start = time.perf_counter()
         result = _fit(name, prep, folder, resumed)
-    _finish(result, prep, folder, time.perf_counter() - start)
+        _finish(result, prep, folder, time.perf_counter() - start)  # in the session: rank 0 speaks
     return folder
 
 

@@ -65,8 +65,12 @@ def wrap(model: torch.nn.Module) -> torch.nn.Module:
         return model
     from torch.nn.parallel import DistributedDataParallel
 
-    device_ids = [model_device(model).index] if model_device(model).type == "cuda" else None
-    return DistributedDataParallel(model, device_ids=device_ids)
+    device = model_device(model)
+    if device.type == "cuda":
+        # batch statistics over the global batch, as in one process (same parameter names);
+        # SyncBatchNorm needs a GPU: on CPU each rank normalises over its own share
+        model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    return DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
 
 
 def model_device(model: torch.nn.Module) -> torch.device:

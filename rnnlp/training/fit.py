@@ -52,9 +52,11 @@ class Objective(torch.nn.Module):
     def forward(self, batch):
         loss, stats = self.loss_fn(self.model, batch)
         size = distributed.world()[1]
-        if size > 1 and self.training and stats.get("count"):
-            total = distributed.sum_across_ranks(float(stats["count"]))
-            loss = loss * (stats["count"] * size / total)
+        if size > 1 and self.training and "count" in stats:
+            count = stats["count"]
+            total = distributed.sum_across_ranks(float(count))
+            # a rank with an empty share (a short last batch) adds zero gradients, not NaN
+            loss = (loss if count else loss.nan_to_num(0.0)) * (count * size / max(total, 1.0))
         return loss, stats
 
 

@@ -39,7 +39,9 @@ OVERRIDES = {
     "lm": [f"data.train={ASSETS / 'lm/tiny.txt'}", "model.dropout=0", "model.dropout_input=0",
            "model.dropout_hidden=0"],
     "translation": [],
-    "captioning": [],
+    # a frozen encoder keeps its BatchNorm in eval mode: on CPU each rank would otherwise
+    # normalise over its own share of the batch (SyncBatchNorm needs CUDA)
+    "captioning": ["encoder.freeze=true"],
 }
 
 PREDICT = {  # one verb of each loaded model, on fixed inputs
