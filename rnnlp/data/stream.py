@@ -19,12 +19,16 @@ the cut points move from epoch to epoch.
 
 from __future__ import annotations
 
+import gzip
+from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 import torch
 
 from rnnlp.data.batching import Batch
+from rnnlp.data.readers import resolve_path
+from rnnlp.errors import ConfigError, DataError
 
 
 def stream_rows(ids: torch.Tensor, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -99,3 +103,45 @@ class StreamBatcher:
             targets[~mask] = -100
             lengths = mask.sum(1)
             yield Batch(ids, lengths, mask, targets)
+
+
+# -- the corpus: one text file as one stream of ids ---------------------------------------
+def read_text(path, root: str | None = None) -> str:
+    """The whole text of a plain (or ``.gz``) file; a missing or empty file is a DataError."""
+    local = Path(resolve_path(path, root))
+    if not local.is_file():
+        raise DataError(f"file not found: {path}; check the path (relative paths are also looked up "
+                        "under --data-root / $RNNLP_DATA)")
+    opener = gzip.open if local.suffix == ".gz" else open
+    try:
+        with opener(local, "rt", encoding="utf-8") as f:
+            text = f.read()
+    except (UnicodeDecodeError, OSError) as exc:
+        raise DataError(f"cannot read {local} as UTF-8 text ({type(exc).__name__}); give a plain "
+                        "text file") from None
+    if not text.strip():
+        raise DataError(f"{local} holds no text")
+    return text
+
+
+def split_lines(text: str, eos: bool) -> list[str]:
+    """Lines without their newline (eos marks them) or with it (it is a character)."""
+    return text.splitlines() if eos else text.splitlines(keepends=True)
+
+
+def encode_stream(pipeline: TextPipeline, text: str, eos: bool) -> torch.Tensor:
+    """``<bos>`` + the ids of every line (each followed by ``<eos>`` when ``eos``): LongTensor N."""
+    lines = split_lines(text, eos)
+    chunks = [np.asarray(ids, dtype=np.int64) for ids in pipeline.encode_batch(lines, eos=eos)]
+    return torch.from_numpy(np.concatenate([np.array([pipeline.bos_id])] + chunks))
+
+
+def hold_out(text: str, fraction: float) -> tuple[str, str]:
+    """(first part, last ``fraction``), cut at the line start nearest the cut point."""
+    if not 0 < fraction < 1:
+        raise ConfigError(f"data.valid_fraction must be in (0, 1) when no --valid file is given, "
+                          f"got {fraction}")
+    cut = int(len(text) * (1 - fraction))
+    newline = text.rfind("\n", 0, cut)
+    cut = newline + 1 if newline > 0 else cut
+    return text[:cut], text[cut:]

@@ -90,6 +90,18 @@ def pretrained_matrix(cfg, vocab: list[str], log=None, root: str | None = None):
     return weights
 
 
+def build_text_pipeline(tcfg, texts: list[str], root: str | None = None):
+    """A ``TextPipeline`` from a ``TextConfig``: loaded from ``tcfg.path`` (a prebuilt JSON),
+    or learned from ``texts``."""
+    from rnnlp.text import TextPipeline
+
+    if tcfg.path:
+        from rnnlp.data.readers import resolve_path
+        return TextPipeline.load(resolve_path(tcfg.path, root))
+    return TextPipeline.build(texts, tcfg.level, lowercase=tcfg.lowercase, min_freq=tcfg.min_freq,
+                              max_size=tcfg.max_size, vocab_size=tcfg.vocab_size)
+
+
 def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr)
 

@@ -9,7 +9,6 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from rnnlp.config.base import from_dict, to_dict
 from rnnlp.config.captioning import CaptioningConfig
 from rnnlp.data.batching import pad
 from rnnlp.data.images import (ImageStore, center_crop, image_array, load_image, random_crop_flip, read_captions,
@@ -17,10 +16,11 @@ from rnnlp.data.images import (ImageStore, center_crop, image_array, load_image,
 from rnnlp.data.readers import resolve_path
 from rnnlp.decoding import beam_search, greedy
 from rnnlp.errors import ConfigError, DataError
-from rnnlp.models.builders import build_captioner
+from rnnlp.models.builders import build_captioner, build_text_pipeline
 from rnnlp.models.captioner import doubly_stochastic_penalty
 from rnnlp.nn.image_encoder import normalize
-from rnnlp.tasks.common import say
+from rnnlp.plotting import plot_image_attention as plot_attention  # noqa: F401  (the CLI's name)
+from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
@@ -92,15 +92,6 @@ def encode_captions(pipeline: TextPipeline, split: Split, max_length: int) -> No
     flat = [c for caps in split.captions for c in caps]
     ids = iter(pipeline.encode_batch(flat, max_length=max_length))
     split.ids = [[next(ids) or [pipeline.unk_id] for _ in caps] for caps in split.captions]
-
-
-def build_pipeline(cfg: CaptioningConfig, split: Split) -> TextPipeline:
-    if cfg.text.path:
-        return TextPipeline.load(resolve_path(cfg.text.path, cfg.data.root))
-    t = cfg.text
-    texts = [c for caps in split.captions for c in caps]
-    return TextPipeline.build(texts, t.level, lowercase=t.lowercase, min_freq=t.min_freq,
-                              max_size=t.max_size, vocab_size=t.vocab_size)
 
 
 # -- pixels ----------------------------------------------------------------------------
@@ -194,7 +185,8 @@ def prepare(cfg: CaptioningConfig, resumed, device) -> Prepared:
     store = open_store(cfg.data)
     split = read_split(cfg.data, cfg.image, "train", store, cfg.data.train_limit)
     valid = read_split(cfg.data, cfg.image, "valid", store, cfg.data.valid_limit) if cfg.data.valid else None
-    pipeline = TextPipeline.from_json(resumed.ckpt["tokenizer_json"]) if resumed else build_pipeline(cfg, split)
+    pipeline = TextPipeline.from_json(resumed.ckpt["tokenizer_json"]) if resumed else \
+        build_text_pipeline(cfg.text, [c for caps in split.captions for c in caps], cfg.data.root)
     encode_captions(pipeline, split, cfg.data.max_length)
     model = build_captioner(cfg, pipeline.vocab_size, pipeline.pad_id)
     batches, steps = _batches(cfg, model, split, pipeline, device)
@@ -328,7 +320,7 @@ class Captioner:
         """
         if split not in ("train", "valid", "test"):
             raise ConfigError(f"unknown split {split!r}; choose one of: train, valid, test")
-        dcfg = from_dict(type(self.config.data), {**to_dict(self.config.data), **options})
+        dcfg = data_config(self.config.data, options)
         if images:
             dcfg.images = images
         ev = read_split(dcfg, self.config.image, split, open_store(dcfg), int(limit) if limit else None, data)
@@ -350,34 +342,6 @@ class Captioner:
                      else "CIDEr: not computed (pip install pycocoevalcap)")
         lines += [f"  {name}: {hyp}" for name, hyp in report.get("examples", [])]
         return "\n".join(lines)
-
-
-def plot_attention(info: dict, path) -> None:
-    """Save ``Captioner.attention`` output: the image with each word's attention map over it."""
-    try:
-        import matplotlib
-    except ModuleNotFoundError:
-        raise ConfigError("--attention-plot needs matplotlib: pip install 'rnnlp[plot]'") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from PIL import Image
-
-    image, weights, tokens = info["image"], info["weights"], info["tokens"]
-    cols = min(5, len(tokens))
-    rows = (len(tokens) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(2.2 * cols, 2.4 * rows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, token, grid in zip(axes.flat, tokens, weights):
-        heat = np.asarray(Image.fromarray((grid / max(grid.max(), 1e-12) * 255).astype(np.uint8))
-                          .resize(image.shape[:2][::-1], Image.BILINEAR))
-        ax.imshow(image)
-        ax.imshow(heat, cmap="gray", alpha=0.6)
-        ax.set_title(token)
-    fig.suptitle(info["caption"])
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
 
 
 Loaded = Captioner

@@ -61,6 +61,15 @@ def _restore_process_state(saved: dict) -> None:
     torch.backends.cudnn.benchmark = saved["cudnn_benchmark"]
 
 
+def data_config(dcfg, options: dict, keep: tuple | None = None):
+    """A new data config for evaluation: the training one (only the fields ``keep``, default
+    all) under ``options``, the keywords a loaded model's ``evaluate`` received."""
+    from rnnlp.config.base import from_dict, to_dict
+
+    fields = to_dict(dcfg) if keep is None else {k: getattr(dcfg, k) for k in keep}
+    return from_dict(type(dcfg), {**fields, **options})
+
+
 def run_folder(task: str, output: str | None) -> Path:
     folder = Path(output) if output else Path("runs") / f"{task}-{time.strftime('%Y%m%d-%H%M%S')}"
     folder.mkdir(parents=True, exist_ok=True)

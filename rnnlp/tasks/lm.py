@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import gzip
 import math
-from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 import torch
 
 from rnnlp.config.lm import LMConfig
-from rnnlp.data.readers import resolve_path
 from rnnlp.data.batching import Batch
-from rnnlp.data.stream import StreamBatcher
+from rnnlp.data.stream import StreamBatcher, encode_stream, hold_out, read_text, split_lines
 from rnnlp.errors import ConfigError, DataError
-from rnnlp.models.builders import build_language_model
+from rnnlp.models.builders import build_language_model, build_text_pipeline
 from rnnlp.models.language_model import detach_state
 from rnnlp.tasks.common import say
 from rnnlp.tasks.driver import model_info, restore
@@ -27,49 +24,8 @@ TASK = "lm"
 
 
 # -- data ------------------------------------------------------------------------------
-def read_text(path, root: str | None = None) -> str:
-    """The whole text of a plain (or ``.gz``) file; a missing or empty file is a DataError."""
-    local = Path(resolve_path(path, root))
-    if not local.is_file():
-        raise DataError(f"file not found: {path}; check the path (relative paths are also looked up "
-                        "under --data-root / $RNNLP_DATA)")
-    opener = gzip.open if local.suffix == ".gz" else open
-    try:
-        with opener(local, "rt", encoding="utf-8") as f:
-            text = f.read()
-    except (UnicodeDecodeError, OSError) as exc:
-        raise DataError(f"cannot read {local} as UTF-8 text ({type(exc).__name__}); give a plain "
-                        "text file") from None
-    if not text.strip():
-        raise DataError(f"{local} holds no text")
-    return text
-
-
 def uses_eos(cfg: LMConfig) -> bool:
     return cfg.data.eos if cfg.data.eos is not None else cfg.text.level != "char"
-
-
-def split_lines(text: str, eos: bool) -> list[str]:
-    """Lines without their newline (eos marks them) or with it (it is a character)."""
-    return text.splitlines() if eos else text.splitlines(keepends=True)
-
-
-def encode_stream(pipeline: TextPipeline, text: str, eos: bool) -> torch.Tensor:
-    """``<bos>`` + the ids of every line (each followed by ``<eos>`` when ``eos``): LongTensor N."""
-    lines = split_lines(text, eos)
-    chunks = [np.asarray(ids, dtype=np.int64) for ids in pipeline.encode_batch(lines, eos=eos)]
-    return torch.from_numpy(np.concatenate([np.array([pipeline.bos_id])] + chunks))
-
-
-def hold_out(text: str, fraction: float) -> tuple[str, str]:
-    """(first part, last ``fraction``), cut at the line start nearest the cut point."""
-    if not 0 < fraction < 1:
-        raise ConfigError(f"data.valid_fraction must be in (0, 1) when no --valid file is given, "
-                          f"got {fraction}")
-    cut = int(len(text) * (1 - fraction))
-    newline = text.rfind("\n", 0, cut)
-    cut = newline + 1 if newline > 0 else cut
-    return text[:cut], text[cut:]
 
 
 def num_ids(pipeline: TextPipeline) -> int:
@@ -80,11 +36,7 @@ def num_ids(pipeline: TextPipeline) -> int:
 
 
 def build_pipeline(cfg: LMConfig, text: str) -> TextPipeline:
-    if cfg.text.path:
-        return TextPipeline.load(resolve_path(cfg.text.path, cfg.data.root))
-    t = cfg.text
-    return TextPipeline.build(split_lines(text, uses_eos(cfg)), t.level, lowercase=t.lowercase,
-                              min_freq=t.min_freq, max_size=t.max_size, vocab_size=t.vocab_size)
+    return build_text_pipeline(cfg.text, split_lines(text, uses_eos(cfg)), cfg.data.root)
 
 
 # -- loss and evaluation ------------------------------------------------------------------

@@ -8,19 +8,20 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from rnnlp.config.base import from_dict
 from rnnlp.config.sentiment import SentimentConfig
 from rnnlp.data.batching import BucketBatcher, collate
 from rnnlp.data.readers import read_table, require_columns, sample_path
 from rnnlp.errors import CheckpointError, DataError
-from rnnlp.models.builders import build_classifier, extend_pipeline
-from rnnlp.tasks.common import say
+from rnnlp.models.builders import build_classifier, build_text_pipeline, extend_pipeline
+from rnnlp.data.labels import label_indices, label_map
+from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
 from rnnlp.training.metrics import classification_report
 
 TASK = "sentiment"
+_EVAL_FIELDS = ("text_column", "label_column", "format", "root", "max_length")  # kept from training
 
 
 # -- data ------------------------------------------------------------------------------
@@ -52,28 +53,6 @@ def read_split(path, dcfg, label_names: list | None = None, what: str = "data"):
     return texts, labels
 
 
-def label_map(raw_labels: list) -> list:
-    """Sorted distinct labels of the training data (ints numerically, strings alphabetically)."""
-    values = set(raw_labels)
-    if any(v is None for v in values):
-        raise DataError("some training labels are empty; fill or drop those rows")
-    return sorted(values, key=lambda v: (isinstance(v, str), v))
-
-
-def label_indices(raw: list, names: list, path) -> np.ndarray:
-    index = {name: i for i, name in enumerate(names)}
-    # labels read from different files may differ in type ("1" vs 1): match on the text form too
-    index.update({str(name): i for i, name in enumerate(names)})
-    out = []
-    for row, value in enumerate(raw):
-        i = index.get(value, index.get(str(value)))
-        if i is None:
-            raise DataError(f"{path}: label {value!r} (row {row + 1}) never appears in the training data "
-                            f"(labels: {', '.join(map(str, names))}); fix the label or add training examples")
-        out.append(i)
-    return np.asarray(out, dtype=np.int64)
-
-
 def encode(pipeline: TextPipeline, texts: list[str], max_length: int) -> list[list[int]]:
     """Encode through ``datasets.Dataset.map(batched=True)`` (Arrow columns), then to lists."""
     import datasets
@@ -90,15 +69,6 @@ def default_data(cfg: SentimentConfig) -> SentimentConfig:
         return cfg
     valid = cfg.data.valid if cfg.data.valid is not None else str(sample_path("sst2/dev.tsv"))
     return replace(cfg, data=replace(cfg.data, train=str(sample_path("sst2/train.tsv")), valid=valid))
-
-
-def build_pipeline(cfg, texts) -> TextPipeline:
-    if cfg.text.path:
-        from rnnlp.data.readers import resolve_path
-        return TextPipeline.load(resolve_path(cfg.text.path, cfg.data.root))
-    t = cfg.text
-    return TextPipeline.build(texts, t.level, lowercase=t.lowercase, min_freq=t.min_freq,
-                              max_size=t.max_size, vocab_size=t.vocab_size)
 
 
 # -- model pieces ----------------------------------------------------------------------
@@ -159,7 +129,7 @@ def prepare(cfg: SentimentConfig, resumed, device) -> Prepared:
         raise DataError(f"{cfg.data.train}: only one label ({names[0]!r}) in the training data; "
                         "a classifier needs at least two")
     pipeline = TextPipeline.from_json(resumed.ckpt["tokenizer_json"]) if resumed else \
-        extend_pipeline(build_pipeline(cfg, texts), cfg.embedding, log=say, root=cfg.data.root)
+        extend_pipeline(build_text_pipeline(cfg.text, texts, cfg.data.root), cfg.embedding, log=say, root=cfg.data.root)
     train_ex = Examples(encode(pipeline, texts, cfg.data.max_length), label_indices(raw, names, cfg.data.train))
     valid_ex = _valid_examples(cfg, pipeline, names) if cfg.data.valid else None
     model = build_classifier(cfg, pipeline.vocab(), len(names), with_vectors=resumed is None, log=say)
@@ -218,15 +188,13 @@ class Classifier:
         """accuracy, macro_f1, per-class scores and the confusion matrix on a labelled file."""
         if not data:
             raise DataError("give the labelled file to evaluate on with --data FILE")
-        path = data
-        dcfg = from_dict(type(self.config.data), {**_data_fields(self.config.data), **data_options})
-        texts, raw = read_split(path, dcfg, what="evaluation data")
-        gold = label_indices(raw, self.labels, path)
+        dcfg = data_config(self.config.data, data_options, _EVAL_FIELDS)
+        texts, raw = read_split(data, dcfg, what="evaluation data")
+        gold = label_indices(raw, self.labels, data)
         probs = self.predict_proba(texts)
         report = classification_report(gold, probs.argmax(1), len(self.labels))
         report.update(labels=[str(n) for n in self.labels], count=len(texts))
         return report
-
 
     @staticmethod
     def format_report(report: dict) -> str:
@@ -240,11 +208,6 @@ class Classifier:
         lines += [f"{n:>{width}}" + "".join(f"{c:>{width + 1}}" for c in row)
                   for n, row in zip(labels, report["confusion"])]
         return "\n".join(lines)
-
-
-def _data_fields(dcfg) -> dict:
-    keep = ("text_column", "label_column", "format", "root", "max_length")
-    return {k: getattr(dcfg, k) for k in keep}
 
 
 Loaded = Classifier

@@ -16,17 +16,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rnnlp.config.base import from_dict, to_dict
 from rnnlp.config.tagging import TaggingConfig
 from rnnlp.data.batching import BucketBatcher, pad
 from rnnlp.data.conll import TaggedSentences, convert_all, entities, normalize_scheme, read_tagged
 from rnnlp.errors import DataError
 from rnnlp.models.builders import build_tagger
 from rnnlp.models.tagger import TagBatch, casing
-from rnnlp.tasks.common import say
+from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
+from rnnlp.training.metrics import tag_scores
 
 TASK = "tagging"
 EXTRA = "tagging.json"  # checkpoint file with the character vocabulary
@@ -151,38 +151,6 @@ def predict_tags(model, pipeline, char_index, sentences: list, tag_names: list, 
     return tags
 
 
-def score(gold: list, pred: list, scheme: str, tag_names: list) -> dict:
-    """Token accuracy, unknown gold tags, and for span schemes seqeval entity P/R/F1."""
-    known = set(tag_names)
-    total = sum(len(g) for g in gold)
-    correct = sum(a == b for g, p in zip(gold, pred) for a, b in zip(g, p))
-    unknown: dict = {}
-    for g in gold:
-        for t in g:
-            if t not in known:
-                unknown[t] = unknown.get(t, 0) + 1
-    report = {"accuracy": correct / max(total, 1), "tokens": total, "sentences": len(gold),
-              "unknown_tags": unknown}
-    if normalize_scheme(scheme) != "none":
-        report.update(span_scores(gold, pred, scheme))
-    return report
-
-
-def span_scores(gold: list, pred: list, scheme: str) -> dict:
-    from seqeval.metrics import classification_report, f1_score
-    from seqeval.scheme import IOB1, IOB2, IOBES
-
-    seq_scheme = {"BIO": IOB2, "BIOES": IOBES, "IOB1": IOB1}[normalize_scheme(scheme)]
-    rep = classification_report(gold, pred, mode="strict", scheme=seq_scheme, output_dict=True,
-                                zero_division=0)
-    micro = rep.pop("micro avg")
-    types = {k: {"precision": v["precision"], "recall": v["recall"], "f1": v["f1-score"],
-                 "support": int(v["support"])} for k, v in rep.items() if "avg" not in k}
-    return {"precision": micro["precision"], "recall": micro["recall"], "f1": micro["f1-score"],
-            "support": int(micro["support"]), "per_type": types,
-            "f1_seqeval_default": f1_score(gold, pred)}
-
-
 # -- training (the driver runs it: rnnlp/tasks/driver.py) ----------------------------
 def prepare(cfg: TaggingConfig, resumed, device) -> Prepared:
     """Sentences, tag set, characters, word pipeline and tagger of a run (``Task.prepare``)."""
@@ -212,7 +180,7 @@ def prepare(cfg: TaggingConfig, resumed, device) -> Prepared:
     def evaluate(m):
         pred = predict_tags(m, pipeline, _char_index(chars), valid[0], names, device, cfg.data.max_length,
                             cfg.data.max_word_length)
-        return score(valid[1], pred, cfg.model.scheme, names)
+        return tag_scores(valid[1], pred, cfg.model.scheme, names)
 
     metric = "accuracy" if normalize_scheme(cfg.model.scheme) == "none" else "f1"
     return Prepared(cfg, model, loss_fn, batches, len(batcher), evaluate, metric,
@@ -284,12 +252,12 @@ class Tagger:
         """Entity P/R/F1 per type and overall (span schemes) and token accuracy on a tagged file."""
         if not data:
             raise DataError("give the tagged file to evaluate on with --data FILE")
-        dcfg = from_dict(type(self.config.data), {**to_dict(self.config.data), **data_options})
+        dcfg = data_config(self.config.data, data_options)
         gold = read_tagged(data, dcfg)
         tags = model_tags(gold, dcfg, self.scheme)
         start = time.perf_counter()
         pred = self.tag_tokens(gold.tokens)
-        report = score(tags, pred, self.scheme, self.labels)
+        report = tag_scores(tags, pred, self.scheme, self.labels)
         report.update(seconds=time.perf_counter() - start, scheme=self.scheme, data=str(data))
         return report
 

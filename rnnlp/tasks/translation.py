@@ -14,21 +14,23 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from rnnlp.config.base import from_dict
 from rnnlp.config.translation import TranslationConfig
 from rnnlp.data.batching import BucketBatcher, collate
 from rnnlp.data.parallel import collate_parallel, drop_empty, read_parallel_files, read_parallel_table
 from rnnlp.decoding import beam_search, greedy
 from rnnlp.errors import ConfigError, DataError
-from rnnlp.models.builders import build_seq2seq
-from rnnlp.tasks.common import say
+from rnnlp.models.builders import build_seq2seq, build_text_pipeline
+from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
+from rnnlp.plotting import plot_text_attention as plot_attention, require_matplotlib  # noqa: F401  (the CLI's names)
+from rnnlp.training.metrics import corpus_scores
 from rnnlp.training.optim import total_steps
 
 TASK = "translation"
 SOURCE_TOKENIZER = "source_tokenizer.json"  # beside tokenizer.json (the target's) when separate
+_EVAL_FIELDS = ("source_column", "target_column", "format", "root", "max_length")  # kept from training
 
 
 # -- data ------------------------------------------------------------------------------
@@ -60,18 +62,11 @@ def encode_side(pipeline: TextPipeline, texts: list[str], max_length: int, what:
 
 def build_pipelines(cfg: TranslationConfig, sources, targets) -> tuple[TextPipeline, TextPipeline]:
     """(source, target) pipelines: loaded from ``text.*.path`` or learned from the training data."""
-    from rnnlp.data.readers import resolve_path
-
-    def make(tcfg, texts):
-        if tcfg.path:
-            return TextPipeline.load(resolve_path(tcfg.path, cfg.data.root))
-        return TextPipeline.build(texts, tcfg.level, lowercase=tcfg.lowercase, min_freq=tcfg.min_freq,
-                                  max_size=tcfg.max_size, vocab_size=tcfg.vocab_size)
-
     if cfg.text.vocab == "joint":
-        joint = make(cfg.text.target, list(sources) + list(targets))
+        joint = build_text_pipeline(cfg.text.target, list(sources) + list(targets), cfg.data.root)
         return joint, joint
-    return make(cfg.text.source, sources), make(cfg.text.target, targets)
+    return (build_text_pipeline(cfg.text.source, sources, cfg.data.root),
+            build_text_pipeline(cfg.text.target, targets, cfg.data.root))
 
 
 # -- loss and evaluation -----------------------------------------------------------------
@@ -100,16 +95,6 @@ def make_loss_fn(cfg: TranslationConfig, total_steps: int, done: int = 0):
         return loss, {"correct": correct, "count": int(gold.sum())}
 
     return loss_fn
-
-
-def corpus_scores(hypotheses: list[str], references: list[str], lowercase: bool) -> dict:
-    """sacreBLEU and chrF of detokenized hypotheses against one reference each."""
-    from sacrebleu.metrics import BLEU, CHRF
-
-    bleu, chrf = BLEU(lowercase=lowercase), CHRF(lowercase=lowercase)
-    b, c = bleu.corpus_score(hypotheses, [references]), chrf.corpus_score(hypotheses, [references])
-    return {"bleu": float(b.score), "chrf": float(c.score), "bleu_signature": str(bleu.get_signature()),
-            "chrf_signature": str(chrf.get_signature()), "bleu_detail": str(b)}
 
 
 # -- decoding --------------------------------------------------------------------------
@@ -317,7 +302,7 @@ class Translator:
                  beam_size: int | str | None = None, length_penalty: float | str | None = None,
                  **options) -> dict:
         """sacreBLEU (with signature) and chrF on aligned files or a two-column table."""
-        dcfg = from_dict(type(self.config.data), {**_data_fields(self.config.data), **options})
+        dcfg = data_config(self.config.data, options, _EVAL_FIELDS)
         pairs = read_pairs(dcfg, "test", source=source, target=target, table=data)
         if pairs is None:
             raise DataError("give the test data: --source FILE --target FILE, or --data TABLE")
@@ -335,37 +320,6 @@ class Translator:
                           f"  signature: {report['bleu_signature']}",
                           f"chrF: {report['chrf']:.2f}",
                           f"  signature: {report['chrf_signature']}"])
-
-
-def _data_fields(dcfg) -> dict:
-    keep = ("source_column", "target_column", "format", "root", "max_length")
-    return {k: getattr(dcfg, k) for k in keep}
-
-
-def require_matplotlib():
-    """matplotlib (the ``plot`` extra), or a ConfigError saying how to install it."""
-    try:
-        import matplotlib
-    except ModuleNotFoundError:
-        raise ConfigError("the attention plot needs matplotlib: pip install 'rnnlp[plot]'") from None
-    return matplotlib
-
-
-def plot_attention(info: dict, path) -> None:
-    """Save ``Translator.attention`` output as a heatmap (needs the ``plot`` extra: matplotlib)."""
-    require_matplotlib().use("Agg")
-    import matplotlib.pyplot as plt
-
-    weights = info["weights"]
-    fig, ax = plt.subplots(figsize=(1 + 0.4 * weights.shape[1], 1 + 0.4 * weights.shape[0]))
-    ax.imshow(weights, cmap="viridis", aspect="auto", vmin=0.0, vmax=1.0)
-    ax.set_xticks(range(len(info["source_tokens"])), info["source_tokens"], rotation=90)
-    ax.set_yticks(range(len(info["target_tokens"])), info["target_tokens"])
-    ax.set_xlabel("source")
-    ax.set_ylabel("translation")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
 
 
 Loaded = Translator

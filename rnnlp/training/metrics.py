@@ -1,9 +1,12 @@
-"""Metrics: classification (accuracy, per-class and macro F1, confusion matrix; numpy) and caption
-BLEU-1..4 against several references (sacreBLEU), CIDEr-D when pycocoevalcap is installed."""
+"""Metrics: classification (accuracy, per-class and macro F1, confusion matrix; numpy), entity
+spans (seqeval), translation BLEU and chrF (sacreBLEU), and caption BLEU-1..4 against several
+references (sacreBLEU), CIDEr-D when pycocoevalcap is installed."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from rnnlp.data.conll import normalize_scheme
 
 
 def confusion_matrix(gold, pred, num_classes: int) -> np.ndarray:
@@ -57,3 +60,45 @@ def cider_score(hypotheses: list[str], references: list[list[str]]) -> float | N
     gts = {i: [r.lower() for r in refs] for i, refs in enumerate(references)}
     res = {i: [h.lower() or "<empty>"] for i, h in enumerate(hypotheses)}
     return float(Cider().compute_score(gts, res)[0])
+
+
+def tag_scores(gold: list, pred: list, scheme: str, tag_names: list) -> dict:
+    """Token accuracy, unknown gold tags, and for span schemes seqeval entity P/R/F1."""
+    known = set(tag_names)
+    total = sum(len(g) for g in gold)
+    correct = sum(a == b for g, p in zip(gold, pred) for a, b in zip(g, p))
+    unknown: dict = {}
+    for t in (t for g in gold for t in g if t not in known):
+        unknown[t] = unknown.get(t, 0) + 1
+    report = {"accuracy": correct / max(total, 1), "tokens": total, "sentences": len(gold),
+              "unknown_tags": unknown}
+    if normalize_scheme(scheme) != "none":
+        report.update(span_scores(gold, pred, scheme))
+    return report
+
+
+def span_scores(gold: list, pred: list, scheme: str) -> dict:
+    """Entity precision, recall, F1 (micro and per type) of tag sequences: seqeval in strict mode
+    in ``scheme``, and seqeval's default (conlleval-emulating) F1 beside it."""
+    from seqeval.metrics import classification_report, f1_score
+    from seqeval.scheme import IOB1, IOB2, IOBES
+
+    seq_scheme = {"BIO": IOB2, "BIOES": IOBES, "IOB1": IOB1}[normalize_scheme(scheme)]
+    rep = classification_report(gold, pred, mode="strict", scheme=seq_scheme, output_dict=True,
+                                zero_division=0)
+    micro = rep.pop("micro avg")
+    types = {k: {"precision": v["precision"], "recall": v["recall"], "f1": v["f1-score"],
+                 "support": int(v["support"])} for k, v in rep.items() if "avg" not in k}
+    return {"precision": micro["precision"], "recall": micro["recall"], "f1": micro["f1-score"],
+            "support": int(micro["support"]), "per_type": types,
+            "f1_seqeval_default": f1_score(gold, pred)}
+
+
+def corpus_scores(hypotheses: list[str], references: list[str], lowercase: bool) -> dict:
+    """sacreBLEU and chrF of detokenized hypotheses against one reference each."""
+    from sacrebleu.metrics import BLEU, CHRF
+
+    bleu, chrf = BLEU(lowercase=lowercase), CHRF(lowercase=lowercase)
+    b, c = bleu.corpus_score(hypotheses, [references]), chrf.corpus_score(hypotheses, [references])
+    return {"bleu": float(b.score), "chrf": float(c.score), "bleu_signature": str(bleu.get_signature()),
+            "chrf_signature": str(chrf.get_signature()), "bleu_detail": str(b)}

@@ -115,7 +115,7 @@ def _f1(gold, pred, scheme):
 
 @pytest.mark.parametrize("scheme", ["BIO", "BIOES"])
 def test_seqeval_strict_agrees_with_exact_span_matching(scheme):
-    from rnnlp.tasks.tagging import span_scores
+    from rnnlp.training.metrics import span_scores
     rng = random.Random(1)
     gold, pred = [], []
     for _ in range(200):

@@ -13,7 +13,6 @@ of tiny second moments and amplifies them, which says nothing about DDP).
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import textwrap

@@ -12,7 +12,7 @@ from rnnlp.data.batching import collate
 from rnnlp.decoding import beam_search, greedy
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_seq2seq
-from rnnlp.tasks.translation import corpus_scores
+from rnnlp.training.metrics import corpus_scores
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = str(ROOT / "recipes" / "translation" / "tiny.yaml")
