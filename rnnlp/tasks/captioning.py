@@ -381,31 +381,3 @@ class Captioner:
                      else "CIDEr: not computed (pip install pycocoevalcap)")
         lines += [f"  {name}: {hyp}" for name, hyp in report.get("examples", [])]
         return "\n".join(lines)
-
-
-def plot_attention(info: dict, path) -> None:
-    """Save ``Captioner.attention`` output: the image with each word's attention map over it."""
-    try:
-        import matplotlib
-    except ModuleNotFoundError:
-        raise ConfigError("--attention-plot needs matplotlib: pip install 'rnnlp[plot]'") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from PIL import Image
-
-    image, weights, tokens = info["image"], info["weights"], info["tokens"]
-    cols = min(5, len(tokens))
-    rows = (len(tokens) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(2.2 * cols, 2.4 * rows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, token, grid in zip(axes.flat, tokens, weights):
-        heat = np.asarray(Image.fromarray((grid / max(grid.max(), 1e-12) * 255).astype(np.uint8))
-                          .resize(image.shape[:2][::-1], Image.BILINEAR))
-        ax.imshow(image)
-        ax.imshow(heat, cmap="gray", alpha=0.6)
-        ax.set_title(token)
-    fig.suptitle(info["caption"])
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)

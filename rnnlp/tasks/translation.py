@@ -374,29 +374,3 @@ class Translator:
 def _data_fields(dcfg) -> dict:
     keep = ("source_column", "target_column", "format", "root", "max_length")
     return {k: getattr(dcfg, k) for k in keep}
-
-
-def require_matplotlib():
-    """matplotlib (the ``plot`` extra), or a ConfigError saying how to install it."""
-    try:
-        import matplotlib
-    except ModuleNotFoundError:
-        raise ConfigError("the attention plot needs matplotlib: pip install 'rnnlp[plot]'") from None
-    return matplotlib
-
-
-def plot_attention(info: dict, path) -> None:
-    """Save ``Translator.attention`` output as a heatmap (needs the ``plot`` extra: matplotlib)."""
-    require_matplotlib().use("Agg")
-    import matplotlib.pyplot as plt
-
-    weights = info["weights"]
-    fig, ax = plt.subplots(figsize=(1 + 0.4 * weights.shape[1], 1 + 0.4 * weights.shape[0]))
-    ax.imshow(weights, cmap="viridis", aspect="auto", vmin=0.0, vmax=1.0)
-    ax.set_xticks(range(len(info["source_tokens"])), info["source_tokens"], rotation=90)
-    ax.set_yticks(range(len(info["target_tokens"])), info["target_tokens"])
-    ax.set_xlabel("source")
-    ax.set_ylabel("translation")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)

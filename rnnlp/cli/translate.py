@@ -1,10 +1,12 @@
 """``rnnlp translate CKPT "ein satz ."``: translate sentences with a translation checkpoint.
 
 One call into ``rnnlp.load(CKPT).translate_n_best``; torch is imported inside the command so
-``rnnlp --help`` stays instant. Errors are ``RnnlpError``s, printed by ``rnnlp.cli`` as one line.
+``rnnlp --help`` stays instant. Errors are ``RnnlpError``s, printed by ``rnnlp.cli.main`` as one line.
 """
 
 import click
+
+from rnnlp.cli.common import texts_from
 
 
 @click.command()
@@ -33,16 +35,13 @@ def translate(checkpoint, texts, input_file, output_file, beam_size, length_pena
     lines "score<TAB>translation" followed by an empty line.
     """
     from rnnlp import api
-    from rnnlp.cli import input_lines
     from rnnlp.io import atomic_write_text
 
-    texts = list(texts) + ([line.rstrip("\r") for line in input_lines(input_file)] if input_file else [])
-    if not texts:
-        raise click.UsageError("give sentences to translate as arguments or with --input FILE")
+    texts = [text.rstrip("\r") for text in texts_from(texts, input_file, "sentences to translate")]
     if attention_plot:
-        from rnnlp.tasks.translation import require_matplotlib
+        from rnnlp.plotting import pyplot
 
-        require_matplotlib()
+        pyplot("the attention plot")  # fail before decoding when matplotlib is missing
     model = api.load(checkpoint)
     api.expect_task(model, "translation")
     found = model.translate_n_best(texts, beam_size=beam_size, n_best=n_best, length_penalty=length_penalty,
@@ -57,6 +56,6 @@ def translate(checkpoint, texts, input_file, output_file, beam_size, length_pena
         for line in lines:
             click.echo(line)
     if attention_plot:
-        from rnnlp.tasks.translation import plot_attention
+        from rnnlp.plotting import plot_translation_attention
 
-        plot_attention(model.attention(texts[0]), attention_plot)
+        plot_translation_attention(model.attention(texts[0]), attention_plot)
