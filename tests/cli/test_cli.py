@@ -134,3 +134,14 @@ def test_ragged_vectors_file_is_a_one_line_error(capsys, tmp_path, assets):
                              "embedding.kind=pretrained", f"embedding.vectors={ragged}"], capsys)
     assert code == 2 and "line" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "o" / "best").exists()
+
+
+def test_commands_reach_tasks_only_through_the_api_and_the_table():
+    import ast
+
+    for path in sorted((ROOT / "rnnlp" / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else \
+                [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            for name in names:
+                assert not name.startswith("rnnlp.tasks") or name == "rnnlp.tasks.table", f"{path.name} imports {name}"
