@@ -200,7 +200,7 @@ def checkpoint_rows():
                                marks=[pytest.mark.xfail(strict=True, reason=reason)] if reason else [])
 
 
-@pytest.mark.parametrize("command, name", checkpoint_rows())
+@pytest.mark.parametrize("command, name", list(checkpoint_rows()))
 def test_bad_checkpoints(command, name, bad, tmp_path, capsys):
     code, _, err = run_cli(_ck_args(command, getattr(bad, name), tmp_path), capsys)
     assert_clean_failure(code, err)
@@ -370,7 +370,7 @@ def data_rows():
         yield pytest.param(argv, id=row_id, marks=[pytest.mark.xfail(strict=True, reason=reason)] if reason else [])
 
 
-@pytest.mark.parametrize("argv", data_rows())
+@pytest.mark.parametrize("argv", list(data_rows()))
 def test_bad_data_and_options(argv, ckpts, bad, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a command that writes to the working folder would show here
     out = tmp_path / "out"
