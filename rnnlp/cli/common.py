@@ -37,6 +37,15 @@ def collect(options: dict) -> dict:
     return out
 
 
+def checkpoint_and_texts(input_help: str):
+    """Decorator: the CHECKPOINT and TEXTS arguments and ``--input FILE`` (predict, tag, translate)."""
+    def wrap(fn):
+        fn = click.option("--input", "input_file", type=click.File("r", encoding="utf-8"), help=input_help)(fn)
+        fn = click.argument("texts", nargs=-1)(fn)
+        return click.argument("checkpoint", type=click.Path())(fn)
+    return wrap
+
+
 def input_lines(file) -> list[str]:
     """Lines of an ``--input`` file (a ``click.File``); bad bytes become a DataError naming it."""
     from rnnlp.errors import DataError

@@ -9,14 +9,11 @@ import json
 
 import click
 
-from rnnlp.cli.common import texts_from
+from rnnlp.cli.common import checkpoint_and_texts, texts_from
 
 
 @click.command()
-@click.argument("checkpoint", type=click.Path())
-@click.argument("texts", nargs=-1)
-@click.option("--input", "input_file", type=click.File("r", encoding="utf-8"),
-              help="Read texts from this file, one per line ('-' for stdin).")
+@checkpoint_and_texts("Read texts from this file, one per line ('-' for stdin).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or auto.")
 def predict(checkpoint, texts, input_file, as_json, device):

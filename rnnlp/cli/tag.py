@@ -9,7 +9,7 @@ import json
 
 import click
 
-from rnnlp.cli.common import texts_from
+from rnnlp.cli.common import checkpoint_and_texts, texts_from
 
 
 def format_row(row: dict) -> str:
@@ -20,10 +20,7 @@ def format_row(row: dict) -> str:
 
 
 @click.command()
-@click.argument("checkpoint", type=click.Path())
-@click.argument("texts", nargs=-1)
-@click.option("--input", "input_file", type=click.File("r", encoding="utf-8"),
-              help="Read sentences from this file, one per line, tokens separated by spaces ('-': stdin).")
+@checkpoint_and_texts("Read sentences from this file, one per line, tokens separated by spaces ('-': stdin).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per sentence.")
 def tag(checkpoint, texts, input_file, as_json):
     """Tag TEXTS (tokens separated by spaces) with a tagging CHECKPOINT (or run folder)."""

@@ -6,14 +6,11 @@ One call into ``rnnlp.load(CKPT).translate_n_best``; torch is imported inside th
 
 import click
 
-from rnnlp.cli.common import texts_from
+from rnnlp.cli.common import checkpoint_and_texts, texts_from
 
 
 @click.command()
-@click.argument("checkpoint", type=click.Path())
-@click.argument("texts", nargs=-1)
-@click.option("--input", "input_file", type=click.File("r", encoding="utf-8"),
-              help="Translate this file, one sentence a line ('-' for stdin).")
+@checkpoint_and_texts("Translate this file, one sentence a line ('-' for stdin).")
 @click.option("--output", "output_file", type=click.Path(dir_okay=False),
               help="Write translations here (one line per input line, written atomically); "
                    "default: stdout.")
