@@ -22,6 +22,13 @@ class TaskGroup(click.Group):
     def list_commands(self, ctx):
         return list(self.commands)
 
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:  # `rnnlp train --recipe R sentiment`: options go after the task
+            raise click.UsageError(f"{exc.option_name}: give the task first, then its options: "
+                                   f"rnnlp train TASK {exc.option_name} ...", ctx) from None
+
     def resolve_command(self, ctx, args):
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             raise click.UsageError(f"unknown task {args[0]!r}; choose one of: {', '.join(self.commands)}", ctx)
@@ -45,12 +52,11 @@ class TaskCommand(click.Command):
                               f"`rnnlp train {self.name}` (see rnnlp train {self.name} --help)") from None
 
 
-@click.group(cls=TaskGroup)
+@click.group(cls=TaskGroup, subcommand_metavar="TASK [OPTIONS] [SECTION.FIELD=VALUE]...")
 def train():
-    """Train a task: rnnlp train TASK [OPTIONS] [SECTION.FIELD=VALUE]...
+    """Train one of the tasks below; `rnnlp train TASK --help` lists its data options.
 
-    Every config field can be overridden as SECTION.FIELD=VALUE; `rnnlp train TASK --help`
-    lists the task's data options.
+    Every config field can be overridden as SECTION.FIELD=VALUE after the options.
     """
 
 

@@ -43,6 +43,9 @@ def test_unknown_task_and_unknown_option(capsys):
     code, err = _run(["train", "summarization"], capsys)
     assert code == 2 and err.splitlines()[-1] == ("Error: unknown task 'summarization'; choose one of: "
                                                   "sentiment, tagging, lm, translation, captioning")
+    code, err = _run(["train", "--recipe", "r.yaml", "sentiment"], capsys)
+    assert code == 2 and err.splitlines()[-1] == ("Error: --recipe: give the task first, then its options: "
+                                                  "rnnlp train TASK --recipe ...")
     code, err = _run(["train", "sentiment", "--trian", "x"], capsys)
     assert code == 2 and "No such option '--trian'. Did you mean '--train'?" in err
 
