@@ -52,7 +52,8 @@ class TaskCommand(click.Command):
                               f"`rnnlp train {self.name}` (see rnnlp train {self.name} --help)") from None
 
 
-@click.group(cls=TaskGroup, subcommand_metavar="TASK [OPTIONS] [SECTION.FIELD=VALUE]...")
+@click.group(cls=TaskGroup, subcommand_metavar="TASK [OPTIONS] [SECTION.FIELD=VALUE]...",
+             short_help=f"Train a task: {', '.join(TASKS)}.")
 def train():
     """Train one of the tasks below; `rnnlp train TASK --help` lists its data options.
 
