@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnlp.cli_forecast import SAMPLES, SAMPLES_DIR
+from rnnlp.forecast_data import SAMPLES, SAMPLES_DIR
 from rnnlp.timeseries.compare import compare
 from rnnlp.timeseries.io import read_series
 

@@ -26,9 +26,10 @@ from torch import nn
 
 from rnnlp.errors import CheckpointError, ConfigError, RnnlpError, choice_error
 from rnnlp.io import atomic_write_bytes
+from rnnlp.tasks.table import TASKS as TABLE
 
 FORMATS = ("torchscript", "onnx")
-TASKS = ("sentiment", "tagging")
+TASKS = tuple(name for name, entry in TABLE.items() if entry.export)  # each needs a WRAPPERS entry (tested)
 TOLERANCE = 1e-5
 
 
@@ -119,10 +120,13 @@ TRACE_LENGTHS = [7, 5, 6, 2]   # unsorted, none full-length but the first
 CHECK_LENGTHS = [3, 11, 1, 9, 11]  # another batch size, longer time axis, other order
 
 
+WRAPPERS = {"sentiment": ClassifierExport, "tagging": TaggerExport}
+
+
 def wrap(task: str, model: nn.Module) -> nn.Module:
     """The export wrapper for a loaded model of ``task`` (eval mode, pack encoders made padded)."""
     model.encoder = as_padded_encoder(model.encoder)
-    return (ClassifierExport(model) if task == "sentiment" else TaggerExport(model)).eval()
+    return WRAPPERS[task](model).eval()
 
 
 # -- formats -----------------------------------------------------------------------------
@@ -196,7 +200,9 @@ def _verify(module: nn.Module, data: bytes, format: str, task: str, sizes, where
 
 
 def export(ckpt_path, format: str, output) -> Path:
-    """Export a sentiment or tagging checkpoint to ``output`` (TorchScript or ONNX); returns the path.
+    """Export a checkpoint of one of ``TASKS`` (the table's ``export=True`` tasks) to ``output``.
+
+    Writes TorchScript or ONNX (atomically) and returns the path.
 
     Raises ConfigError for an unknown format, CheckpointError for a missing/corrupt checkpoint
     or a task that cannot be exported.

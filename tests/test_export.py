@@ -121,3 +121,11 @@ def test_a_graph_with_a_baked_in_shape_is_refused(sentiment_run, tmp_path, monke
     with pytest.raises(RnnlpError, match="another shape"):
         export(sentiment_run, "torchscript", tmp_path / "m.pt")
     assert not list(tmp_path.iterdir())
+
+
+def test_export_supports_exactly_the_tables_export_tasks():
+    from rnnlp.export import INPUT_NAMES, OUTPUT_NAMES, TASKS, WRAPPERS
+    from rnnlp.tasks.table import TASKS as TABLE
+
+    assert TASKS == tuple(name for name, entry in TABLE.items() if entry.export) == ("sentiment", "tagging")
+    assert set(WRAPPERS) == set(INPUT_NAMES) == set(OUTPUT_NAMES) == set(TASKS)

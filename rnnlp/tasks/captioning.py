@@ -19,7 +19,6 @@ from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_captioner, build_text_pipeline
 from rnnlp.models.captioner import doubly_stochastic_penalty
 from rnnlp.nn.image_encoder import normalize
-from rnnlp.plotting import plot_image_attention as plot_attention  # noqa: F401  (the CLI's name)
 from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared

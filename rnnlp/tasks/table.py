@@ -93,7 +93,7 @@ TASKS: dict[str, TaskEntry] = {
             _o("--tag-field", "tag_field", "CoNLL-U: upos or xpos (default: as in training)."),
             _o("--scheme", "scheme", "Tag scheme of the file (default: as in training)."),
         ),
-        commands=("rnnlp.cli_tag:tag",),
+        commands=("rnnlp.cli.tag:tag",),
         export=True,
     ),
     "lm": TaskEntry(
@@ -107,7 +107,7 @@ TASKS: dict[str, TaskEntry] = {
             _o("--tokenizer", "text.level", "Tokenizer level: word, char or bpe."),
         ),
         eval_options=(_EVAL_DATA,),
-        commands=("rnnlp.cli_generate:generate",),
+        commands=("rnnlp.cli.generate:generate",),
     ),
     "translation": TaskEntry(
         module="rnnlp.tasks.translation",
@@ -130,7 +130,7 @@ TASKS: dict[str, TaskEntry] = {
             _o("--target-column", "target_column", "Table column holding the reference."),
             _o("--beam-size", "beam_size", "Beam size (1 = greedy; default: the checkpoint's)."),
         ),
-        commands=("rnnlp.cli_translate:translate",),
+        commands=("rnnlp.cli.translate:translate",),
     ),
     "captioning": TaskEntry(
         module="rnnlp.tasks.captioning",
@@ -148,7 +148,7 @@ TASKS: dict[str, TaskEntry] = {
             _o("--images", "images", "Folder or zip of the images (default: as in training).", "path"),
             _o("--beam-size", "beam_size", "Beam size (1 = greedy; default: the checkpoint's)."),
         ),
-        commands=("rnnlp.cli_caption:caption",),
+        commands=("rnnlp.cli.caption:caption",),
     ),
 }
 

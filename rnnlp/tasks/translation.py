@@ -24,7 +24,6 @@ from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
-from rnnlp.plotting import plot_text_attention as plot_attention, require_matplotlib  # noqa: F401  (the CLI's names)
 from rnnlp.training.metrics import corpus_scores
 from rnnlp.training.optim import total_steps
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from gensim.test.utils import datapath
 
 from rnnlp import embeddings as emb
-from rnnlp.cli_embeddings import embeddings as cli
+from rnnlp.cli.embeddings import embeddings as cli
 from rnnlp.embeddings.corpus import MAX_SENTENCE_LENGTH, LineCorpus
 from rnnlp.errors import ConfigError, DataError, VectorsError
 from rnnlp.nn.vectors import vectors_matrix
@@ -291,7 +291,7 @@ def test_cli_help(command):
 
 
 def test_cli_choices_match_the_library():
-    from rnnlp.cli_embeddings import FORMATS, MODELS
+    from rnnlp.cli.embeddings import FORMATS, MODELS
     from rnnlp.embeddings.training import MODELS as LIBRARY_MODELS
     from rnnlp.nn.vectors import FORMATS as LIBRARY_FORMATS
 
@@ -299,7 +299,7 @@ def test_cli_choices_match_the_library():
 
 
 def test_importing_the_cli_group_and_package_is_light():
-    code = ("import sys, rnnlp.cli_embeddings, rnnlp.embeddings; "
+    code = ("import sys, rnnlp.cli.embeddings, rnnlp.embeddings; "
             "print(sorted({'torch', 'gensim', 'numpy', 'tokenizers'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -9,6 +9,8 @@ import json
 
 import click
 
+from rnnlp.cli.common import checkpoint_and_texts, texts_from
+
 
 def format_row(row: dict) -> str:
     """``John/B-PER Smith/E-PER ...`` then one ``TYPE: text`` line per entity."""
@@ -18,19 +20,13 @@ def format_row(row: dict) -> str:
 
 
 @click.command()
-@click.argument("checkpoint", type=click.Path())
-@click.argument("texts", nargs=-1)
-@click.option("--input", "input_file", type=click.File("r", encoding="utf-8"),
-              help="Read sentences from this file, one per line, tokens separated by spaces ('-': stdin).")
+@checkpoint_and_texts("Read sentences from this file, one per line, tokens separated by spaces ('-': stdin).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per sentence.")
 def tag(checkpoint, texts, input_file, as_json):
     """Tag TEXTS (tokens separated by spaces) with a tagging CHECKPOINT (or run folder)."""
     from rnnlp import api
-    from rnnlp.cli import input_lines
 
-    texts = list(texts) + (input_lines(input_file) if input_file else [])
-    if not texts:
-        raise click.UsageError("give sentences to tag as arguments or with --input FILE")
+    texts = texts_from(texts, input_file, "sentences to tag")
     model = api.load(checkpoint)
     api.expect_task(model, "tagging")
     for row in model.predict(texts):

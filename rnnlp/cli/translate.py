@@ -1,17 +1,16 @@
 """``rnnlp translate CKPT "ein satz ."``: translate sentences with a translation checkpoint.
 
 One call into ``rnnlp.load(CKPT).translate_n_best``; torch is imported inside the command so
-``rnnlp --help`` stays instant. Errors are ``RnnlpError``s, printed by ``rnnlp.cli`` as one line.
+``rnnlp --help`` stays instant. Errors are ``RnnlpError``s, printed by ``rnnlp.cli.main`` as one line.
 """
 
 import click
 
+from rnnlp.cli.common import checkpoint_and_texts, texts_from
+
 
 @click.command()
-@click.argument("checkpoint", type=click.Path())
-@click.argument("texts", nargs=-1)
-@click.option("--input", "input_file", type=click.File("r", encoding="utf-8"),
-              help="Translate this file, one sentence a line ('-' for stdin).")
+@checkpoint_and_texts("Translate this file, one sentence a line ('-' for stdin).")
 @click.option("--output", "output_file", type=click.Path(dir_okay=False),
               help="Write translations here (one line per input line, written atomically); "
                    "default: stdout.")
@@ -33,16 +32,13 @@ def translate(checkpoint, texts, input_file, output_file, beam_size, length_pena
     lines "score<TAB>translation" followed by an empty line.
     """
     from rnnlp import api
-    from rnnlp.cli import input_lines
     from rnnlp.io import atomic_write_text
 
-    texts = list(texts) + ([line.rstrip("\r") for line in input_lines(input_file)] if input_file else [])
-    if not texts:
-        raise click.UsageError("give sentences to translate as arguments or with --input FILE")
+    texts = [text.rstrip("\r") for text in texts_from(texts, input_file, "sentences to translate")]
     if attention_plot:
-        from rnnlp.tasks.translation import require_matplotlib
+        from rnnlp.plotting import pyplot
 
-        require_matplotlib()
+        pyplot("the attention plot")  # fail before decoding when matplotlib is missing
     model = api.load(checkpoint)
     api.expect_task(model, "translation")
     found = model.translate_n_best(texts, beam_size=beam_size, n_best=n_best, length_penalty=length_penalty,
@@ -57,6 +53,6 @@ def translate(checkpoint, texts, input_file, output_file, beam_size, length_pena
         for line in lines:
             click.echo(line)
     if attention_plot:
-        from rnnlp.tasks.translation import plot_attention
+        from rnnlp.plotting import plot_translation_attention
 
-        plot_attention(model.attention(texts[0]), attention_plot)
+        plot_translation_attention(model.attention(texts[0]), attention_plot)

@@ -6,18 +6,14 @@
 The classical models come from ``rnnlp.timeseries.compare`` (numpy only); the RNNs (``lstm``,
 ``gru``) from ``rnnlp.forecasting``, imported - with torch - only when one is asked for, and
 handed to the comparison through its ``extra`` hook. ``--data nile`` and ``--data sunspots``
-name the bundled sample series. User mistakes raise ``RnnlpError``s (one line, exit 2).
+name the bundled sample series (``rnnlp.forecast_data`` reads and checks the CSV;
+``rnnlp.plotting`` draws --plot). User mistakes raise ``RnnlpError``s (one line, exit 2).
 """
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import click
 
-SAMPLES = {"nile": ("nile.csv", "flow"), "sunspots": ("sunspots.csv", "sunactivity")}
-SAMPLES_DIR = Path(__file__).resolve().parent / "timeseries" / "samples"
 MODELS = ("ar", "var", "kalman", "lstm", "gru")
 RNNS = ("lstm", "gru")
 
@@ -62,7 +58,7 @@ def forecast(ctx, model, **options):
 
     run = _Run(**options)
     _check_model(model, run)
-    run.require_length(10 if model not in RNNS else options["window"] + 10, f"--model {model}")
+    run.series.require_length(10 if model not in RNNS else options["window"] + 10, f"--model {model}")
     mean, lower, upper, orders = model_forecast(model, run.values, run.horizon, alpha=run.alpha,
                                                 extra=run.extra((model,)))
     order = f" (order {', '.join(map(str, orders))})" if orders else ""
@@ -92,7 +88,7 @@ def compare(models, **options):
     for model in models:
         _check_model(model, run)
     need = max([options["window"] + 10 if m in RNNS else 10 for m in models]) + run.horizon
-    run.require_length(need, "compare with a hold-out of --horizon points")
+    run.series.require_length(need, "compare with a hold-out of --horizon points")
     rows = compare_models(run.values, run.horizon, models=tuple(models), alpha=run.alpha,
                           extra=run.extra(models), keep_forecasts=bool(run.plot))
     click.echo(f"# {', '.join(run.names)} from {run.label}: fitted on {len(run.values) - run.horizon} points, "
@@ -117,10 +113,11 @@ def _check_model(model: str, run: "_Run") -> None:
 
 
 class _Run:
-    """The data and options of one command: reads and checks the series."""
+    """One command's options and series (read and checked by ``rnnlp.forecast_data``)."""
 
     def __init__(self, data, columns, horizon, alpha, window, hidden_size, epochs, seed, threads, plot):
         from rnnlp.errors import ConfigError
+        from rnnlp.forecast_data import load_series
 
         if not data:
             raise ConfigError("--data is required: a CSV file or a bundled sample (nile, sunspots)")
@@ -128,21 +125,14 @@ class _Run:
             raise ConfigError(f"--horizon must be a positive integer, got {horizon}")
         if not 0 < alpha < 1:
             raise ConfigError(f"--alpha must be in (0, 1), got {alpha}")
-        self.path, default = _resolve(data)
-        self.label = data if data in SAMPLES else self.path.name
-        self.names = list(columns) or [default]
-        self.values = _read(self.path, self.names)
+        self.series = load_series(data, columns)
+        self.label, self.names, self.values = self.series.label, self.series.names, self.series.values
         if plot:
-            _pyplot()  # bad data is reported first; then fail before fitting when matplotlib is missing
+            from rnnlp.plotting import pyplot
+
+            pyplot("--plot")  # bad data is reported first; then fail before fitting when matplotlib is missing
         self.horizon, self.alpha, self.plot = horizon, alpha, plot
         self.rnn = dict(window=window, hidden_size=hidden_size, epochs=epochs, seed=seed, threads=threads)
-
-    def require_length(self, needed: int, what: str) -> None:
-        from rnnlp.errors import DataError
-
-        if len(self.values) < needed:
-            raise DataError(f"series has {len(self.values)} points but {what} needs at least {needed}"
-                            + (" (try a smaller --window or --horizon)" if needed > 10 else ""))
 
     def extra(self, models) -> dict:
         """The RNN forecasters for the comparison hook (imports torch only when asked for)."""
@@ -153,97 +143,9 @@ class _Run:
         return {cell: compare_forecaster(cell, **self.rnn) for cell in RNNS}
 
     def draw(self, start: int, curves, title: str) -> None:
-        _plot(self.plot, self.values, self.names, _time_axis(self.path, self.names, len(self.values)),
-              start, curves, f"{self.label}: {title}")
+        from rnnlp.forecast_data import time_axis
+        from rnnlp.plotting import plot_forecast
+
+        plot_forecast(self.plot, self.values, self.names, time_axis(self.series), start, curves,
+                      f"{self.label}: {title}")
         click.echo(f"plot written to {self.plot}")
-
-
-def _resolve(data: str) -> tuple[Path, str]:
-    """The CSV path for --data and its default column (a sample's series, else the last column)."""
-    from rnnlp.errors import DataError
-
-    if data in SAMPLES:
-        name, column = SAMPLES[data]
-        return SAMPLES_DIR / name, column
-    path = Path(data)
-    if not path.is_file():
-        raise DataError(f"series file not found: {path} (or name a bundled sample: {', '.join(SAMPLES)})")
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path} is not UTF-8 text (invalid byte at offset {exc.start}); re-save it as UTF-8") from None
-    header = next(csv.reader(text.splitlines()), None)
-    if not header:
-        raise DataError(f"{path} is empty")
-    return path, header[-1].strip()
-
-
-def _read(path: Path, names: list[str]):
-    """The named columns as an n×k float array; NaN/inf and empty series are errors."""
-    import numpy as np
-
-    from rnnlp.errors import DataError
-    from rnnlp.timeseries.io import read_series
-
-    values = np.column_stack([read_series(path, name) for name in names])
-    for j, name in enumerate(names):
-        for what, bad in (("missing or NaN", np.isnan(values[:, j])), ("infinite", np.isinf(values[:, j]))):
-            if bad.any():
-                rows = ", ".join(str(i + 1) for i in np.flatnonzero(bad)[:5])
-                raise DataError(f"column {name!r} of {path.name} has {what} values at data row(s) {rows}; "
-                                "drop or fill them first")
-    if len(values) == 0:
-        raise DataError(f"{path} has no data rows")
-    return values
-
-
-def _time_axis(path: Path, names: list[str], n: int):
-    """The file's first column when it is a numeric, evenly spaced time index (e.g. years); else 0..n-1."""
-    import numpy as np
-
-    from rnnlp.errors import DataError
-    from rnnlp.timeseries.io import read_series
-
-    try:
-        first = read_series(path, 0)
-    except DataError:
-        first = None
-    with path.open(newline="") as handle:
-        header = [h.strip() for h in next(csv.reader(handle))]
-    if first is None or header[0] in names or len(first) != n or not np.isfinite(first).all():
-        return np.arange(n, dtype=float)
-    steps = np.diff(first)
-    return first if len(steps) and np.allclose(steps, steps[0]) and steps[0] > 0 else np.arange(n, dtype=float)
-
-
-def _pyplot():
-    from rnnlp.errors import ConfigError
-
-    try:
-        import matplotlib
-    except ImportError:
-        raise ConfigError("--plot needs matplotlib: pip install 'rnnlp[plot]'") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def _plot(path, values, names, time, start: int, curves, title: str) -> None:
-    """One panel per series: the data, then each curve's mean and interval band from ``start``."""
-    import numpy as np
-
-    plt = _pyplot()
-    step = time[1] - time[0] if len(time) > 1 else 1.0
-    future = time[start - 1] + step * np.arange(1, len(curves[0][1]) + 1) if curves else []
-    fig, axes = plt.subplots(len(names), 1, figsize=(9, 3.2 * len(names)), squeeze=False)
-    for j, ax in enumerate(axes[:, 0]):
-        ax.plot(time, values[:, j], color="black", lw=1.2, label=names[j])
-        for label, mean, lower, upper in curves:
-            (line,) = ax.plot(future, mean[:, j], lw=1.4, label=label)
-            ax.fill_between(future, lower[:, j], upper[:, j], color=line.get_color(), alpha=0.15)
-        ax.axvline(time[start - 1], color="grey", ls=":", lw=1)
-        ax.legend(fontsize=8, ncol=min(6, len(curves) + 1), loc="upper left")
-    axes[0, 0].set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)

@@ -10,7 +10,7 @@ import rnnlp
 from rnnlp.cli import cli, main
 from rnnlp.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ASSETS = ROOT / "tests" / "assets" / "translation"
 TINY = str(ROOT / "recipes" / "translation" / "tiny.yaml")
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from rnnlp.cli import cli, main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TINY = str(ROOT / "recipes" / "captioning" / "tiny.yaml")
 IMAGES = [str(ROOT / "tests" / "assets" / "captioning" / "images" / n) for n in ("a01.jpg", "a05.png")]
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 import rnnlp
 from rnnlp.cli import cli, main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TINY = str(ROOT / "recipes" / "lm" / "tiny.yaml")
 TEXT = ROOT / "tests" / "assets" / "lm" / "tiny.txt"
 

@@ -8,13 +8,13 @@ from click.testing import CliRunner
 
 from rnnlp.cli import cli, main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TINY = str(ROOT / "recipes" / "tagging" / "tiny.yaml")
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    assets = Path(__file__).parent / "assets" / "tagging"
+    assets = ROOT / "tests" / "assets" / "tagging"
     out = tmp_path_factory.mktemp("tag") / "run"
     result = CliRunner().invoke(cli, ["train", "tagging", "--recipe", TINY, "--train", str(assets / "train.conll"),
                                       "--valid", str(assets / "dev.conll"), "--format", "conll",

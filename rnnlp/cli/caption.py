@@ -1,7 +1,7 @@
 """``rnnlp caption CKPT photo.jpg``: describe images with a captioning checkpoint.
 
 One call into ``rnnlp.load(CKPT).caption``; torch is imported inside the command so
-``rnnlp --help`` stays instant. Errors are ``RnnlpError``s, printed by ``rnnlp.cli`` as one line.
+``rnnlp --help`` stays instant. Errors are ``RnnlpError``s, printed by ``rnnlp.cli.main`` as one line.
 """
 
 import click
@@ -33,6 +33,6 @@ def caption(checkpoint, images, beam_size, max_len, as_json, attention_plot):
         click.echo(json.dumps({"image": image, "caption": text}, ensure_ascii=False) if as_json
                    else f"{image}\t{text}")
     if attention_plot:
-        from rnnlp.tasks.captioning import plot_attention
+        from rnnlp.plotting import plot_caption_attention
 
-        plot_attention(model.attention(images[0], max_len=max_len), attention_plot)
+        plot_caption_attention(model.attention(images[0], max_len=max_len), attention_plot)

@@ -1,4 +1,5 @@
-"""The CLI: every command answers --help, user errors are one line + exit 2, no traceback."""
+"""The CLI group: its commands come from the task table (a broken entry fails loudly), every
+command answers --help, user errors are one line + exit 2, no traceback."""
 
 import json
 import subprocess
@@ -8,9 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rnnlp.cli import TASK_NAMES, cli, main
+from rnnlp.cli import CORE_COMMANDS, add_commands, cli, command_paths, main
+from rnnlp.tasks.table import TASKS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TINY = str(ROOT / "recipes" / "sentiment" / "tiny.yaml")
 
 
@@ -33,9 +35,35 @@ def test_help_does_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
 
 
-def test_task_names_match_the_api():
-    from rnnlp.api import TASKS
-    assert set(TASK_NAMES) == set(TASKS)
+def test_commands_are_the_core_ones_and_the_tables():
+    assert sorted(cli.commands) == ["caption", "embeddings", "evaluate", "export", "forecast", "generate",
+                                    "predict", "tag", "train", "translate"]
+    assert command_paths() == CORE_COMMANDS + tuple(p for entry in TASKS.values() for p in entry.commands)
+    assert list(cli.commands["train"].commands) == list(TASKS)
+
+
+@pytest.mark.parametrize("path, message", [
+    ("rnnlp.cli.nope:nope", "'rnnlp.cli.nope:nope' cannot be loaded: No module named 'rnnlp.cli.nope'"),
+    ("rnnlp.cli.tag:nope", "'rnnlp.cli.tag:nope' cannot be loaded: module 'rnnlp.cli.tag' has no attribute 'nope'"),
+    ("rnnlp.cli.tag:format_row", "'rnnlp.cli.tag:format_row' is a function, not a click command"),
+    ("rnnlp.cli.tag:tag", "'rnnlp.cli.tag:tag': 'tag' is already a command"),
+])
+def test_a_broken_command_entry_fails_loudly(path, message):
+    import click
+
+    group = click.Group()
+    with pytest.raises(ImportError) as exc:
+        add_commands(group, ["rnnlp.cli.tag:tag", path])
+    assert message in str(exc.value)
+
+
+def test_a_broken_table_entry_fails_the_cli_import():
+    code = ("import dataclasses, rnnlp.tasks.table as t\n"
+            "t.TASKS['lm'] = dataclasses.replace(t.TASKS['lm'], commands=('rnnlp.cli.generat:generate',))\n"
+            "import rnnlp.cli")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 1 and "ImportError: rnnlp command 'rnnlp.cli.generat:generate' cannot be loaded" \
+        in done.stderr
 
 
 def run_main(args, capsys):
@@ -43,12 +71,6 @@ def run_main(args, capsys):
         main(args)
     out = capsys.readouterr()
     return exit_info.value.code, out.out, out.err
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    from rnnlp.api import train
-    return train("sentiment", TINY, [f"train.output={tmp_path_factory.mktemp('cli') / 'run'}"])
 
 
 def test_train_predict_evaluate(trained, capsys, tmp_path):
@@ -112,3 +134,14 @@ def test_ragged_vectors_file_is_a_one_line_error(capsys, tmp_path, assets):
                              "embedding.kind=pretrained", f"embedding.vectors={ragged}"], capsys)
     assert code == 2 and "line" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "o" / "best").exists()
+
+
+def test_commands_reach_tasks_only_through_the_api_and_the_table():
+    import ast
+
+    for path in sorted((ROOT / "rnnlp" / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else \
+                [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            for name in names:
+                assert not name.startswith("rnnlp.tasks") or name == "rnnlp.tasks.table", f"{path.name} imports {name}"

@@ -1,0 +1,71 @@
+"""``rnnlp evaluate CKPT``: a checkpoint's metrics on held-out data.
+
+The options are the union of the tasks' ``eval_options`` in ``rnnlp.tasks.table``; once the
+checkpoint is loaded, an option its task lacks is a one-line ConfigError naming both. Relative
+values of ``path`` options are looked up under ``--data-root`` / ``$RNNLP_DATA`` as in training.
+Click only at import time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import click
+
+from rnnlp.cli.common import dest, table_options
+from rnnlp.tasks.table import TASKS
+
+
+def union_rows(tasks: dict) -> list:
+    """Each flag once, in table order; a flag shared by only some tasks says which in its help."""
+    rows, owners = {}, {}
+    for name, entry in tasks.items():
+        for row in entry.eval_options:
+            first = rows.setdefault(row.flags, row)
+            if (first.key, first.kind) != (row.key, row.kind):
+                raise ValueError(f"task table: evaluate option {row.flags} means {first.key!r} for one task "
+                                 f"and {row.key!r} for {name}; give it one meaning")
+            owners.setdefault(row.flags, []).append(name)
+    return [row if len(owners[flag]) == len(tasks) else replace(row, help=f"({', '.join(owners[flag])}) {row.help}")
+            for flag, row in rows.items()]
+
+
+ROWS = union_rows(TASKS)
+
+
+def task_options(task: str, given: dict, data_root: str | None) -> dict:
+    """``evaluate()`` keywords for a ``task`` checkpoint from the given options (``dest`` -> value)."""
+    from rnnlp.errors import ConfigError
+
+    own = {dest(row.key): row for row in TASKS[task].eval_options}
+    flags = {dest(row.key): row.flags for row in ROWS}
+    stray = [flags[name] for name in given if name not in own]
+    if stray:
+        raise ConfigError(f"{', '.join(stray)}: not an option of `rnnlp evaluate` for a {task} checkpoint; "
+                          f"its options: {', '.join(row.flags for row in own.values()) or 'none'}")
+    return {own[name].key: _resolve(value, data_root) if own[name].kind == "path" else value
+            for name, value in given.items()}
+
+
+def _resolve(value: str, data_root: str | None) -> str:
+    from rnnlp.data.readers import resolve_path
+
+    return str(resolve_path(value, data_root))
+
+
+@click.command()
+@click.argument("checkpoint", type=click.Path())
+@table_options(ROWS)
+@click.option("--data-root", envvar="RNNLP_DATA", help="Folder that relative data paths are under "
+              "(default: $RNNLP_DATA).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or auto.")
+def evaluate(checkpoint, data_root, as_json, device, **options):
+    """Evaluate a CHECKPOINT (or run folder) on held-out data; prints the task's metrics."""
+    from rnnlp import api
+
+    model = api.load(checkpoint, device=device)
+    given = {name: value for name, value in options.items() if value is not None}
+    report = model.evaluate(**task_options(model.task, given, data_root))
+    click.echo(json.dumps(report, indent=2) if as_json else model.format_report(report))

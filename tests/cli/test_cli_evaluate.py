@@ -1,0 +1,60 @@
+"""``rnnlp evaluate``: options are the union of the table's rows, checked against the checkpoint's
+task; ``--data-root`` / ``$RNNLP_DATA`` resolves relative path options."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from rnnlp.cli import main
+from rnnlp.cli.evaluate import ROWS, task_options, union_rows
+from rnnlp.errors import ConfigError
+from rnnlp.tasks.table import TASKS
+
+SST2 = Path(__file__).resolve().parents[2] / "rnnlp" / "data" / "samples" / "sst2"
+
+
+def test_each_flag_once_and_its_tasks_named():
+    flags = [row.flags for row in ROWS]
+    assert len(flags) == len(set(flags))
+    assert {row.flags for entry in TASKS.values() for row in entry.eval_options} == set(flags)
+    helps = {row.flags: row.help for row in ROWS}
+    assert helps["--beam-size"].startswith("(translation, captioning) Beam size")
+    assert helps["--text-column"].startswith("(sentiment) Column holding the text")
+
+
+def test_a_flag_with_two_meanings_is_refused():
+    tasks = dict(TASKS)
+    lm = tasks["lm"]
+    tasks["lm"] = replace(lm, eval_options=(replace(lm.eval_options[0], key="path"),))
+    with pytest.raises(ValueError, match="--data means 'data' for one task and 'path' for lm"):
+        union_rows(tasks)
+
+
+def test_task_options_resolve_paths_and_refuse_other_tasks_options(tmp_path):
+    (tmp_path / "dev.tsv").write_text("x")
+    got = task_options("sentiment", {"opt_data": "dev.tsv", "opt_text_column": "dev.tsv"}, str(tmp_path))
+    assert got == {"data": str(tmp_path / "dev.tsv"), "text_column": "dev.tsv"}
+    assert task_options("lm", {"opt_data": "absent.txt"}, str(tmp_path)) == {"data": "absent.txt"}
+    with pytest.raises(ConfigError) as exc:
+        task_options("sentiment", {"opt_data": "x", "opt_beam_size": "2", "opt_split": "test"}, None)
+    assert str(exc.value) == ("--beam-size, --split: not an option of `rnnlp evaluate` for a sentiment "
+                              "checkpoint; its options: --data, --format, --text-column, --label-column")
+
+
+def _main(args, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    return exc.value.code, capsys.readouterr().err
+
+
+def test_data_root_and_rnnlp_data(trained, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    main(["evaluate", str(trained), "--data", "dev.tsv", "--data-root", str(SST2), "--json"])
+    with_option = capsys.readouterr().out
+    monkeypatch.setenv("RNNLP_DATA", str(SST2))
+    main(["evaluate", str(trained), "--data", "dev.tsv", "--json"])
+    assert capsys.readouterr().out == with_option and '"accuracy"' in with_option
+    code, err = _main(["evaluate", str(trained), "--data", "dev.tsv", "--beam-size", "2"], capsys)
+    assert code == 2 and err == ("error: --beam-size: not an option of `rnnlp evaluate` for a sentiment checkpoint; "
+                                 "its options: --data, --format, --text-column, --label-column\n")
