@@ -79,6 +79,7 @@ def read_checkpoint(path) -> dict:
     """Read meta, config, labels, metrics, tokenizer JSON and weights of a checkpoint folder."""
     path = resolve_checkpoint(path)
     out = {"path": path, "meta": _read_json(path / "meta.json", path)}
+    _check_format(out["meta"], path)
     try:
         out["config"] = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError):
@@ -89,6 +90,15 @@ def read_checkpoint(path) -> dict:
     out["tokenizer_json"] = tok.read_text(encoding="utf-8") if tok.exists() else None
     out["weights"] = load_weights(path / "model.safetensors")
     return out
+
+
+def _check_format(meta: dict, path: Path) -> None:
+    """A checkpoint of a newer format than this rnnlp reads is refused in one line."""
+    version = meta.get("format_version", 1)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise CheckpointError(f"checkpoint {path} was written by rnnlp {meta.get('rnnlp_version', '?')} "
+                              f"(checkpoint format {version}); rnnlp {__version__} reads formats up to "
+                              f"{FORMAT_VERSION}: upgrade rnnlp")
 
 
 def load_weights(file: Path) -> dict:

@@ -91,3 +91,16 @@ def test_run_folder_resolves_to_best(tmp_path):
     assert read_checkpoint(tmp_path / "run")["path"] == tmp_path / "run" / "best"
     with pytest.raises(CheckpointError, match="checkpoint not found"):
         read_checkpoint(tmp_path / "nothing")
+
+
+def test_a_checkpoint_of_a_newer_format_is_refused_naming_the_version(tmp_path):
+    from rnnlp import __version__
+    from rnnlp.training.checkpoint import FORMAT_VERSION
+
+    path = save_checkpoint(tmp_path / "ck", model=torch.nn.Linear(2, 1), config={}, task="x")
+    meta = json.loads((path / "meta.json").read_text())
+    (path / "meta.json").write_text(json.dumps({**meta, "rnnlp_version": "9.0.0", "format_version": FORMAT_VERSION + 1}))
+    with pytest.raises(CheckpointError) as err:
+        read_checkpoint(path)
+    assert str(err.value) == (f"checkpoint {path} was written by rnnlp 9.0.0 (checkpoint format {FORMAT_VERSION + 1}); "
+                              f"rnnlp {__version__} reads formats up to {FORMAT_VERSION}: upgrade rnnlp")
