@@ -45,14 +45,6 @@ def train_in_subprocess(out, extra=(), kill_on_call=None, kill_in_save=None):
     return script
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def run(script, *args):
     return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=300)
 
