@@ -1,4 +1,5 @@
-"""Exact resume after SIGKILL and a kill during a checkpoint write (sentiment).
+"""Exact resume after SIGKILL (sentiment; the lm with dropout and its carried state) and a kill
+during a checkpoint write.
 
 Ctrl-C, resume and 2-process DDP of every task: tests/tasks/test_every_task.py.
 """
@@ -91,3 +92,43 @@ def test_kill_during_checkpoint_write_keeps_previous_checkpoint_loadable(tmp_pat
     assert load_trainer(out / "last")["step"] >= 1
     proc = run(train_in_subprocess(out), str(out))  # and the run can go on from there
     assert proc.returncode == 0, proc.stderr
+
+
+LM = ["train.max_steps=null", "train.epochs=2", "train.save_every=1", "data.random_bptt=true", "model.cell=lstm",
+      f"data.train={ROOT / 'tests' / 'assets' / 'lm' / 'tiny.txt'}"]
+
+
+def lm_in_subprocess(out, kill_on_step=None):
+    """The lm's tiny recipe (dropout 0.2, random BPTT lengths, the state carried from batch to
+    batch); SIGKILL inside fit's N-th training step. An exact resume needs the RNG states and
+    the carried state of the killed step, not only the weights."""
+    return textwrap.dedent(f"""
+        import os, signal, sys
+        import rnnlp.training.fit as fit
+        calls, step = [0], fit._train_step
+        def killing_step(loop, batch):
+            calls[0] += 1
+            if calls[0] == {kill_on_step!r}:
+                os.kill(os.getpid(), signal.SIGKILL)
+            step(loop, batch)
+        fit._train_step = killing_step
+        from rnnlp.api import train
+        resume = sys.argv[1] if len(sys.argv) > 1 else None
+        train("lm", {str(ROOT / "recipes" / "lm" / "tiny.yaml")!r}, {[*LM, f"train.output={out}"]!r}, resume=resume)
+    """)
+
+
+def test_lm_sigkill_mid_epoch_then_resume_gives_identical_weights(tmp_path):
+    ref = tmp_path / "ref"
+    proc = run(lm_in_subprocess(ref))
+    assert proc.returncode == 0, proc.stderr
+    steps = json.loads((ref / "metrics.jsonl").read_text().splitlines()[0])["step"]  # one epoch
+    assert steps >= 4
+    out = tmp_path / "run"
+    proc = run(lm_in_subprocess(out, kill_on_step=steps + 3))  # 2 steps into epoch 2
+    assert proc.returncode == -signal.SIGKILL
+    proc = run(lm_in_subprocess(out), str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert same(weights(out / "last"), weights(ref / "last"))
+    a, b = (json.loads((d / "metrics.jsonl").read_text().splitlines()[-1]) for d in (out, ref))
+    assert a["loss"] == b["loss"] and a["step"] == b["step"] > steps
