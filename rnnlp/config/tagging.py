@@ -6,15 +6,16 @@ from dataclasses import dataclass, field
 from typing import Literal, Optional, Union
 
 from rnnlp.config.components import EmbeddingConfig, EncoderConfig, TextConfig, TrainConfig
+from rnnlp.config.paths import path_field
 
 
 @dataclass
 class TaggingDataConfig:
     """Tagged files. ``format`` None: from the extension (.conllu, .json/.jsonl, .parquet, else conll)."""
 
-    train: Optional[str] = None          # None: the bundled tiny CoNLL sample
-    valid: Optional[str] = None
-    test: Optional[str] = None
+    train: Optional[str] = path_field("train")  # None: the bundled tiny CoNLL sample
+    valid: Optional[str] = path_field("data")
+    test: Optional[str] = path_field("data")
     format: Optional[str] = None         # conll | conllu | json | parquet
     token_column: Union[int, str, None] = None  # conll: column number (0); tables: name ("tokens")
     tag_column: Union[int, str, None] = None    # conll: column number (-1 = last); tables: "tags"

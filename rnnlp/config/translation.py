@@ -6,18 +6,19 @@ from dataclasses import dataclass, field
 from typing import Literal, Optional
 
 from rnnlp.config.components import EmbeddingConfig, EncoderConfig, TextConfig, TrainConfig
+from rnnlp.config.paths import path_field
 
 
 @dataclass
 class ParallelDataConfig:
     """Aligned text files (one sentence a line, ``.gz`` allowed) or one table with two columns."""
 
-    source: Optional[str] = None         # training source sentences (aligned text file)
-    target: Optional[str] = None         # training target sentences, line i translates line i
-    valid_source: Optional[str] = None
-    valid_target: Optional[str] = None
-    train: Optional[str] = None          # or: a tsv/csv/jsonl/parquet table with both columns
-    valid: Optional[str] = None
+    source: Optional[str] = path_field("train")  # training source sentences (aligned text file)
+    target: Optional[str] = path_field("train")  # training target sentences, line i translates line i
+    valid_source: Optional[str] = path_field("data")
+    valid_target: Optional[str] = path_field("data")
+    train: Optional[str] = path_field("train")   # or: a tsv/csv/jsonl/parquet table with both columns
+    valid: Optional[str] = path_field("data")
     source_column: str = "source"
     target_column: str = "target"
     format: Optional[str] = None         # table format when the extension does not tell
