@@ -108,26 +108,51 @@ def resolve_paths(cfg, recipe: str | os.PathLike | None, recipe_data: dict, cli_
     ``recipe_data`` and ``cli_data`` are the mappings the config was built from (the recipe's,
     and the command line's: ``extra`` plus overrides), which tell where each value was written.
     """
-    recipe_dir = Path(os.path.abspath(recipe)).parent if recipe else None
-    from_recipe, from_cli = dotted_keys(recipe_data), dotted_keys(cli_data)
-    root = _resolve_root(cfg, recipe_dir, "data.root" in from_cli)
+    origins = _Origins(cfg, recipe, recipe_data, cli_data)
     fields = list(path_fields(cfg))
-    own_data = recipe is not None and any(
-        f.metadata["path"] == "train" and from_cli.get(key) is not None and from_cli[key] != from_recipe.get(key)
-        for key, _, f in fields)
-    notes = []
-    for key, holder, f in fields:
-        value, role = getattr(holder, f.name), f.metadata["path"]
-        if role == "tokenizer" and own_data:
-            value = _own_data_tokenizer(holder, f.name, key, value, key in from_cli, notes)
-        if value is None:
-            continue
-        written_in_recipe = key in from_recipe and key not in from_cli
-        found = _resolve(value, key, f.metadata["hub"], root, recipe_dir if written_in_recipe else None)
-        setattr(holder, f.name, found)
-        if role == "tokenizer":
-            notes.append(f"tokenizer ({key}): loaded from {found}")
+    own_data = False
+    for key, holder, f in (x for x in fields if x[2].metadata["path"] != "tokenizer"):
+        if getattr(holder, f.name) is not None:
+            setattr(holder, f.name, origins.resolve(key, getattr(holder, f.name), f.metadata["hub"]))
+            own_data |= f.metadata["path"] == "train" and origins.users(key, getattr(holder, f.name))
+    notes: list[str] = []
+    for key, holder, f in (x for x in fields if x[2].metadata["path"] == "tokenizer"):
+        value = getattr(holder, f.name)
+        if own_data and not (value is not None and key in origins.from_cli):
+            notes.append(_built_from_data(key, value))
+            setattr(holder, f.name, value := None)
+        if value is not None:
+            setattr(holder, f.name, origins.resolve(key, value))
+            notes.append(f"tokenizer ({key}): loaded from {getattr(holder, f.name)}")
     return notes
+
+
+class _Origins:
+    """Where each value of a config was written (recipe or command line), and so where to look."""
+
+    def __init__(self, cfg, recipe, recipe_data: dict, cli_data: dict):
+        self.recipe_dir = Path(os.path.abspath(recipe)).parent if recipe else None
+        self.from_recipe, self.from_cli = dotted_keys(recipe_data), dotted_keys(cli_data)
+        self.root = _resolve_root(cfg, self.recipe_dir, "data.root" in self.from_cli)
+
+    def folder(self, key: str) -> Path | None:
+        """The recipe's folder for a value the recipe wrote (and the command line left alone)."""
+        return None if key in self.from_cli else self.recipe_dir
+
+    def resolve(self, key: str, value: str, hub: bool = False) -> str:
+        found = find(value, self.root, self.folder(key))
+        if found is not None:
+            return str(found)
+        if hub and looks_like_hub(str(value)):
+            return value  # a hub dataset name: the readers load it (online) or say why not
+        raise not_found(value, key, candidates(value, self.root, self.folder(key)), self.root)
+
+    def users(self, key: str, resolved: str) -> bool:
+        """Did the command line, over a recipe, name a file other than the recipe's own?"""
+        if self.recipe_dir is None or key not in self.from_cli:
+            return False
+        written = self.from_recipe.get(key)
+        return written is None or resolved != str(find(written, self.root, self.recipe_dir) or written)
 
 
 def _resolve_root(cfg, recipe_dir: Path | None, root_from_cli: bool) -> Path | None:
@@ -143,26 +168,11 @@ def _resolve_root(cfg, recipe_dir: Path | None, root_from_cli: bool) -> Path | N
     return base
 
 
-def _own_data_tokenizer(holder, name: str, key: str, value, named_on_cli: bool, notes: list):
-    """With the user's own data, a tokenizer file counts only when named on the command line."""
-    if value is not None and named_on_cli:
-        return value
-    if value is not None:
-        setattr(holder, name, None)
-        notes.append(f"tokenizer ({key}): built from your training data; the recipe's {value} belongs to "
-                     f"its own dataset (pass {key}=FILE to use a tokenizer file)")
-    else:
-        notes.append(f"tokenizer ({key}): built from your training data")
-    return None
-
-
-def _resolve(value: str, key: str, hub: bool, root, recipe_dir) -> str:
-    found = find(value, root, recipe_dir)
-    if found is not None:
-        return str(found)
-    if hub and looks_like_hub(str(value)):
-        return value  # a hub dataset name: the readers load it (online) or say why not
-    raise not_found(value, key, candidates(value, root, recipe_dir), root)
+def _built_from_data(key: str, value: str | None) -> str:
+    if value is None:
+        return f"tokenizer ({key}): built from your training data"
+    return (f"tokenizer ({key}): built from your training data; the recipe's {value} belongs to its own "
+            f"dataset (pass {key}=FILE to use a tokenizer file)")
 
 
 def tell(notes: list[str]) -> None:
