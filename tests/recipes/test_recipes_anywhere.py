@@ -5,6 +5,7 @@ records absolute paths, so ``rnnlp evaluate RUN`` works wherever it is typed.
 """
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,10 @@ def test_a_tiny_recipe_trains_from_an_unrelated_folder(recipe, tmp_path, monkeyp
     (tmp_path / "work").mkdir()
     monkeypatch.chdir(tmp_path / "work")
     monkeypatch.delenv("RNNLP_DATA", raising=False)
-    main(["train", recipe.parent.name, "--recipe", str(recipe), *FAST, "-o", "run"])
+    if recipe.parent.name == "tagging":  # the tiny tagging recipe names no data: a file in the cwd
+        shutil.copy(ROOT / "tests/assets/tagging/train.conll", "mine.conll")
+    extra = ["--train", "mine.conll"] if recipe.parent.name == "tagging" else []
+    main(["train", recipe.parent.name, "--recipe", str(recipe), *extra, *FAST, "-o", "run"])
     best = tmp_path / "work" / "run" / "best"
     given = [(key, getattr(holder, f.name)) for key, holder, f in path_fields(config_of(best))]
     assert given, "a task config without path fields"
