@@ -25,7 +25,7 @@ CUTS = {
     "tagging/conll2003_bilstm_crf.yaml": ["data.train_limit=64"],
     "tagging/ud_lines_upos.yaml": ["data.train_limit=64"],
     "lm/tinyshakespeare_char.yaml": ["data.train_limit=20000"],
-    "lm/wikitext2_lstm.yaml": ["data.train_limit=20000", "model.hidden_size=32", "model.embedding_dim=32"],
+    "lm/wikitext2_lstm.yaml": ["data.train_limit=20000", "model.hidden_size=64", "model.embedding_dim=64"],
     "translation/multi30k_de_en.yaml": ["data.train_limit=2000", "data.valid_limit=16"],
     "translation/multi30k_en_de.yaml": ["data.train_limit=2000", "data.valid_limit=16"],
     "captioning/flickr8k_attention.yaml": ["data.train_limit=16", "data.valid_limit=8"],
