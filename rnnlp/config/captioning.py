@@ -27,7 +27,7 @@ class CaptionDataConfig:
     image_column: str = "image"
     caption_column: str = "caption"
     format: Optional[str] = None         # table format when the extension does not tell
-    root: Optional[str] = None           # prefix for relative paths; default $RNNLP_DATA
+    root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
     max_length: int = 24                 # caption tokens kept (longer ones are truncated)
     train_limit: Optional[int] = None    # use only the first N training images
     valid_limit: Optional[int] = 250     # dev BLEU during training on the first N valid images

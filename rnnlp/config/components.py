@@ -22,7 +22,7 @@ class DataConfig:
     text_column: str = "sentence"
     label_column: str = "label"
     format: Optional[str] = None         # csv | tsv | json | parquet; None: from the extension
-    root: Optional[str] = None           # prefix for relative paths; default $RNNLP_DATA
+    root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
     max_length: int = 256                # tokens kept per example (longer ones are truncated)
     train_limit: Optional[int] = None    # use only the first N training examples
 

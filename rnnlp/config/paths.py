@@ -90,8 +90,9 @@ def find(path: str | os.PathLike, root=None, recipe_dir=None) -> Path | None:
     return next((p for p in candidates(path, root, recipe_dir) if p.exists()), None)
 
 
-def not_found(path, key: str, tried: list[Path], root) -> DataError:
-    """The one-line error for a path found nowhere: what, every place tried, how to fix it."""
+def not_found(path, what: str, tried: list[Path], root) -> DataError:
+    """The one-line error for a path found nowhere: which (``what``: a config key or a kind of
+    file), every place tried, how to fix it."""
     base = data_root(root)
     if base is None:
         fix = "set --data-root or $RNNLP_DATA to the folder that holds it, or give its full path"
@@ -99,7 +100,7 @@ def not_found(path, key: str, tried: list[Path], root) -> DataError:
         fix = f"the data root {base} (--data-root / $RNNLP_DATA) is not a folder; fix it"
     else:
         fix = "check the path, --data-root or $RNNLP_DATA"
-    return DataError(f"file not found: {path} ({key}); tried {', '.join(map(str, tried))}; {fix}")
+    return DataError(f"file not found: {path} ({what}); tried {', '.join(map(str, tried))}; {fix}")
 
 
 def resolve_paths(cfg, recipe: str | os.PathLike | None, recipe_data: dict, cli_data: dict) -> list[str]:

@@ -22,7 +22,7 @@ class TaggingDataConfig:
     tag_field: Literal["upos", "xpos"] = "upos"  # conllu
     scheme: str = "BIO"                  # scheme of the files: IOB1 | BIO | BIOES | none (POS)
     invalid: Literal["repair", "error"] = "repair"  # invalid sequences: conlleval rule, or reject
-    root: Optional[str] = None           # prefix for relative paths; default $RNNLP_DATA
+    root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
     max_length: int = 128                # longer sentences are cut into pieces of this many tokens
     max_word_length: int = 24            # characters per word seen by the char encoder
     train_limit: Optional[int] = None    # use only the first N training sentences

@@ -22,7 +22,7 @@ class ParallelDataConfig:
     source_column: str = "source"
     target_column: str = "target"
     format: Optional[str] = None         # table format when the extension does not tell
-    root: Optional[str] = None           # prefix for relative paths; default $RNNLP_DATA
+    root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
     max_length: int = 100                # BPE tokens kept per side (longer: truncated, warned)
     train_limit: Optional[int] = None    # use only the first N training pairs
     valid_limit: Optional[int] = None    # BLEU during training on the first N valid pairs only
