@@ -44,7 +44,7 @@ def decode_batched(model: EncoderDecoder, count: int, encode: Callable[[list[int
     """Decode ``count`` sources, ``batch_size`` at a time; results in input order.
 
     Args:
-        model: an ``EncoderDecoder`` (put in eval mode here).
+        model: an ``EncoderDecoder`` (a module in eval mode: dropout off).
         count: the number of sources.
         encode: source indices (a list) -> their ``Memory``, on the model's device.
         max_len: most generated tokens (``eos_id`` included): one int, or one per source.
@@ -60,7 +60,6 @@ def decode_batched(model: EncoderDecoder, count: int, encode: Callable[[list[int
         raise ConfigError("attention weights come with greedy decoding: use beam size 1 and n-best 1")
     limits = [max_len] * count if isinstance(max_len, int) else [int(n) for n in max_len]
     order = np.arange(count) if lengths is None else np.argsort(lengths, kind="stable")
-    model.eval()
     out: list = [None] * count
     for start in range(0, count, batch_size):
         chunk = order[start: start + batch_size].tolist()

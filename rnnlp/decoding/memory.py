@@ -104,6 +104,7 @@ def _regroup(memory: Memory, source: torch.Tensor) -> tuple[Memory, torch.Tensor
     entries, block_of_row, sizes = torch.unique_consecutive(source, return_inverse=True, return_counts=True)
     if not bool((sizes == sizes[0]).all()):
         return memory.select(source), torch.arange(source.numel(), device=source.device)
-    if len(entries) != len(memory) or not torch.equal(entries, torch.arange(len(memory), device=entries.device)):
+    every = torch.arange(len(memory), device=entries.device)
+    if len(entries) != len(memory) or not torch.equal(entries, every):  # some left, or a new order
         memory = memory.select(entries)
     return memory, block_of_row

@@ -122,7 +122,8 @@ class Seq2Seq(nn.Module):
         attention = self.decoder.attention
         if isinstance(attention, AdditiveAttention):  # W_m m_s once per sentence, not per step
             memory = replace(memory, keys=attention.keys(memory.states))
-        feed = memory.states.new_zeros(len(memory), self.decoder.attn_size) if self.decoder.input_feed else None
+        decoder = self.decoder
+        feed = memory.states.new_zeros(len(memory), decoder.attn_size) if decoder.input_feed else None
         return first_state(memory, hidden=self.bridge(memory.summary), feed=feed)
 
     def forward(self, ids, lengths, mask, target_in, teacher_forcing: float = 1.0,

@@ -166,6 +166,7 @@ def decode_images(model, images: np.ndarray, crop: int, device, *, beam_size: in
     """Best caption ids per image (N×S×S×3 uint8, centre-cropped to ``crop``), input order."""
     if not isinstance(beam_size, int) or beam_size < 1:
         raise ConfigError(f"beam size must be an integer >= 1, got {beam_size!r} (1 = greedy)")
+    model.eval()
     found = decode_batched(model, len(images), image_encoder(model, images, crop, device, features),
                            bos_id=bos_id, eos_id=eos_id, max_len=max_len, beam_size=beam_size,
                            length_penalty=length_penalty, batch_size=batch_size)
@@ -330,8 +331,8 @@ class Captioner:
 
     def attention(self, image, max_len: int | None = None) -> dict:
         """Greedy caption of one image with its attention: words, weights T×h×w, the crop pixels."""
-        pixels, p = self.pixels([image]), self.pipeline
-        [found] = decode_batched(self.model, 1, image_encoder(self.model, pixels, self.config.image.crop, self.device),
+        pixels, p, crop = self.pixels([image]), self.pipeline, self.config.image.crop
+        [found] = decode_batched(self.model, 1, image_encoder(self.model, pixels, crop, self.device),
                                  bos_id=p.bos_id, eos_id=p.eos_id, max_len=max_len or self.config.decode.max_len,
                                  attention=True)
         words, weights = found.hypotheses[0][0], found.attention
@@ -339,7 +340,7 @@ class Captioner:
         tokens = [p.decode([w]) for w in words] + ["<eos>"]
         return {"caption": p.decode(words), "tokens": tokens[: len(weights)],
                 "weights": weights.reshape(len(weights), side, -1),
-                "image": center_crop(pixels, self.config.image.crop)[0]}
+                "image": center_crop(pixels, crop)[0]}
 
     def evaluate(self, split: str = "test", data: str | None = None, images: str | None = None,
                  beam_size: int | str | None = None, limit: int | str | None = None, **options) -> dict:

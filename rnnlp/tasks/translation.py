@@ -125,10 +125,12 @@ def decode_ids(model, ids: list[list[int]], device, dcfg, *, beam_size: int = 1,
     each sentence has its own length limit. Greedy scores are 0 (not computed).
     """
     check_decoding(beam_size, n_best)
+    model.eval()
+    lengths = [len(s) for s in ids]
     found = decode_batched(model, len(ids), source_encoder(model, ids, device), bos_id=bos_id, eos_id=eos_id,
-                           max_len=max_lengths([max(len(s), 1) for s in ids], dcfg), beam_size=beam_size,
-                           n_best=n_best, length_penalty=length_penalty, batch_size=batch_size or dcfg.batch_size,
-                           lengths=[len(s) for s in ids])
+                           max_len=max_lengths([max(n, 1) for n in lengths], dcfg), beam_size=beam_size,
+                           n_best=n_best, length_penalty=length_penalty,
+                           batch_size=batch_size or dcfg.batch_size, lengths=lengths)
     return [decoded.hypotheses for decoded in found]
 
 
@@ -326,12 +328,13 @@ class Translator:
         """Greedy translation of one text with its attention: source/target tokens, weights T×S."""
         ids = self._source_ids([text])[0] or [self.source_pipeline.unk_id]
         tgt = self.target_pipeline
-        [found] = decode_batched(self.model, 1, source_encoder(self.model, [ids], self.device), bos_id=tgt.bos_id,
-                                 eos_id=tgt.eos_id, max_len=max_lengths([len(ids)], self.config.decode),
-                                 attention=True)
+        encode = source_encoder(self.model, [ids], self.device)
+        [found] = decode_batched(self.model, 1, encode, bos_id=tgt.bos_id, eos_id=tgt.eos_id,
+                                 max_len=max_lengths([len(ids)], self.config.decode), attention=True)
         out = found.hypotheses[0][0]
         vocab_s, vocab_t = self.source_pipeline.vocab(), tgt.vocab()
-        return {"source_tokens": [vocab_s[i] for i in ids], "target_tokens": [vocab_t[i] for i in out] + ["</s>"],
+        return {"source_tokens": [vocab_s[i] for i in ids],
+                "target_tokens": [vocab_t[i] for i in out] + ["</s>"],
                 "weights": found.attention, "translation": tgt.decode(out)}
 
     def evaluate(self, source: str | None = None, target: str | None = None, data: str | None = None,
