@@ -331,11 +331,12 @@ class Translator:
         encode = source_encoder(self.model, [ids], self.device)
         [found] = decode_batched(self.model, 1, encode, bos_id=tgt.bos_id, eos_id=tgt.eos_id,
                                  max_len=max_lengths([len(ids)], self.config.decode), attention=True)
-        out = found.hypotheses[0][0]
+        out, weights = found.hypotheses[0][0], found.attention
         vocab_s, vocab_t = self.source_pipeline.vocab(), tgt.vocab()
+        # one token per row of weights: "</s>" only when the model chose it within the limit
         return {"source_tokens": [vocab_s[i] for i in ids],
-                "target_tokens": [vocab_t[i] for i in out] + ["</s>"],
-                "weights": found.attention, "translation": tgt.decode(out)}
+                "target_tokens": ([vocab_t[i] for i in out] + ["</s>"])[: len(weights)],
+                "weights": weights, "translation": tgt.decode(out)}
 
     def evaluate(self, source: str | None = None, target: str | None = None, data: str | None = None,
                  beam_size: int | str | None = None, length_penalty: float | str | None = None,
