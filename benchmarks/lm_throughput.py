@@ -153,7 +153,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     root = os.environ.get("RNNLP_DATA", str(ROOT.parent / "shared" / "data"))
-    cfg_b = build_config(LMConfig, RECIPE, ["train.progress=false", "train.eval_every=null"])
+    cfg_b = build_config(LMConfig, RECIPE, [f"data.root={root}", "train.progress=false", "train.eval_every=null"])
     text = read_text(cfg_b.data.train, root)
     pipeline = build_pipeline(cfg_b, text)
     ids = encode_stream(pipeline, text, True)

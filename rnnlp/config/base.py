@@ -199,10 +199,18 @@ def merge(base: dict, update: dict) -> dict:
 
 def build_config(cls: type[T], recipe: str | os.PathLike | None = None,
                  overrides: typing.Iterable[str] = (), extra: dict | None = None) -> T:
-    """Defaults <- recipe YAML <- ``extra`` (from CLI options) <- dotted overrides, checked strictly."""
-    data = load_yaml(recipe) if recipe else {}
-    data = merge(data, extra or {})
+    """Defaults <- recipe YAML <- ``extra`` (from CLI options) <- dotted overrides, checked strictly.
+
+    Path fields come out absolute (``rnnlp.config.paths``): a recipe's relative paths are looked up
+    beside the recipe first, the command line's in the current folder first, then the data root.
+    """
+    from rnnlp.config.paths import resolve_paths, tell
+
+    written = _renamed(load_yaml(recipe)) if recipe else {}
+    given = merge({}, _renamed(extra or {}))
     for text in overrides:
         key, value = parse_override(text)
-        set_dotted(data, key, value)
-    return from_dict(cls, data)
+        set_dotted(given, key, value)
+    cfg = from_dict(cls, merge(written, given))
+    tell(resolve_paths(cfg, recipe, written, given))
+    return cfg

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Optional
 
 from rnnlp.config.components import TextConfig, TrainConfig
+from rnnlp.config.paths import path_field
 
 
 @dataclass
@@ -18,15 +19,15 @@ class CaptionDataConfig:
     ``train``/``valid``/``test`` are csv/jsonl tables of (image, caption) rows.
     """
 
-    images: Optional[str] = None         # folder or .zip of images
-    captions: Optional[str] = None       # all captions (token file or table); see above
-    train: Optional[str] = None
-    valid: Optional[str] = None
-    test: Optional[str] = None
+    images: Optional[str] = path_field("data")     # folder or .zip of images
+    captions: Optional[str] = path_field("train")  # all captions (token file or table); see above
+    train: Optional[str] = path_field("train")
+    valid: Optional[str] = path_field("data")
+    test: Optional[str] = path_field("data")
     image_column: str = "image"
     caption_column: str = "caption"
     format: Optional[str] = None         # table format when the extension does not tell
-    root: Optional[str] = None           # prefix for relative paths; default $RNNLP_DATA
+    root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
     max_length: int = 24                 # caption tokens kept (longer ones are truncated)
     train_limit: Optional[int] = None    # use only the first N training images
     valid_limit: Optional[int] = 250     # dev BLEU during training on the first N valid images
@@ -47,7 +48,7 @@ class ImageEncoderConfig:
     backbone: Literal["small", "resnet18", "resnet34", "resnet50"] = "small"
     channels: list[int] = field(default_factory=lambda: [32, 64, 128, 256])  # small CNN stages
     convs_per_stage: int = 1             # small CNN: 3×3 convs per stage (each + BatchNorm + ReLU)
-    weights: Optional[str] = None        # torchvision backbone: a local state_dict file
+    weights: Optional[str] = path_field("file")  # torchvision backbone: a local state_dict file
     freeze: bool = False                 # keep the encoder's weights fixed
     cache_features: bool = False         # frozen encoder: compute grid features once, train on them
     dropout: float = 0.0                 # on the feature grid

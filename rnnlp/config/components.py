@@ -9,18 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Optional
 
+from rnnlp.config.paths import path_field
+
 
 @dataclass
 class DataConfig:
     """Where the examples come from. Paths are local files or, online, hub dataset names."""
 
-    train: Optional[str] = None          # None: the task's bundled sample
-    valid: Optional[str] = None
-    test: Optional[str] = None
+    train: Optional[str] = path_field("train", hub=True)  # None: the task's bundled sample
+    valid: Optional[str] = path_field("data", hub=True)
+    test: Optional[str] = path_field("data", hub=True)
     text_column: str = "sentence"
     label_column: str = "label"
     format: Optional[str] = None         # csv | tsv | json | parquet; None: from the extension
-    root: Optional[str] = None           # prefix for relative paths; default $RNNLP_DATA
+    root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
     max_length: int = 256                # tokens kept per example (longer ones are truncated)
     train_limit: Optional[int] = None    # use only the first N training examples
 
@@ -34,14 +36,14 @@ class TextConfig:
     min_freq: int = 1
     max_size: Optional[int] = None       # word/char vocabulary cap (most frequent first)
     vocab_size: int = 8000               # BPE merges target
-    path: Optional[str] = None           # a prebuilt pipeline JSON (e.g. under vocab/); skips building
+    path: Optional[str] = path_field("tokenizer")  # a prebuilt pipeline JSON (e.g. vocab/); skips building
 
 
 @dataclass
 class EmbeddingConfig:
     kind: Literal["learned", "onehot", "pretrained"] = "learned"
     embedding_dim: int = 100             # ignored for onehot (= vocab size) and pretrained (= file)
-    vectors: Optional[str] = None        # GloVe / word2vec file for kind=pretrained
+    vectors: Optional[str] = path_field("file")  # GloVe / word2vec file for kind=pretrained
     freeze: bool = False
     extend_vocab: bool = False           # add the vectors' words to a word vocabulary (pretrained)
     oov: Literal["random", "zero", "compose"] = "random"  # compose: well-made = mean(well, made)

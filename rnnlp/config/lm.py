@@ -6,16 +6,17 @@ from dataclasses import dataclass, field
 from typing import Literal, Optional
 
 from rnnlp.config.components import TextConfig, TrainConfig
+from rnnlp.config.paths import path_field
 
 
 @dataclass
 class LMDataConfig:
     """Plain text files (``.gz`` read transparently); one corpus, read as a stream of tokens."""
 
-    train: Optional[str] = None          # None: an error (there is no bundled LM corpus)
-    valid: Optional[str] = None          # None: the last ``valid_fraction`` of train is held out
-    test: Optional[str] = None
-    root: Optional[str] = None           # prefix for relative paths; default $RNNLP_DATA
+    train: Optional[str] = path_field("train")  # None: an error (there is no bundled LM corpus)
+    valid: Optional[str] = path_field("data")   # None: the last ``valid_fraction`` of train is held out
+    test: Optional[str] = path_field("data")
+    root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
     valid_fraction: float = 0.1
     eos: Optional[bool] = None           # <eos> after every line; None: word/bpe yes, char no
     bptt: int = 35                       # steps per batch (truncated backprop through time)

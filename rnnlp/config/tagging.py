@@ -6,22 +6,23 @@ from dataclasses import dataclass, field
 from typing import Literal, Optional, Union
 
 from rnnlp.config.components import EmbeddingConfig, EncoderConfig, TextConfig, TrainConfig
+from rnnlp.config.paths import path_field
 
 
 @dataclass
 class TaggingDataConfig:
     """Tagged files. ``format`` None: from the extension (.conllu, .json/.jsonl, .parquet, else conll)."""
 
-    train: Optional[str] = None          # None: the bundled tiny CoNLL sample
-    valid: Optional[str] = None
-    test: Optional[str] = None
+    train: Optional[str] = path_field("train")  # None: the bundled tiny CoNLL sample
+    valid: Optional[str] = path_field("data")
+    test: Optional[str] = path_field("data")
     format: Optional[str] = None         # conll | conllu | json | parquet
     token_column: Union[int, str, None] = None  # conll: column number (0); tables: name ("tokens")
     tag_column: Union[int, str, None] = None    # conll: column number (-1 = last); tables: "tags"
     tag_field: Literal["upos", "xpos"] = "upos"  # conllu
     scheme: str = "BIO"                  # scheme of the files: IOB1 | BIO | BIOES | none (POS)
     invalid: Literal["repair", "error"] = "repair"  # invalid sequences: conlleval rule, or reject
-    root: Optional[str] = None           # prefix for relative paths; default $RNNLP_DATA
+    root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
     max_length: int = 128                # longer sentences are cut into pieces of this many tokens
     max_word_length: int = 24            # characters per word seen by the char encoder
     train_limit: Optional[int] = None    # use only the first N training sentences

@@ -6,22 +6,23 @@ from dataclasses import dataclass, field
 from typing import Literal, Optional
 
 from rnnlp.config.components import EmbeddingConfig, EncoderConfig, TextConfig, TrainConfig
+from rnnlp.config.paths import path_field
 
 
 @dataclass
 class ParallelDataConfig:
     """Aligned text files (one sentence a line, ``.gz`` allowed) or one table with two columns."""
 
-    source: Optional[str] = None         # training source sentences (aligned text file)
-    target: Optional[str] = None         # training target sentences, line i translates line i
-    valid_source: Optional[str] = None
-    valid_target: Optional[str] = None
-    train: Optional[str] = None          # or: a tsv/csv/jsonl/parquet table with both columns
-    valid: Optional[str] = None
+    source: Optional[str] = path_field("train")  # training source sentences (aligned text file)
+    target: Optional[str] = path_field("train")  # training target sentences, line i translates line i
+    valid_source: Optional[str] = path_field("data")
+    valid_target: Optional[str] = path_field("data")
+    train: Optional[str] = path_field("train")   # or: a tsv/csv/jsonl/parquet table with both columns
+    valid: Optional[str] = path_field("data")
     source_column: str = "source"
     target_column: str = "target"
     format: Optional[str] = None         # table format when the extension does not tell
-    root: Optional[str] = None           # prefix for relative paths; default $RNNLP_DATA
+    root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
     max_length: int = 100                # BPE tokens kept per side (longer: truncated, warned)
     train_limit: Optional[int] = None    # use only the first N training pairs
     valid_limit: Optional[int] = None    # BLEU during training on the first N valid pairs only

@@ -62,13 +62,9 @@ def _lines(path: Path):
 
 
 def _local(path, root) -> Path:
-    from rnnlp.data.readers import resolve_path
+    from rnnlp.data.readers import local_file
 
-    local = Path(resolve_path(path, root))
-    if not local.is_file():
-        raise DataError(f"file not found: {local}; check the path (relative paths are also looked "
-                        "up under --data-root / $RNNLP_DATA)")
-    return local
+    return local_file(path, root, "tagged file")
 
 
 def _column(value, default: int) -> int:

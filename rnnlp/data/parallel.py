@@ -11,13 +11,12 @@ import bz2
 import gzip
 import lzma
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 import torch
 
 from rnnlp.data.batching import Batch, collate, pad
-from rnnlp.data.readers import read_table, require_columns, resolve_path
+from rnnlp.data.readers import local_file, read_table, require_columns
 from rnnlp.errors import DataError
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
@@ -25,10 +24,7 @@ _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 def read_lines(path, root: str | None = None) -> list[str]:
     """Lines of a text file (compressed by extension), without their line ends."""
-    local = Path(resolve_path(path, root))
-    if not local.is_file():
-        raise DataError(f"file not found: {local}; check the path (relative paths are also looked "
-                        "up under --data-root / $RNNLP_DATA)")
+    local = local_file(path, root, "text file")
     opener = _OPENERS.get(local.suffix.lower(), open)
     try:
         with opener(local, "rt", encoding="utf-8") as f:

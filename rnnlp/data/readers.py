@@ -11,6 +11,7 @@ import csv
 import os
 from pathlib import Path
 
+from rnnlp.config import paths
 from rnnlp.errors import DataError
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "json", ".parquet": "parquet",
@@ -23,15 +24,22 @@ def sample_path(name: str) -> Path:
     return SAMPLES / name
 
 
-def resolve_path(path: str | os.PathLike, root: str | None = None) -> Path | str:
-    """A local path (relative ones tried as given, then under ``root`` / ``$RNNLP_DATA``)."""
-    p = Path(os.path.expanduser(str(path)))
-    if p.exists() or p.is_absolute():
-        return p
-    base = root or os.environ.get("RNNLP_DATA")
-    if base and (Path(base) / p).exists():
-        return Path(base) / p
-    return p
+def resolve_path(path: str | os.PathLike, root: str | None = None) -> Path:
+    """A local path: an absolute one as given; a relative one looked up in the current folder,
+    then under ``root`` (default ``$RNNLP_DATA``), the first found made absolute. Found nowhere:
+    ``path`` unchanged, for the caller's "not found" error (``local_file`` gives one)."""
+    found = paths.find(path, root)
+    return found if found is not None else Path(os.path.expanduser(str(path)))
+
+
+def local_file(path: str | os.PathLike, root: str | None = None, what: str = "file") -> Path:
+    """``resolve_path``, or a DataError naming every place tried when no such file exists."""
+    local = resolve_path(path, root)
+    if local.is_file():
+        return local
+    if local.is_dir():
+        raise DataError(f"{local} is a folder; give a {what}")
+    raise paths.not_found(path, what, paths.candidates(path, root), root)
 
 
 def detect_format(path: Path, format: str | None = None) -> str:
@@ -53,7 +61,7 @@ def read_table(path: str | os.PathLike, format: str | None = None, root: str | N
     datasets.logging.set_verbosity(datasets.logging.CRITICAL)  # failures become one DataError line
     local = resolve_path(path, root)
     if not Path(local).exists():
-        return _read_hub(str(path), local)
+        return _read_hub(str(path), root)
     if Path(local).is_dir():
         raise DataError(f"{local} is a folder; give a data file (csv, tsv, json, jsonl, parquet)")
     fmt = detect_format(Path(local), format)
@@ -111,11 +119,9 @@ def _read_local(path: Path, fmt: str, datasets):
     raise choice_error("data format", fmt, ["csv", "tsv", "json", "parquet", "text"])
 
 
-def _read_hub(name: str, local: Path | str):
-    looks_like_hub = "/" in name and not name.startswith((".", "/")) and not Path(name).suffix
-    if not looks_like_hub and ":" not in name:
-        raise DataError(f"file not found: {local}; check the path (relative paths are also looked up "
-                        "under --data-root / $RNNLP_DATA)")
+def _read_hub(name: str, root: str | None):
+    if not paths.looks_like_hub(name):
+        raise paths.not_found(name, "data file", paths.candidates(name, root), root)
     import datasets
 
     dataset, _, split = name.partition(":")

@@ -1,10 +1,15 @@
 """Decoding written once for every generator: greedy, sampling, batched beam search.
 
 A model plugs in by offering ``step(prev_ids, state)`` and ``reorder_state(state, index)``
-(the ``Decoder`` protocol, see ``rnnlp.decoding.protocol``).
+(the ``Decoder`` protocol, see ``rnnlp.decoding.protocol``). An encoder-decoder adds
+``encode(inputs...) -> Memory`` and ``start(memory) -> state`` (``rnnlp.decoding.memory``);
+``decode_batched`` (``rnnlp.decoding.batch``) then decodes its sources in batches, for
+translation and captioning alike.
 """
 
+from rnnlp.decoding.batch import Decoded, decode_batched
 from rnnlp.decoding.beam import beam_search, gnmt_length_penalty
+from rnnlp.decoding.memory import EncoderDecoder, Memory
 from rnnlp.decoding.protocol import Decoder, index_state
 from rnnlp.decoding.sampling import (
     filter_top_k,
@@ -16,8 +21,12 @@ from rnnlp.decoding.sampling import (
 )
 
 __all__ = [
+    "Decoded",
     "Decoder",
+    "EncoderDecoder",
+    "Memory",
     "beam_search",
+    "decode_batched",
     "filter_top_k",
     "filter_top_p",
     "gnmt_length_penalty",

@@ -27,10 +27,12 @@ def gnmt_length_penalty(length: int, alpha: float) -> float:
     return ((5.0 + length) / 6.0) ** alpha
 
 
-def beam_search(decoder: Decoder, state, bos_id, eos_id: int, beam_size: int, max_len,
+def beam_search(decoder: Decoder, state, *, bos_id, eos_id: int, beam_size: int, max_len,
                 length_penalty: float = 0.0, n_best: int = 1, batch_size: int = 1
                 ) -> list[list[tuple[list[int], float]]]:
     """The ``n_best`` highest-scoring sequences per sentence.
+
+    Every argument after ``state`` is keyword-only.
 
     Args:
         decoder: a ``Decoder``; its ``reorder_state`` expands B rows to B·K and follows beams.

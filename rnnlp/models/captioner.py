@@ -7,16 +7,21 @@ per image), a gating scalar β = σ(W h) scales the context, and the LSTM reads
 λ · mean_s (1 - Σ_t α_ts)² (the paper's sum over cells taken as a mean, so λ does not scale
 with the grid size), which pushes every grid cell to be looked at over the caption.
 
-Decoding follows ``rnnlp.decoding``'s protocol: ``start(memory)`` gives the state,
-``step(prev_ids, state)`` and ``reorder_state(state, index)`` the rest; the state is a dict of
-batch-first tensors (``h``, ``c``, ``memory``, ``keys``, last ``weights``).
+The model is a ``rnnlp.decoding.EncoderDecoder``: ``encode(images)`` gives the ``Memory`` (the
+grid, B×S×C), ``start(memory)`` the state, ``step(prev_ids, state)`` and
+``reorder_state(state, index)`` the rest; the state is a dict of the per-row ``h``, ``c``
+and last ``weights``, plus the image ``memory`` (with its attention ``keys``) and ``source``
+(the image each row reads), laid out as ``rnnlp.decoding.memory`` describes.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 from torch import nn
 
+from rnnlp.decoding.memory import Memory, first_state, reorder_rows
 from rnnlp.nn.attention import AdditiveAttention
 
 
@@ -42,15 +47,15 @@ class ImageCaptioner(nn.Module):
         self.proj = nn.Linear(hidden_size, embedding_dim)
         self.out = nn.Linear(embedding_dim, vocab_size)
 
-    def encode(self, images: torch.Tensor) -> torch.Tensor:
-        """Normalised images B×3×H×W -> memory B×S×C."""
-        return self.encoder(images)
+    def encode(self, images: torch.Tensor) -> Memory:
+        """Normalised images B×3×H×W -> their grids (memory B×S×C, no mask)."""
+        return Memory(self.encoder(images))
 
-    def start(self, memory: torch.Tensor) -> dict:
-        """The decoder state before the first word, from the memory B×S×C."""
-        mean = memory.mean(dim=1)  # B×C
-        return {"h": torch.tanh(self.init_h(mean)), "c": torch.tanh(self.init_c(mean)),
-                "memory": memory, "keys": self.attention.keys(memory)}
+    def start(self, memory: Memory) -> dict:
+        """The decoder state before the first word, from the mean of each grid."""
+        mean = memory.states.mean(dim=1)  # B×C
+        memory = replace(memory, keys=self.attention.keys(memory.states))  # once per image
+        return first_state(memory, h=torch.tanh(self.init_h(mean)), c=torch.tanh(self.init_c(mean)))
 
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
         """…×H hidden states -> …×V scores."""
@@ -58,7 +63,7 @@ class ImageCaptioner(nn.Module):
 
     def _advance(self, embedded: torch.Tensor, state: dict) -> dict:
         """One LSTM step on embedded B×E inputs; the new state holds the attention weights B×S."""
-        context, weights = self.attention(state["h"], state["memory"], keys=state["keys"])
+        context, weights = state["memory"].attend(self.attention, state["h"])
         if self.gate is not None:
             context = torch.sigmoid(self.gate(state["h"])) * context
         h, c = self.cell(torch.cat([embedded, context], dim=1), (state["h"], state["c"]))
@@ -70,11 +75,11 @@ class ImageCaptioner(nn.Module):
         return torch.log_softmax(self.logits(state["h"]), dim=-1), state
 
     def reorder_state(self, state: dict, index: torch.Tensor) -> dict:
-        """Rows ``index`` of every (batch-first) tensor in the state."""
-        return {key: value.index_select(0, index) for key, value in state.items()}
+        """Rows ``index`` of the per-row tensors; the memory stays once per image when it can."""
+        return reorder_rows(state, index)
 
-    def forward(self, memory: torch.Tensor, rows: torch.Tensor, inputs: torch.Tensor):
-        """Teacher forcing: memory B×S×C, rows N (caption -> image row), inputs N×T (bos + words).
+    def forward(self, memory: Memory, rows: torch.Tensor, inputs: torch.Tensor):
+        """Teacher forcing: memory of B images, rows N (caption -> image row), inputs N×T (bos + words).
 
         Returns logits N×T×V and attention weights N×T×S.
         """

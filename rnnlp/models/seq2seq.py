@@ -12,20 +12,24 @@ Training with full teacher forcing and no input feeding runs the decoder RNN ove
 target in one fused call (``run_parallel``); otherwise it steps token by token with the
 same ``step`` that decoding uses. Both give the same numbers (tests/tasks/test_translation.py).
 
-For decoding the model is a ``rnnlp.decoding.Decoder``: ``encode`` gives the initial state,
-``step`` and ``reorder_state`` follow the protocol. The state is a dict: ``hidden`` (the RNN
-state, L×N×H, a tuple (h, c) for LSTM), ``feed`` (a_{t-1} N×A, or None), ``source`` (N: the
-sentence each row reads) and, once per sentence, not per row, ``memory`` B×S×M, ``mask`` B×S
-and ``keys`` (additive attention's projected memory, or None).
+For decoding the model is a ``rnnlp.decoding.EncoderDecoder``: ``encode`` gives the source
+``Memory`` (states B×S×M, mask B×S, summary = the encoder's final state), ``start`` the first
+state, ``step`` and ``reorder_state`` follow the protocol. The state is a dict: ``hidden``
+(the RNN state, L×N×H, a tuple (h, c) for LSTM), ``feed`` (a_{t-1} N×A, or None), and, as
+``rnnlp.decoding.memory`` lays out for every encoder-decoder, ``memory`` (once per sentence,
+with additive attention's ``keys``) and ``source`` (N: the sentence each row reads).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from rnnlp.nn.attention import AdditiveAttention, masked_softmax
+from rnnlp.decoding.memory import Memory, first_state, reorder_rows
+from rnnlp.nn.attention import AdditiveAttention, attend_grouped
 
 CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
 
@@ -80,43 +84,13 @@ class AttentionDecoder(nn.Module):
             return F.linear(attn, self.embedding.weight, self.out_bias)
         return self.out_proj(attn)
 
-    def attend(self, query: torch.Tensor, state: dict):
-        """(context N×M, weights N×S) for queries N×H; row n reads sentence ``state["source"][n]``.
-
-        Beam search keeps the K rows of a sentence together, so the memory is stored once
-        per sentence and each sentence's K queries are scored in one matrix product; rows in
-        any other order fall back to gathering each row's memory.
-        """
-        memory, mask, keys, source = state["memory"], state["mask"], state["keys"], state["source"]
-        rows, sentences = query.size(0), memory.size(0)
-        if not _grouped(source, sentences):
-            memory, mask = memory[source], mask[source]
-            keys, sentences = None if keys is None else keys[source], rows
-        context, weights = self.attend_grouped(query.view(sentences, rows // sentences, -1), memory, mask, keys)
-        return context.reshape(rows, -1), weights.reshape(rows, -1)
-
-    def attend_grouped(self, queries, memory, mask, keys=None):
-        """K queries per sentence at once: queries B×K×H -> (context B×K×M, weights B×K×S).
-
-        The same scores as ``self.attention`` (rnnlp.nn.attention) computes for one query.
-        """
-        att = self.attention
-        if isinstance(att, AdditiveAttention):  # vᵀ tanh(W_m m_s + W_q q): B×K×S×A inside
-            hidden = torch.tanh(keys.unsqueeze(1) + att.query_proj(queries).unsqueeze(2))
-            scores = att.v(hidden).squeeze(-1)
-        else:  # qᵀ W m_s or qᵀ m_s
-            q = att.query_proj(queries) if att.query_proj is not None else queries
-            scores = torch.bmm(q, memory.transpose(1, 2))  # B×K×H @ B×H×S -> B×K×S
-        weights = masked_softmax(scores, mask.unsqueeze(1))
-        return torch.bmm(weights, memory), weights  # B×K×S @ B×S×M -> B×K×M
-
     def step(self, prev_ids: torch.Tensor, state: dict):
         """One token per row: (attentional vector B×A, attention weights B×S, new state)."""
         x = self.embedding(prev_ids.unsqueeze(1))  # B×1×E
         if self.input_feed:
             x = torch.cat([x, state["feed"].unsqueeze(1)], dim=-1)
         out, hidden = self.rnn(x, state["hidden"])  # B×1×H
-        context, weights = self.attend(out[:, 0], state)
+        context, weights = state["memory"].attend(self.attention, out[:, 0])
         attn = self.drop(torch.tanh(self.combine(torch.cat([out[:, 0], context], dim=-1))))
         new = dict(state, hidden=hidden, feed=attn if self.input_feed else None)
         return attn, weights, new
@@ -124,12 +98,13 @@ class AttentionDecoder(nn.Module):
     def run_parallel(self, target_in: torch.Tensor, state: dict) -> torch.Tensor:
         """All steps of a teacher-forced target at once (no input feeding): B×T×A."""
         out, _ = self.rnn(self.embedding(target_in), state["hidden"])  # B×T×H
-        contexts, _ = self.attend_grouped(out, state["memory"], state["mask"], state["keys"])  # B×T×M
+        memory = state["memory"]
+        contexts, _ = attend_grouped(self.attention, out, memory.states, memory.mask, memory.keys)  # B×T×M
         return self.drop(torch.tanh(self.combine(torch.cat([out, contexts], dim=-1))))  # B×T×A
 
 
 class Seq2Seq(nn.Module):
-    """Source ids -> target log-probs; also a ``rnnlp.decoding.Decoder``."""
+    """Source ids -> target log-probs; also a ``rnnlp.decoding.EncoderDecoder``."""
 
     def __init__(self, source_embedding: nn.Module, encoder: nn.Module, bridge: Bridge,
                  decoder: AttentionDecoder):
@@ -137,15 +112,19 @@ class Seq2Seq(nn.Module):
         self.source_embedding, self.encoder = source_embedding, encoder
         self.bridge, self.decoder = bridge, decoder
 
-    def encode(self, ids: torch.Tensor, lengths: torch.Tensor, mask: torch.Tensor) -> dict:
-        """The decoder's initial state for source ids B×S (lengths B, mask B×S)."""
-        memory, final = self.encoder(self.source_embedding(ids), lengths)  # B×S×M, B×M
-        keys = self.decoder.attention.keys(memory) \
-            if isinstance(self.decoder.attention, AdditiveAttention) else None
-        feed = memory.new_zeros(ids.size(0), self.decoder.attn_size) if self.decoder.input_feed else None
-        source = torch.arange(ids.size(0), device=ids.device)  # row -> its sentence in memory
-        return {"hidden": self.bridge(final), "memory": memory, "mask": mask, "keys": keys, "feed": feed,
-                "source": source}
+    def encode(self, ids: torch.Tensor, lengths: torch.Tensor, mask: torch.Tensor) -> Memory:
+        """The memory of source ids B×S (lengths B, mask B×S)."""
+        states, final = self.encoder(self.source_embedding(ids), lengths)  # B×S×M, B×M
+        return Memory(states, mask, summary=final)
+
+    def start(self, memory: Memory) -> dict:
+        """The decoder's state before the first target token."""
+        attention = self.decoder.attention
+        if isinstance(attention, AdditiveAttention):  # W_m m_s once per sentence, not per step
+            memory = replace(memory, keys=attention.keys(memory.states))
+        decoder = self.decoder
+        feed = memory.states.new_zeros(len(memory), decoder.attn_size) if decoder.input_feed else None
+        return first_state(memory, hidden=self.bridge(memory.summary), feed=feed)
 
     def forward(self, ids, lengths, mask, target_in, teacher_forcing: float = 1.0,
                 generator: torch.Generator | None = None) -> torch.Tensor:
@@ -154,7 +133,7 @@ class Seq2Seq(nn.Module):
         With ``teacher_forcing`` < 1 each row's next input is, with probability
         1 - teacher_forcing, the model's own argmax prediction instead of the gold token.
         """
-        state = self.encode(ids, lengths, mask)
+        state = self.start(self.encode(ids, lengths, mask))
         if teacher_forcing >= 1.0 and not self.decoder.input_feed:
             return self.decoder.out(self.decoder.run_parallel(target_in, state))
         logits, prev = [], target_in[:, 0]
@@ -172,35 +151,10 @@ class Seq2Seq(nn.Module):
         use_gold = torch.rand(gold.shape, generator=generator, device=gold.device) < ratio
         return torch.where(use_gold, gold, logits.argmax(-1).detach())
 
-    # -- the rnnlp.decoding.Decoder protocol ----------------------------------------------
+    # -- the rnnlp.decoding.EncoderDecoder protocol (encode, start above) --------------------
     def step(self, prev_ids: torch.Tensor, state: dict):
         attn, weights, state = self.decoder.step(prev_ids, state)
         return F.log_softmax(self.decoder.out(attn), dim=-1), dict(state, weights=weights)
 
     def reorder_state(self, state: dict, index: torch.Tensor) -> dict:
-        # memory, mask and keys stay one per sentence (rows find theirs through "source"); the
-        # RNN state is L×B×H (batch on dim 1); the rest is batch first.
-        index = index.to(state["memory"].device)
-        return {key: value if key in SHARED else _rows(value, index, 1 if key == "hidden" else 0)
-                for key, value in state.items()}
-
-
-SHARED = ("memory", "mask", "keys")
-
-
-def _grouped(source: torch.Tensor, sentences: int) -> bool:
-    """True when rows come in equal blocks, one block per sentence, in sentence order."""
-    rows = source.numel()
-    if rows % sentences:
-        return False
-    blocks = torch.arange(sentences, device=source.device).repeat_interleave(rows // sentences)
-    return torch.equal(source, blocks)
-
-
-def _rows(value, index: torch.Tensor, dim: int):
-    """Rows ``index`` along ``dim`` of a tensor, a tuple of tensors (LSTM's (h, c)), or None."""
-    if value is None:
-        return None
-    if isinstance(value, tuple):
-        return tuple(_rows(part, index, dim) for part in value)
-    return value.index_select(dim, index)
+        return reorder_rows(state, index, batch_dims={"hidden": 1})  # RNN state: L×N×H

@@ -94,3 +94,22 @@ class MultiplicativeAttention(nn.Module):
             query = self.query_proj(query)
         scores = torch.bmm(memory, query.unsqueeze(-1)).squeeze(-1)  # B×S×H @ B×H×1 -> B×S
         return _attend(scores, memory, mask)
+
+
+def attend_grouped(attention, queries: torch.Tensor, memory: torch.Tensor, mask: torch.Tensor | None = None,
+                   keys: torch.Tensor | None = None):
+    """K queries per memory entry at once: queries B×K×Q -> (context B×K×H, weights B×K×S).
+
+    The scores ``attention`` (either module above) gives one query, in one matrix product per
+    entry: beam search's K rows of a sentence, or the T teacher-forced steps of a target.
+    ``keys`` is ``attention.keys(memory)`` for additive attention (computed when None).
+    """
+    if isinstance(attention, AdditiveAttention):  # vᵀ tanh(W_m m_s + W_q q): B×K×S×A inside
+        keys = attention.keys(memory) if keys is None else keys
+        hidden = torch.tanh(keys.unsqueeze(1) + attention.query_proj(queries).unsqueeze(2))
+        scores = attention.v(hidden).squeeze(-1)
+    else:  # qᵀ W m_s or qᵀ m_s
+        q = attention.query_proj(queries) if attention.query_proj is not None else queries
+        scores = torch.bmm(q, memory.transpose(1, 2))  # B×K×H @ B×H×S -> B×K×S
+    weights = masked_softmax(scores, None if mask is None else mask.unsqueeze(1))
+    return torch.bmm(weights, memory), weights  # B×K×S @ B×S×H -> B×K×H

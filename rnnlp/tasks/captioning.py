@@ -14,7 +14,7 @@ from rnnlp.data.batching import pad
 from rnnlp.data.images import (ImageStore, center_crop, image_array, load_image, random_crop_flip, read_captions,
                                read_image_list, read_images)
 from rnnlp.data.readers import resolve_path
-from rnnlp.decoding import beam_search, greedy
+from rnnlp.decoding import Memory, decode_batched
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_captioner, build_text_pipeline
 from rnnlp.models.captioner import doubly_stochastic_penalty
@@ -129,9 +129,9 @@ def make_batch(images, captions: list, bos_id: int, eos_id: int) -> CaptionBatch
     return CaptionBatch(pixels, torch.tensor(rows, dtype=torch.long), inputs, targets)
 
 
-def memory_of(model, images: torch.Tensor) -> torch.Tensor:
-    """uint8 pixels -> the encoder's grid; cached float features pass through."""
-    return model.encode(normalize(images)) if images.dtype == torch.uint8 else images.float()
+def memory_of(model, images: torch.Tensor) -> Memory:
+    """uint8 pixels -> the encoder's grid; cached float features become the memory as they are."""
+    return model.encode(normalize(images)) if images.dtype == torch.uint8 else Memory(images.float())
 
 
 def make_loss_fn(cfg: CaptioningConfig):
@@ -150,7 +150,6 @@ def make_loss_fn(cfg: CaptioningConfig):
 
 
 # -- decoding and scores ---------------------------------------------------------------
-@torch.no_grad()
 def decode_images(model, images: np.ndarray, crop: int, device, *, beam_size: int = 1,
                   max_len: int = 20, length_penalty: float = 0.0, batch_size: int = 64,
                   bos_id: int = 2, eos_id: int = 3, features=None) -> list[list[int]]:
@@ -158,20 +157,20 @@ def decode_images(model, images: np.ndarray, crop: int, device, *, beam_size: in
     if not isinstance(beam_size, int) or beam_size < 1:
         raise ConfigError(f"beam size must be an integer >= 1, got {beam_size!r} (1 = greedy)")
     model.eval()
-    out = []
-    for start in range(0, len(images), batch_size):
+    found = decode_batched(model, len(images), image_encoder(model, images, crop, device, features),
+                           bos_id=bos_id, eos_id=eos_id, max_len=max_len, beam_size=beam_size,
+                           length_penalty=length_penalty, batch_size=batch_size)
+    return [decoded.hypotheses[0][0] if decoded.hypotheses else [] for decoded in found]
+
+
+def image_encoder(model, images: np.ndarray, crop: int, device, features=None):
+    """``encode(indices) -> Memory`` of those images (or of their cached ``features``)."""
+    def encode(chunk: list[int]) -> Memory:
         if features is not None:
-            memory = features[start: start + batch_size].to(device).float()
-        else:
-            pixels = torch.from_numpy(np.ascontiguousarray(center_crop(images[start: start + batch_size], crop)))
-            memory = memory_of(model, pixels.to(device))
-        state, n = model.start(memory), memory.size(0)
-        if beam_size == 1:
-            out += greedy(model, state, bos_id, eos_id, max_len, n)
-        else:
-            found = beam_search(model, state, bos_id, eos_id, beam_size, max_len, length_penalty, 1, n)
-            out += [hyps[0][0] if hyps else [] for hyps in found]
-    return out
+            return Memory(features[chunk].to(device).float())
+        pixels = torch.from_numpy(np.ascontiguousarray(center_crop(images[chunk], crop)))
+        return memory_of(model, pixels.to(device))
+    return encode
 
 
 # -- training (the driver runs it: rnnlp/tasks/driver.py) ----------------------------
@@ -205,7 +204,7 @@ def cached_features(model, images: np.ndarray, crop: int, device, batch_size: in
     with torch.no_grad():
         for start in range(0, len(images), batch_size):
             pixels = torch.from_numpy(np.ascontiguousarray(center_crop(images[start: start + batch_size], crop)))
-            chunks.append(memory_of(model, pixels.to(device)).half().cpu())
+            chunks.append(memory_of(model, pixels.to(device)).states.half().cpu())
     model.train()
     return torch.cat(chunks)
 
@@ -290,25 +289,18 @@ class Captioner:
         ids = self._decode(self.pixels(list(images)), beam_size, max_len, batch_size)
         return [self.pipeline.decode(x) for x in ids]
 
-    @torch.no_grad()
     def attention(self, image, max_len: int | None = None) -> dict:
         """Greedy caption of one image with its attention: words, weights T×h×w, the crop pixels."""
-        crop = center_crop(self.pixels([image]), self.config.image.crop)
-        memory = memory_of(self.model, torch.from_numpy(np.ascontiguousarray(crop)).to(self.device))
-        state, prev = self.model.start(memory), torch.tensor([self.pipeline.bos_id], device=self.device)
-        words, rows = [], []
-        for _ in range(max_len or self.config.decode.max_len):
-            log_probs, state = self.model.step(prev, state)
-            prev = log_probs.argmax(-1)
-            rows.append(state["weights"][0].cpu().numpy())
-            if int(prev) == self.pipeline.eos_id:
-                break
-            words.append(int(prev))
-        side = int(round(memory.size(1) ** 0.5))
-        weights = np.stack(rows).reshape(len(rows), side, -1)
-        tokens = [self.pipeline.decode([w]) for w in words] + ["<eos>"]
-        return {"caption": self.pipeline.decode(words), "tokens": tokens[: len(rows)], "weights": weights,
-                "image": crop[0]}
+        pixels, p, crop = self.pixels([image]), self.pipeline, self.config.image.crop
+        [found] = decode_batched(self.model, 1, image_encoder(self.model, pixels, crop, self.device),
+                                 bos_id=p.bos_id, eos_id=p.eos_id, max_len=max_len or self.config.decode.max_len,
+                                 attention=True)
+        words, weights = found.hypotheses[0][0], found.attention
+        side = int(round(weights.shape[1] ** 0.5))
+        tokens = [p.decode([w]) for w in words] + ["<eos>"]
+        return {"caption": p.decode(words), "tokens": tokens[: len(weights)],
+                "weights": weights.reshape(len(weights), side, -1),
+                "image": center_crop(pixels, crop)[0]}
 
     def evaluate(self, split: str = "test", data: str | None = None, images: str | None = None,
                  beam_size: int | str | None = None, limit: int | str | None = None, **options) -> dict:

@@ -237,7 +237,8 @@ class TextGenerator:
                               f"got {num_samples}")
         state, last, renderer = self._prime(prompt, 1)
         with torch.no_grad():
-            hyps = beam_search(self.decoder, state, last, -1, beam_size, max_tokens, n_best=num_samples)[0]
+            hyps = beam_search(self.decoder, state, bos_id=last, eos_id=-1, beam_size=beam_size,
+                               max_len=max_tokens, n_best=num_samples)[0]
         texts = []
         for ids, _ in hyps:
             renderer.reset()

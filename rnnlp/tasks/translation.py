@@ -10,14 +10,13 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch.nn import functional as F
 
 from rnnlp.config.translation import TranslationConfig
 from rnnlp.data.batching import BucketBatcher, collate
 from rnnlp.data.parallel import collate_parallel, drop_empty, read_parallel_files, read_parallel_table
-from rnnlp.decoding import beam_search, greedy
+from rnnlp.decoding import decode_batched
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_seq2seq, build_text_pipeline
 from rnnlp.tasks.common import data_config, say
@@ -102,7 +101,6 @@ def max_lengths(lengths, dcfg) -> list[int]:
     return [max(1, int(dcfg.max_len_ratio * n) + dcfg.max_len_extra) for n in lengths]
 
 
-@torch.no_grad()
 def decode_ids(model, ids: list[list[int]], device, dcfg, *, beam_size: int = 1, n_best: int = 1,
                length_penalty: float = 0.0, batch_size: int | None = None, bos_id: int = 2,
                eos_id: int = 3) -> list[list[tuple[list[int], float]]]:
@@ -112,24 +110,21 @@ def decode_ids(model, ids: list[list[int]], device, dcfg, *, beam_size: int = 1,
     each sentence has its own length limit. Greedy scores are 0 (not computed).
     """
     check_decoding(beam_size, n_best)
-    batch_size = batch_size or dcfg.batch_size
-    order = np.argsort([len(s) for s in ids], kind="stable")
-    out: list = [None] * len(ids)
     model.eval()
-    for start in range(0, len(ids), batch_size):
-        idx = order[start: start + batch_size]
-        batch = collate([ids[i] for i in idx]).to(device)
-        state = model.encode(batch.ids, batch.lengths.to(device), batch.mask)
-        limits = max_lengths(batch.lengths.tolist(), dcfg)
-        if beam_size == 1 and n_best == 1:
-            rows = greedy(model, state, bos_id, eos_id, max(limits), len(idx))
-            found = [[(row[:limit], 0.0)] for row, limit in zip(rows, limits)]
-        else:
-            found = beam_search(model, state, bos_id, eos_id, beam_size, limits, length_penalty, n_best,
-                                len(idx))
-        for i, hyps in zip(idx, found):
-            out[i] = hyps
-    return out
+    lengths = [len(s) for s in ids]
+    found = decode_batched(model, len(ids), source_encoder(model, ids, device), bos_id=bos_id, eos_id=eos_id,
+                           max_len=max_lengths([max(n, 1) for n in lengths], dcfg), beam_size=beam_size,
+                           n_best=n_best, length_penalty=length_penalty,
+                           batch_size=batch_size or dcfg.batch_size, lengths=lengths)
+    return [decoded.hypotheses for decoded in found]
+
+
+def source_encoder(model, ids: list[list[int]], device):
+    """``encode(indices) -> Memory`` of those source sentences, for ``decode_batched``."""
+    def encode(chunk: list[int]):
+        batch = collate([ids[i] for i in chunk]).to(device)
+        return model.encode(batch.ids, batch.lengths.to(device), batch.mask)
+    return encode
 
 
 def check_decoding(beam_size, n_best) -> None:
@@ -279,23 +274,19 @@ class Translator:
         found = self.translate_n_best(texts, beam_size, 1, length_penalty, batch_size)
         return [hyps[0][0] for hyps in found]
 
-    @torch.no_grad()
     def attention(self, text: str) -> dict:
         """Greedy translation of one text with its attention: source/target tokens, weights T×S."""
         ids = self._source_ids([text])[0] or [self.source_pipeline.unk_id]
-        batch = collate([ids]).to(self.device)
-        state = self.model.encode(batch.ids, batch.lengths, batch.mask)
-        prev, out, rows = torch.tensor([self.target_pipeline.bos_id], device=self.device), [], []
-        for _ in range(max_lengths([len(ids)], self.config.decode)[0]):
-            log_probs, state = self.model.step(prev, state)
-            prev = log_probs.argmax(-1)
-            rows.append(state["weights"][0].cpu().numpy())
-            if int(prev) == self.target_pipeline.eos_id:
-                break
-            out.append(int(prev))
-        vocab_s, vocab_t = self.source_pipeline.vocab(), self.target_pipeline.vocab()
-        return {"source_tokens": [vocab_s[i] for i in ids], "target_tokens": [vocab_t[i] for i in out] + ["</s>"],
-                "weights": np.stack(rows), "translation": self.target_pipeline.decode(out)}
+        tgt = self.target_pipeline
+        encode = source_encoder(self.model, [ids], self.device)
+        [found] = decode_batched(self.model, 1, encode, bos_id=tgt.bos_id, eos_id=tgt.eos_id,
+                                 max_len=max_lengths([len(ids)], self.config.decode), attention=True)
+        out, weights = found.hypotheses[0][0], found.attention
+        vocab_s, vocab_t = self.source_pipeline.vocab(), tgt.vocab()
+        # one token per row of weights: "</s>" only when the model chose it within the limit
+        return {"source_tokens": [vocab_s[i] for i in ids],
+                "target_tokens": ([vocab_t[i] for i in out] + ["</s>"])[: len(weights)],
+                "weights": weights, "translation": tgt.decode(out)}
 
     def evaluate(self, source: str | None = None, target: str | None = None, data: str | None = None,
                  beam_size: int | str | None = None, length_penalty: float | str | None = None,

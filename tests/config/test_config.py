@@ -71,15 +71,34 @@ def test_bad_yaml_and_missing_recipe(tmp_path):
 
 
 @pytest.mark.parametrize("recipe", sorted((ROOT / "recipes").rglob("*.yaml")), ids=lambda p: p.parent.name + "/" + p.name)
-def test_every_recipe_loads_strictly(recipe):
-    from rnnlp.api import make_config
-    from rnnlp.tasks.table import TASKS
+def test_every_recipe_loads_strictly(recipe, tmp_path, monkeypatch):
+    """Strict keys; files it ships resolve beside it, the data it needs under a data root."""
+    import importlib
 
     import yaml
+
+    from rnnlp.api import make_config
+    from rnnlp.config.paths import path_fields
+    from rnnlp.tasks.table import TASKS
+
     task = yaml.safe_load(recipe.read_text())["task"]
     assert task in TASKS, f"{recipe} is a recipe of task {task!r}, which is not in the task table"
+    monkeypatch.chdir(tmp_path)
+    module, name = TASKS[task].config.split(":")
+    written = from_dict(getattr(importlib.import_module(module), name), yaml.safe_load(recipe.read_text()))
+    data = tmp_path / "data"
+    for _, holder, f in path_fields(written):
+        value = getattr(holder, f.name)
+        if value and not (recipe.parent / value).exists():  # data the user brings: a stand-in file
+            (data / value).parent.mkdir(parents=True, exist_ok=True)
+            (data / value).write_text("")
+    monkeypatch.setenv("RNNLP_DATA", str(data))
     cfg = make_config(task, recipe)
     assert cfg.task == task
+    for key, holder, f in path_fields(cfg):
+        value = getattr(holder, f.name)
+        assert value is None or (Path(value).is_absolute() and Path(value).exists()), key
+        assert value is None or Path(value).is_relative_to(data) or Path(value).is_relative_to(ROOT), key
 
 
 def test_sentiment_defaults_round_trip():

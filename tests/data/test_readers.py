@@ -1,8 +1,9 @@
 import json
+from pathlib import Path
 
 import pytest
 
-from rnnlp.data.readers import read_table, require_columns, resolve_path, sample_path
+from rnnlp.data.readers import local_file, read_table, require_columns, resolve_path, sample_path
 from rnnlp.errors import DataError
 
 
@@ -63,3 +64,27 @@ def test_relative_paths_under_data_root(tmp_path, monkeypatch):
     (tmp_path / "d.json").write_text(json.dumps({"a": 1}))
     monkeypatch.setenv("RNNLP_DATA", str(tmp_path))
     assert resolve_path("d.json") == tmp_path / "d.json"
+
+
+def test_resolve_path_prefers_the_working_folder_and_returns_it_absolute(tmp_path, monkeypatch):
+    for d in ("cwd", "root"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "d.json").write_text("{}")
+    monkeypatch.chdir(tmp_path / "cwd")
+    assert resolve_path("d.json", str(tmp_path / "root")) == tmp_path / "cwd" / "d.json"
+    (tmp_path / "cwd" / "d.json").unlink()
+    assert resolve_path("d.json", str(tmp_path / "root")) == tmp_path / "root" / "d.json"
+    assert resolve_path("nope.json", str(tmp_path / "root")) == Path("nope.json")  # for the caller's error
+
+
+def test_local_file_names_every_place_tried(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RNNLP_DATA", raising=False)
+    (tmp_path / "root").mkdir()
+    with pytest.raises(DataError, match=rf"file not found: x.txt \(text file\); tried {tmp_path}/x.txt, "
+                                        rf"{tmp_path}/root/x.txt; check the path"):
+        local_file("x.txt", str(tmp_path / "root"), "text file")
+    with pytest.raises(DataError, match="is a folder; give a text file"):
+        local_file("root", None, "text file")
+    (tmp_path / "root" / "x.txt").write_text("a")
+    assert local_file("x.txt", str(tmp_path / "root")) == tmp_path / "root" / "x.txt"

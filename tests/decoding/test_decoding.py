@@ -259,7 +259,7 @@ def _trap_table():
 def test_beam_escapes_the_greedy_trap():
     decoder = BigramDecoder(_trap_table())
     assert greedy(decoder, None, 3, EOS, 3) == [[1]]
-    [[(ids, score)]] = beam_search(decoder, None, 3, EOS, beam_size=2, max_len=3)
+    [[(ids, score)]] = beam_search(decoder, None, bos_id=3, eos_id=EOS, beam_size=2, max_len=3)
     assert ids == [2]
     assert score == pytest.approx(math.log(0.4 * 0.9), abs=1e-12)
 
@@ -267,7 +267,7 @@ def test_beam_escapes_the_greedy_trap():
 def test_beam_size_one_equals_greedy():
     decoder = HistoryDecoder()
     state = decoder.initial_state(8)
-    beams = beam_search(decoder, state, 4, EOS, beam_size=1, max_len=7, batch_size=8)
+    beams = beam_search(decoder, state, bos_id=4, eos_id=EOS, beam_size=1, max_len=7, batch_size=8)
     assert [hyps[0][0] for hyps in beams] == greedy(decoder, state, 4, EOS, 7, batch_size=8)
 
 
@@ -277,9 +277,9 @@ def test_beam_size_one_is_greedy_even_when_an_early_eos_scores_better():
     probs = torch.tensor([[1.0, 0, 0], [0.34, 0.33, 0.33], [0.3, 0.5, 0.2]], dtype=torch.float64)
     decoder = BigramDecoder(torch.log(probs))
     assert greedy(decoder, None, 2, EOS, 3) == [[1]]
-    [[(ids, score)]] = beam_search(decoder, None, 2, EOS, beam_size=1, max_len=3)
+    [[(ids, score)]] = beam_search(decoder, None, bos_id=2, eos_id=EOS, beam_size=1, max_len=3)
     assert ids == [1] and score == pytest.approx(math.log(0.5 * 0.34), abs=1e-12)
-    [[(ids, _)]] = beam_search(decoder, None, 2, EOS, beam_size=2, max_len=3)
+    [[(ids, _)]] = beam_search(decoder, None, bos_id=2, eos_id=EOS, beam_size=2, max_len=3)
     assert ids == []
 
 
@@ -288,12 +288,12 @@ def test_length_penalty_keeps_searching_for_a_long_winner():
     # alpha 2, so the search must not stop after the first step.
     probs = torch.tensor([[1.0, 0, 0], [0.03, 0.95, 0.02], [0.5, 0.45, 0.05]], dtype=torch.float64)
     decoder = BigramDecoder(torch.log(probs))
-    [[(ids, score)]] = beam_search(decoder, None, 2, EOS, beam_size=2, max_len=4,
+    [[(ids, score)]] = beam_search(decoder, None, bos_id=2, eos_id=EOS, beam_size=2, max_len=4,
                                    length_penalty=2.0)
     assert ids == [1, 1, 1, 1]
     assert score == pytest.approx(math.log(0.45 * 0.95 ** 3) / 2.25, abs=1e-12)
     _assert_same_hypotheses([(ids, score)], _brute_force(decoder, None, 2, 4, alpha=2.0)[:1])
-    [[(ids, _)]] = beam_search(decoder, None, 2, EOS, beam_size=2, max_len=4)
+    [[(ids, _)]] = beam_search(decoder, None, bos_id=2, eos_id=EOS, beam_size=2, max_len=4)
     assert ids == []
 
 
@@ -302,8 +302,8 @@ def test_exhaustive_beam_is_exact_against_brute_force(alpha):
     # 4 tokens, max_len 3: at most 9 live prefixes and 36 candidates, so K=36 keeps all.
     decoder = HistoryDecoder()
     state = decoder.initial_state(3)
-    beams = beam_search(decoder, state, 4, EOS, beam_size=36, max_len=3, length_penalty=alpha,
-                        n_best=5, batch_size=3)
+    beams = beam_search(decoder, state, bos_id=4, eos_id=EOS, beam_size=36, max_len=3,
+                        length_penalty=alpha, n_best=5, batch_size=3)
     for b, found in enumerate(beams):
         row = decoder.reorder_state(state, torch.tensor([b]))
         _assert_same_hypotheses(found, _brute_force(decoder, row, 4, 3, alpha)[:5])
@@ -313,19 +313,20 @@ def test_small_beam_finds_the_brute_force_best_on_random_bigram():
     table = _random_table(seed=5)
     decoder = BigramDecoder(table)
     expected = _brute_force(decoder, None, 1, 5)[0]
-    [[found]] = beam_search(decoder, None, 1, EOS, beam_size=4, max_len=5)
+    [[found]] = beam_search(decoder, None, bos_id=1, eos_id=EOS, beam_size=4, max_len=5)
     _assert_same_hypotheses([found], [expected])
 
 
 def test_batch_of_eight_equals_eight_single_runs():
     decoder = HistoryDecoder()
     state = decoder.initial_state(8)
-    batched = beam_search(decoder, state, 4, EOS, beam_size=3, max_len=6, n_best=3, batch_size=8)
+    batched = beam_search(decoder, state, bos_id=4, eos_id=EOS, beam_size=3, max_len=6, n_best=3,
+                          batch_size=8)
     stacked = beam_search(decoder, decoder.reorder_state(state, torch.zeros(8, dtype=torch.long)),
-                          4, EOS, beam_size=3, max_len=6, n_best=3, batch_size=8)
+                          bos_id=4, eos_id=EOS, beam_size=3, max_len=6, n_best=3, batch_size=8)
     for b in range(8):
         row = decoder.reorder_state(state, torch.tensor([b]))
-        [alone] = beam_search(decoder, row, 4, EOS, beam_size=3, max_len=6, n_best=3)
+        [alone] = beam_search(decoder, row, bos_id=4, eos_id=EOS, beam_size=3, max_len=6, n_best=3)
         _assert_same_hypotheses(batched[b], alone)
         if b == 0:
             assert all(hyps == stacked[0] for hyps in stacked)
@@ -336,10 +337,10 @@ def test_batch_of_eight_equals_eight_single_runs():
 def test_per_sentence_max_len():
     decoder = BigramDecoder(_random_table(seed=2))
     limits = [1, 3, 6]
-    beams = beam_search(decoder, None, torch.tensor([1, 1, 1]), EOS, beam_size=3,
+    beams = beam_search(decoder, None, bos_id=torch.tensor([1, 1, 1]), eos_id=EOS, beam_size=3,
                         max_len=torch.tensor(limits), n_best=2, batch_size=3)
     for limit, hyps in zip(limits, beams):
-        [alone] = beam_search(decoder, None, 1, EOS, beam_size=3, max_len=limit, n_best=2)
+        [alone] = beam_search(decoder, None, bos_id=1, eos_id=EOS, beam_size=3, max_len=limit, n_best=2)
         _assert_same_hypotheses(hyps, alone)
         assert all(len(ids) <= limit for ids, _ in hyps)
     assert beams[0] != beams[2]
@@ -347,8 +348,8 @@ def test_per_sentence_max_len():
 
 def test_n_best_are_sorted_and_distinct():
     decoder = HistoryDecoder(seed=3)
-    [hyps] = beam_search(decoder, decoder.initial_state(1), 4, EOS, beam_size=5, max_len=6,
-                         n_best=5)
+    [hyps] = beam_search(decoder, decoder.initial_state(1), bos_id=4, eos_id=EOS, beam_size=5,
+                         max_len=6, n_best=5)
     scores = [score for _, score in hyps]
     assert len(hyps) == 5 and scores == sorted(scores, reverse=True)
     assert len({tuple(ids) for ids, _ in hyps}) == 5
@@ -369,4 +370,9 @@ def test_gnmt_length_penalty_values():
 def test_bad_beam_options_raise(options, message):
     arguments = {"beam_size": 2, "max_len": 4, **options}
     with pytest.raises(ConfigError, match=message):
-        beam_search(BigramDecoder(_random_table()), None, 1, EOS, **arguments)
+        beam_search(BigramDecoder(_random_table()), None, bos_id=1, eos_id=EOS, **arguments)
+
+
+def test_beam_options_are_keyword_only():
+    with pytest.raises(TypeError):
+        beam_search(BigramDecoder(_random_table()), None, 1, EOS, 2, 4)

@@ -34,7 +34,7 @@ def test_attention_weights_sum_to_one_over_the_grid():
     model = build_captioner(cfg, vocab_size=11).eval()
     pixels = torch.randint(0, 256, (2, 16, 16, 3), dtype=torch.uint8)
     memory = memory_of(model, pixels)
-    assert memory.shape == (2, 64, 16)  # 16px, one pooling: an 8×8 grid of 16 channels
+    assert memory.states.shape == (2, 64, 16)  # 16px, one pooling: an 8×8 grid of 16 channels
     state = model.start(memory)
     _, state = model.step(torch.tensor([2, 2]), state)
     assert state["weights"].shape == (2, 64) and torch.allclose(state["weights"].sum(1), torch.ones(2))
@@ -72,7 +72,8 @@ def test_captions_come_from_the_shared_beam_search(run):
     p = model.pipeline
     with torch.no_grad():
         state = model.model.start(memory_of(model.model, crop))
-        beams = beam_search(model.model, state, p.bos_id, p.eos_id, 3, 8, 0.0, 1, 3)
+        beams = beam_search(model.model, state, bos_id=p.bos_id, eos_id=p.eos_id, beam_size=3, max_len=8,
+                            batch_size=3)
         greedy_ids = greedy(model.model, state, p.bos_id, p.eos_id, 8, 3)
     assert model.caption([str(x) for x in IMAGES], beam_size=3) == [p.decode(b[0][0]) for b in beams]
     assert model.caption([str(x) for x in IMAGES], beam_size=1) == [p.decode(g) for g in greedy_ids]

@@ -65,9 +65,9 @@ def test_beam_one_equals_greedy(translator):
     model = translator.model
     ids = translator._source_ids(SENTENCES)
     batch = collate(ids)
-    state = model.encode(batch.ids, batch.lengths, batch.mask)
+    state = model.start(model.encode(batch.ids, batch.lengths, batch.mask))
     by_greedy = greedy(model, state, 2, 3, 20, len(ids))
-    by_beam = beam_search(model, state, 2, 3, beam_size=1, max_len=20, batch_size=len(ids))
+    by_beam = beam_search(model, state, bos_id=2, eos_id=3, beam_size=1, max_len=20, batch_size=len(ids))
     assert [hyps[0][0] for hyps in by_beam] == by_greedy
 
 
@@ -102,7 +102,7 @@ def test_parallel_training_path_equals_stepwise_decoding(cell, feed, attention):
     batch = collate([[4, 5, 6], [7, 8]])
     target = torch.tensor([[2, 7, 8, 9], [2, 10, 11, 12]])
     logits = model(batch.ids, batch.lengths, batch.mask, target)
-    state = model.encode(batch.ids, batch.lengths, batch.mask)
+    state = model.start(model.encode(batch.ids, batch.lengths, batch.mask))
     steps = []
     for t in range(target.size(1)):
         log_probs, state = model.step(target[:, t], state)
@@ -205,12 +205,12 @@ def test_attention_weights_for_a_plot(translator):
 
 @pytest.mark.parametrize("attention", ["additive", "general", "dot"])
 def test_rows_in_any_order_read_their_own_sentence(attention):
-    """Beam rows come in sentence blocks (one matmul per sentence); any other order gathers memory."""
+    """Beam rows come in sentence blocks (one matmul per sentence); any other order copies memory."""
     cfg = make_config("translation", TINY, [f"decoder.attention={attention}", "decoder.hidden_size=32"])
     torch.manual_seed(0)
     model = build_seq2seq(cfg, [f"s{i}" for i in range(30)], [f"t{i}" for i in range(20)]).eval()
     batch = collate([[4, 5, 6], [7, 8], [9, 10, 11, 12]])
-    state = model.encode(batch.ids, batch.lengths, batch.mask)
+    state = model.start(model.encode(batch.ids, batch.lengths, batch.mask))
     prev = torch.tensor([5, 6, 7])
     ref = model.step(prev, state)[0]
     for index in ([2, 0, 1], [0, 0, 1, 1, 2, 2], [1, 1, 0, 2, 2, 2]):
@@ -219,6 +219,6 @@ def test_rows_in_any_order_read_their_own_sentence(attention):
         assert torch.allclose(out, ref[index], atol=1e-6)
     att, memory = model.decoder.attention, state["memory"]  # the grouped scores match the module's
     query = torch.randn(3, 32)
-    keys = (att.keys(memory),) if attention == "additive" else ()
-    expected = att(query, memory, state["mask"], *keys)[0]
-    assert torch.allclose(model.decoder.attend(query, state)[0], expected, atol=1e-6)
+    keys = (att.keys(memory.states),) if attention == "additive" else ()
+    expected = att(query, memory.states, memory.mask, *keys)[0]
+    assert torch.allclose(memory.attend(att, query)[0], expected, atol=1e-6)
