@@ -51,6 +51,24 @@ def read_parallel_table(path, source_column: str, target_column: str, format=Non
     return text(source_column), text(target_column)
 
 
+def read_pairs(dcfg, split: str = "train", *, source=None, target=None, table=None):
+    """(sources, targets) of one split of a ``ParallelDataConfig``: ``train``/``valid`` from the
+    config's aligned files or two-column table, any other split from ``source``/``target`` or
+    ``table``; None when the split has no data."""
+    if split == "train":
+        source, target, table = dcfg.source, dcfg.target, dcfg.train
+    elif split == "valid":
+        source, target, table = dcfg.valid_source, dcfg.valid_target, dcfg.valid
+    if source or target:
+        if not (source and target):
+            flag = "--target" if source else "--source"
+            raise DataError(f"{split} data: aligned files come in pairs; give {flag} too")
+        return read_parallel_files(source, target, dcfg.root)
+    if table:
+        return read_parallel_table(table, dcfg.source_column, dcfg.target_column, dcfg.format, dcfg.root)
+    return None
+
+
 def drop_empty(source: list[str], target: list[str]) -> tuple[list[str], list[str], int]:
     """Pairs where both sides have text, and how many were dropped."""
     keep = [i for i, (s, t) in enumerate(zip(source, target)) if s.strip() and t.strip()]

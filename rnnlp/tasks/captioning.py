@@ -11,11 +11,10 @@ from torch.nn import functional as F
 
 from rnnlp.config.captioning import CaptioningConfig
 from rnnlp.data.batching import pad
-from rnnlp.data.images import (ImageStore, center_crop, image_array, load_image, random_crop_flip, read_captions,
-                               read_image_list, read_images)
-from rnnlp.data.readers import resolve_path
+from rnnlp.data.captions import Split, open_store, read_split, split_captions  # noqa: F401  (benchmarks)
+from rnnlp.data.images import center_crop, image_array, load_image, random_crop_flip
 from rnnlp.decoding import Memory, decode_batched
-from rnnlp.errors import ConfigError, DataError
+from rnnlp.errors import ConfigError
 from rnnlp.models.builders import build_captioner, build_text_pipeline
 from rnnlp.models.captioner import doubly_stochastic_penalty
 from rnnlp.nn.image_encoder import normalize
@@ -30,63 +29,6 @@ TASK = "captioning"
 
 
 # -- data ------------------------------------------------------------------------------
-@dataclass
-class Split:
-    """One split: image names, their pixels (N×S×S×3 uint8) and captions (texts per image)."""
-
-    names: list
-    images: np.ndarray
-    captions: list          # list of lists of caption strings, one list per image
-    ids: list | None = None  # encoded captions, same nesting (training)
-
-
-def _path(path, dcfg) -> Path:
-    return Path(resolve_path(path, dcfg.root))
-
-
-def split_captions(dcfg, split: str, path: str | None = None) -> dict:
-    """{image: [captions]} of one split (``train``/``valid``/``test``), or of table ``path``."""
-    path = path or getattr(dcfg, split)
-    if path is None:
-        raise DataError(f"no {split} data: set data.{split} (an image list with data.captions, or a "
-                        "csv/jsonl table of image, caption rows)")
-    if dcfg.captions and not str(path).lower().endswith((".csv", ".tsv", ".json", ".jsonl", ".parquet")):
-        every = read_captions(_path(dcfg.captions, dcfg), dcfg.image_column, dcfg.caption_column,
-                              dcfg.format, dcfg.root)
-        names = read_image_list(_path(path, dcfg))
-        missing = [n for n in names if n not in every]
-        if missing:
-            say(f"{split}: {len(missing)} images of {path} have no captions in {dcfg.captions}; skipped")
-        return {n: every[n] for n in names if n in every}
-    return read_captions(_path(path, dcfg), dcfg.image_column, dcfg.caption_column, dcfg.format, dcfg.root)
-
-
-def open_store(dcfg) -> ImageStore:
-    if not dcfg.images:
-        raise DataError("set data.images to the folder or zip that holds the images")
-    return ImageStore(_path(dcfg.images, dcfg))
-
-
-def read_split(dcfg, icfg, split: str, store: ImageStore, limit: int | None = None, path=None) -> Split:
-    """Captions of a split whose images exist and decode; the skipped ones are counted."""
-    captions = split_captions(dcfg, split, path)
-    absent = [n for n in captions if n not in store]
-    if absent:
-        lines = sum(len(captions[n]) for n in absent)
-        say(f"{split}: skipped {lines} caption lines whose image does not exist in {dcfg.images} "
-            f"({len(absent)} images, e.g. {absent[0]})")
-    empty = sum(1 for n in captions for c in captions[n] if not c.strip())
-    if empty:
-        say(f"{split}: skipped {empty} empty captions")
-    names = [n for n in captions if n in store and any(c.strip() for c in captions[n])]
-    if limit:
-        names = names[:limit]
-    images, names = read_images(store, names, icfg.size, warn=say)
-    if not names:
-        raise DataError(f"{split}: no readable image with a caption (images: {dcfg.images})")
-    return Split(names, images, [[c for c in captions[n] if c.strip()] for n in names])
-
-
 def encode_captions(pipeline: TextPipeline, split: Split, max_length: int) -> None:
     flat = [c for caps in split.captions for c in caps]
     ids = iter(pipeline.encode_batch(flat, max_length=max_length))
@@ -181,8 +123,8 @@ def prepare(cfg: CaptioningConfig, resumed, device) -> Prepared:
         raise ConfigError("encoder.cache_features=true needs encoder.freeze=true (features of a "
                           "trained encoder change every step)")
     store = open_store(cfg.data)
-    split = read_split(cfg.data, cfg.image, "train", store, cfg.data.train_limit)
-    valid = read_split(cfg.data, cfg.image, "valid", store, cfg.data.valid_limit) if cfg.data.valid else None
+    split = read_split(cfg.data, cfg.image, "train", store, cfg.data.train_limit, warn=say)
+    valid = read_split(cfg.data, cfg.image, "valid", store, cfg.data.valid_limit, warn=say) if cfg.data.valid else None
     pipeline = TextPipeline.from_json(resumed.ckpt["tokenizer_json"]) if resumed else \
         build_text_pipeline(cfg.text, [c for caps in split.captions for c in caps], cfg.data.root)
     encode_captions(pipeline, split, cfg.data.max_length)
@@ -314,7 +256,7 @@ class Captioner:
         dcfg = data_config(self.config.data, options)
         if images:
             dcfg.images = images
-        ev = read_split(dcfg, self.config.image, split, open_store(dcfg), int(limit) if limit else None, data)
+        ev = read_split(dcfg, self.config.image, split, open_store(dcfg), int(limit) if limit else None, data, say)
         beam = int(beam_size) if beam_size is not None else self.config.decode.beam_size
         hyps = [self.pipeline.decode(x) for x in self._decode(ev.images, beam, None, None)]
         report = caption_scores(hyps, ev.captions, self.config.text.lowercase)

@@ -15,7 +15,7 @@ from torch.nn import functional as F
 
 from rnnlp.config.translation import TranslationConfig
 from rnnlp.data.batching import BucketBatcher, collate
-from rnnlp.data.parallel import collate_parallel, drop_empty, read_parallel_files, read_parallel_table
+from rnnlp.data.parallel import collate_parallel, drop_empty, read_pairs
 from rnnlp.decoding import decode_batched
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_seq2seq, build_text_pipeline
@@ -32,22 +32,6 @@ _EVAL_FIELDS = ("source_column", "target_column", "format", "root", "max_length"
 
 
 # -- data ------------------------------------------------------------------------------
-def read_pairs(dcfg, split: str = "train", *, source=None, target=None, table=None):
-    """(sources, targets) of one split from aligned files or a two-column table."""
-    if split == "train":
-        source, target, table = dcfg.source, dcfg.target, dcfg.train
-    elif split == "valid":
-        source, target, table = dcfg.valid_source, dcfg.valid_target, dcfg.valid
-    if source or target:
-        if not (source and target):
-            flag = "--target" if source else "--source"
-            raise DataError(f"{split} data: aligned files come in pairs; give {flag} too")
-        return read_parallel_files(source, target, dcfg.root)
-    if table:
-        return read_parallel_table(table, dcfg.source_column, dcfg.target_column, dcfg.format, dcfg.root)
-    return None
-
-
 def encode_side(pipeline: TextPipeline, texts: list[str], max_length: int, what: str) -> list[list[int]]:
     """Ids of each text, truncated to ``max_length`` tokens with one warning for all."""
     ids = pipeline.encode_batch(texts)
