@@ -42,7 +42,7 @@ class Objective(torch.nn.Module):
     Its only submodule is ``model``, so its parameters are the model's; checkpoints save the
     task model itself (keys unchanged). Under torchrun a loss averaged over ``stats["count"]``
     items is rescaled so that DDP's mean of the ranks' gradients is the gradient of the mean
-    over the global batch (ranks may hold different numbers of tokens).
+    over the global batch (ranks may hold different numbers of tokens, or none).
     """
 
     def __init__(self, model: torch.nn.Module, loss_fn: Callable):
@@ -50,14 +50,22 @@ class Objective(torch.nn.Module):
         self.model, self.loss_fn = model, loss_fn
 
     def forward(self, batch):
-        loss, stats = self.loss_fn(self.model, batch)
         size = distributed.world()[1]
-        if size > 1 and self.training and "count" in stats:
-            count = stats["count"]
-            total = distributed.sum_across_ranks(float(count))
-            # a rank with an empty share (a short last batch) adds zero gradients, not NaN
-            loss = (loss if count else loss.nan_to_num(0.0)) * (count * size / max(total, 1.0))
+        if size > 1 and self.training and batch.num_tokens == 0:
+            return self._nothing()
+        loss, stats = self.loss_fn(self.model, batch)
+        if size > 1 and self.training:  # every rank joins the sum, with a count or without
+            total = distributed.sum_across_ranks(float(stats.get("count", 0)))
+            if "count" in stats:
+                loss = loss * (stats["count"] * size / max(total, 1.0))
         return loss, stats
+
+    def _nothing(self):
+        """The share of a rank whose part of a short last batch is empty: zero gradients for
+        every parameter (DDP waits for all of them), and its zero count in the global count."""
+        distributed.sum_across_ranks(0.0)
+        zero = sum(p.sum() for p in self.model.parameters() if p.requires_grad) * 0.0
+        return zero, {"count": 0}
 
 
 @dataclass

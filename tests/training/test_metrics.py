@@ -40,3 +40,16 @@ def test_caption_scores_equal_sacrebleu_with_all_references_and_report_the_brevi
     assert report["brevity_penalty"] == pytest.approx(expected.bp, abs=1e-12) and report["brevity_penalty"] < 1
     assert report["length_ratio"] == pytest.approx(expected.sys_len / expected.ref_len)
     assert report["bleu1"] > report["bleu2"] > report["bleu3"] > report["bleu4"] > 0
+
+
+def test_tag_scores_count_gold_tags_the_model_never_saw_as_wrong():
+    from rnnlp.training.metrics import tag_scores
+
+    gold = [["B-PER", "E-PER", "O"], ["S-ORG", "O"]]
+    pred = [["B-PER", "E-PER", "O"], ["O", "O"]]
+    report = tag_scores(gold, pred, "BIOES", ["B-PER", "E-PER", "O"])
+    assert report["accuracy"] == 4 / 5 and report["tokens"] == 5 and report["sentences"] == 2
+    assert report["unknown_tags"] == {"S-ORG": 1}
+    assert report["precision"] == 1.0 and report["recall"] == 0.5 and report["support"] == 2
+    plain = tag_scores([["NN", "VB"]], [["NN", "NN"]], "none", ["NN", "VB"])
+    assert plain == {"accuracy": 0.5, "tokens": 2, "sentences": 1, "unknown_tags": {}}
