@@ -66,8 +66,17 @@ INTERRUPT = textwrap.dedent("""
 """)
 
 
-def test_the_table_lists_every_task_here():
+def test_the_table_lists_every_task_here_and_each_module_is_a_task():
+    import inspect
+
+    from rnnlp.tasks.driver import model_info, task_module
+
     assert set(TASKS) == set(OVERRIDES) == set(PREDICT)
+    for name in TASKS:
+        module = task_module(name)
+        assert module.TASK == name and module.Loaded.task == name and module.Loaded.info is model_info
+        assert list(inspect.signature(module.prepare).parameters) == ["cfg", "resumed", "device"]
+        assert {"evaluate", "format_report"} <= set(vars(module.Loaded))
 
 
 def cli_args(task: str, out: Path, *extra: str) -> list[str]:
