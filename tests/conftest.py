@@ -7,7 +7,22 @@ ROOT = Path(__file__).resolve().parents[1]
 ASSETS = Path(__file__).parent / "assets"
 SHARED = ROOT.parent / "shared" / "data"
 
-requires_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared datasets not found at {SHARED}")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "requires_shared: needs the full datasets in ../shared/data "
+                            "(skipped with a reason where they are absent)")
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("requires_shared") and not SHARED.is_dir():
+        pytest.skip(f"shared datasets not found at {SHARED}")
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The folder of the full datasets (tests using it carry ``@pytest.mark.requires_shared``)."""
+    return SHARED
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import pytest
 import yaml
 
 from rnnlp.api import train
-from conftest import SHARED, requires_shared
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ["train.max_steps=2", "train.threads=1", "train.progress=false", "train.eval_every=null",
@@ -38,14 +37,14 @@ def test_every_full_recipe_is_cut_here():
     assert sorted(CUTS) == FULL
 
 
-@requires_shared
+@pytest.mark.requires_shared
 @pytest.mark.parametrize("name", FULL)
-def test_a_full_recipe_runs_on_the_shared_data(name, tmp_path, monkeypatch):
+def test_a_full_recipe_runs_on_the_shared_data(name, tmp_path, monkeypatch, shared_data):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("RNNLP_DATA", str(SHARED))
+    monkeypatch.setenv("RNNLP_DATA", str(shared_data))
     recipe = ROOT / "recipes" / name
     task = yaml.safe_load(recipe.read_text())["task"]
     train(task, str(recipe), [*FAST, *CUTS[name], "train.output=run"])
     saved = yaml.safe_load((tmp_path / "run" / "best" / "config.yaml").read_text())
-    assert saved["data"]["root"] == str(SHARED)
+    assert saved["data"]["root"] == str(shared_data)
     assert all(Path(v).is_absolute() for v in saved["data"].values() if isinstance(v, str) and "/" in v)
