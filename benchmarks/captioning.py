@@ -156,6 +156,9 @@ def speed(args):
     from rnnlp.tasks.captioning import encode_captions
     encode_captions(p, test, cfg.data.max_length)
     b, done, seconds, cpu = cfg.train.batch_size, 0, 0.0, 0.0
+    if len(test.names) < b:
+        sys.exit(f"captioning.py speed: {len(test.names)} test images is less than one training batch ({b}); "
+                 f"raise --images")
     for start in range(0, len(test.names) - b + 1, b):
         pixels = random_crop_flip(test.images[start: start + b], cfg.image.crop, cfg.image.flip, rng)
         batch = make_batch(pixels, test.ids[start: start + b], p.bos_id, p.eos_id)

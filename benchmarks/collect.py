@@ -26,20 +26,16 @@ run. Speed claims are ratios measured side by side in one run with the same warm
 of repeats on both sides (medians); the development machine is a shared 2-core CPU, so absolute
 times are noisy.
 
-## Not reproduced in this tree
+## Not in this file
 
-These figures were measured in earlier sessions whose logs are gone; they are not stated here.
-Rerun the command, then copy the run's `metrics.jsonl`, `best/config.yaml`, `best/meta.json`
-(and `rnnlp evaluate RUN --data TEST --json > test.json`) into `benchmarks/logs/<run>/` and
-run `python benchmarks/runs.py`:
-
-- WikiText-2 word LM: `rnnlp train lm --recipe recipes/lm/wikitext2_lstm.yaml`
-- Tiny Shakespeare char LM: `rnnlp train lm --recipe recipes/lm/tinyshakespeare_char.yaml`
-- UD English LinES UPOS: `rnnlp train tagging --recipe recipes/tagging/ud_lines_upos.yaml`
-- Multi30k de->en: `rnnlp train translation --recipe recipes/translation/multi30k_de_en.yaml`
-- Flickr8k captioning: `rnnlp train captioning --recipe recipes/captioning/flickr8k_attention.yaml`
-- Benchmarks that need such a checkpoint: `benchmarks/tagging.py`, `benchmarks/translation.py`,
-  `benchmarks/captioning.py`; the GPU path: `benchmarks/gpu.py` (needs a CUDA device).
+- Training runs without a committed log are listed, with the command that reproduces them, at
+  the end of the first section (`benchmarks/runs.py`).
+- Benchmarks that need a trained checkpoint or a GPU, not run in this tree:
+  `benchmarks/translation.py CKPT --source ... --target ...` (batched vs one-at-a-time beam search),
+  `benchmarks/captioning.py constant|bleu|speed`, `benchmarks/tagging.py --crf RUN --softmax RUN`
+  (F1 of trained heads), `benchmarks/gpu.py` (needs a CUDA device).
+- The hand-written notes of earlier sessions (what was tried, with figures whose logs are gone)
+  are in git history only: `git show aafd4db:benchmarks/results/<area>.md`.
 """
 
 

@@ -48,10 +48,11 @@ RUNS = [
     Run("sst2", "sentiment", "SST-2 (GLUE) dev", "--recipe recipes/sentiment/sst2_bilstm.yaml", "accuracy", "valid",
         "accuracy; the 872-sentence dev set is both the selection set and the reported set (GLUE's test labels "
         "are hidden); one seed; lowercased words"),
-    Run("conll2003", "tagging", "CoNLL-2003 English test (eng.testb)", "--recipe recipes/tagging/conll2003_bilstm_crf.yaml",
-        "f1", "f1", "entity F1, seqeval strict on BIOES; best/ selected on eng.testa; one seed; the dataset's "
+    Run("conll2003", "tagging", "CoNLL-2003 English test (eng.testb)",
+        "--recipe recipes/tagging/conll2003_bilstm_crf.yaml", "f1", "f1", "entity F1, seqeval strict on BIOES; best/ selected on eng.testa; one seed; the dataset's "
         "tokens, looked up lowercased with a casing feature"),
-    Run("ud_lines", "tagging", "UD English LinES test", "--recipe recipes/tagging/ud_lines_upos.yaml", "accuracy", "accuracy",
+    Run("ud_lines", "tagging", "UD English LinES test", "--recipe recipes/tagging/ud_lines_upos.yaml",
+        "accuracy", "accuracy",
         "UPOS accuracy; best/ selected on the dev file; one seed; the treebank's tokens"),
     Run("tinyshakespeare", "lm", "Tiny Shakespeare valid (last 10%)", "--recipe recipes/lm/tinyshakespeare_char.yaml",
         "-loss", "valid", "nats per character; the valid split is both the selection set and the reported set; "
@@ -59,10 +60,11 @@ RUNS = [
     Run("wikitext2", "lm", "WikiText-2 test", "--recipe recipes/lm/wikitext2_lstm.yaml", "-loss", "perplexity",
         "word perplexity over every test token, <eos> per line; best/ selected on valid loss; one seed; the "
         "dataset's cased tokens"),
-    Run("multi30k_de_en", "translation", "Multi30k test2016 de->en", "--recipe recipes/translation/multi30k_de_en.yaml",
-        "bleu", "bleu", "sacreBLEU 13a on detokenized output, lowercased, 1 reference; best/ selected on greedy "
+    Run("multi30k_de_en", "translation", "Multi30k test2016 de->en",
+        "--recipe recipes/translation/multi30k_de_en.yaml", "bleu", "bleu", "sacreBLEU 13a on detokenized output, lowercased, 1 reference; best/ selected on greedy "
         "BLEU of the first 500 valid sentences; one seed"),
-    Run("flickr8k", "captioning", "Flickr8k test", "--recipe recipes/captioning/flickr8k_attention.yaml", "bleu4", "bleu4",
+    Run("flickr8k", "captioning", "Flickr8k test", "--recipe recipes/captioning/flickr8k_attention.yaml",
+        "bleu4", "bleu4",
         "BLEU-4 by sacreBLEU 13a, lowercased, 5 references (not coco-caption's scorer); best/ selected on greedy "
         "BLEU-4 of the 1,000 dev images; one seed"),
 ]
