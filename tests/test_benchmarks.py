@@ -107,3 +107,18 @@ def test_readme_table_is_what_runs_py_writes(bench):
              if (runs.LOGS / r.name / "metrics.jsonl").exists()}
     _, table = runs.tables(found)
     assert table in (ROOT / "README.md").read_text(), "README's results table is stale: run python benchmarks/runs.py"
+
+
+def test_side_by_side_protocols_warm_up_and_alternate(bench):
+    calls = []
+
+    def fn(name):
+        return lambda *args: calls.append(name) or 0.0
+
+    bench("timeseries").side_by_side(fn("ref"), fn("ours"), repeats=3)
+    assert calls == ["ref", "ours"] + ["ref", "ours"] * 3  # one warm-up each, then the same repeats, alternating
+    calls.clear()
+    runs = bench("sentiment_throughput").rotated_rounds({k: fn(k) for k in "abcd"}, repeats=4, warmup=1)
+    assert calls[:4] == list("abcd")  # warm-up
+    assert calls[4:] == list("abcd") + list("bcda") + list("cdab") + list("dabc")  # no variant always first
+    assert {k: len(v) for k, v in runs.items()} == {k: 4 for k in "abcd"}

@@ -73,21 +73,24 @@ def _import_edges(path: Path, modules: set[str]):
 
 
 def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """One import circle in ``graph`` (as a path that returns to its start), or None."""
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    """One import circle in ``graph`` (as a path that returns to its start), or None (depth-first)."""
+    done: set[str] = set()
     path: list[str] = []
 
     def visit(node):
-        state[node], _ = 1, path.append(node)
+        path.append(node)
         for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
+            if nxt in path:
                 return path[path.index(nxt):] + [nxt]
-            if nxt not in state and (found := visit(nxt)):
+            if nxt not in done and (found := visit(nxt)):
                 return found
-        state[node], _ = 2, path.pop()
+        done.add(path.pop())
         return None
 
-    return next((found for node in sorted(graph) if node not in state and (found := visit(node))), None)
+    for node in sorted(graph):
+        if node not in done and (found := visit(node)):
+            return found
+    return None
 
 
 def test_cycle_finder_finds_a_circle_and_accepts_a_tree():
