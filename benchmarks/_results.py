@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import platform
 import re
+import statistics
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,6 +26,19 @@ def script_named(first_line: str) -> str | None:
     """The script a results file's first line names (``timeseries.py``), or None."""
     match = FIRST_LINE_RE.match(first_line)
     return match.group(1) if match else None
+
+
+def alternating(fns: dict, repeats: int) -> tuple[dict[str, float], dict]:
+    """The benchmarks' protocol: one untimed warm-up call of each function, then ``repeats``
+    rounds calling each once in turn. Returns (median seconds, last result) per name."""
+    last = {name: fn() for name, fn in fns.items()}
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            last[name] = fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}, last
 
 
 def _cpu_model() -> str:

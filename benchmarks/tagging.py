@@ -23,7 +23,7 @@ import sys
 import time
 
 import torch
-from _results import RESULTS, Report
+from _results import RESULTS, Report, alternating
 
 from rnnlp.api import load, make_config
 from rnnlp.data.batching import BucketBatcher
@@ -71,31 +71,17 @@ def block_times(models, batches, blocks: int, block: int) -> dict:
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def median_time(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+LOGZ_REPEATS = 25  # milliseconds each: cheap, and a shared machine needs many for a stable median
 
 
 def decode_speeds(heads: dict, sentences, cfg, repeats: int) -> dict:
-    """Sentences/s per head: one warm-up pass each, then passes with the heads alternating."""
+    """Sentences/s per head, by :func:`_results.alternating` (warm-up pass, then passes in turn)."""
     def decode(model, pipe, chars, names):
-        T.predict_tags(model, pipe, T._char_index(chars), sentences, names, torch.device("cpu"),
-                       cfg.data.max_length, cfg.data.max_word_length, batch_size=64)
+        return lambda: T.predict_tags(model, pipe, T._char_index(chars), sentences, names, torch.device("cpu"),
+                                      cfg.data.max_length, cfg.data.max_word_length, batch_size=64)
 
-    for args in heads.values():
-        decode(*args)
-    times = {head: [] for head in heads}
-    for _ in range(repeats):
-        for head, args in heads.items():
-            start = time.perf_counter()
-            decode(*args)
-            times[head].append(time.perf_counter() - start)
-    return {head: len(sentences) / statistics.median(t) for head, t in times.items()}
+    median, _ = alternating({head: decode(*args) for head, args in heads.items()}, repeats)
+    return {head: len(sentences) / seconds for head, seconds in median.items()}
 
 
 def log_partition_rows(repeats: int, batch: int = 32, tags: int = 17) -> list[str]:
@@ -105,8 +91,9 @@ def log_partition_rows(repeats: int, batch: int = 32, tags: int = 17) -> list[st
     for length in (8, 20, 40):
         emissions = torch.randn(batch, length, tags, requires_grad=True)
         mask = torch.ones(batch, length, dtype=torch.bool)
-        matmul = median_time(lambda: log_partition(crf, emissions, mask).sum().backward(), repeats)
-        lse = median_time(lambda: crf.log_partition(emissions, mask).sum().backward(), repeats)
+        median, _ = alternating({"matmul": lambda: log_partition(crf, emissions, mask).sum().backward(),
+                                 "lse": lambda: crf.log_partition(emissions, mask).sum().backward()}, repeats)
+        matmul, lse = median["matmul"], median["lse"]
         diff = (log_partition(crf, emissions, mask) - crf.log_partition(emissions, mask)).abs().max().item()
         rows.append(f"| {batch} x {length} x {tags} | {1e3 * matmul:.2f} | {1e3 * lse:.2f} | {lse / matmul:.2f}x | "
                     f"{diff:.1e} |")
@@ -165,9 +152,10 @@ def main(argv: list[str] | None = None) -> None:
     body += ["", f"- CRF / softmax training time per epoch: **{epoch['crf'] / epoch['softmax']:.2f}x** (goal <= 1.5x); "
              f"with the loss by `CRF.nll`: {epoch['crf-lse'] / epoch['softmax']:.2f}x",
              f"- decoding speed softmax / CRF: {speeds['softmax'] / speeds['crf']:.2f}x", "",
-             f"The forward algorithm alone, forward + backward (median of {args.repeats} after a warm-up):", "",
+             f"The forward algorithm alone, forward + backward (median of {LOGZ_REPEATS} calls each after a warm-up "
+             "call, the two alternating):", "",
              "| B x T x C | `tagger.log_partition` ms | `CRF.log_partition` ms | ratio | max \\|d log Z\\| |",
-             "|---|---:|---:|---:|---:|", *log_partition_rows(max(args.repeats, 5))]
+             "|---|---:|---:|---:|---:|", *log_partition_rows(LOGZ_REPEATS)]
     print(report.write("\n".join(body), RESULTS / "tagging.md"))
 
 

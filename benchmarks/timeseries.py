@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 import numpy as np
-from _results import RESULTS, Report
+from _results import RESULTS, Report, alternating
 
 from rnnlp.timeseries.simulate import random_model, statsmodels_model
 
@@ -26,16 +25,9 @@ N_EXACT, N_STEADY, SERIES, SERIES_LEN = 20_000, 100_000, 1000, 500
 
 
 def side_by_side(ref_fn, ours_fn, repeats: int) -> tuple[float, float, object, object]:
-    """Median wall times (statsmodels, rnnlp) after one warm-up each, calls alternating; last results."""
-    ref_out, ours_out = ref_fn(), ours_fn()
-    ref_t, ours_t = [], []
-    for _ in range(repeats):
-        for fn, times in ((ref_fn, ref_t), (ours_fn, ours_t)):
-            start = time.perf_counter()
-            out = fn()
-            times.append(time.perf_counter() - start)
-            ref_out, ours_out = (out, ours_out) if fn is ref_fn else (ref_out, out)
-    return float(np.median(ref_t)), float(np.median(ours_t)), ref_out, ours_out
+    """Median wall times (statsmodels, rnnlp) and last results, by :func:`_results.alternating`."""
+    median, last = alternating({"ref": ref_fn, "ours": ours_fn}, repeats)
+    return median["ref"], median["ours"], last["ref"], last["ours"]
 
 
 def _data(n, seed=1):
