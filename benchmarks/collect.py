@@ -56,13 +56,23 @@ def check(path: Path) -> str:
     return script
 
 
+def demote_headings(text: str) -> str:
+    """One level down for every markdown heading outside code fences (a file's # is a ## here)."""
+    lines, fenced = [], False
+    for line in text.splitlines():
+        fenced ^= line.startswith("```")
+        lines.append("#" + line if line.startswith("#") and not fenced else line)
+    return "\n".join(lines)
+
+
 def build(results: Path) -> tuple[str, list[str]]:
     """BENCHMARKS.md's text and the section names, in order (ResultsError on a bad file)."""
     files = {p.stem: p for p in results.glob("*.md")}
     for path in files.values():
         check(path)
     names = [n for n in ORDER if n in files] + sorted(set(files) - set(ORDER))
-    return "\n".join([HEADER] + [files[n].read_text(encoding="utf-8").strip() + "\n" for n in names]), names
+    sections = [demote_headings(files[n].read_text(encoding="utf-8").strip()) + "\n" for n in names]
+    return "\n".join([HEADER] + sections), names
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -119,8 +119,8 @@ def _figure(run: Run, s: dict) -> str:
 
 def tables(found: dict[str, dict]) -> tuple[str, str]:
     """(the runs table for runs.md, the README table)."""
-    lines = ["| run | data | best valid (step, epoch) | reported figure | training time | steps | seed | "
-             "protocol |", "|---|---|---|---|---:|---:|---:|---|"]
+    lines = ["| run | data | best valid (step, epoch) | reported figure | training time | steps | seed | threads | "
+             "protocol |", "|---|---|---|---|---:|---:|---:|---:|---|"]
     readme = ["| task | data | result | protocol |", "|---|---|---|---|"]
     for run in RUNS:
         if run.name not in found:
@@ -129,6 +129,7 @@ def tables(found: dict[str, dict]) -> tuple[str, str]:
         b, last = s["best"], s["last"]
         lines.append(f"| {run.name} | {run.data} | {s['key']} {_fmt(b[s['key']])} ({b['step']}, {b['epoch']}) | "
                      f"{_figure(run, s)} | {last['elapsed_s'] / 60:.1f} min | {last['step']} | {_fmt(s['seed'])} | "
+                     f"{_fmt(s['threads'])} | "
                      f"{run.protocol} |")
         readme.append(f"| {run.task} | {run.data} | {_figure(run, s)}, {last['elapsed_s'] / 60:.1f} min of training "
                       f"| {run.protocol} |")
@@ -159,7 +160,8 @@ def main(argv: list[str] | None = None) -> None:
     body = "\n".join([
         "Read from `benchmarks/logs/<run>/` (the run's own `metrics.jsonl`, `config.yaml`, `meta.json` and",
         "`test.json`); the curves are in the committed `metrics.jsonl` files. Training time is `fit`'s clock",
-        "at the last evaluation.", "", table, "", "Not reproduced in this tree (no committed log):", "",
+        "at the last evaluation. The machine and load above are those of this summary, not of the runs.", "",
+        table, "", "Not reproduced in this tree (no committed log):", "",
         missing_list(found)])
     report.write(body, RESULTS / "runs.md")
     update_readme(readme_table, missing_list(found))

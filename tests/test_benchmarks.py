@@ -25,10 +25,11 @@ def _write(folder: Path, name: str, text: str) -> Path:
 
 def test_collect_refuses_a_file_no_script_wrote(bench, tmp_path, capsys):
     collect, results = bench("collect"), bench("_results")
-    good = results.FIRST_LINE.format(script="timeseries.py") + "\n# ok\n"
+    good = results.FIRST_LINE.format(script="timeseries.py") + "\n# ok\n```\n# output\n```\n"
     _write(tmp_path / "results", "timeseries.md", good)
     text, names = collect.build(tmp_path / "results")
-    assert names == ["timeseries"] and "# ok" in text
+    # a file's headings sit one level under BENCHMARKS.md's title; fenced output is left alone
+    assert names == ["timeseries"] and "\n## ok\n```\n# output\n```" in text
     _write(tmp_path / "results", "lm.md", "# Language models\n\n| typed | by hand |\n")
     with pytest.raises(collect.ResultsError, match=r"results/lm.md: the first line does not name"):
         collect.build(tmp_path / "results")
