@@ -103,7 +103,7 @@ def report(workers, quality_table, speed_table, ratio) -> str:
         "| vectors | words | benchmark | metric | score | OOV |",
         "|---|---:|---|---|---:|---:|", *quality_table, "",
         "OOV: share of pairs/questions skipped because a word has no vector. word2vec trained "
-        "with 2 threads is not bit-repeatable: its scores move by about 0.02 between runs.", "",
+        "with several threads is not bit-repeatable: its scores change a little from run to run.", "",
         "## Training throughput (corpus words x epochs / wall time, vocab scan included; "
         "median of the runs, the two alternating)", "",
         "| trainer | words x epochs | wall times (s) | words/s |",
