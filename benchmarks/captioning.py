@@ -11,6 +11,7 @@ matches over the corpus are Σ_i min(count_h(g), max_ref_count_i(g)), precompute
 1..4, so a candidate costs a few dictionary look-ups. The top candidates are re-scored
 with sacrebleu itself. Everything runs on one thread (``torch.set_num_threads(1)``). On a shared machine the wall-clock
 rate depends on the other jobs; the rate per second of this process's CPU time does much less.
+Each subcommand writes benchmarks/results/captioning_<subcommand>.md.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from collections import Counter, defaultdict
 
 import numpy as np
+from _results import RESULTS, Report
 
 RECIPE = "recipes/captioning/flickr8k_attention.yaml"
 
@@ -89,6 +91,7 @@ def sacre_bleu4(hyps, refs):
 
 
 def constant(args):
+    out = []
     from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
 
     tok13a = Tokenizer13a()
@@ -103,29 +106,33 @@ def constant(args):
     start = time.perf_counter()
     scorer = ConstantBleu(list(dev.values()), lambda s: tok13a(s.lower()))
     scored = sorted(((scorer.score(c), c) for c in candidates), reverse=True)
-    print(f"scored {len(candidates)} distinct training captions ({searched}) on {len(dev)} dev images "
-          f"in {time.perf_counter() - start:.1f}s")
+    out.append(f"scored {len(candidates)} distinct training captions ({searched}) on {len(dev)} dev images "
+               f"in {time.perf_counter() - start:.1f}s")
     dev_refs, test_refs = list(dev.values()), list(test.values())
     for fast, cap in scored[:5]:
-        print(f"  dev BLEU-4 {fast:6.2f} (sacrebleu {sacre_bleu4([cap] * len(dev_refs), dev_refs):6.2f}) "
-              f"test BLEU-4 {sacre_bleu4([cap] * len(test_refs), test_refs):6.2f}  {cap!r}")
+        out.append(f"  dev BLEU-4 {fast:6.2f} (sacrebleu {sacre_bleu4([cap] * len(dev_refs), dev_refs):6.2f}) "
+                   f"test BLEU-4 {sacre_bleu4([cap] * len(test_refs), test_refs):6.2f}  {cap!r}")
     best = scored[0][1]
-    print(f"best constant caption {best!r}: test BLEU-4 {sacre_bleu4([best] * len(test_refs), test_refs):.2f}")
+    out.append(f"best constant caption {best!r}: test BLEU-4 {sacre_bleu4([best] * len(test_refs), test_refs):.2f}")
+    return out
 
 
 # -- checkpoint ------------------------------------------------------------------------
 def bleu(args):
+    out = []
     import rnnlp
 
     model = rnnlp.load(args.ckpt)
     for beam in (1, 3):
         start = time.perf_counter()
         report = model.evaluate(split="test", beam_size=beam)
-        print(f"beam {beam}: BLEU-1..4 " + " ".join(f"{report[f'bleu{n}']:.2f}" for n in range(1, 5))
-              + f" on {report['count']} test images ({time.perf_counter() - start:.0f}s)")
+        out.append(f"beam {beam}: BLEU-1..4 " + " ".join(f"{report[f'bleu{n}']:.2f}" for n in range(1, 5))
+                   + f" on {report['count']} test images ({time.perf_counter() - start:.0f}s)")
+    return out
 
 
 def speed(args):
+    out = []
     import torch
 
     import rnnlp
@@ -140,8 +147,8 @@ def speed(args):
         start, cpu = time.perf_counter(), time.process_time()
         model._decode(test.images, beam, None, None)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-        print(f"caption, beam {beam}: {len(test.names) / seconds:7.1f} images/s wall, "
-              f"{len(test.names) / cpu:7.1f} images/s of CPU time ({len(test.names)} images)")
+        out.append(f"caption, beam {beam}: {len(test.names) / seconds:7.1f} images/s wall, "
+                   f"{len(test.names) / cpu:7.1f} images/s of CPU time ({len(test.names)} images)")
     # training: forward + backward + Adam on batches of train.batch_size images (5 captions each)
     net = model.model.train()
     opt = torch.optim.Adam(net.parameters(), lr=1e-4)
@@ -149,6 +156,9 @@ def speed(args):
     from rnnlp.tasks.captioning import encode_captions
     encode_captions(p, test, cfg.data.max_length)
     b, done, seconds, cpu = cfg.train.batch_size, 0, 0.0, 0.0
+    if len(test.names) < b:
+        sys.exit(f"captioning.py speed: {len(test.names)} test images is less than one training batch ({b}); "
+                 f"raise --images")
     for start in range(0, len(test.names) - b + 1, b):
         pixels = random_crop_flip(test.images[start: start + b], cfg.image.crop, cfg.image.flip, rng)
         batch = make_batch(pixels, test.ids[start: start + b], p.bos_id, p.eos_id)
@@ -159,22 +169,25 @@ def speed(args):
         opt.step()
         seconds, cpu = seconds + time.perf_counter() - t0, cpu + time.process_time() - c0
         done += b
-    print(f"train: {done / seconds:7.1f} images/s wall, {done / cpu:7.1f} images/s of CPU time "
-          f"({done} images, {done * 5} captions, batch {b})")
+    out.append(f"train: {done / seconds:7.1f} images/s wall, {done / cpu:7.1f} images/s of CPU time "
+               f"({done} images, {done * 5} captions, batch {b})")
+    return out
 
 
-def main():
+def main(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["constant", "bleu", "speed"])
     parser.add_argument("--ckpt")
     parser.add_argument("--sample", type=int, default=None, help="constant: score only N candidates")
     parser.add_argument("--images", type=int, default=500, help="speed: test images used")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    report = Report(__file__, f"Captioning (Flickr8k): {args.what}", argv)
     os.environ.setdefault("RNNLP_DATA", "../shared/data")
     if args.what != "constant" and not args.ckpt:
         sys.exit("--ckpt is needed")
-    {"constant": constant, "bleu": bleu, "speed": speed}[args.what](args)
+    out = {"constant": constant, "bleu": bleu, "speed": speed}[args.what](args)
+    print(report.write("\n".join(["```", *out, "```"]), RESULTS / f"captioning_{args.what}.md"))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -15,11 +15,14 @@ full softmax). On a machine without CUDA it says so and exits 0.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from dataclasses import dataclass
 
 import torch
 from torch.nn import functional as F
+
+from _results import RESULTS, Report
 
 
 @dataclass
@@ -115,7 +118,7 @@ def bare(make_model, batches, loss_fn, device: str = "cuda") -> float:
     return sum(b.num_tokens for b in batches) / (time.perf_counter() - start)
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda",
@@ -123,24 +126,32 @@ def main(argv=None) -> None:
     parser.add_argument("--lm-size", type=int, default=650, help="embedding and hidden size of the LM")
     parser.add_argument("--hidden", type=int, default=256, help="hidden size of the sentiment BiLSTM")
     args = parser.parse_args(argv)
+    report = Report(__file__, "GPU path: training tokens/s on CUDA", argv)
     dev = args.device
     if dev == "cuda" and not torch.cuda.is_available():
         print("no CUDA device here: benchmarks/gpu.py measures the GPU path; nothing to do")
         return
+    device_name = ""
     if dev == "cuda":
         torch.backends.cudnn.benchmark = True
-        print(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}, "
-              f"cuDNN {torch.backends.cudnn.version()}")
+        device_name = f" ({torch.cuda.get_device_name()}, cuDNN {torch.backends.cudnn.version()})"
     setups = {"sentiment BiLSTM (pad mode)": sentiment_setup(args.steps, "pad", dev, args.hidden),
               "sentiment BiLSTM (pack mode)": sentiment_setup(args.steps, "pack", dev, args.hidden),
               f"word LM 2x{args.lm_size} LSTM": lm_setup(args.steps, dev, args.lm_size)}
-    print(f"{'model':32s} {'bare fp32':>11s} {'fit fp32':>11s} {'fit bf16':>11s} {'fit fp16':>11s} {'fit/bare':>9s}")
+    rows = ["| model | bare fp32 | fit fp32 | fit bf16 | fit fp16 | fit fp32 / bare |",
+            "|---|---:|---:|---:|---:|---:|"]
     for name, (make_model, batches, loss_fn) in setups.items():
         base = bare(make_model, batches, loss_fn, dev)
         rates = [through_fit(make_model, batches, loss_fn, p, dev) for p in ("fp32", "bf16", "fp16")]
-        print(f"{name:32s} {base:11,.0f} " + " ".join(f"{r:11,.0f}" for r in rates) + f" {rates[0] / base:9.3f}")
-    print("tokens/s (real tokens for sentiment, all positions for the LM); fit/bare = fp32 fit over the bare loop")
+        rates_md = " | ".join(f"{r:,.0f}" for r in rates)
+        rows.append(f"| {name} | {base:,.0f} | {rates_md} | {rates[0] / base:.3f} |")
+    body = "\n".join([f"Device {dev}{device_name}; {args.steps} steps per setting after 3 warm-up batches; tokens/s "
+                      "(real tokens for sentiment, all positions for the LM).", "", *rows])
+    if dev == "cuda":  # a CPU run only checks that the script works; it is not the GPU figure
+        print(report.write(body, RESULTS / "gpu.md"))
+    else:
+        print(body)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

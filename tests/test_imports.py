@@ -53,3 +53,56 @@ def test_layering(path):
             assert imported != "config", f"{rel} imports rnnlp.config (building blocks take plain arguments)"
         # errors and io are leaf utilities anyone may use
         assert other <= own or imported in ("errors", "io"), f"{rel} (layer {own}) imports rnnlp.{imported}"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PKG.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_edges(path: Path, modules: set[str]):
+    """Modules of rnnlp that ``path`` imports anywhere in it (function-level imports too:
+    deferring an import hides a circle from Python, not from the reader)."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("rnnlp"):
+            for alias in node.names:  # `from rnnlp.timeseries import steady` names a module
+                sub = f"{node.module}.{alias.name}"
+                yield sub if sub in modules else node.module
+        elif isinstance(node, ast.Import):
+            yield from (a.name for a in node.names if a.name.startswith("rnnlp"))
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import circle in ``graph`` (as a path that returns to its start), or None (depth-first)."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(node):
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt in path:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in done and (found := visit(nxt)):
+                return found
+        done.add(path.pop())
+        return None
+
+    for node in sorted(graph):
+        if node not in done and (found := visit(node)):
+            return found
+    return None
+
+
+def test_cycle_finder_finds_a_circle_and_accepts_a_tree():
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+@pytest.mark.parametrize("package", sorted(p.name for p in PKG.iterdir() if (p / "__init__.py").exists()))
+def test_no_import_circle_inside_a_package(package):
+    """Modules of one package import each other in one direction only (a package's __init__,
+    which gathers its public names, is left out: importing it is importing the package)."""
+    paths = [p for p in (PKG / package).rglob("*.py") if p.name != "__init__.py"]
+    modules = {_module_name(p) for p in paths}
+    graph = {_module_name(p): set(_import_edges(p, modules)) & modules for p in paths}
+    assert (circle := _cycle(graph)) is None, f"import circle in rnnlp.{package}: {' -> '.join(circle)}"

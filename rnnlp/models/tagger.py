@@ -39,9 +39,9 @@ def log_partition(crf, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Ten
     """``crf.log_partition`` (log Z per sentence, B) computed with one matmul per step.
 
     alpha_t = log(exp(alpha_{t-1} - m) @ exp(trans - k)) + m + k + E_t, m and k the maxima that
-    keep exp in range. A B×C @ C×C matmul per step replaces a B×C×C logsumexp: 2.4x faster
-    forward + backward for this function alone on CPU (B=32, T=8..40, C=17); the whole
-    training step gains a few percent (benchmarks/results/tagging.md). Forbidden moves score
+    keep exp in range. A B×C @ C×C matmul per step replaces a B×C×C logsumexp; the speed of
+    both, alone and in a whole training step, is measured by benchmarks/tagging.py
+    (benchmarks/results/tagging.md). Forbidden moves score
     ``FORBIDDEN``, exp of which is exactly 0; the clamp keeps log and its gradient finite
     where every path is forbidden (such prefixes then weigh e^-69 of the best, not e^-1e4).
     """

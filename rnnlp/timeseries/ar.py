@@ -5,8 +5,8 @@
 Methods: ``ols`` (conditional least squares on t = p+1..n; equals statsmodels ``AutoReg``),
 ``yule_walker`` (equals statsmodels ``yule_walker``; trend ``n`` or ``c``) and ``mle``
 (exact Gaussian likelihood through the AR's companion state-space form with a stationary
-start; trend ``n`` or ``c``). ``select_order`` picks p by AIC, BIC, HQIC or rolling-origin
-cross-validation.
+start; trend ``n`` or ``c``). Order selection (AIC, BIC, HQIC, rolling-origin
+cross-validation) lives one level up, in :mod:`.selection`, which fits these models.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from rnnlp.timeseries._report import Forecast, check_steps, information_criteria
 from rnnlp.timeseries.kalman import Matrices
 
 METHODS = ("ols", "yule_walker", "mle")
-CRITERIA = ("aic", "bic", "hqic", "cv")
 
 
 class AR:
@@ -41,13 +40,6 @@ class AR:
         check_choice("trend", trend, ("n", "c", "t", "ct"))
         self.trend = trend
         check_length(len(self.series), self.order + len(trend.strip("n")) + 1, f"AR({self.order}) with trend {trend!r}")
-
-    @staticmethod
-    def select_order(series, max_order: int, criterion: str = "aic", trend: str = "c", **cv_options):
-        """The best p in 0..max_order by aic | bic | hqic | cv; see :mod:`.selection`."""
-        from rnnlp.timeseries.selection import select_ar_order
-
-        return select_ar_order(series, max_order, criterion, trend, **cv_options)
 
     @property
     def param_names(self) -> list[str]:

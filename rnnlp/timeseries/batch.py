@@ -28,11 +28,13 @@ class BatchFilterResult:
     filtered_cov: np.ndarray | None
 
 
-def batch_filter(y, m: Matrices, x=None, covariances: bool = False) -> BatchFilterResult:
+def batch_filter(y, m: Matrices, x=None, covariances: bool = False, steady: bool = True) -> BatchFilterResult:
     """Filter y (S, n) or (S, n, p) with NaN = missing; x is (n, r) shared or (S, n, r).
 
-    Gives exactly what :func:`rnnlp.timeseries.kalman.kalman_filter` gives series by series.
-    ``covariances=True`` also returns the (S, n, k, k) filtered covariances.
+    Gives what :func:`rnnlp.timeseries.kalman.kalman_filter` gives series by series.
+    ``covariances=True`` also returns the (S, n, k, k) filtered covariances. ``steady=True``
+    switches to the steady-state recursion as :func:`rnnlp.timeseries.loglike` does (a change
+    far below 1e-8); ``steady=False`` runs the exact filter to the end.
     """
     y = as_array(y, "y", (2, 3), allow_nan=True)
     y = y[..., None] if y.ndim == 2 else y
@@ -46,7 +48,7 @@ def batch_filter(y, m: Matrices, x=None, covariances: bool = False) -> BatchFilt
     for idx in _missing_groups(y):
         whole = len(idx) == s  # avoid copying the data when there is one group
         ll[idx], states[idx], group_covs = _filter_group(
-            y if whole else y[idx], m, c if whole else c[idx], d if whole else d[idx])
+            y if whole else y[idx], m, c if whole else c[idx], d if whole else d[idx], steady)
         if covariances:
             covs[idx] = group_covs
     return BatchFilterResult(ll, states, covs)
@@ -84,7 +86,7 @@ def _apply(mat, x, rows):
     return x @ mat.T if mat.ndim == 2 else np.einsum("tij,...tj->...ti", mat, x)
 
 
-def _filter_group(y, m: Matrices, c, d):
+def _filter_group(y, m: Matrices, c, d, use_steady: bool = True):
     """Series sharing one missing pattern: one covariance recursion, batched means; once the
     covariance reaches steady state (time-invariant models), the vectorised recursion."""
     s, n, _ = y.shape
@@ -94,7 +96,7 @@ def _filter_group(y, m: Matrices, c, d):
     observed = ~np.isnan(y[0])
     incomplete = np.nonzero(~observed.all(axis=1))[0]
     first_steady = incomplete.max() + 1 if len(incomplete) else 0
-    p_bar = None if m.time_varying else steady.dare(m)
+    p_bar = None if m.time_varying or not use_steady else steady.dare(m)
     for t in range(n):
         if t > 0:
             phi = at(m.phi, t)

@@ -11,7 +11,10 @@ import numpy as np
 
 from rnnlp.errors import DataError
 from rnnlp.timeseries._checks import as_array, check_choice
+from rnnlp.timeseries.ar import AR
 from rnnlp.timeseries.selection import select_ar_order, select_var_order
+from rnnlp.timeseries.statespace import LocalLevel
+from rnnlp.timeseries.var import VAR
 
 MODELS = ("ar", "var", "kalman")
 
@@ -54,8 +57,6 @@ def forecast(name: str, data: np.ndarray, horizon: int, max_order: int = 8, alph
 
 
 def _ar(train, horizon, max_order, alpha):
-    from rnnlp.timeseries.ar import AR
-
     means, lows, highs, orders = [], [], [], []
     for col in train.T:
         order = select_ar_order(col, min(max_order, len(col) // 4), "aic").order
@@ -65,8 +66,6 @@ def _ar(train, horizon, max_order, alpha):
 
 
 def _var(train, horizon, max_order, alpha):
-    from rnnlp.timeseries.var import VAR
-
     limit = max(1, min(max_order, (len(train) - 2) // (2 * train.shape[1] + 2)))
     order = select_var_order(train, limit)["aic"].order
     fc = VAR(train).fit(order).forecast(horizon, alpha)
@@ -74,8 +73,6 @@ def _var(train, horizon, max_order, alpha):
 
 
 def _kalman(train, horizon, max_order, alpha):
-    from rnnlp.timeseries.statespace import LocalLevel
-
     means, lows, highs = [], [], []
     for col in train.T:
         fc = LocalLevel(col).fit().forecast(horizon, alpha=alpha)

@@ -14,6 +14,8 @@ import numpy as np
 
 from rnnlp.errors import ConfigError
 from rnnlp.timeseries._checks import check_choice, check_length, check_order
+from rnnlp.timeseries.ar import AR
+from rnnlp.timeseries.var import VAR
 
 CRITERIA = ("aic", "bic", "hqic", "cv")
 
@@ -34,8 +36,6 @@ def select_ar_order(series, max_order: int, criterion: str = "aic", trend: str =
     ``cv``: rolling origin over the last ``folds`` origins spaced ``horizon`` apart; each fit
     uses only data before its origin and is scored by mean squared ``horizon``-step error.
     """
-    from rnnlp.timeseries.ar import AR
-
     check_choice("criterion", criterion, CRITERIA)
     max_order = check_order(max_order, "max_order")
     base = AR(series, max_order, trend)
@@ -60,8 +60,6 @@ def _ic(llf, nobs, k, criterion):
 
 
 def _cv(series, max_order, trend, folds, horizon) -> OrderSelection:
-    from rnnlp.timeseries.ar import AR
-
     if folds < 1 or horizon < 1:
         raise ConfigError(f"folds and horizon must be >= 1, got {folds}, {horizon}")
     n = len(series)
@@ -79,8 +77,6 @@ def _cv(series, max_order, trend, folds, horizon) -> OrderSelection:
 
 def select_var_order(data, max_order: int, trend: str = "c") -> dict[str, OrderSelection]:
     """VAR order by each of aic, bic, hqic (statsmodels ``VAR.select_order`` conventions)."""
-    from rnnlp.timeseries.var import VAR
-
     max_order = check_order(max_order, "max_order")
     model = VAR(data, trend=trend)
     first = 0 if trend != "n" else 1

@@ -54,12 +54,6 @@ class VAR:
         resid = target - x @ params
         return VARResults(self, order, params, resid, offset)
 
-    def select_order(self, max_order: int):
-        """Orders chosen by aic, bic and hqic (dict of OrderSelection), statsmodels' rules."""
-        from rnnlp.timeseries.selection import select_var_order
-
-        return select_var_order(self.data, max_order, self.trend)
-
 
 @dataclass(frozen=True)
 class VARResults:

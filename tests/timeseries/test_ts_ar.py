@@ -57,7 +57,7 @@ def test_yule_walker_matches_statsmodels(sunspots, order, method):
 def test_order_selection_matches_statsmodels(sunspots, criterion, trend):
     ref = ar_select_order(sunspots, 13, ic=criterion, trend=trend)
     ours = select_ar_order(sunspots, 13, criterion, trend)
-    assert ours.order == max(ref.ar_lags) == AR.select_order(sunspots, 13, criterion, trend).order
+    assert ours.order == max(ref.ar_lags)
     # the criteria themselves agree with statsmodels' on the common sample
     # (up to a constant: statsmodels does not count the constant when selecting)
     ref_values = {(max(lags) if lags else 0): getattr(ic, criterion) for lags, ic in ref._ics}

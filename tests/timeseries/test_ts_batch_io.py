@@ -92,3 +92,16 @@ def test_linear_recursion_blocks_equal_the_loop(shape):
     for t in range(shape[0]):
         ref[t + 1] = ref[t] @ a.T + u[t]
     np.testing.assert_allclose(linear_recursion(a, u, s0), ref, atol=1e-12)
+
+
+def test_batch_without_steady_state_keeps_the_exact_covariances():
+    m = random_model(0)
+    rng = np.random.default_rng(1)
+    y, x = rng.normal(size=(3, 400, 2)), rng.normal(size=(400, 3))
+    ref = kalman_filter(y[0], m, x)
+    exact = batch_filter(y, m, x, covariances=True, steady=False)
+    # the exact path repeats the filter's covariance recursion operation for operation
+    np.testing.assert_array_equal(exact.filtered_cov[0], ref.filtered_cov)
+    fast = batch_filter(y, m, x, covariances=True)
+    assert np.abs(fast.filtered_cov[0] - ref.filtered_cov).max() > 0  # the switch was taken
+    np.testing.assert_allclose(fast.loglike, exact.loglike, rtol=1e-12)

@@ -1,0 +1,172 @@
+"""Results of the training runs behind the README's headline figures, read from their logs.
+
+    python benchmarks/runs.py
+
+For each headline run below, ``benchmarks/logs/<name>/`` holds what the run wrote:
+``metrics.jsonl`` (one row per evaluation, from ``fit``), ``config.yaml`` and ``meta.json``
+(from ``best/``) and, where the figure is a test score, ``test.json``
+(``rnnlp evaluate RUN --data TEST --json > test.json``). This script picks the best evaluation
+the way ``fit`` keeps ``best/`` (the run's selection metric on the selection set), and writes
+benchmarks/results/runs.md and the results table of README.md. A run without a log is listed
+as not reproduced, with the command that would reproduce it; no figure is typed by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from _results import RESULTS, ROOT, Report
+
+LOGS = ROOT / "benchmarks" / "logs"
+README_START, README_END = "<!-- results table: benchmarks/runs.py -->", "<!-- end of results table -->"
+
+
+@dataclass(frozen=True)
+class Run:
+    name: str          # folder under benchmarks/logs/
+    task: str
+    data: str
+    train_args: str    # what follows `rnnlp train TASK`
+    select: str        # metric fit selects best/ by, on the valid set (prefix - = lower is better)
+    reported: str      # "valid" when the selection set is also the reported set, else test.json's key
+    protocol: str      # selection set, seeds, casing, tokenization, references
+
+    @property
+    def command(self) -> str:
+        data_root = "RNNLP_DATA=../shared/data " if "--recipe" in self.train_args else ""
+        return f"{data_root}rnnlp train {self.task} {self.train_args}".strip()
+
+
+RUNS = [
+    Run("main_job", "sentiment", "bundled SST-2 sample (5,000 train, 872 dev)", "train.threads=1", "accuracy",
+        "valid", "accuracy; the dev set is both the selection set and the reported set; one seed; lowercased "
+        "words; the default config (README's main job) on one thread"),
+    Run("sst2", "sentiment", "SST-2 (GLUE) dev", "--recipe recipes/sentiment/sst2_bilstm.yaml", "accuracy", "valid",
+        "accuracy; the 872-sentence dev set is both the selection set and the reported set (GLUE's test labels "
+        "are hidden); one seed; lowercased words"),
+    Run("conll2003", "tagging", "CoNLL-2003 English test (eng.testb)",
+        "--recipe recipes/tagging/conll2003_bilstm_crf.yaml", "f1", "f1", "entity F1, seqeval strict on BIOES; best/ selected on eng.testa; one seed; the dataset's "
+        "tokens, looked up lowercased with a casing feature"),
+    Run("ud_lines", "tagging", "UD English LinES test", "--recipe recipes/tagging/ud_lines_upos.yaml",
+        "accuracy", "accuracy",
+        "UPOS accuracy; best/ selected on the dev file; one seed; the treebank's tokens"),
+    Run("tinyshakespeare", "lm", "Tiny Shakespeare valid (last 10%)", "--recipe recipes/lm/tinyshakespeare_char.yaml",
+        "-loss", "valid", "nats per character; the valid split is both the selection set and the reported set; "
+        "one seed; cased characters"),
+    Run("wikitext2", "lm", "WikiText-2 test", "--recipe recipes/lm/wikitext2_lstm.yaml", "-loss", "perplexity",
+        "word perplexity over every test token, <eos> per line; best/ selected on valid loss; one seed; the "
+        "dataset's cased tokens"),
+    Run("multi30k_de_en", "translation", "Multi30k test2016 de->en",
+        "--recipe recipes/translation/multi30k_de_en.yaml", "bleu", "bleu", "sacreBLEU 13a on detokenized output, lowercased, 1 reference; best/ selected on greedy "
+        "BLEU of the first 500 valid sentences; one seed"),
+    Run("flickr8k", "captioning", "Flickr8k test", "--recipe recipes/captioning/flickr8k_attention.yaml",
+        "bleu4", "bleu4",
+        "BLEU-4 by sacreBLEU 13a, lowercased, 5 references (not coco-caption's scorer); best/ selected on greedy "
+        "BLEU-4 of the 1,000 dev images; one seed"),
+]
+
+
+def read_log(folder: Path) -> tuple[list[dict], dict, dict]:
+    """(metrics rows, config text as a dict of ``section.key`` strings, test.json or {})."""
+    rows = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    config = {}
+    if (folder / "config.yaml").exists():
+        import yaml
+
+        loaded = yaml.safe_load((folder / "config.yaml").read_text()) or {}
+        config = {f"{s}.{k}": v for s, sub in loaded.items() if isinstance(sub, dict) for k, v in sub.items()}
+    test = json.loads((folder / "test.json").read_text()) if (folder / "test.json").exists() else {}
+    return rows, config, test
+
+
+def best_row(rows: list[dict], select: str) -> dict:
+    """The evaluation fit kept as best/: first maximum (or minimum for -metric), ties to the earlier."""
+    key, sign = select.lstrip("-"), (-1.0 if select.startswith("-") else 1.0)
+    scored = [r for r in rows if key in r]
+    if not scored:
+        raise SystemExit(f"runs.py: no evaluation row has {key!r}; is this log from a {key}-selected run?")
+    return max(scored, key=lambda r: (sign * r[key], -r["step"]))
+
+
+def summary(run: Run, folder: Path) -> dict:
+    rows, config, test = read_log(folder)
+    best, last = best_row(rows, run.select), rows[-1]
+    key = run.select.lstrip("-")
+    if run.reported == "valid":
+        figure = best[key]
+    elif run.reported in test:
+        figure = test[run.reported]
+    else:
+        figure = None
+    return {"best": best, "last": last, "key": key, "figure": figure, "seed": config.get("train.seed"),
+            "threads": config.get("train.threads"), "test": test}
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def _figure(run: Run, s: dict) -> str:
+    what = f"valid {s['key']}" if run.reported == "valid" else f"test {run.reported}"
+    if s["figure"] is None:
+        return f"no test.json with {run.reported!r}"
+    return f"{_fmt(s['figure'])} ({what})"
+
+
+def tables(found: dict[str, dict]) -> tuple[str, str]:
+    """(the runs table for runs.md, the README table)."""
+    lines = ["| run | data | best valid (step, epoch) | reported figure | training time | steps | seed | threads | "
+             "protocol |", "|---|---|---|---|---:|---:|---:|---:|---|"]
+    readme = ["| task | data | result | protocol |", "|---|---|---|---|"]
+    for run in RUNS:
+        if run.name not in found:
+            continue
+        s = found[run.name]
+        b, last = s["best"], s["last"]
+        lines.append(f"| {run.name} | {run.data} | {s['key']} {_fmt(b[s['key']])} ({b['step']}, {b['epoch']}) | "
+                     f"{_figure(run, s)} | {last['elapsed_s'] / 60:.1f} min | {last['step']} | {_fmt(s['seed'])} | "
+                     f"{_fmt(s['threads'])} | "
+                     f"{run.protocol} |")
+        readme.append(f"| {run.task} | {run.data} | {_figure(run, s)}, {last['elapsed_s'] / 60:.1f} min of training "
+                      f"| {run.protocol} |")
+    return "\n".join(lines), "\n".join(readme)
+
+
+def missing_list(found: dict) -> str:
+    return "\n".join(f"- {run.data}: `{run.command}`" for run in RUNS if run.name not in found) or "- none"
+
+
+def update_readme(table: str, missing: str, readme: Path = ROOT / "README.md") -> None:
+    """Replace the text between README's two results-table markers."""
+    from rnnlp.io import atomic_write_text
+
+    text = readme.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"runs.py: README.md lacks the markers {README_START!r} ... {README_END!r}")
+    block = (f"{README_START}\n{table}\n\nNot reproduced in this tree (no committed log; rerun with):\n\n"
+             f"{missing}\n{README_END}")
+    atomic_write_text(readme, pattern.sub(lambda _: block, text))
+
+
+def main(argv: list[str] | None = None) -> None:
+    report = Report(__file__, "Training runs behind the headline figures", argv)
+    found = {run.name: summary(run, LOGS / run.name) for run in RUNS if (LOGS / run.name / "metrics.jsonl").exists()}
+    table, readme_table = tables(found)
+    body = "\n".join([
+        "Read from `benchmarks/logs/<run>/` (the run's own `metrics.jsonl`, `config.yaml`, `meta.json` and",
+        "`test.json`); the curves are in the committed `metrics.jsonl` files. Training time is `fit`'s clock",
+        "at the last evaluation. The machine and load above are those of this summary, not of the runs.", "",
+        table, "", "Not reproduced in this tree (no committed log):", "",
+        missing_list(found)])
+    report.write(body, RESULTS / "runs.md")
+    update_readme(readme_table, missing_list(found))
+    print(table)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
