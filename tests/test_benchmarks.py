@@ -71,6 +71,7 @@ def _log(folder: Path, rows, test=None):
     folder.mkdir(parents=True)
     (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (folder / "config.yaml").write_text("train:\n  seed: 3\n  threads: 1\n")
+    (folder / "meta.json").write_text(json.dumps({"task": "tagging", "rnnlp_version": "9.9.9"}))
     if test is not None:
         (folder / "test.json").write_text(json.dumps(test))
 
@@ -87,7 +88,8 @@ def test_runs_picks_best_like_fit_and_reads_the_test_score(bench, tmp_path):
     s = runs.summary(run, tmp_path / "conll2003")
     assert (s["figure"], s["seed"], s["last"]["step"]) == (0.8893, 3, 30)
     table, readme = runs.tables({"conll2003": s})
-    assert "| conll2003 | CoNLL-2003 English test (eng.testb) | f1 0.8500 (20, 2) | 0.8893 (test f1) | 3.0 min |" in table
+    assert ("| conll2003 | 9.9.9 | CoNLL-2003 English test (eng.testb) | f1 0.8500 (20, 2) | 0.8893 (test f1) "
+            "| 3.0 min |") in table
     assert "0.8893 (test f1), 3.0 min of training" in readme
 
 
