@@ -1,8 +1,8 @@
 """The batch contract (batch-first), collate, and the length-bucketed batch sampler.
 
 Bucketing sorts examples by length inside large shuffled pools, cuts batches there, then
-shuffles the batch order: little padding, still random. On CPU this measured about 2x faster
-than random-order padded batches for SST-2 (see benchmarks/sentiment_throughput.py).
+shuffles the batch order: little padding, still random. benchmarks/sentiment_throughput.py
+measures it against random-order padded batches (benchmarks/results/sentiment.md).
 """
 
 from __future__ import annotations
