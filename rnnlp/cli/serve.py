@@ -6,7 +6,6 @@ Click only at import time; torch, FastAPI and uvicorn are imported inside the co
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import sys
@@ -64,9 +63,26 @@ def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, 
           max_chars, max_tokens, max_body_bytes, threads):
     """Serve checkpoints (run folders) over HTTP: POST /v1/models/NAME/VERB, GET /v1/models, /health,
     /metrics, and a demo page at /. A model is named after its run folder unless NAME=RUN is given."""
+    paths = named_runs(runs)
+    previous = signal.signal(signal.SIGTERM, _stop_while_loading)
+    try:
+        click.echo(f"loading {len(paths)} model(s)...", err=True)
+        uvicorn, create_app, Settings, Limits = _server_modules()
+        models = _load(paths, device, threads)
+    finally:
+        signal.signal(signal.SIGTERM, previous)  # uvicorn's own: finish in-flight requests, then stop
+    limits = Limits(max_items=max_items, max_chars=max_chars, max_tokens=max_tokens, max_body_bytes=max_body_bytes)
+    settings = Settings(limits, max_batch, max_wait_ms, timeout_s, api_key or None, tuple(cors_origin))
+    click.echo(f"serving {', '.join(f'{n} ({m.task})' for n, m in models.items())} on http://{host}:{port}"
+               f"{'' if api_key else ' (no API key)'}", err=True)
+    uvicorn.run(create_app(models, settings), host=host, port=port, log_level="warning",
+                timeout_graceful_shutdown=int(timeout_s) + 1)
+
+
+def _server_modules():
+    """uvicorn and the app module; a ConfigError saying how to install them when missing."""
     from rnnlp.errors import ConfigError
 
-    previous = signal.signal(signal.SIGTERM, _stop_while_loading)
     try:
         import uvicorn
 
@@ -75,16 +91,13 @@ def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, 
     except ImportError as exc:
         raise ConfigError(f"rnnlp serve needs FastAPI and uvicorn ({exc.name} is missing): "
                           "pip install 'rnnlp[serve]'") from None
+    return uvicorn, create_app, Settings, Limits
+
+
+def _load(paths: dict, device: str, threads: int | None) -> dict:
     from rnnlp import api
 
     if threads:
         import torch
         torch.set_num_threads(threads)
-    models = {name: api.load(path, device=device) for name, path in named_runs(runs).items()}
-    limits = Limits(max_items=max_items, max_chars=max_chars, max_tokens=max_tokens, max_body_bytes=max_body_bytes)
-    settings = Settings(limits, max_batch, max_wait_ms, timeout_s, api_key or None, tuple(cors_origin))
-    signal.signal(signal.SIGTERM, previous)  # uvicorn's own: finish in-flight requests, then stop
-    click.echo(f"serving {', '.join(f'{n} ({m.task})' for n, m in models.items())} on http://{host}:{port}"
-               f"{'' if api_key else ' (no API key)'}", err=True)
-    uvicorn.run(create_app(models, settings), host=host, port=port, log_level="warning",
-                timeout_graceful_shutdown=int(timeout_s) + 1)
+    return {name: api.load(path, device=device) for name, path in paths.items()}

@@ -1,0 +1,109 @@
+"""A real ``rnnlp serve`` process on 127.0.0.1: batching equivalence, SIGTERM during a stream and during load."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("fastapi", reason="the 'serve' extra (pip install 'rnnlp[serve]') is not installed")
+
+ROOT = Path(__file__).resolve().parents[2]
+CKPTS = ROOT / "tests" / "assets" / "checkpoints_v0_1"
+TEXTS = ["a fine film", "dull", "the best movie of the year , truly", "bad", "not good at all", "fun",
+         "an utterly boring and long film that never ends", "great acting", "meh", "a gem"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(*args, port: int) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TOKENIZERS_PARALLELISM": "false"}
+    return subprocess.Popen([sys.executable, "-m", "rnnlp", "serve", *args, "--port", str(port), "--threads", "1"],
+                            cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+
+
+def get(port: int, path: str, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data), timeout=60) as r:
+        return r.read().decode()
+
+
+def wait_up(proc, port: int) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read()
+        try:
+            get(port, "/health")
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("the server did not answer /health within 90 s")
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    proc = start(str(CKPTS / "sentiment"), f"gen={CKPTS / 'lm'}", "--max-wait-ms", "200", port=port)
+    try:
+        wait_up(proc, port)
+        yield proc, port
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+def test_it_binds_loopback_and_batches_concurrent_requests_to_the_unbatched_results(server, models):
+    proc, port = server
+    assert json.loads(get(port, "/health"))["models"] == ["sentiment", "gen"]
+    with ThreadPoolExecutor(len(TEXTS)) as pool:
+        found = list(pool.map(lambda t: json.loads(get(port, "/v1/models/sentiment/predict", {"input": t})), TEXTS))
+    for text, row in zip(TEXTS, found):
+        [alone] = models["sentiment"].predict([text])
+        assert row["output"]["label"] == alone["label"]
+        assert np.allclose(list(row["output"]["probabilities"].values()), list(alone["probabilities"].values()),
+                           atol=1e-5, rtol=0)
+    metrics = get(port, "/metrics").splitlines()
+    total = next(float(x.split()[-1]) for x in metrics if x.startswith('rnnlp_batch_size_sum{model="sentiment"'))
+    calls = next(float(x.split()[-1]) for x in metrics if x.startswith('rnnlp_batch_size_count{model="sentiment"'))
+    assert total == len(TEXTS) and calls < len(TEXTS)  # fewer model calls than requests
+    other = socket.gethostbyname(socket.gethostname())
+    if not other.startswith("127."):  # 127.0.0.1 only: this machine's other address does not answer
+        with pytest.raises(OSError):
+            socket.create_connection((other, port), timeout=2).close()
+
+
+def test_sigterm_lets_an_in_flight_stream_finish_then_stops(server, models):
+    proc, port = server
+    body = json.dumps({"input": "the", "max_tokens": 200, "seed": 5, "stream": True}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/models/gen/generate", data=body)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        first = response.readline()
+        assert first.startswith(b"data: ")
+        proc.send_signal(signal.SIGTERM)
+        rest = response.read().decode()
+    done = json.loads([x for x in rest.splitlines() if x.startswith("data: ")][-1][6:])
+    assert done == {"done": True, "text": models["lm"].generate("the", 200, seed=5)}
+    assert proc.wait(timeout=30) in (0, -signal.SIGTERM)
+    assert "Traceback" not in proc.stderr.read()
+
+
+def test_sigterm_while_loading_stops_without_a_traceback():
+    proc = start(*[f"m{i}={CKPTS / 'sentiment'}" for i in range(8)], port=free_port())
+    assert proc.stderr.readline().startswith("loading 8 model(s)")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+    err = proc.stderr.read()
+    assert "stopped (SIGTERM) while loading models" in err and "Traceback" not in err
