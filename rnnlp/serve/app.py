@@ -35,7 +35,7 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     max_batch: int = 32
     max_wait_ms: float = 5.0
-    timeout_s: float = 30.0            # per request (a stream: until its first token)
+    timeout_s: float = 30.0            # per request (a stream: until it starts)
     api_key: str | None = None
     cors_origins: tuple = ()           # CORS is off unless origins are given
 
@@ -82,17 +82,20 @@ class Server:
         items, many, options = verb.parse(await read_json(request, self.settings.limits), self.settings.limits)
         if options.get("stream"):
             return await self.stream(name, items, many, options)
+        outputs = await self.within_timeout(self.batchers[name].submit(verb, options, items))
+        return {"model": name, "outputs": outputs} if many else {"model": name, "output": outputs[0]}
+
+    async def within_timeout(self, work):
         timeout = self.settings.timeout_s
         try:
-            outputs = await asyncio.wait_for(self.batchers[name].submit(verb, options, items), timeout)
+            return await asyncio.wait_for(work, timeout)
         except asyncio.TimeoutError:
             raise RequestError("timeout", f"no result within {timeout:g} s", 504) from None
-        return {"model": name, "outputs": outputs} if many else {"model": name, "output": outputs[0]}
 
     async def stream(self, name: str, items: list, many: bool, options: dict):
         if many:
             raise RequestError("inputs", "stream one prompt per request ('input')")
-        row = await self.engines[name].open(items[0], options)
+        row = await self.within_timeout(self.engines[name].open(items[0], options))
         return StreamingResponse(sse(row), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

@@ -161,3 +161,16 @@ def test_cors_is_off_unless_asked(models):
     with TestClient(create_app({"sentiment": models["sentiment"]},
                                Settings(cors_origins=("http://example.test",)))) as c:
         assert c.get("/health", headers=origin).headers["access-control-allow-origin"] == "http://example.test"
+
+
+def test_a_slow_request_times_out_with_504_and_the_server_goes_on(models, monkeypatch):
+    import time
+
+    model = models["sentiment"]
+    real = type(model).predict
+    monkeypatch.setattr(type(model), "predict", lambda self, texts: time.sleep(0.5) or real(self, texts))
+    with TestClient(create_app({"sentiment": model}, Settings(timeout_s=0.1)), raise_server_exceptions=False) as c:
+        r = post(c, "sentiment/predict", {"input": "fine"})
+        assert r.status_code == 504 and r.json() == {"error": "timeout: no result within 0.1 s", "field": "timeout"}
+        monkeypatch.undo()
+        assert post(c, "sentiment/predict", {"input": "fine"}).status_code == 200
