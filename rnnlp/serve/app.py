@@ -22,7 +22,7 @@ from rnnlp import __version__
 from rnnlp.errors import RnnlpError
 from rnnlp.serve.batcher import Batcher
 from rnnlp.serve.fields import Limits, RequestError
-from rnnlp.serve.generation import StreamEngine
+from rnnlp.serve.generation import StreamEngine, StreamError
 from rnnlp.serve.metrics import Metrics
 from rnnlp.serve.verbs import verbs_of
 
@@ -101,10 +101,14 @@ class Server:
 
 
 async def sse(row):
-    """Server-sent events: ``data: {"token": piece}`` per step, then ``data: {"done": true, "text"}``."""
+    """Server-sent events: ``data: {"token": piece}`` per step, then ``data: {"done": true, "text"}``
+    (or ``data: {"error", "field"}`` when a step failed)."""
     text = []
     try:
         while (piece := await row.out.get()) is not None:
+            if isinstance(piece, StreamError):
+                yield f"data: {json.dumps({'error': f'server: {piece}', 'field': 'server'})}\n\n"
+                return
             text.append(piece)
             yield f"data: {json.dumps({'token': piece}, ensure_ascii=False)}\n\n"
         yield f"data: {json.dumps({'done': True, 'text': ''.join(text)}, ensure_ascii=False)}\n\n"

@@ -21,6 +21,10 @@ from rnnlp.serve.metrics import Metrics
 from rnnlp.tasks.lm import _check_generation, _generator
 
 
+class StreamError(str):
+    """Put on a row's queue instead of a piece when a step failed: the stream ends with it."""
+
+
 @dataclass
 class Row:
     """One stream: its recurrent state, last token, sampler, and the queue its pieces go to."""
@@ -97,7 +101,11 @@ class StreamEngine:
             self.wake.clear()
             while self.rows:
                 rows = [r for r in self.rows if not r.closed][: self.max_streams]
-                pieces = await self.batcher.call(self._step, rows) if rows else []
+                try:
+                    pieces = await self.batcher.call(self._step, rows) if rows else []
+                except Exception as exc:  # noqa: BLE001 - end these streams with the error, keep serving
+                    self._fail(rows, exc)
+                    continue
                 for row, piece in zip(rows, pieces):
                     row.left -= 1
                     row.out.put_nowait(piece)
@@ -107,6 +115,12 @@ class StreamEngine:
                 if rows:
                     self.metrics.batch(self.name, "generate-stream", len(rows))
                 self.rows = [r for r in self.rows if r.left and not r.closed]
+
+    def _fail(self, rows: list[Row], exc: Exception) -> None:
+        for row in rows:
+            row.out.put_nowait(StreamError(f"{type(exc).__name__}: {exc}".splitlines()[0]))
+            row.closed = True
+        self.rows = [r for r in self.rows if not r.closed]
 
     def _step(self, rows: list[Row]) -> list[str]:
         """One model step for every row: the text piece each row adds."""

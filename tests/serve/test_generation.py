@@ -52,3 +52,36 @@ def test_cat_states_fills_missing_rows_with_the_zero_state():
     joined = cat_states([state, None])
     assert joined[0][0].shape == (1, 2, 3) and torch.equal(joined[0][0][:, 1], torch.zeros(1, 3))
     assert torch.equal(joined[0][1][:, 0], h[:, 1]) and cat_states([None, None]) is None
+
+
+def test_a_failing_step_ends_its_streams_with_an_error_event_and_the_server_goes_on(models, monkeypatch):
+    from rnnlp.serve.generation import StreamEngine
+
+    lm = models["lm"]
+    real = StreamEngine._step
+    calls = []
+
+    def flaky(self, rows):
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise RuntimeError("step broke")
+        return real(self, rows)
+
+    monkeypatch.setattr(StreamEngine, "_step", flaky)
+    app = create_app({"lm": lm}, Settings())
+
+    async def two_streams():
+        await app.state.server.start()
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+                broken = await c.post("/v1/models/lm/generate", json={"input": "the", "max_tokens": 5, "stream": True})
+                fine = await c.post("/v1/models/lm/generate",
+                                    json={"input": "the", "max_tokens": 3, "seed": 1, "stream": True})
+        finally:
+            await app.state.server.stop()
+        return broken.text, fine.text
+
+    broken, fine = asyncio.run(two_streams())
+    events = [json.loads(x[6:]) for x in broken.splitlines() if x.startswith("data: ")]
+    assert len(events) == 2 and events[-1] == {"error": "server: RuntimeError: step broke", "field": "server"}
+    assert json.loads(fine.strip().splitlines()[-1][6:]) == {"done": True, "text": lm.generate("the", 3, seed=1)}
