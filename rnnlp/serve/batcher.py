@@ -90,11 +90,7 @@ class Batcher:
         try:
             outputs = await self.call(verb.run, self.model, items, options)
         except Exception as exc:  # noqa: BLE001 - rerun alone below, or fail only this request
-            if len(jobs) > 1:
-                for job in jobs:
-                    await self._run([job])
-            elif not jobs[0].future.done():
-                jobs[0].future.set_exception(exc)
+            await self._failed(jobs, exc)
             return
         self.metrics.batch(self.name, verb.name, len(items))
         start = 0
@@ -102,3 +98,11 @@ class Batcher:
             if not job.future.done():
                 job.future.set_result(outputs[start: start + len(job.items)])
             start += len(job.items)
+
+    async def _failed(self, jobs: list[Job], exc: Exception) -> None:
+        """A failed batch of several requests reruns each alone; a lone request gets the error."""
+        if len(jobs) > 1:
+            for job in jobs:
+                await self._run([job])
+        elif not jobs[0].future.done():
+            jobs[0].future.set_exception(exc)

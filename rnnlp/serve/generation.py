@@ -106,15 +106,19 @@ class StreamEngine:
                 except Exception as exc:  # noqa: BLE001 - end these streams with the error, keep serving
                     self._fail(rows, exc)
                     continue
-                for row, piece in zip(rows, pieces):
-                    row.left -= 1
-                    row.out.put_nowait(piece)
-                    if not row.left:
-                        row.out.put_nowait(None)
-                self.metrics.tokens[self.name] += len(rows)
-                if rows:
-                    self.metrics.batch(self.name, "generate-stream", len(rows))
-                self.rows = [r for r in self.rows if r.left and not r.closed]
+                self._deliver(rows, pieces)
+
+    def _deliver(self, rows: list[Row], pieces: list[str]) -> None:
+        """Each row's piece to its queue (then None when it is complete); finished rows leave."""
+        for row, piece in zip(rows, pieces):
+            row.left -= 1
+            row.out.put_nowait(piece)
+            if not row.left:
+                row.out.put_nowait(None)
+        self.metrics.tokens[self.name] += len(rows)
+        if rows:
+            self.metrics.batch(self.name, "generate-stream", len(rows))
+        self.rows = [r for r in self.rows if r.left and not r.closed]
 
     def _fail(self, rows: list[Row], exc: Exception) -> None:
         for row in rows:
