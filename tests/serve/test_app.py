@@ -175,3 +175,24 @@ def test_a_slow_request_times_out_with_504_and_the_server_goes_on(models, monkey
         monkeypatch.undo()
         time.sleep(0.5)  # the timed-out call still finishes on the model's thread
         assert post(c, "sentiment/predict", {"input": "fine"}).status_code == 200
+
+
+class Toy:
+    """A loaded model of a task the server has no row for: served through its ``predict``."""
+
+    task = "toy"
+
+    def info(self):
+        return {"task": "toy"}
+
+    def predict(self, items):
+        import numpy as np
+
+        return [np.arange(len(x)) for x in items]
+
+
+def test_a_task_without_a_row_is_served_through_predict():
+    with TestClient(create_app({"toy": Toy()})) as c:
+        assert c.get("/v1/models").json()["models"]["toy"] == {"task": "toy", "verbs": ["predict"]}
+        assert post(c, "toy/predict", {"inputs": ["ab", [1, 2, 3]]}).json()["outputs"] == [[0, 1], [0, 1, 2]]
+        assert post(c, "toy/predict", {"input": "x" * 10_001}).json()["field"] == "input"
