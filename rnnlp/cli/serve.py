@@ -66,7 +66,6 @@ def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, 
     paths = named_runs(runs)
     previous = signal.signal(signal.SIGTERM, _stop_while_loading)
     try:
-        click.echo(f"loading {len(paths)} model(s)...", err=True)
         uvicorn, create_app, Settings, Limits = _server_modules()
         models = _load(paths, device, threads)
     finally:
