@@ -347,6 +347,11 @@ DATA_ROWS = [
     ("forecast-alpha-2", ["forecast", "--data", "nile", "--model", "ar", "--alpha", "2", "--plot", "{out}/p.png"]),
     ("forecast-compare-garbage", ["forecast", "compare", "--data", "{garbage}", "--model", "ar"]),
     ("forecast-compare-horizon-0", ["forecast", "compare", "--data", "nile", "--model", "ar", "--horizon", "0"]),
+    # serve (each fails before binding a port)
+    *[("serve-" + name, ["serve", "{%s}" % name]) for name in ("missing", "garbage", "folder", "empty")],
+    ("serve-two-of-one-name", ["serve", "{ck:sentiment}", "{ck:sentiment}"]),
+    ("serve-port", ["serve", "{ck:sentiment}", "--port", "70000"]),
+    ("serve-max-batch-0", ["serve", "{ck:sentiment}", "--max-batch", "0"]),
     # the group itself
     ("unknown-command", ["summarize", "x"]),
 ]

@@ -26,6 +26,7 @@ CORE_COMMANDS = (
     "rnnlp.cli.export:export",
     "rnnlp.cli.forecast:forecast",
     "rnnlp.cli.embeddings:embeddings",
+    "rnnlp.cli.serve:serve",
 )
 
 

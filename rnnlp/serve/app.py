@@ -1,0 +1,219 @@
+"""The FastAPI application: routes, limits, the bearer token, errors as one-line JSON.
+
+``create_app(models, settings)`` serves already-loaded models (``rnnlp.load``), so tests
+run it in-process and ``rnnlp serve`` runs it under uvicorn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import time
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, StreamingResponse
+from starlette.exceptions import HTTPException
+
+from rnnlp import __version__
+from rnnlp.errors import RnnlpError
+from rnnlp.serve.batcher import Batcher
+from rnnlp.serve.fields import Limits, RequestError
+from rnnlp.serve.generation import StreamEngine, StreamError
+from rnnlp.serve.metrics import Metrics
+from rnnlp.serve.verbs import verbs_of
+
+DEMO = Path(__file__).with_name("demo.html")
+OPEN_PATHS = ("/health", "/")      # no token: liveness probes and the demo page itself
+
+
+@dataclass
+class Settings:
+    limits: Limits = field(default_factory=Limits)
+    max_batch: int = 32
+    max_wait_ms: float = 5.0
+    timeout_s: float = 30.0            # per request (a stream: until it starts)
+    api_key: str | None = None
+    cors_origins: tuple = ()           # CORS is off unless origins are given
+
+
+def error(status: int, field: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": f"{field}: {message}", "field": field}, status_code=status)
+
+
+class Server:
+    """The loaded models with their batchers and stream engines, and the shared metrics."""
+
+    def __init__(self, models: dict, settings: Settings):
+        self.models, self.settings, self.metrics = models, settings, Metrics()
+        self.verbs = {name: verbs_of(m) for name, m in models.items()}
+        self.batchers: dict[str, Batcher] = {}
+        self.engines: dict[str, StreamEngine] = {}
+
+    async def start(self) -> None:
+        for name, model in self.models.items():
+            b = Batcher(name, model, self.metrics, self.settings.max_batch, self.settings.max_wait_ms / 1000)
+            b.start()
+            self.batchers[name] = b
+            if "generate" in self.verbs[name]:
+                self.engines[name] = StreamEngine(name, model, b, self.metrics)
+                self.engines[name].start()
+
+    async def stop(self) -> None:
+        for engine in self.engines.values():
+            await engine.stop()
+        for b in self.batchers.values():
+            await b.stop()
+
+    def catalog(self) -> dict:
+        return {"rnnlp_version": __version__,
+                "models": {name: {**m.info(), "verbs": sorted(self.verbs[name])} for name, m in self.models.items()}}
+
+    async def run(self, name: str, verb_name: str, request: Request):
+        if name not in self.models:
+            raise RequestError("model", f"unknown model {name!r}; serving: {', '.join(self.models)}", 404)
+        verb = self.verbs[name].get(verb_name)
+        if verb is None:
+            raise RequestError("verb", f"{name} ({self.models[name].task}) has no verb {verb_name!r}; "
+                                       f"it has: {', '.join(sorted(self.verbs[name]))}", 404)
+        items, many, options = verb.parse(await read_json(request, self.settings.limits), self.settings.limits)
+        if options.get("stream"):
+            return await self.stream(name, items, many, options)
+        outputs = await self.within_timeout(self.batchers[name].submit(verb, options, items))
+        return {"model": name, "outputs": outputs} if many else {"model": name, "output": outputs[0]}
+
+    async def within_timeout(self, work):
+        timeout = self.settings.timeout_s
+        try:
+            return await asyncio.wait_for(work, timeout)
+        except asyncio.TimeoutError:
+            raise RequestError("timeout", f"no result within {timeout:g} s", 504) from None
+
+    async def stream(self, name: str, items: list, many: bool, options: dict):
+        if many:
+            raise RequestError("inputs", "stream one prompt per request ('input')")
+        row = await self.within_timeout(self.engines[name].open(items[0], options))
+        return StreamingResponse(sse(row), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+async def sse(row):
+    """Server-sent events: ``data: {"token": piece}`` per step, then ``data: {"done": true, "text"}``
+    (or ``data: {"error", "field"}`` when a step failed)."""
+    text = []
+    try:
+        while (piece := await row.out.get()) is not None:
+            if isinstance(piece, StreamError):
+                yield f"data: {json.dumps({'error': f'server: {piece}', 'field': 'server'})}\n\n"
+                return
+            text.append(piece)
+            yield f"data: {json.dumps({'token': piece}, ensure_ascii=False)}\n\n"
+        yield f"data: {json.dumps({'done': True, 'text': ''.join(text)}, ensure_ascii=False)}\n\n"
+    finally:
+        row.closed = True  # the client went away (or the stream ended): leave the batch
+
+
+async def read_json(request: Request, limits: Limits):
+    """The body as JSON, within ``max_body_bytes``; RequestError for oversized or malformed bodies."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limits.max_body_bytes:
+        raise RequestError("body", f"{declared} bytes; at most {limits.max_body_bytes}", 413)
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limits.max_body_bytes:
+            raise RequestError("body", f"more than {limits.max_body_bytes} bytes", 413)
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RequestError("body", f"malformed JSON ({exc})", 400) from None
+
+
+def authorized(request: Request, key: str | None) -> bool:
+    """The bearer token, compared in constant time (hmac.compare_digest)."""
+    if key is None or request.url.path in OPEN_PATHS:
+        return True
+    sent = request.headers.get("authorization", "")
+    scheme, _, token = sent.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), key.encode())
+
+
+def create_app(models: dict, settings: Settings | None = None) -> FastAPI:
+    """The app serving ``models`` (name -> loaded model)."""
+    server = Server(models, settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(app):
+        await server.start()
+        yield
+        await server.stop()
+
+    app = FastAPI(title="rnnlp", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.server = server
+    _middleware(app, server)
+    _routes(app, server)
+    _errors(app)
+    return app
+
+
+def _middleware(app: FastAPI, server: Server) -> None:
+    if server.settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=list(server.settings.cors_origins),
+                           allow_methods=["GET", "POST"], allow_headers=["authorization", "content-type"])
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        if not authorized(request, server.settings.api_key):
+            return error(401, "authorization", "send the header 'Authorization: Bearer <api key>'")
+        start = time.perf_counter()
+        response = await call_next(request)
+        parts = request.url.path.strip("/").split("/")
+        if len(parts) == 4 and parts[:2] == ["v1", "models"] and request.method == "POST":
+            server.metrics.request(parts[2], parts[3], response.status_code, time.perf_counter() - start)
+        return response
+
+
+def _routes(app: FastAPI, server: Server) -> None:
+    @app.get("/health")
+    async def health():
+        return {"status": "ok", "models": list(server.models)}
+
+    @app.get("/metrics")
+    async def metrics():
+        return PlainTextResponse(server.metrics.text(), media_type="text/plain; version=0.0.4")
+
+    @app.get("/v1/models")
+    async def catalog():
+        return server.catalog()
+
+    @app.post("/v1/models/{name}/{verb}")
+    async def run(name: str, verb: str, request: Request):
+        return await server.run(name, verb, request)
+
+    @app.get("/", response_class=HTMLResponse)
+    async def demo():
+        return HTMLResponse(DEMO.read_text(encoding="utf-8"))
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(RequestError)
+    async def bad_request(request, exc: RequestError):
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(RnnlpError)
+    async def rnnlp_error(request, exc: RnnlpError):  # a model's own check (e.g. generation options)
+        return error(422, "input", str(exc))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request, exc: HTTPException):
+        return error(exc.status_code, "path", f"{exc.detail} ({request.method} {request.url.path})")
+
+    @app.exception_handler(Exception)
+    async def internal(request, exc: Exception):  # logged by uvicorn; the server keeps serving
+        return error(500, "server", f"internal error: {type(exc).__name__}: {exc}".splitlines()[0])

@@ -1,0 +1,167 @@
+"""Each task's verbs over HTTP: what a request holds and how one batch of items runs.
+
+A ``Verb`` turns a request body into checked items and options (``parse``) and runs a list
+of items, gathered from one or more requests with equal options, through the loaded model's
+own batched method (``run``): the code ``evaluate`` uses, so a batched result equals the
+unbatched one. A task not listed here gets ``predict`` when its loaded model has one
+(the tasks that land later serve by implementing the loaded-model protocol).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from rnnlp.serve import fields
+from rnnlp.serve.fields import Limits, RequestError
+
+
+@dataclass(frozen=True)
+class Verb:
+    name: str
+    item: Callable[[Any, str, Limits], Any]           # one checked item (field name given)
+    options: Callable[[dict, Limits], dict]           # the request's checked options
+    run: Callable[[Any, list, dict], list]            # (model, items, options) -> one output per item
+    known: frozenset = frozenset()                    # option fields the verb reads
+
+    def parse(self, body: dict, limits: Limits) -> tuple[list, bool, dict]:
+        """(items, sent_a_list, options) of a request body; RequestError names a bad field."""
+        found, many = fields.items(body, limits)
+        fields.no_unknown(body, set(self.known), self.name)
+        name = "inputs" if many else "input"
+        checked = [self.item(x, f"{name}[{i}]" if many else name, limits) for i, x in enumerate(found)]
+        return checked, many, self.options(body, limits)
+
+
+def _none(body, limits) -> dict:
+    return {}
+
+
+def _jsonable(value):
+    """numpy arrays and scalars as lists and floats (attention weights)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return value
+
+
+# -- sentiment ---------------------------------------------------------------------------------
+def _predict(model, texts, options) -> list:
+    return model.predict(texts)
+
+
+# -- tagging -----------------------------------------------------------------------------------
+def _sentence(value, field, limits):
+    """A text (split on whitespace by the tagger) or a list of tokens."""
+    if isinstance(value, list):
+        if not value:
+            raise RequestError(field, "is an empty token list")
+        for i, token in enumerate(value):
+            fields.text(token, f"{field}[{i}]", limits)
+        if sum(len(t) for t in value) > limits.max_chars:
+            raise RequestError(field, f"more than {limits.max_chars} characters", 413)
+        return list(value)
+    return fields.text(value, field, limits)
+
+
+# -- translation -------------------------------------------------------------------------------
+def _translate_options(body, limits) -> dict:
+    beam = fields.integer(body, "beam_size", None, 1, limits.max_beam)
+    n_best = fields.integer(body, "n_best", 1, 1, limits.max_beam)
+    if beam is not None and n_best > beam:
+        raise RequestError("n_best", f"must be <= beam_size ({beam}), got {n_best}")
+    return {"beam_size": beam, "n_best": n_best, "attention": fields.flag(body, "attention")}
+
+
+def _translate(model, texts, options) -> list:
+    if options["attention"]:  # greedy, one text at a time: the weights of that decode
+        return [{k: _jsonable(v) for k, v in model.attention(t).items()} for t in texts]
+    beam = options["beam_size"] or max(options["n_best"], model.config.decode.beam_size)
+    found = model.translate_n_best(texts, beam_size=beam, n_best=options["n_best"])
+    return [{"translation": hyps[0][0], "n_best": [{"text": t, "score": s} for t, s in hyps]}
+            if options["n_best"] > 1 else {"translation": hyps[0][0]} for hyps in found]
+
+
+# -- generation --------------------------------------------------------------------------------
+def _prompt(value, field, limits):
+    return fields.text(value, field, limits, empty=True)
+
+
+def generate_options(body, limits) -> dict:
+    return {"max_tokens": fields.integer(body, "max_tokens", min(50, limits.max_tokens), 1, limits.max_tokens),
+            "temperature": fields.number(body, "temperature", 1.0, 0.0, 100.0),
+            "top_k": fields.integer(body, "top_k", None, 1),
+            "top_p": fields.number(body, "top_p", 1.0, 0.0, 1.0),
+            "seed": fields.integer(body, "seed", None, 0, 2 ** 63 - 1),
+            "greedy": fields.flag(body, "greedy"),
+            "stream": fields.flag(body, "stream")}
+
+
+def _generate(model, prompts, options) -> list:
+    """One generator per item (seeded by ``seed``): a seed gives the same text whatever the batch."""
+    kw = {k: v for k, v in options.items() if k != "stream"}
+    return [{"text": model.generate(p, **kw)} for p in prompts]
+
+
+# -- captioning --------------------------------------------------------------------------------
+def _image(value, field, limits):
+    """A base64 image (a data: URL prefix is allowed) as a PIL image; never a server-side path."""
+    from rnnlp.data.images import decode_image
+    from rnnlp.errors import DataError
+
+    if not isinstance(value, str) or not value:
+        raise RequestError(field, "must be a base64-encoded image (PNG, JPEG, ...)")
+    payload = value.split(",", 1)[1] if value.startswith("data:") else value
+    if len(payload) * 3 // 4 > limits.max_image_bytes:
+        raise RequestError(field, f"image larger than {limits.max_image_bytes} bytes", 413)
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise RequestError(field, "is not valid base64") from None
+    try:
+        return decode_image(data, field)
+    except DataError as exc:
+        raise RequestError(field, "is not an image PIL can read") from exc
+
+
+def _caption_options(body, limits) -> dict:
+    return {"beam_size": fields.integer(body, "beam_size", None, 1, limits.max_beam)}
+
+
+def _caption(model, images, options) -> list:
+    return [{"caption": c} for c in model.caption(images, beam_size=options["beam_size"])]
+
+
+# -- the table ---------------------------------------------------------------------------------
+_TEXT = lambda value, field, limits: fields.text(value, field, limits)  # noqa: E731
+_TAG = Verb("tag", _sentence, _none, _predict)
+VERBS: dict[str, dict[str, Verb]] = {
+    "sentiment": {"predict": Verb("predict", _TEXT, _none, _predict)},
+    "tagging": {"tag": _TAG, "predict": _TAG},
+    "translation": {"translate": Verb("translate", _TEXT, _translate_options, _translate,
+                                      frozenset({"beam_size", "n_best", "attention"}))},
+    "lm": {"generate": Verb("generate", _prompt, generate_options, _generate,
+                            frozenset({"max_tokens", "temperature", "top_k", "top_p", "seed", "greedy",
+                                       "stream"}))},
+    "captioning": {"caption": Verb("caption", _image, _caption_options, _caption, frozenset({"beam_size"}))},
+}
+
+
+def _any(value, field, limits):
+    if isinstance(value, str):
+        return fields.text(value, field, limits)
+    return value
+
+
+def verbs_of(model) -> dict[str, Verb]:
+    """The verbs a loaded model serves: its task's row, else ``predict`` if it has one."""
+    if model.task in VERBS:
+        return VERBS[model.task]
+    if callable(getattr(model, "predict", None)):
+        return {"predict": Verb("predict", _any, _none, lambda m, xs, o: [_jsonable(y) for y in m.predict(xs)])}
+    return {}

@@ -1,0 +1,168 @@
+"""A real ``rnnlp serve`` process on 127.0.0.1: batching equivalence, SIGTERM during a stream and during load."""
+
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("fastapi", reason="the 'serve' extra (pip install 'rnnlp[serve]') is not installed")
+
+ROOT = Path(__file__).resolve().parents[2]
+CKPTS = ROOT / "tests" / "assets" / "checkpoints_v0_1"
+README = (ROOT / "README.md").read_text()
+SECTION = README[README.index("## Serving"):].split("\n## ")[0]
+COMMANDS = [line for block in re.findall(r"```bash\n(.*?)```", SECTION, flags=re.S) for line in block.splitlines()]
+RUNS = {"sentiment": "sentiment", "tagging": "tagging", "lm": "lm"}  # README's runs/<task>-<time> -> tiny checkpoint
+TEXTS = ["a fine film", "dull", "the best movie of the year , truly", "bad", "not good at all", "fun",
+         "an utterly boring and long film that never ends", "great acting", "meh", "a gem"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(*args, port: int) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TOKENIZERS_PARALLELISM": "false"}
+    return subprocess.Popen([sys.executable, "-m", "rnnlp", "serve", *args, "--port", str(port), "--threads", "1"],
+                            cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+
+
+def get(port: int, path: str, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data), timeout=60) as r:
+        return r.read().decode()
+
+
+def wait_up(proc, port: int) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read()
+        try:
+            get(port, "/health")
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("the server did not answer /health within 90 s")
+
+
+def readme_serve_args(port: int) -> list[str]:
+    """README's `rnnlp serve` line with each run replaced by that task's tiny checkpoint."""
+    [line] = [c for c in COMMANDS if c.startswith("rnnlp serve ")]
+    args = shlex.split(line)[2:]
+    args = [re.sub(r"runs/(\w+)-<time>", lambda m: str(CKPTS / RUNS[m.group(1)]), a) for a in args]
+    return [a if a != "8000" else str(port) for a in args]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    proc = start(*readme_serve_args(port), "--max-wait-ms", "200", port=port)
+    try:
+        wait_up(proc, port)
+        yield proc, port
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+def curl(line: str, port: int) -> tuple[int, str]:
+    """Run a README curl line with urllib (-d: a POST of that body)."""
+    args = shlex.split(line)[1:]
+    data = args[args.index("-d") + 1].encode() if "-d" in args else None
+    [url] = [a for a in args if a.startswith("localhost:")]
+    url = "http://" + url.replace("localhost:8000", f"127.0.0.1:{port}")
+    with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=60) as r:
+        return r.status, r.read().decode()
+
+
+def test_readme_curl_examples_run(server):
+    _, port = server
+    lines = [c for c in COMMANDS if c.startswith("curl ")]
+    assert len(lines) >= 4
+    for line in lines:
+        status, text = curl(line, port)
+        assert status == 200, line
+        if "/metrics" in line:
+            assert "rnnlp_requests_total" in text
+        elif '"stream": true' in line:
+            assert json.loads(text.strip().splitlines()[-1][6:])["done"]
+        else:
+            assert "error" not in json.loads(text)
+
+
+def batch_counts(port: int, model: str) -> tuple[float, float]:
+    """(items, model calls) so far: the sum and count of the model's batch-size histogram."""
+    lines = get(port, "/metrics").splitlines()
+    found = [float(x.split()[-1]) for kind in ("sum", "count") for x in lines
+             if x.startswith(f'rnnlp_batch_size_{kind}{{model="{model}"')]
+    return tuple(found) if found else (0.0, 0.0)
+
+
+def test_it_binds_loopback_and_batches_concurrent_requests_to_the_unbatched_results(server, models):
+    proc, port = server
+    assert json.loads(get(port, "/health"))["models"] == ["sst2", "ner", "wiki"]
+    before = batch_counts(port, "sst2")
+    with ThreadPoolExecutor(len(TEXTS)) as pool:
+        found = list(pool.map(lambda t: json.loads(get(port, "/v1/models/sst2/predict", {"input": t})), TEXTS))
+    for text, row in zip(TEXTS, found):
+        [alone] = models["sentiment"].predict([text])
+        assert row["output"]["label"] == alone["label"]
+        assert np.allclose(list(row["output"]["probabilities"].values()), list(alone["probabilities"].values()),
+                           atol=1e-5, rtol=0)
+    items, calls = batch_counts(port, "sst2")
+    assert items - before[0] == len(TEXTS) and calls - before[1] < len(TEXTS)  # fewer model calls than requests
+    other = socket.gethostbyname(socket.gethostname())
+    if not other.startswith("127."):  # 127.0.0.1 only: this machine's other address does not answer
+        with pytest.raises(OSError):
+            socket.create_connection((other, port), timeout=2).close()
+
+
+def test_sigterm_lets_an_in_flight_stream_finish_then_stops(server, models):
+    proc, port = server
+    body = json.dumps({"input": "the", "max_tokens": 200, "seed": 5, "stream": True}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/models/wiki/generate", data=body)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        first = response.readline()
+        assert first.startswith(b"data: ")
+        proc.send_signal(signal.SIGTERM)
+        rest = response.read().decode()
+    done = json.loads([x for x in rest.splitlines() if x.startswith("data: ")][-1][6:])
+    assert done == {"done": True, "text": models["lm"].generate("the", 200, seed=5)}
+    assert proc.wait(timeout=30) in (0, -signal.SIGTERM)
+    assert "Traceback" not in proc.stderr.read()
+
+
+def wait_for_sigterm_handler(proc) -> None:
+    """Until the process catches SIGTERM (Linux: the SigCgt mask in /proc/PID/status)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        caught = int(next(x for x in status.splitlines() if x.startswith("SigCgt:")).split()[1], 16)
+        if caught & (1 << (signal.SIGTERM - 1)):
+            return
+        time.sleep(0.005)
+    raise AssertionError("the server never installed its SIGTERM handler")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_sigterm_while_loading_stops_without_a_traceback():
+    proc = start(*[f"m{i}={CKPTS / 'sentiment'}" for i in range(8)], port=free_port())
+    wait_for_sigterm_handler(proc)  # installed before the models (and torch) load
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+    err = proc.stderr.read()
+    assert "stopped (SIGTERM) while loading models" in err and "Traceback" not in err
