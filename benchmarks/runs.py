@@ -146,6 +146,7 @@ def tables(found: dict[str, dict]) -> tuple[str, str]:
         if not run.readme:
             continue
         readme.append(f"| {run.task} | {run.data} | {_figure(run, s)}, {last['elapsed_s'] / 60:.1f} min of training "
+                      f"on {_fmt(s['threads'])} thread(s) of a shared machine "
                       f"| {run.protocol} |")
     return "\n".join(lines), "\n".join(readme)
 
