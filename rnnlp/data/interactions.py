@@ -205,6 +205,33 @@ def sessions(seq: list, times, gap: float | None) -> list[list]:
     return [seq[a:b] for a, b in zip(cuts, cuts[1:]) if b - a >= 2]
 
 
-def item_index(names: list) -> dict:
-    """Original item id -> model item id."""
-    return {str(name): i for i, name in enumerate(names) if i != PAD}
+class ItemMap:
+    """Original item ids <-> model ids 1..N (0 is padding), saved in checkpoints as items.json."""
+
+    def __init__(self, names: list):
+        self.names = [str(n) for n in names]
+        self.index = {name: i for i, name in enumerate(self.names) if i != PAD}
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.names)
+
+    def to_json(self) -> str:
+        import json
+
+        return json.dumps(self.names, ensure_ascii=False)
+
+    @classmethod
+    def read(cls, folder) -> "ItemMap":
+        """The item map of a checkpoint folder; a missing or bad items.json is a CheckpointError."""
+        import json
+
+        from rnnlp.errors import CheckpointError
+
+        path = Path(folder) / "items.json"
+        try:
+            names = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CheckpointError(f"cannot read {path} (the items of the recommender): {exc}; "
+                                  "the checkpoint is incomplete, retrain or restore it") from None
+        return cls(names)

@@ -15,7 +15,7 @@ from torch.nn import functional as F
 
 from rnnlp.config.recommender import RecommenderConfig
 from rnnlp.data.batching import BucketBatcher, collate
-from rnnlp.data.interactions import PAD, Split, item_index, leave_one_out, read_log, sessions, user_sequences
+from rnnlp.data.interactions import PAD, ItemMap, Split, leave_one_out, read_log, sessions, user_sequences
 from rnnlp.errors import CheckpointError, DataError
 from rnnlp.models.item_baselines import ItemKNN, MostPopular
 from rnnlp.models.recommender import build_recommender
@@ -115,7 +115,8 @@ def prepare(cfg: RecommenderConfig, resumed, device) -> Prepared:
     if not cfg.data.train:
         raise DataError("give the interaction log with --train FILE (csv, tsv, parquet, movielens or sequences)")
     data, split = load_split(cfg.data)
-    if resumed and resumed.ckpt["labels"] != data.names:
+    items = ItemMap(data.names)
+    if resumed and ItemMap.read(resumed.path).names != items.names:
         raise CheckpointError(f"{cfg.data.train} no longer gives the items of the resumed run; resume on the same file")
     inputs, targets = training_pairs(split, data, cfg.data)
     model = build_recommender(cfg, data.num_items)
@@ -135,15 +136,14 @@ def prepare(cfg: RecommenderConfig, resumed, device) -> Prepared:
 
     return Prepared(cfg, model, loss_fn, batches, len(batcher), evaluate, METRIC,
                     f"{len(data.users)} users, {data.num_items} items, {len(inputs)} training sequences, "
-                    f"{len(vt)} valid/test users", labels=data.names,
+                    f"{len(vt)} valid/test users", extra_files={"items.json": items.to_json()},
                     describe=lambda best: f"best valid NDCG@10 {best[METRIC]:.4f} (history excluded)")
 
 
 # -- use -------------------------------------------------------------------------------
 def _build(config: RecommenderConfig, ckpt: dict):
-    if not ckpt["labels"]:
-        raise CheckpointError(f"checkpoint {ckpt['path']} is incomplete: missing labels.json (the items); retrain")
-    return build_recommender(config, len(ckpt["labels"]) - 1), {"index": item_index(ckpt["labels"])}
+    items = ItemMap.read(ckpt["path"])
+    return build_recommender(config, items.vocab_size - 1), {"item_pipeline": items}
 
 
 class Recommender:
@@ -158,7 +158,8 @@ class Recommender:
     def encode(self, history) -> tuple[list, list]:
         """(model ids, unknown items) of a history: a list of item ids or one space-separated string."""
         items = history.split() if isinstance(history, str) else [str(i) for i in history]
-        return [self.index[i] for i in items if i in self.index], [i for i in items if i not in self.index]
+        index = self.item_pipeline.index
+        return [index[i] for i in items if i in index], [i for i in items if i not in index]
 
     def recommend(self, histories: list, k: int = 10, exclude_seen: bool = True) -> list[dict]:
         """``[{"items", "scores", "unknown"}]``: the top ``k`` next items per history, best first;
@@ -176,7 +177,7 @@ class Recommender:
                     scores[r, ids[row]] = float("-inf")
             top = scores.topk(min(k, self.model.num_items), dim=1)
             for r, row in enumerate(rows):
-                out[row] = {"items": [self.labels[i] for i in top.indices[r].tolist()],
+                out[row] = {"items": [self.item_pipeline.names[i] for i in top.indices[r].tolist()],
                             "scores": top.values[r].tolist(), "unknown": encoded[row][1]}
         return out
 
@@ -186,7 +187,7 @@ class Recommender:
         dcfg = data_config(self.config.data, {**data_options, "train": data or self.config.data.train})
         seqs, split = load_split(dcfg, "evaluation data")
         names = seqs.names
-        remap = np.array([self.index.get(str(n), -1) for n in names])
+        remap = np.array([self.item_pipeline.index.get(str(n), -1) for n in names])
         th, tt = split.test
         histories = [[int(remap[i]) for i in h if remap[i] > 0] for h in th]
         targets = np.where(remap[tt] > 0, remap[tt], PAD)  # an unknown target ranks last
