@@ -102,7 +102,7 @@ def full_report(model, histories, targets, fit_on: list, num_items: int, ecfg, m
     systems = {"gru": lambda: model_scores(model, histories, max_length, device),
                "most_popular": lambda: _baseline_batches(MostPopular(fit_on, num_items), histories),
                "item_knn": lambda: _baseline_batches(ItemKNN(fit_on, num_items, ecfg.knn_decay), histories)}
-    report = {"users": len(targets), "items": num_items}
+    report = {"users": len(targets), "items": num_items, "sampled_negatives": ecfg.sampled_negatives}
     for name, batches in systems.items():
         ranks = rank_all(batches(), histories, targets, ecfg.sampled_negatives)
         report[name] = {proto: ranking_metrics(r, ecfg.ks) for proto, r in ranks.items()}
@@ -208,7 +208,8 @@ def format_report(report: dict) -> str:
     metrics = list(report[systems[0]]["seen"])
     lines = [f"users: {report['users']}, items: {report['items']} (leave-one-out test, ties count against "
              "the target)", f"{'system':<14}{'protocol':<26}" + "".join(f"{m:>10}" for m in metrics)]
-    names = {"seen": "all items, history excl.", "all": "all items, nothing excl.", "sampled": "100 sampled negatives"}
+    names = {"seen": "all items, history excl.", "all": "all items, nothing excl.",
+             "sampled": f"{report.get('sampled_negatives')} sampled negatives"}
     for system in systems:
         for proto, row in report[system].items():
             lines.append(f"{system:<14}{names[proto]:<26}" + "".join(f"{row[m]:>10.4f}" for m in metrics))
