@@ -9,6 +9,8 @@ are scored on the same split in the same report.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import torch
 from torch.nn import functional as F
@@ -103,10 +105,13 @@ def full_report(model, histories, targets, fit_on: list, num_items: int, ecfg, m
                "most_popular": lambda: _baseline_batches(MostPopular(fit_on, num_items), histories),
                "item_knn": lambda: _baseline_batches(ItemKNN(fit_on, num_items, ecfg.knn_decay), histories)}
     report = {"users": len(targets), "items": num_items, "sampled_negatives": ecfg.sampled_negatives}
+    seconds = {}
     for name, batches in systems.items():
+        start = time.perf_counter()
         ranks = rank_all(batches(), histories, targets, ecfg.sampled_negatives)
         report[name] = {proto: ranking_metrics(r, ecfg.ks) for proto, r in ranks.items()}
-    return report
+        seconds[name] = round(time.perf_counter() - start, 3)
+    return {**report, "seconds": seconds}  # fitting the baseline + scoring + ranking every user
 
 
 # -- training (the driver runs it: rnnlp/tasks/driver.py) ----------------------------
@@ -217,6 +222,9 @@ def format_report(report: dict) -> str:
     if best is not None and "ndcg@10" in metrics:
         gru = report["gru"]["seen"]["ndcg@10"]
         lines.append(f"GRU NDCG@10 vs best baseline: {gru:.4f} vs {best:.4f} ({gru - best:+.4f}, x{gru / max(best, 1e-12):.2f})")
+    if "seconds" in report:
+        lines.append("evaluation seconds (all users, all protocols): "
+                     + ", ".join(f"{k} {v:.1f}" for k, v in report["seconds"].items()))
     if report.get("unknown_targets"):
         lines.append(f"{report['unknown_targets']} test items unknown to the model (counted as misses)")
     return "\n".join(lines)
