@@ -42,6 +42,12 @@ class SequentialRecommender(nn.Module):
         pad = torch.zeros_like(logits[..., :1]).fill_(float("-inf"))
         return torch.cat([pad, logits[..., 1:]], -1)
 
+    def candidate_scores(self, hidden: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        """P×H hidden states -> P×C scores of the C ``items`` only (sampled losses)."""
+        if self.tied:
+            return self.project(hidden) @ self.items(items).t()
+        return hidden @ self.out.weight[items].t() + self.out.bias[items]
+
     def last_scores(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """B×(N+1) scores of the next item after each (right-padded) history."""
         hidden = self.forward(ids)

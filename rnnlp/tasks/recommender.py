@@ -24,6 +24,7 @@ from rnnlp.models.recommender import build_recommender
 from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
+from rnnlp.training.sampled_losses import bpr_max, candidates, sampled_softmax
 from rnnlp.training.ranking import mask_seen, ranking_metrics, sampled_ranks, target_ranks
 
 TASK = "recommender"
@@ -63,6 +64,27 @@ def loss_fn(model, batch):
     gold = batch.targets[batch.mask]
     loss = F.cross_entropy(logits, gold)
     return loss, {"count": int(gold.numel())}
+
+
+def sampled_loss(mcfg, popularity: torch.Tensor):
+    """The loss over the batch's targets + ``mcfg.negatives`` popularity-sampled items
+    (``sampled`` softmax or ``bpr_max``); the draws use torch's RNG, which resume restores."""
+    def loss(model, batch):
+        hidden = model(batch.ids)[batch.mask]
+        gold = batch.targets[batch.mask]
+        items, positive = candidates(gold, popularity, mcfg.negatives)
+        scores = model.candidate_scores(hidden, items)
+        value = sampled_softmax(scores, positive) if mcfg.loss == "sampled" else bpr_max(scores, positive, mcfg.bpr_reg)
+        return value, {"count": int(gold.numel())}
+    return loss
+
+
+def choose_loss(cfg, targets: list, num_items: int):
+    if cfg.model.loss == "ce":
+        return loss_fn
+    counts = np.bincount(np.concatenate([np.asarray(t) for t in targets]), minlength=num_items + 1)
+    counts[PAD] = 0
+    return sampled_loss(cfg.model, torch.as_tensor(counts, dtype=torch.float))
 
 
 def model_scores(model, histories: list, max_length: int, device, batch_size: int = 256):
@@ -139,7 +161,7 @@ def prepare(cfg: RecommenderConfig, resumed, device) -> Prepared:
         ranks = rank_all(model_scores(m, vh, cfg.data.max_length, device), vh, vt)
         return ranking_metrics(ranks["seen"], cfg.eval.ks)
 
-    return Prepared(cfg, model, loss_fn, batches, len(batcher), evaluate, METRIC,
+    return Prepared(cfg, model, choose_loss(cfg, targets, data.num_items), batches, len(batcher), evaluate, METRIC,
                     f"{len(data.users)} users, {data.num_items} items, {len(inputs)} training sequences, "
                     f"{len(vt)} valid/test users", extra_files={"items.json": items.to_json()},
                     describe=lambda best: f"best valid NDCG@10 {best[METRIC]:.4f} (history excluded)")

@@ -85,3 +85,12 @@ def test_cli_recommend_and_evaluate(model):
     with pytest.raises(SystemExit) as stop:
         main(["recommend", str(model.path), "--history", "zz"])
     assert stop.value.code == 2
+
+
+@pytest.mark.parametrize("loss", ["sampled", "bpr_max"])
+def test_sampled_losses_learn_the_chains(loss, tmp_path):
+    out = rnnlp.api.train("recommender", TINY, [f"train.output={tmp_path / 'run'}", "train.threads=1",
+                                                 "train.max_steps=40", "train.epochs=10", f"model.loss={loss}",
+                                                 "model.negatives=10"])
+    report = rnnlp.load(out).evaluate()
+    assert report["gru"]["seen"]["ndcg@10"] > report["most_popular"]["seen"]["ndcg@10"] + 0.2
