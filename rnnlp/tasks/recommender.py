@@ -18,7 +18,7 @@ from torch.nn import functional as F
 from rnnlp.config.recommender import RecommenderConfig
 from rnnlp.data.batching import BucketBatcher, collate
 from rnnlp.data.interactions import PAD, ItemMap, Split, leave_one_out, read_log, sessions, user_sequences
-from rnnlp.errors import CheckpointError, DataError
+from rnnlp.errors import CheckpointError, ConfigError, DataError
 from rnnlp.models.item_baselines import ItemKNN, MostPopular
 from rnnlp.models.recommender import build_recommender
 from rnnlp.tasks.common import data_config, say
@@ -142,6 +142,9 @@ def prepare(cfg: RecommenderConfig, resumed, device) -> Prepared:
     if not cfg.data.train:
         raise DataError("give the interaction log with --train FILE (csv, tsv, parquet, movielens or sequences)")
     data, split = load_split(cfg.data)
+    if cfg.data.session_gap is not None and data.times is None:
+        raise ConfigError(f"data.session_gap needs times, and {cfg.data.train} has none (format "
+                          f"{cfg.data.format or 'sequences'}); give --time-column or drop data.session_gap")
     items = ItemMap(data.names)
     if resumed and ItemMap.read(resumed.path).names != items.names:
         raise CheckpointError(f"{cfg.data.train} no longer gives the items of the resumed run; resume on the same file")

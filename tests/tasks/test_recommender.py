@@ -94,3 +94,19 @@ def test_sampled_losses_learn_the_chains(loss, tmp_path):
                                                  "model.negatives=10"])
     report = rnnlp.load(out).evaluate()
     assert report["gru"]["seen"]["ndcg@10"] > report["most_popular"]["seen"]["ndcg@10"] + 0.2
+
+
+def test_session_gap_cuts_training_sequences_and_needs_times(tmp_path):
+    cfg = RecommenderConfig()
+    cfg.data.train, cfg.data.session_gap = str(LOG), 1800.0  # the log's gaps are 0, 60 or 3600 s
+    data = user_sequences(read_log(LOG, cfg.data))
+    whole = training_pairs(leave_one_out(data), data, RecommenderConfig().data)[0]
+    cut = training_pairs(leave_one_out(data), data, cfg.data)[0]
+    assert len(cut) > len(whole) and sum(map(len, cut)) < sum(map(len, whole))
+    seqs = tmp_path / "Beauty.txt"
+    seqs.write_text("".join(f"u{u} 1 2 3 4\n" for u in range(5)))
+    from rnnlp.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="session_gap needs times"):
+        rnnlp.api.train("recommender", TINY, [f"train.output={tmp_path / 'r'}", f"data.train={seqs}",
+                                               "data.session_gap=60", "train.threads=1"])
