@@ -5,7 +5,8 @@ uses) against GRU4Rec's session-parallel mini-batches, same model, loss and item
 
 Session-parallel: B lanes each read one sequence an item at a time (one GRU step per batch,
 the hidden state carried between batches and reset when a lane starts its next sequence);
-padded: B whole sequences per batch, one GRU call over all their steps. Both train with the
+padded: B whole sequences (pieces of at most 50 steps, length-bucketed, as the task trains) per
+batch, one GRU call over all their steps. Both train with the
 full softmax cross-entropy on one thread; the figure is training items (targets) per second.
 Default data: Amazon Beauty under ../shared/data if present, else the tiny synthetic log.
 """
@@ -31,20 +32,23 @@ def sequences(path):
 
 
 def padded(model, opt, seqs, batch_size: int, items: int) -> int:
-    """Train on whole sequences, ``batch_size`` per batch, until ``items`` targets; returns them."""
-    from rnnlp.data.batching import collate
+    """Train as the task does (pieces of at most 50 steps, length-bucketed batches of
+    ``batch_size``) until ``items`` targets; returns them."""
+    from rnnlp.data.batching import BucketBatcher, collate
     from rnnlp.tasks.recommender import loss_fn
 
-    done, start = 0, 0
+    pieces = [s[max(0, end - 51): end] for s in seqs for end in range(len(s), 1, -50)]
+    batcher, done = BucketBatcher([len(p) for p in pieces], batch_size, bucket=True, seed=0), 0
     while done < items:
-        chunk = seqs[start: start + batch_size]
-        start = (start + batch_size) % len(seqs)
-        batch = collate([s[:-1] for s in chunk], [s[1:] for s in chunk])
-        loss, stats = loss_fn(model, batch)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        done += stats["count"]
+        for idx in batcher:
+            batch = collate([pieces[i][:-1] for i in idx], [pieces[i][1:] for i in idx])
+            loss, stats = loss_fn(model, batch)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            done += stats["count"]
+            if done >= items:
+                break
     return done
 
 
