@@ -110,3 +110,19 @@ def test_session_gap_cuts_training_sequences_and_needs_times(tmp_path):
     with pytest.raises(ConfigError, match="session_gap needs times"):
         rnnlp.api.train("recommender", TINY, [f"train.output={tmp_path / 'r'}", f"data.train={seqs}",
                                                "data.session_gap=60", "train.threads=1"])
+
+
+def test_cli_recommend_prints_titles_from_an_item_table(model, tmp_path):
+    from click.testing import CliRunner
+
+    from rnnlp.cli import cli
+
+    items = tmp_path / "items.csv"
+    items.write_text("item,title\n" + "".join(f"i{i:02d},Title {i}\n" for i in range(40)))
+    out = CliRunner().invoke(cli, ["recommend", str(model.path), "--history", "i30 i31", "-k", "2",
+                                   "--items", str(items), "--json"])
+    assert out.exit_code == 0, out.output
+    import json
+
+    row = json.loads(out.output.splitlines()[0])
+    assert row["titles"] == [f"Title {int(i[1:])}" for i in row["items"]] and len(row["items"]) == 2
