@@ -23,6 +23,7 @@ class InteractionDataConfig:
     max_length: int = 50                 # most recent items a training sequence keeps
     session_gap: Optional[float] = None  # seconds of inactivity that start a new training session
     root: Optional[str] = None           # data root (relative paths are looked up here)
+    train_limit: Optional[int] = None    # use only the first N interactions of the file (smoke runs)
 
 
 @dataclass

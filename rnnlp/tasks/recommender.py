@@ -17,7 +17,7 @@ from torch.nn import functional as F
 
 from rnnlp.config.recommender import RecommenderConfig
 from rnnlp.data.batching import BucketBatcher, collate
-from rnnlp.data.interactions import PAD, ItemMap, Split, leave_one_out, read_log, sessions, user_sequences
+from rnnlp.data.interactions import PAD, ItemMap, Log, Split, leave_one_out, read_log, sessions, user_sequences
 from rnnlp.errors import CheckpointError, ConfigError, DataError
 from rnnlp.models.item_baselines import ItemKNN, MostPopular
 from rnnlp.models.recommender import build_recommender
@@ -29,13 +29,18 @@ from rnnlp.training.ranking import mask_seen, ranking_metrics, sampled_ranks, ta
 
 TASK = "recommender"
 METRIC = "ndcg@10"
-_EVAL_FIELDS = ("format", "user_column", "item_column", "time_column", "root")
+_EVAL_FIELDS = ("format", "user_column", "item_column", "time_column", "root", "min_user_count", "min_item_count",
+                "max_length")  # kept from training (not train_limit: evaluation reads the whole file)
 
 
 # -- data ------------------------------------------------------------------------------
 def load_split(dcfg, what: str = "train"):
     """(Sequences, Split) of an interaction file."""
-    data = user_sequences(read_log(dcfg.train, dcfg), dcfg.min_user_count, dcfg.min_item_count)
+    log = read_log(dcfg.train, dcfg)
+    if dcfg.train_limit:
+        log = Log(log.users[: dcfg.train_limit], log.items[: dcfg.train_limit],
+                  None if log.times is None else log.times[: dcfg.train_limit])
+    data = user_sequences(log, dcfg.min_user_count, dcfg.min_item_count)
     short = sum(len(s) < 2 for s in data.seqs)
     if short:
         say(f"{what} {dcfg.train}: {short} users with one interaction give no training pair")
@@ -214,7 +219,7 @@ class Recommender:
     def evaluate(self, data: str | None = None, **data_options) -> dict:
         """Test metrics (leave-one-out, all items) of the model and the baselines on an
         interaction file (default: the training file)."""
-        dcfg = data_config(self.config.data, {**data_options, "train": data or self.config.data.train})
+        dcfg = data_config(self.config.data, {**data_options, "train": data or self.config.data.train}, _EVAL_FIELDS)
         seqs, split = load_split(dcfg, "evaluation data")
         names = seqs.names
         remap = np.array([self.item_pipeline.index.get(str(n), -1) for n in names])

@@ -109,3 +109,14 @@ def test_every_user_with_one_interaction_cannot_be_split(tmp_path):
     path.write_text("user,item,timestamp\na,x,1\nb,y,2\n")
     with pytest.raises(DataError, match="3 or more interactions"):
         leave_one_out(user_sequences(read_log(path, dcfg())))
+
+
+def test_the_three_formats_of_the_synthetic_log_give_the_same_sequences(assets):
+    """tests/assets/recommender: log.csv (rows latest first, users interleaved), u.data, sequences.txt."""
+    folder = assets / "recommender"
+    csv = user_sequences(read_log(folder / "log.csv", dcfg()))
+    movielens = user_sequences(read_log(folder / "u.data", dcfg()))
+    seqs = user_sequences(read_log(folder / "sequences.txt", dcfg()))
+    as_csv = dict(zip(csv.users, names(csv)))
+    assert dict(zip(seqs.users, names(seqs))) == as_csv
+    assert {"u" + u: ["i" + i for i in s] for u, s in zip(movielens.users, names(movielens))} == as_csv

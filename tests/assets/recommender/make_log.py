@@ -1,4 +1,4 @@
-"""Write the tiny synthetic interaction log (``log.csv``) for the recommender's tiny recipe and tests.
+"""Write the tiny synthetic interaction log (``log.csv``; the same as ``u.data`` and ``sequences.txt``) for the recommender's tiny recipe and tests.
 
 Run from this folder: ``python make_log.py``. Deterministic (fixed seed). 80 users walk
 through one of 4 "chains" of 10 items in order (with a random start and an occasional random
@@ -32,6 +32,15 @@ def main():
     with open("log.csv", "w", encoding="utf-8") as f:
         f.write("user,item,timestamp\n")
         f.writelines(f"{rows[i][0]},{rows[i][1]},{rows[i][2]}\n" for i in order)
+    # the same log as MovieLens u.data (user item rating time, tab) and as sequences (one user
+    # a line, items in time order: the rows were generated in time order per user)
+    with open("u.data", "w", encoding="utf-8") as f:
+        f.writelines(f"{rows[i][0][1:]}\t{rows[i][1][1:]}\t5\t{rows[i][2]}\n" for i in order)
+    users: dict[str, list[str]] = {}
+    for user, item, _ in rows:
+        users.setdefault(user, []).append(item)
+    with open("sequences.txt", "w", encoding="utf-8") as f:
+        f.writelines(f"{user} {' '.join(items)}\n" for user, items in users.items())
 
 
 def _interleave(order: list[int], rows, rng: random.Random) -> list[int]:
