@@ -28,9 +28,10 @@ SST2 = str(sample_path("sst2/train.tsv"))
 TRAIN_SENTIMENT = ["train", "sentiment", "--recipe", str(ROOT / "recipes/sentiment/tiny.yaml"), *FAST,
                    "data.train_limit=32"]
 CHECKPOINT_TASKS = {"sentiment": [f"data.train={SST2}", "data.train_limit=32"], "lm": [], "tagging": [],
-                    "translation": [], "captioning": []}
+                    "translation": [], "captioning": [], "recommender": []}
 TASK_OF_COMMAND = {"predict": "sentiment", "tag": "tagging", "translate": "translation", "generate": "lm",
-                   "caption": "captioning", "export": "sentiment", "evaluate": "sentiment"}
+                   "caption": "captioning", "export": "sentiment", "evaluate": "sentiment",
+                   "recommend": "recommender"}
 
 
 # -- fixtures -----------------------------------------------------------------------------
@@ -182,6 +183,7 @@ def _ck_args(command: str, ck: Path, out: Path) -> list:
         "generate": ["--max-tokens", "3", "--seed", "0"],
         "caption": [next((ASSETS / "captioning/images").iterdir())],
         "export": ["--output", out / "m.pt"],
+        "recommend": ["--history", "i30 i31"],
     }[command]
     return [command, ck, *tail]
 
@@ -352,6 +354,17 @@ DATA_ROWS = [
     ("serve-two-of-one-name", ["serve", "{ck:sentiment}", "{ck:sentiment}"]),
     ("serve-port", ["serve", "{ck:sentiment}", "--port", "70000"]),
     ("serve-max-batch-0", ["serve", "{ck:sentiment}", "--max-batch", "0"]),
+    # recommender: train, evaluate, recommend
+    *[("train-recommender-" + name, ["train", "recommender", "--recipe", str(ROOT / "recipes/recommender/tiny.yaml"),
+                                     *FAST, "--train", "{%s}" % name, "-o", "{out}/run"])
+      for name in ("missing", "empty", "garbage_tsv", "latin1", "wrong_columns", "unknown_ext", "folder")],
+    ("train-recommender-user-column", ["train", "recommender", "--recipe", str(ROOT / "recipes/recommender/tiny.yaml"),
+                                       *FAST, "--user-column", "customer", "-o", "{out}/run"]),
+    ("evaluate-recommender-missing", ["evaluate", "{ck:recommender}", "--data", "{missing}"]),
+    ("evaluate-recommender-wrong-columns", ["evaluate", "{ck:recommender}", "--data", "{wrong_columns}"]),
+    ("recommend-unknown-items", ["recommend", "{ck:recommender}", "--history", "nope never"]),
+    ("recommend-k-0", ["recommend", "{ck:recommender}", "--history", "i30", "-k", "0"]),
+    ("recommend-items-missing", ["recommend", "{ck:recommender}", "--history", "i30", "--items", "{missing}"]),
     # the group itself
     ("unknown-command", ["summarize", "x"]),
 ]

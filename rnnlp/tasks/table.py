@@ -150,6 +150,27 @@ TASKS: dict[str, TaskEntry] = {
         ),
         commands=("rnnlp.cli.caption:caption",),
     ),
+    "recommender": TaskEntry(
+        module="rnnlp.tasks.recommender",
+        config="rnnlp.config.recommender:RecommenderConfig",
+        summary="Next-item recommendation: a GRU over users' interactions in time order.",
+        train_options=(
+            _o("--train", "data.train", "Interaction log (csv, tsv, parquet; MovieLens u.data/ratings.dat; "
+               "sequences: 'user item item ...' per line), split leave-one-out per user.", "path"),
+            _o("--format", "data.format", "csv, tsv, parquet, movielens or sequences (default: from the name)."),
+            _o("--user-column", "data.user_column", "Column holding the user id."),
+            _o("--item-column", "data.item_column", "Column holding the item id."),
+            _o("--time-column", "data.time_column", "Column holding the time (numbers or dates)."),
+        ),
+        eval_options=(
+            _o("--data", "data", "Interaction log to evaluate on, leave-one-out (default: the training log).", "path"),
+            _EVAL_FORMAT,
+            _o("--user-column", "user_column", "Column holding the user id (default: as in training)."),
+            _o("--item-column", "item_column", "Column holding the item id (default: as in training)."),
+            _o("--time-column", "time_column", "Column holding the time (default: as in training)."),
+        ),
+        commands=("rnnlp.cli.recommend:recommend",),
+    ),
 }
 
 

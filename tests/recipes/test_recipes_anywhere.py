@@ -46,6 +46,8 @@ STANDINS = {
     "captioning/flickr8k/Flickr_8k.trainImages.txt": ASSETS / "captioning/train.txt",
     "captioning/flickr8k/Flickr_8k.devImages.txt": ASSETS / "captioning/valid.txt",
     "captioning/flickr8k/Flickr_8k.testImages.txt": ASSETS / "captioning/test.txt",
+    "recommendation/ml-100k/u.data.gz": ASSETS / "recommender/u.data",
+    "recommendation/amazon_beauty/Beauty.txt.gz": ASSETS / "recommender/sequences.txt",
 }
 
 

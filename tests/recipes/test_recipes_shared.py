@@ -28,6 +28,8 @@ CUTS = {
     "translation/multi30k_de_en.yaml": ["data.train_limit=2000", "data.valid_limit=16"],
     "translation/multi30k_en_de.yaml": ["data.train_limit=2000", "data.valid_limit=16"],
     "captioning/flickr8k_attention.yaml": ["data.train_limit=16", "data.valid_limit=8"],
+    "recommender/ml100k_gru.yaml": ["data.train_limit=5000"],
+    "recommender/beauty_gru.yaml": ["data.train_limit=5000"],
 }
 FULL = sorted(p.relative_to(ROOT / "recipes").as_posix() for p in (ROOT / "recipes").rglob("*.yaml")
               if p.name != "tiny.yaml")

@@ -1,0 +1,118 @@
+"""Next-item recommendation (issue 17): the GRU against most-popular and item-kNN, from run logs.
+
+    python benchmarks/recommender.py
+
+Reads ``benchmarks/logs/recommender_<data>/``: ``metrics.jsonl`` (from ``fit``: one row per
+validation, with training items/s), ``config.yaml`` and ``meta.json`` (of ``best/``) and
+``test.json`` (``rnnlp evaluate RUN --json > test.json``: the leave-one-out test of the GRU
+and of both baselines, fitted on the same histories, with the evaluation seconds). Writes
+benchmarks/results/recommender.md; a dataset without a log is listed with its command.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from _results import RESULTS, ROOT, Report
+
+LOGS = ROOT / "benchmarks" / "logs"
+DATASETS = {  # log folder -> (title, recipe, reference rows: (source, {metric: value}))
+    "recommender_beauty": ("Amazon Beauty (S3-Rec/ICLRec 5-core file)", "recipes/recommender/beauty_gru.yaml",
+                           [("ICLRec released checkpoint (README of salesforce/ICLRec; the issue's goal)",
+                             {"hr@10": 0.0744, "ndcg@10": 0.0403, "hr@20": 0.1058, "ndcg@20": 0.0483})]),
+    "recommender_ml100k": ("MovieLens 100K", "recipes/recommender/ml100k_gru.yaml", []),
+}
+ABLATION = {"ce": "full softmax cross-entropy", "sampled": "sampled softmax (batch targets + 256 by popularity)",
+            "bpr_max": "BPR-max (same candidates)"}  # log folders recommender_ml100k_loss_<loss>
+ABLATION_MINUTES = 3
+SYSTEMS = ("gru", "most_popular", "item_knn")
+METRICS = ("hr@10", "ndcg@10", "hr@20", "ndcg@20", "mrr")
+PROTOCOLS = {"seen": "full ranking, history excluded", "all": "full ranking, nothing excluded",
+             "sampled": "sampled negatives (older protocol)"}
+
+
+def read_jsonl(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def section(name: str) -> str:
+    title, recipe, references = DATASETS[name]
+    folder = LOGS / name
+    command = f"RNNLP_DATA=../shared/data rnnlp train recommender --recipe {recipe} train.threads=1"
+    if not (folder / "test.json").is_file():
+        return f"## {title}\n\nNo committed log: run `{command}`, then see benchmarks/logs/README.md.\n"
+    test = json.loads((folder / "test.json").read_text())
+    rows = read_jsonl(folder / "metrics.jsonl")
+    best = max(rows, key=lambda r: r.get("ndcg@10", -1))
+    lines = [f"## {title}", "", f"Command: `{command}` (then `rnnlp evaluate RUN --json > test.json`)  ",
+             f"{test['users']} test users, {test['items']} items; training stopped after step {rows[-1]['step']} "
+             f"({rows[-1]['elapsed_s'] / 60:.1f} min); best validation NDCG@10 {best['ndcg@10']:.4f} at step "
+             f"{best['step']}{' (still improving when the budget ended)' if best is rows[-1] or best is rows[-2] else ''} "
+             f"(selection on validation only); training {_median_rate(rows):,.0f} items/s "
+             "(padded user sequences, one thread).", "",
+             "| system | protocol | " + " | ".join(METRICS) + " |", "|---|---|" + "---:|" * len(METRICS)]
+    for system in SYSTEMS:
+        for proto, row in test[system].items():
+            label = PROTOCOLS[proto].replace("sampled negatives", f"{test.get('sampled_negatives')} sampled negatives")
+            lines.append(f"| {system} | {label} | " + " | ".join(f"{row[m]:.4f}" for m in METRICS) + " |")
+    for source, ref in references:
+        lines.append(f"| {source} | full ranking, history excluded | "
+                     + " | ".join(f"{ref[m]:.4f}" if m in ref else "" for m in METRICS) + " |")
+    lines += ["", *_verdicts(test, references), "", "Evaluation seconds (all users, three protocols, fitting "
+              "included): " + ", ".join(f"{k} {v:.1f}" for k, v in test.get("seconds", {}).items()), ""]
+    return "\n".join(lines)
+
+
+def _median_rate(rows: list[dict]) -> float:
+    rates = sorted(r["tokens_per_s"] for r in rows if r.get("tokens_per_s"))
+    return rates[len(rates) // 2] if rates else 0.0
+
+
+def _verdicts(test: dict, references: list) -> list[str]:
+    gru = test["gru"]["seen"]
+    out = []
+    for system in SYSTEMS[1:]:
+        other = test[system]["seen"]["ndcg@10"]
+        out.append(f"- GRU vs {system}, NDCG@10 (history excluded): {gru['ndcg@10']:.4f} vs {other:.4f}, "
+                   f"{gru['ndcg@10'] - other:+.4f} ({'beats' if gru['ndcg@10'] > other else 'does not beat'})")
+    for source, ref in references:
+        met = all(gru[m] >= ref[m] for m in ("ndcg@10", "hr@10"))
+        out.append(f"- Goal NDCG@10 >= {ref['ndcg@10']} and HR@10 >= {ref['hr@10']}: "
+                   f"{'met' if met else 'not met'} ({gru['ndcg@10']:.4f}, {gru['hr@10']:.4f})")
+    return out
+
+
+def ablation() -> str:
+    """Each loss at the same time budget on MovieLens 100K (a shorter budget than the main run)."""
+    recipe = DATASETS["recommender_ml100k"][1]
+    lines = [f"## Loss ablation, MovieLens 100K, {ABLATION_MINUTES} minutes each", "",
+             f"Command: `RNNLP_DATA=../shared/data rnnlp train recommender --recipe {recipe} train.threads=1 "
+             f"train.time_limit_minutes={ABLATION_MINUTES} model.loss=LOSS`", "",
+             "| loss | steps | best valid NDCG@10 | test HR@10 | test NDCG@10 | test NDCG@20 | test MRR |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for loss, title in ABLATION.items():
+        folder = LOGS / f"recommender_ml100k_loss_{loss}"
+        if not (folder / "test.json").is_file():
+            lines.append(f"| {title} | no committed log | | | | | |")
+            continue
+        rows, test = read_jsonl(folder / "metrics.jsonl"), json.loads((folder / "test.json").read_text())["gru"]["seen"]
+        best = max(r.get("ndcg@10", -1) for r in rows)
+        lines.append(f"| {title} | {rows[-1]['step']} | {best:.4f} | {test['hr@10']:.4f} | {test['ndcg@10']:.4f} "
+                     f"| {test['ndcg@20']:.4f} | {test['mrr']:.4f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    report = Report(__file__, "Next-item recommendation: GRU vs most-popular and item-kNN", argv)
+    body = ("Leave-one-out per user (last item test, second-last validation), every item ranked; ties count "
+            "against the target. Both baselines are fitted on the test histories (never the targets). "
+            "Training uses padded user sequences (session-parallel batching: "
+            "benchmarks/recommender_batching.py).\n\n"
+            + "\n".join(section(name) for name in DATASETS) + "\n" + ablation())
+    print(report.write(body, RESULTS / "recommender.md"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

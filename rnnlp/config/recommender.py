@@ -1,0 +1,56 @@
+"""Config of the recommender task (next-item recommendation from a user's interactions in time order)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+from rnnlp.config.components import TrainConfig
+from rnnlp.config.paths import path_field
+
+
+@dataclass
+class InteractionDataConfig:
+    """Where the interactions come from and how they become per-user sequences."""
+
+    train: Optional[str] = path_field("train")  # the interaction log (split leave-one-out per user)
+    format: Optional[str] = None         # csv | tsv | parquet | movielens | sequences; None: extension
+    user_column: str = "user"
+    item_column: str = "item"
+    time_column: Optional[str] = "timestamp"  # None: file order is time order
+    min_user_count: int = 1              # drop users with fewer interactions (after the item filter)
+    min_item_count: int = 1              # drop items seen fewer times
+    max_length: int = 50                 # most recent items a training sequence keeps
+    session_gap: Optional[float] = None  # seconds of inactivity that start a new training session
+    root: Optional[str] = None           # data root (relative paths are looked up here)
+    train_limit: Optional[int] = None    # use only the first N interactions of the file (smoke runs)
+
+
+@dataclass
+class RecommenderModelConfig:
+    cell: Literal["gru", "lstm"] = "gru"
+    embedding_dim: int = 64
+    hidden_size: int = 64
+    num_layers: int = 1
+    dropout: float = 0.2                 # on the item embeddings and on the GRU output
+    tie_weights: bool = True             # score items with the input embeddings (a projection first)
+    loss: Literal["ce", "sampled", "bpr_max"] = "ce"  # ce: full softmax cross-entropy over all items;
+    #   sampled: softmax over the batch's targets + popularity-sampled items; bpr_max: GRU4Rec 2018
+    negatives: int = 256                 # popularity-sampled items per batch (sampled, bpr_max)
+    bpr_reg: float = 1.0                 # bpr_max: weight of the score regularisation
+
+
+@dataclass
+class RecommenderEvalConfig:
+    ks: list = field(default_factory=lambda: [10, 20])
+    sampled_negatives: int = 100         # the older sampled protocol (0: skip it)
+    knn_decay: float = 0.8               # item-kNN baseline: weight of a history item per step back
+
+
+@dataclass
+class RecommenderConfig:
+    task: Literal["recommender"] = "recommender"
+    data: InteractionDataConfig = field(default_factory=InteractionDataConfig)
+    model: RecommenderModelConfig = field(default_factory=RecommenderModelConfig)
+    eval: RecommenderEvalConfig = field(default_factory=RecommenderEvalConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)

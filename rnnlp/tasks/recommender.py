@@ -1,0 +1,263 @@
+"""Next-item recommendation: users' interactions in time order -> a GRU -> the next item.
+
+Training uses each user's sequence minus its last two items (leave-one-out), as padded user
+sequences with a full softmax cross-entropy over all items at every position. Evaluation is
+per user against all items, with the history excluded (the protocol of recent papers) and with
+nothing excluded, plus the older 100-sampled-negatives protocol; most-popular and item-kNN
+are scored on the same split in the same report.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from rnnlp.config.recommender import RecommenderConfig
+from rnnlp.data.batching import BucketBatcher, collate
+from rnnlp.data.interactions import PAD, ItemMap, Log, Split, leave_one_out, read_log, sessions, user_sequences
+from rnnlp.errors import CheckpointError, ConfigError, DataError
+from rnnlp.models.item_baselines import ItemKNN, MostPopular
+from rnnlp.models.recommender import build_recommender
+from rnnlp.tasks.common import data_config, say
+from rnnlp.tasks.driver import model_info, restore
+from rnnlp.tasks.protocol import Prepared
+from rnnlp.training.sampled_losses import bpr_max, candidates, sampled_softmax
+from rnnlp.training.ranking import mask_seen, ranking_metrics, sampled_ranks, target_ranks
+
+TASK = "recommender"
+METRIC = "ndcg@10"
+_EVAL_FIELDS = ("format", "user_column", "item_column", "time_column", "root", "min_user_count", "min_item_count",
+                "max_length")  # kept from training (not train_limit: evaluation reads the whole file)
+
+
+# -- data ------------------------------------------------------------------------------
+def load_split(dcfg, what: str = "train"):
+    """(Sequences, Split) of an interaction file."""
+    log = read_log(dcfg.train, dcfg)
+    if dcfg.train_limit:
+        log = Log(log.users[: dcfg.train_limit], log.items[: dcfg.train_limit],
+                  None if log.times is None else log.times[: dcfg.train_limit])
+    data = user_sequences(log, dcfg.min_user_count, dcfg.min_item_count)
+    short = sum(len(s) < 2 for s in data.seqs)
+    if short:
+        say(f"{what} {dcfg.train}: {short} users with one interaction give no training pair")
+    return data, leave_one_out(data)
+
+
+def training_pairs(split: Split, data, dcfg) -> tuple[list, list]:
+    """(inputs, targets) of the training sequences: cut into sessions when ``session_gap`` is
+    set, then into pieces of at most ``max_length`` steps from the end (the latest kept whole)."""
+    inputs, targets = [], []
+    for t, seq in zip(data.times or [None] * len(split.train), split.train):  # aligned per user
+        for part in sessions(seq, None if t is None else t[: len(seq)], dcfg.session_gap):
+            for end in range(len(part), 1, -dcfg.max_length):
+                piece = part[max(0, end - dcfg.max_length - 1): end]
+                inputs.append(piece[:-1]), targets.append(piece[1:])
+    if not inputs:
+        raise DataError(f"{dcfg.train}: no user has two training interactions; nothing to learn from")
+    return inputs, targets
+
+
+# -- loss and scoring ------------------------------------------------------------------
+def loss_fn(model, batch):
+    """Full softmax cross-entropy over all items at every real position."""
+    hidden = model(batch.ids)
+    logits = model.scores(hidden[batch.mask])
+    gold = batch.targets[batch.mask]
+    loss = F.cross_entropy(logits, gold)
+    return loss, {"count": int(gold.numel())}
+
+
+def sampled_loss(mcfg, popularity: torch.Tensor):
+    """The loss over the batch's targets + ``mcfg.negatives`` popularity-sampled items
+    (``sampled`` softmax or ``bpr_max``); the draws use torch's RNG, which resume restores."""
+    def loss(model, batch):
+        hidden = model(batch.ids)[batch.mask]
+        gold = batch.targets[batch.mask]
+        items, positive = candidates(gold, popularity, mcfg.negatives)
+        scores = model.candidate_scores(hidden, items)
+        value = sampled_softmax(scores, positive) if mcfg.loss == "sampled" else bpr_max(scores, positive, mcfg.bpr_reg)
+        return value, {"count": int(gold.numel())}
+    return loss
+
+
+def choose_loss(cfg, targets: list, num_items: int):
+    if cfg.model.loss == "ce":
+        return loss_fn
+    counts = np.bincount(np.concatenate([np.asarray(t) for t in targets]), minlength=num_items + 1)
+    counts[PAD] = 0
+    return sampled_loss(cfg.model, torch.as_tensor(counts, dtype=torch.float))
+
+
+def model_scores(model, histories: list, max_length: int, device, batch_size: int = 256):
+    """Yield (rows, B×(N+1) scores) for the histories (their last ``max_length`` items), longest first."""
+    order = np.argsort([-len(h) for h in histories], kind="stable")
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(order), batch_size):
+            rows = order[start: start + batch_size]
+            batch = collate([histories[i][-max_length:] for i in rows]).to(device)
+            yield rows, model.last_scores(batch.ids, batch.lengths).float().cpu()
+
+
+def rank_all(score_batches, histories: list, targets: np.ndarray, negatives: int = 0, seed: int = 0) -> dict:
+    """0-based target ranks: ``seen`` (history excluded), ``all`` (nothing excluded) and, with
+    ``negatives``, ``sampled`` among that many unseen random items."""
+    out = {k: np.zeros(len(targets), dtype=np.int64) for k in ("seen", "all", "sampled")}
+    rng = np.random.default_rng(seed)
+    for rows, scores in score_batches:
+        gold = torch.as_tensor(targets[rows], dtype=torch.long)
+        hist = [histories[i] for i in rows]
+        unmasked = scores.clone()
+        unmasked[:, PAD] = float("-inf")
+        out["all"][rows] = target_ranks(unmasked, gold).numpy()
+        out["seen"][rows] = target_ranks(mask_seen(scores, hist, gold), gold).numpy()
+        if negatives:
+            out["sampled"][rows] = sampled_ranks(scores, gold, hist, negatives, rng).numpy()
+    return out if negatives else {k: v for k, v in out.items() if k != "sampled"}
+
+
+def _baseline_batches(baseline, histories: list, batch_size: int = 256):
+    for start in range(0, len(histories), batch_size):
+        rows = np.arange(start, min(start + batch_size, len(histories)))
+        yield rows, baseline.scores([histories[i] for i in rows])
+
+
+def full_report(model, histories, targets, fit_on: list, num_items: int, ecfg, max_length: int, device) -> dict:
+    """Metrics of the model and the two baselines (fitted on ``fit_on``) on one evaluation."""
+    systems = {"gru": lambda: model_scores(model, histories, max_length, device),
+               "most_popular": lambda: _baseline_batches(MostPopular(fit_on, num_items), histories),
+               "item_knn": lambda: _baseline_batches(ItemKNN(fit_on, num_items, ecfg.knn_decay), histories)}
+    report = {"users": len(targets), "items": num_items, "sampled_negatives": ecfg.sampled_negatives}
+    seconds = {}
+    for name, batches in systems.items():
+        start = time.perf_counter()
+        ranks = rank_all(batches(), histories, targets, ecfg.sampled_negatives)
+        report[name] = {proto: ranking_metrics(r, ecfg.ks) for proto, r in ranks.items()}
+        seconds[name] = round(time.perf_counter() - start, 3)
+    return {**report, "seconds": seconds}  # fitting the baseline + scoring + ranking every user
+
+
+# -- training (the driver runs it: rnnlp/tasks/driver.py) ----------------------------
+def prepare(cfg: RecommenderConfig, resumed, device) -> Prepared:
+    """Interactions, split, model and batches of a run (``Task.prepare``)."""
+    if not cfg.data.train:
+        raise DataError("give the interaction log with --train FILE (csv, tsv, parquet, movielens or sequences)")
+    data, split = load_split(cfg.data)
+    if cfg.data.session_gap is not None and data.times is None:
+        raise ConfigError(f"data.session_gap needs times, and {cfg.data.train} has none (format "
+                          f"{cfg.data.format or 'sequences'}); give --time-column or drop data.session_gap")
+    items = ItemMap(data.names)
+    if resumed and ItemMap.read(resumed.path).names != items.names:
+        raise CheckpointError(f"{cfg.data.train} no longer gives the items of the resumed run; resume on the same file")
+    inputs, targets = training_pairs(split, data, cfg.data)
+    model = build_recommender(cfg, data.num_items)
+    batcher = BucketBatcher([len(s) for s in inputs], cfg.train.batch_size, bucket=cfg.train.bucket,
+                            seed=cfg.train.seed)
+
+    def batches(epoch):
+        batcher.set_epoch(epoch)
+        for idx in batcher:
+            yield collate([inputs[i] for i in idx], [targets[i] for i in idx])
+
+    vh, vt = split.valid
+
+    def evaluate(m):
+        ranks = rank_all(model_scores(m, vh, cfg.data.max_length, device), vh, vt)
+        return ranking_metrics(ranks["seen"], cfg.eval.ks)
+
+    return Prepared(cfg, model, choose_loss(cfg, targets, data.num_items), batches, len(batcher), evaluate, METRIC,
+                    f"{len(data.users)} users, {data.num_items} items, {len(inputs)} training sequences, "
+                    f"{len(vt)} valid/test users", extra_files={"items.json": items.to_json()},
+                    describe=lambda best: f"best valid NDCG@10 {best[METRIC]:.4f} (history excluded)")
+
+
+# -- use -------------------------------------------------------------------------------
+def _build(config: RecommenderConfig, ckpt: dict):
+    items = ItemMap.read(ckpt["path"])
+    return build_recommender(config, items.vocab_size - 1), {"item_pipeline": items}
+
+
+class Recommender:
+    """A loaded recommender checkpoint: ``recommend`` next items, ``evaluate`` on a log."""
+
+    task = TASK
+    info = model_info
+
+    def __init__(self, ckpt: dict, device: str = "cpu"):
+        restore(self, ckpt, device, _build)
+
+    def encode(self, history) -> tuple[list, list]:
+        """(model ids, unknown items) of a history: a list of item ids or one space-separated string."""
+        items = history.split() if isinstance(history, str) else [str(i) for i in history]
+        index = self.item_pipeline.index
+        return [index[i] for i in items if i in index], [i for i in items if i not in index]
+
+    def recommend(self, histories: list, k: int = 10, exclude_seen: bool = True) -> list[dict]:
+        """``[{"items", "scores", "unknown"}]``: the top ``k`` next items per history, best first;
+        items the model does not know are skipped and listed under ``unknown``."""
+        encoded = [self.encode(h) for h in histories]
+        empty = [i for i, (ids, _) in enumerate(encoded) if not ids]
+        if empty:
+            raise DataError(f"history {empty[0] + 1} has no item this model knows "
+                            f"({' '.join(encoded[empty[0]][1][:5])}); give item ids from its training data")
+        out = [None] * len(encoded)
+        ids = [e[0] for e in encoded]
+        for rows, scores in model_scores(self.model, ids, self.config.data.max_length, self.device):
+            if exclude_seen:
+                for r, row in enumerate(rows):
+                    scores[r, ids[row]] = float("-inf")
+            top = scores.topk(min(k, self.model.num_items), dim=1)
+            for r, row in enumerate(rows):
+                out[row] = {"items": [self.item_pipeline.names[i] for i in top.indices[r].tolist()],
+                            "scores": top.values[r].tolist(), "unknown": encoded[row][1]}
+        return out
+
+    def evaluate(self, data: str | None = None, **data_options) -> dict:
+        """Test metrics (leave-one-out, all items) of the model and the baselines on an
+        interaction file (default: the training file)."""
+        dcfg = data_config(self.config.data, {**data_options, "train": data or self.config.data.train}, _EVAL_FIELDS)
+        seqs, split = load_split(dcfg, "evaluation data")
+        names = seqs.names
+        remap = np.array([self.item_pipeline.index.get(str(n), -1) for n in names])
+        th, tt = split.test
+        histories = [[int(remap[i]) for i in h if remap[i] > 0] for h in th]
+        targets = np.where(remap[tt] > 0, remap[tt], PAD)  # an unknown target ranks last
+        fit_on = histories + [[int(remap[i]) for i in s if remap[i] > 0] for s in seqs.seqs if len(s) < 3]
+        report = full_report(self.model, histories, targets, fit_on, self.model.num_items, self.config.eval,
+                             self.config.data.max_length, self.device)
+        report.update(unknown_targets=int((targets == PAD).sum()), data=str(dcfg.train))
+        return report
+
+    @staticmethod
+    def format_report(report: dict) -> str:
+        return format_report(report)
+
+
+def format_report(report: dict) -> str:
+    """One table: systems x protocols, HR/NDCG@k and MRR, and the GRU's margin on NDCG@10."""
+    systems = [s for s in ("gru", "most_popular", "item_knn") if s in report]
+    metrics = list(report[systems[0]]["seen"])
+    lines = [f"users: {report['users']}, items: {report['items']} (leave-one-out test, ties count against "
+             "the target)", f"{'system':<14}{'protocol':<26}" + "".join(f"{m:>10}" for m in metrics)]
+    names = {"seen": "all items, history excl.", "all": "all items, nothing excl.",
+             "sampled": f"{report.get('sampled_negatives')} sampled negatives"}
+    for system in systems:
+        for proto, row in report[system].items():
+            lines.append(f"{system:<14}{names[proto]:<26}" + "".join(f"{row[m]:>10.4f}" for m in metrics))
+    best = max(report[s]["seen"]["ndcg@10"] for s in systems[1:]) if len(systems) > 1 else None
+    if best is not None and "ndcg@10" in metrics:
+        gru = report["gru"]["seen"]["ndcg@10"]
+        lines.append(f"GRU NDCG@10 vs best baseline: {gru:.4f} vs {best:.4f} ({gru - best:+.4f}, x{gru / max(best, 1e-12):.2f})")
+    if "seconds" in report:
+        lines.append("evaluation seconds (all users, all protocols): "
+                     + ", ".join(f"{k} {v:.1f}" for k, v in report["seconds"].items()))
+    if report.get("unknown_targets"):
+        lines.append(f"{report['unknown_targets']} test items unknown to the model (counted as misses)")
+    return "\n".join(lines)
+
+
+Loaded = Recommender

@@ -1,0 +1,128 @@
+"""The recommender task on the synthetic log (tests/assets/recommender/log.csv): training, the
+report (model and baselines, both protocols), ``recommend`` and its bad inputs."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import rnnlp
+from rnnlp.config.recommender import RecommenderConfig
+from rnnlp.data.interactions import leave_one_out, read_log, user_sequences
+from rnnlp.errors import DataError
+from rnnlp.models.item_baselines import ItemKNN, MostPopular
+from rnnlp.tasks.recommender import training_pairs
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = str(ROOT / "recipes" / "recommender" / "tiny.yaml")
+LOG = ROOT / "tests" / "assets" / "recommender" / "log.csv"
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    out = rnnlp.api.train("recommender", TINY, [f"train.output={tmp_path_factory.mktemp('rec') / 'run'}",
+                                                 "train.threads=1", "train.max_steps=40", "train.epochs=10"])
+    return rnnlp.load(out)
+
+
+def test_the_trained_gru_beats_both_baselines_on_the_synthetic_chains(model):
+    report = model.evaluate()
+    assert report["users"] == 80 and report["items"] == 40
+    assert set(report["gru"]) == {"seen", "all", "sampled"}
+    gru = report["gru"]["seen"]["ndcg@10"]
+    assert gru > report["most_popular"]["seen"]["ndcg@10"] and gru > report["item_knn"]["seen"]["ndcg@10"]
+    for system in ("gru", "most_popular", "item_knn"):  # excluding the history never hurts the target
+        assert report[system]["seen"]["mrr"] >= report[system]["all"]["mrr"]
+    text = model.format_report(report)
+    assert "GRU NDCG@10 vs best baseline" in text and "20 sampled negatives" in text
+
+
+def test_recommend_excludes_the_history_and_skips_unknown_items(model):
+    first, second = model.recommend(["i30 i31 i32", ["i05", "nope"]], k=5)
+    assert len(first["items"]) == 5 and not {"i30", "i31", "i32"} & set(first["items"])
+    assert first["scores"] == sorted(first["scores"], reverse=True) and first["unknown"] == []
+    assert second["unknown"] == ["nope"] and "i05" not in second["items"]
+    assert "i32" in model.recommend(["i30 i31 i32"], k=40, exclude_seen=False)[0]["items"]
+
+
+def test_a_history_of_unknown_items_is_a_clear_error(model):
+    with pytest.raises(DataError, match="history 2 has no item this model knows"):
+        model.recommend(["i01", "zz yy"], k=3)
+
+
+def test_training_pairs_are_next_items_of_the_training_part_only():
+    cfg = RecommenderConfig()
+    cfg.data.train, cfg.data.max_length = str(LOG), 4
+    data = user_sequences(read_log(LOG, cfg.data))
+    split = leave_one_out(data)
+    inputs, targets = training_pairs(split, data, cfg.data)
+    assert all(len(i) == len(t) <= 4 and i[1:] == t[:-1] for i, t in zip(inputs, targets))
+    # the pieces of user 0 rebuild exactly the training part (test and valid items never used)
+    seq, pieces = split.train[0], [(i, t) for i, t in zip(inputs, targets)][: -(-(len(split.train[0]) - 1) // 4)]
+    assert sorted(x for _, t in pieces for x in t) == sorted(seq[1:])
+
+
+def test_baselines_by_hand():
+    histories = [[1, 2], [1, 3], [1]]
+    assert MostPopular(histories, 3).scores([[2]]).tolist() == [[0.0, 3.0, 1.0, 1.0]]
+    knn = ItemKNN(histories, 3, decay=0.5).scores([[2, 1]])[0]
+    # cos(1,2) = 1/sqrt(3*1); cos(2,2) = 1; the last item (1) has weight 1, item 2 weight 0.5
+    expected = [0.0, 1 + 0.5 / np.sqrt(3), 1 / np.sqrt(3) + 0.5, 1 / np.sqrt(3)]
+    assert torch.allclose(knn, torch.tensor(expected, dtype=torch.float32))
+
+
+def test_cli_recommend_and_evaluate(model):
+    from click.testing import CliRunner
+
+    from rnnlp.cli import cli, main
+
+    out = CliRunner().invoke(cli, ["recommend", str(model.path), "--history", "i30 i31", "-k", "3"])
+    assert out.exit_code == 0, out.output
+    assert [line.split()[0] for line in out.output.splitlines()] == ["1.", "2.", "3."]
+    out = CliRunner().invoke(cli, ["evaluate", str(model.path), "--data", str(LOG)])
+    assert out.exit_code == 0 and "item_knn" in out.output, out.output
+    with pytest.raises(SystemExit) as stop:
+        main(["recommend", str(model.path), "--history", "zz"])
+    assert stop.value.code == 2
+
+
+@pytest.mark.parametrize("loss", ["sampled", "bpr_max"])
+def test_sampled_losses_learn_the_chains(loss, tmp_path):
+    out = rnnlp.api.train("recommender", TINY, [f"train.output={tmp_path / 'run'}", "train.threads=1",
+                                                 "train.max_steps=40", "train.epochs=10", f"model.loss={loss}",
+                                                 "model.negatives=10"])
+    report = rnnlp.load(out).evaluate()
+    assert report["gru"]["seen"]["ndcg@10"] > report["most_popular"]["seen"]["ndcg@10"] + 0.2
+
+
+def test_session_gap_cuts_training_sequences_and_needs_times(tmp_path):
+    cfg = RecommenderConfig()
+    cfg.data.train, cfg.data.session_gap = str(LOG), 1800.0  # the log's gaps are 0, 60 or 3600 s
+    data = user_sequences(read_log(LOG, cfg.data))
+    whole = training_pairs(leave_one_out(data), data, RecommenderConfig().data)[0]
+    cut = training_pairs(leave_one_out(data), data, cfg.data)[0]
+    assert len(cut) > len(whole) and sum(map(len, cut)) < sum(map(len, whole))
+    seqs = tmp_path / "Beauty.txt"
+    seqs.write_text("".join(f"u{u} 1 2 3 4\n" for u in range(5)))
+    from rnnlp.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="session_gap needs times"):
+        rnnlp.api.train("recommender", TINY, [f"train.output={tmp_path / 'r'}", f"data.train={seqs}",
+                                               "data.session_gap=60", "train.threads=1"])
+
+
+def test_cli_recommend_prints_titles_from_an_item_table(model, tmp_path):
+    from click.testing import CliRunner
+
+    from rnnlp.cli import cli
+
+    items = tmp_path / "items.csv"
+    items.write_text("item,title\n" + "".join(f"i{i:02d},Title {i}\n" for i in range(40)))
+    out = CliRunner().invoke(cli, ["recommend", str(model.path), "--history", "i30 i31", "-k", "2",
+                                   "--items", str(items), "--json"])
+    assert out.exit_code == 0, out.output
+    import json
+
+    row = json.loads(out.output.splitlines()[0])
+    assert row["titles"] == [f"Title {int(i[1:])}" for i in row["items"]] and len(row["items"]) == 2
