@@ -170,32 +170,37 @@ def _read_long(path: Path, dcfg) -> tuple[list, list | None]:
     import pandas as pd
 
     frame = _read_frame(path, pd)
-    wanted = [dcfg.id_column, dcfg.time_column]
-    missing = [c for c in wanted if c not in frame.columns]
-    if missing:
-        raise DataError(f"column '{missing[0]}' not found in {path}; columns found: {', '.join(map(str, frame.columns))} "
-                        "(set data.id_column / data.time_column)")
-    has_label = dcfg.label_column in frame.columns
-    skip = set(wanted) | {dcfg.label_column}
-    columns = [c.strip() for c in dcfg.value_columns.split(",")] if dcfg.value_columns else \
-        [c for c in frame.columns if c not in skip]
-    absent = [c for c in columns if c not in frame.columns]
-    if absent or not columns:
-        raise DataError(f"{path}: value column {absent[0] if absent else '(none)'!r} not found; columns: "
-                        f"{', '.join(map(str, frame.columns))} (set data.value_columns)")
+    columns = _value_columns(frame, dcfg, path)
     values = frame[columns].apply(pd.to_numeric, errors="coerce")
     bad = (values.isna() & frame[columns].notna()).to_numpy().any(axis=1)
     if bad.any():
         raise DataError(f"{path}: table row {int(np.flatnonzero(bad)[0]) + 2} holds a value that is not a number; "
                         "fix it")
     frame = frame.assign(**{c: values[c] for c in columns})
+    has_label = dcfg.label_column in frame.columns
     rows, labels = [], [] if has_label else None
     for key, group in frame.groupby(dcfg.id_column, sort=False):
-        group = group.sort_values(dcfg.time_column, kind="stable")
-        rows.append(group[columns].to_numpy(np.float64))
+        rows.append(group.sort_values(dcfg.time_column, kind="stable")[columns].to_numpy(np.float64))
         if has_label:
             labels.append(_one_label(group[dcfg.label_column], path, key))
     return rows, labels
+
+
+def _value_columns(frame, dcfg, path: Path) -> list:
+    """The value columns of a long table (``data.value_columns``, or all but id, time, label)."""
+    found = ", ".join(map(str, frame.columns))
+    missing = [c for c in (dcfg.id_column, dcfg.time_column) if c not in frame.columns]
+    if missing:
+        raise DataError(f"column '{missing[0]}' not found in {path}; columns found: {found} "
+                        "(set data.id_column / data.time_column)")
+    skip = {dcfg.id_column, dcfg.time_column, dcfg.label_column}
+    columns = [c.strip() for c in dcfg.value_columns.split(",")] if dcfg.value_columns else \
+        [c for c in frame.columns if c not in skip]
+    absent = [c for c in columns if c not in frame.columns]
+    if absent or not columns:
+        raise DataError(f"{path}: value column {absent[0] if absent else '(none)'!r} not found; columns: {found} "
+                        "(set data.value_columns)")
+    return columns
 
 
 def _read_frame(path: Path, pd):

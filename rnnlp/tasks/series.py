@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 
 from rnnlp.config.series import SeriesConfig
 from rnnlp.data.batching import BucketBatcher
@@ -19,7 +18,7 @@ from rnnlp.models.builders import build_series_classifier
 from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
-from rnnlp.tasks.sentiment import Classifier, probabilities
+from rnnlp.tasks.sentiment import Classifier, classification_loss, probabilities
 from rnnlp.training.metrics import classification_report
 
 TASK = "series"
@@ -85,14 +84,7 @@ def _splits(cfg: SeriesConfig, names: list | None):
 
 # -- model pieces ----------------------------------------------------------------------
 def loss_fn(model, batch):
-    logits = model(batch.values, batch.lengths)
-    if logits.size(1) == 1:  # binary: one sigmoid logit
-        loss = F.binary_cross_entropy_with_logits(logits[:, 0], batch.targets.float())
-        pred = (logits[:, 0] > 0).long()
-    else:
-        loss = F.cross_entropy(logits, batch.targets)
-        pred = logits.argmax(1)
-    return loss, {"correct": int((pred == batch.targets).sum()), "count": len(pred)}
+    return classification_loss(model(batch.values, batch.lengths), batch.targets)
 
 
 def predict_rows(model, rows: list, device, batch_size: int = 256) -> np.ndarray:
