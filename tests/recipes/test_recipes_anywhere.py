@@ -46,6 +46,7 @@ STANDINS = {
     "captioning/flickr8k/Flickr_8k.trainImages.txt": ASSETS / "captioning/train.txt",
     "captioning/flickr8k/Flickr_8k.devImages.txt": ASSETS / "captioning/valid.txt",
     "captioning/flickr8k/Flickr_8k.testImages.txt": ASSETS / "captioning/test.txt",
+    "timeseries_classification/ecg5000/ECG5000_TRAIN.tsv.gz": SAMPLES / "series/train.tsv",
 }
 
 
