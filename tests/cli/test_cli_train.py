@@ -41,8 +41,11 @@ def test_an_option_of_another_task_is_one_line_naming_both(capsys):
 
 def test_unknown_task_and_unknown_option(capsys):
     code, err = _run(["train", "summarization"], capsys)
+    from rnnlp.tasks.table import TASKS
+
+    assert list(TASKS)[:5] == ["sentiment", "tagging", "lm", "translation", "captioning"]
     assert code == 2 and err.splitlines()[-1] == ("Error: unknown task 'summarization'; choose one of: "
-                                                  "sentiment, tagging, lm, translation, captioning")
+                                                  + ", ".join(TASKS))
     code, err = _run(["train", "--recipe", "r.yaml", "sentiment"], capsys)
     assert code == 2 and err.splitlines()[-1] == ("Error: --recipe: give the task first, then its options: "
                                                   "rnnlp train TASK --recipe ...")
