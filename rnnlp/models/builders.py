@@ -124,6 +124,19 @@ def build_classifier(config, vocab: list[str], num_classes: int, *, with_vectors
     return SequenceClassifier(embedding, encoder, head)
 
 
+def build_series_classifier(config, channels: int, num_classes: int):
+    """``SeriesClassifier`` from a ``SeriesConfig``: frame projection, encoder, the classifier head."""
+    from rnnlp.models.series import SeriesClassifier
+    from rnnlp.nn.frames import FrameProjection
+
+    f = config.frames
+    frames = FrameProjection(channels, f.size, f.projection, f.kernel, f.stride, f.layers, f.dropout)
+    encoder = build_encoder(config.encoder, frames.output_size)
+    head = ClassificationHead(encoder.output_size, 1 if num_classes == 2 else num_classes, pool=config.head.pool,
+                              dropout=config.head.dropout, hidden_size=config.head.hidden_size)
+    return SeriesClassifier(frames, encoder, head, channels)
+
+
 def build_seq2seq(config, source_vocab: list[str], target_vocab: list[str], *, with_vectors: bool = True,
                   log=None):
     """``Seq2Seq`` from a ``TranslationConfig`` (attention: additive | general | dot)."""

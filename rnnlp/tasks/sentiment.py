@@ -73,14 +73,18 @@ def default_data(cfg: SentimentConfig) -> SentimentConfig:
 
 # -- model pieces ----------------------------------------------------------------------
 def loss_fn(model, batch):
-    logits = model(batch.ids, batch.lengths, batch.mask)
+    return classification_loss(model(batch.ids, batch.lengths, batch.mask), batch.targets)
+
+
+def classification_loss(logits: torch.Tensor, targets: torch.Tensor):
+    """(loss, stats) of B×1 sigmoid or B×C softmax logits (the series task shares it)."""
     if logits.size(1) == 1:  # binary: one sigmoid logit
-        loss = F.binary_cross_entropy_with_logits(logits[:, 0], batch.targets.float())
+        loss = F.binary_cross_entropy_with_logits(logits[:, 0], targets.float())
         pred = (logits[:, 0] > 0).long()
     else:
-        loss = F.cross_entropy(logits, batch.targets)
+        loss = F.cross_entropy(logits, targets)
         pred = logits.argmax(1)
-    return loss, {"correct": int((pred == batch.targets).sum()), "count": len(pred)}
+    return loss, {"correct": int((pred == targets).sum()), "count": len(pred)}
 
 
 def probabilities(logits: torch.Tensor) -> torch.Tensor:

@@ -48,6 +48,7 @@ STANDINS = {
     "captioning/flickr8k/Flickr_8k.testImages.txt": ASSETS / "captioning/test.txt",
     "recommendation/ml-100k/u.data.gz": ASSETS / "recommender/u.data",
     "recommendation/amazon_beauty/Beauty.txt.gz": ASSETS / "recommender/sequences.txt",
+    "timeseries_classification/ecg5000/ECG5000_TRAIN.tsv.gz": SAMPLES / "series/train.tsv",
 }
 
 
