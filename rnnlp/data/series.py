@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnlp.data.readers import local_file
+from rnnlp.data.readers import local_file, read_table
 from rnnlp.errors import DataError
 
 EXTENSIONS = {".tsv": "ucr", ".csv": "ucr", ".txt": "ucr", ".npy": "npy", ".npz": "npz", ".parquet": "long"}
@@ -169,7 +169,7 @@ def _read_long(path: Path, dcfg) -> tuple[list, list | None]:
     """A long table: rows grouped by ``id`` (first-appearance order), sorted by ``time``."""
     import pandas as pd
 
-    frame = _read_frame(path, pd)
+    frame = read_table(path).to_pandas()  # csv, tsv, parquet: the readers' one-line errors
     columns = _value_columns(frame, dcfg, path)
     values = frame[columns].apply(pd.to_numeric, errors="coerce")
     bad = (values.isna() & frame[columns].notna()).to_numpy().any(axis=1)
@@ -201,16 +201,6 @@ def _value_columns(frame, dcfg, path: Path) -> list:
         raise DataError(f"{path}: value column {absent[0] if absent else '(none)'!r} not found; columns: {found} "
                         "(set data.value_columns)")
     return columns
-
-
-def _read_frame(path: Path, pd):
-    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
-    try:
-        if suffixes and suffixes[-1] == ".parquet":
-            return pd.read_parquet(path)
-        return pd.read_csv(path, sep="\t" if suffixes and suffixes[-1] == ".tsv" else ",")
-    except Exception as exc:  # pandas raises many types; the user needs the first line
-        raise DataError(f"cannot read {path} as a long table: {str(exc).splitlines()[0][:150]}") from None
 
 
 def _one_label(column, path: Path, key):

@@ -85,7 +85,7 @@ def filter_top_p(log_probs: torch.Tensor, top_p: float) -> torch.Tensor:
     return log_probs.masked_fill(drop, float("-inf"))
 
 
-def _sample_chooser(temperature: float, top_k, top_p: float, generator):
+def sample_chooser(temperature: float, top_k, top_p: float, generator):
     if temperature <= 0:
         raise ConfigError(
             f"temperature must be > 0, got {temperature}; use greedy decoding instead")
@@ -115,7 +115,7 @@ def stream_sample(decoder: Decoder, state, bos_id, eos_id: int, max_len: int,
     Arguments are checked when called, before the first step.
     """
     _check_max_len(max_len)
-    choose = _sample_chooser(temperature, top_k, top_p, generator)
+    choose = sample_chooser(temperature, top_k, top_p, generator)
     return _stream(decoder, state, bos_id, eos_id, max_len, batch_size, choose)
 
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import torch
 
 from rnnlp.decoding.protocol import index_state
-from rnnlp.decoding.sampling import _sample_chooser
+from rnnlp.decoding.sampling import sample_chooser
 from rnnlp.serve.batcher import Batcher
 from rnnlp.serve.metrics import Metrics
-from rnnlp.tasks.lm import _check_generation, _generator
+from rnnlp.tasks.lm import check_generation, seeded_generator
 
 
 class StreamError(str):
@@ -86,13 +86,13 @@ class StreamEngine:
         return row
 
     def _prime(self, prompt: str, o: dict) -> Row:
-        _check_generation(o["max_tokens"], o["temperature"], o["top_p"], o["top_k"], 1)
-        state, last, renderer = self.model._prime(prompt, 1)
+        check_generation(o["max_tokens"], o["temperature"], o["top_p"], o["top_k"], 1)
+        state, last, renderer = self.model.prime(prompt, 1)
         if o["greedy"]:
             choose = lambda log_probs: log_probs.argmax(dim=-1)  # noqa: E731
         else:
-            choose = _sample_chooser(o["temperature"], o["top_k"], o["top_p"],
-                                     _generator(o["seed"], self.model.device))
+            choose = sample_chooser(o["temperature"], o["top_k"], o["top_p"],
+                                     seeded_generator(o["seed"], self.model.device))
         return Row(state, last, renderer, choose, o["max_tokens"])
 
     async def _loop(self) -> None:

@@ -203,14 +203,14 @@ class TextGenerator:
         """
         from rnnlp.decoding import stream_greedy, stream_sample
 
-        _check_generation(max_tokens, temperature, top_p, top_k, num_samples)
-        state, last, renderer = self._prime(prompt, num_samples)
+        check_generation(max_tokens, temperature, top_p, top_k, num_samples)
+        state, last, renderer = self.prime(prompt, num_samples)
         with torch.no_grad():
             if greedy:
                 steps = stream_greedy(self.decoder, state, last, -1, max_tokens, num_samples)
             else:
                 steps = stream_sample(self.decoder, state, last, -1, max_tokens, num_samples, temperature,
-                                      top_k, top_p, _generator(seed, self.device))
+                                      top_k, top_p, seeded_generator(seed, self.device))
             for ids in steps:
                 yield renderer.pieces(ids.tolist())
 
@@ -231,11 +231,11 @@ class TextGenerator:
     def _beam(self, prompt, max_tokens, beam_size, num_samples):
         from rnnlp.decoding import beam_search
 
-        _check_generation(max_tokens, 1.0, 1.0, None, num_samples)
+        check_generation(max_tokens, 1.0, 1.0, None, num_samples)
         if not 1 <= num_samples <= beam_size:
             raise ConfigError(f"--num-samples must be <= --beam-size ({beam_size}) with beam search, "
                               f"got {num_samples}")
-        state, last, renderer = self._prime(prompt, 1)
+        state, last, renderer = self.prime(prompt, 1)
         with torch.no_grad():
             hyps = beam_search(self.decoder, state, bos_id=last, eos_id=-1, beam_size=beam_size,
                                max_len=max_tokens, n_best=num_samples)[0]
@@ -245,7 +245,7 @@ class TextGenerator:
             texts.append("".join(renderer.pieces([i])[0] for i in ids))
         return texts[0] if num_samples == 1 else texts
 
-    def _prime(self, prompt: str, rows: int):
+    def prime(self, prompt: str, rows: int):
         """Run the prompt once: (state for ``rows`` rows, last ids LongTensor rows, renderer)."""
         eos = uses_eos(self.config)
         ids = encode_stream(self.pipeline, prompt, eos).tolist() if prompt else [self.pipeline.bos_id]
@@ -313,7 +313,7 @@ class _Renderer:
         return piece
 
 
-def _check_generation(max_tokens, temperature, top_p, top_k, num_samples) -> None:
+def check_generation(max_tokens, temperature, top_p, top_k, num_samples) -> None:
     if max_tokens < 1:
         raise ConfigError(f"--max-tokens must be >= 1, got {max_tokens}")
     if temperature <= 0:
@@ -327,7 +327,7 @@ def _check_generation(max_tokens, temperature, top_p, top_k, num_samples) -> Non
         raise ConfigError(f"--num-samples must be >= 1, got {num_samples}")
 
 
-def _generator(seed: int | None, device) -> torch.Generator:
+def seeded_generator(seed: int | None, device) -> torch.Generator:
     gen = torch.Generator(device=device)
     if seed is None:
         gen.seed()
