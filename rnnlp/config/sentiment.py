@@ -10,7 +10,7 @@ from rnnlp.config.components import DataConfig, EmbeddingConfig, EncoderConfig, 
 
 @dataclass
 class ClassifierHeadConfig:
-    pool: Literal["last", "mean", "max"] = "max"
+    pool: Literal["last", "mean", "max", "attention"] = "max"   # attention: learned additive weights
     dropout: float = 0.3
     hidden_size: int = 0                 # 0: linear head; >0: one tanh hidden layer first
 

@@ -17,7 +17,7 @@ class SeriesDataConfig:
     train: Optional[str] = path_field("train")   # None: the bundled synthetic sample
     valid: Optional[str] = path_field("data")    # None: hold out valid_fraction of train
     test: Optional[str] = path_field("data")
-    format: Optional[str] = None         # ucr | long | npy | npz; None: from the extension
+    format: Optional[str] = None         # ucr | values | long | ts | npy | npz; None: from the extension
     id_column: str = "id"                # long tables: one row per (id, time)
     time_column: str = "time"
     label_column: str = "label"

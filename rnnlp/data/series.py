@@ -6,6 +6,7 @@ Formats (``data.format``, or from the extension):
   the label (inputs to classify).
 - ``long``: a table (csv, tsv, parquet) with one row per time step: id, time, one or more value
   columns, label (constant within an id).
+- ``ts``: the sktime/UEA ``.ts`` format (``rnnlp.data.ts_format``), uni- or multivariate.
 - ``npy`` / ``npz``: an N×T (univariate) or N×T×C array; an .npz holds ``x`` and optionally ``y``.
 
 A series ends at its last frame that is not all NaN (the UCR archive pads shorter series with
@@ -22,10 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from rnnlp.data.readers import local_file, read_table
+from rnnlp.data.ts_format import read_ts
 from rnnlp.errors import DataError
 
-EXTENSIONS = {".tsv": "ucr", ".csv": "ucr", ".txt": "ucr", ".npy": "npy", ".npz": "npz", ".parquet": "long"}
-FORMATS = ("ucr", "values", "long", "npy", "npz")
+EXTENSIONS = {".tsv": "ucr", ".csv": "ucr", ".txt": "ucr", ".npy": "npy", ".npz": "npz", ".parquet": "long",
+              ".ts": "ts"}
+FORMATS = ("ucr", "values", "long", "ts", "npy", "npz")
 
 
 @dataclass
@@ -68,6 +71,8 @@ def read_series(path, dcfg, labelled: bool = True) -> SeriesSet:
         rows, labels = _read_rows(local, with_label=fmt == "ucr")
     elif fmt == "long":
         rows, labels = _read_long(local, dcfg)
+    elif fmt == "ts":
+        rows, labels = read_ts(_text_lines(local), local, _label)
     else:
         rows, labels = _read_array(local, fmt)
     if labelled and labels is None:

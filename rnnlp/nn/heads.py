@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-POOLS = ("last", "mean", "max")
+POOLS = ("last", "mean", "max", "attention")
 
 
 def pool_outputs(outputs: torch.Tensor, mask: torch.Tensor, final: torch.Tensor, how: str) -> torch.Tensor:
@@ -17,8 +17,30 @@ def pool_outputs(outputs: torch.Tensor, mask: torch.Tensor, final: torch.Tensor,
         return (outputs * m).sum(1) / m.sum(1).clamp(min=1.0)
     if how == "max":
         return outputs.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(1).values
+    if how == "attention":
+        raise ValueError("attention pooling has weights: use AttentionPool (ClassificationHead does)")
     from rnnlp.errors import choice_error
     raise choice_error("pool", how, POOLS)
+
+
+class AttentionPool(nn.Module):
+    """Additive self-attention pooling (Yang et al. 2016; Raffel & Ellis 2015): a learned query
+    scores ``tanh(W h_t)`` at every real step; the softmax over the unpadded steps weighs the
+    outputs. The weights of the last call stay in ``self.weights`` (B×T) for inspection."""
+
+    def __init__(self, input_size: int, attention_size: int = 0):
+        super().__init__()
+        size = attention_size or input_size
+        self.project = nn.Linear(input_size, size)
+        self.query = nn.Linear(size, 1, bias=False)
+        self.weights: torch.Tensor | None = None
+
+    def forward(self, outputs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        scores = self.query(torch.tanh(self.project(outputs))).squeeze(-1)   # B×T
+        scores = scores.masked_fill(~mask, float("-inf"))
+        weights = torch.softmax(scores, dim=1)
+        self.weights = weights.detach()
+        return torch.bmm(weights.unsqueeze(1), outputs).squeeze(1)           # B×H
 
 
 class ClassificationHead(nn.Module):
@@ -35,6 +57,7 @@ class ClassificationHead(nn.Module):
             from rnnlp.errors import choice_error
             raise choice_error("pool", pool, POOLS)
         self.pool = pool
+        self.attention = AttentionPool(input_size) if pool == "attention" else None
         self.drop = nn.Dropout(dropout)
         layers: list[nn.Module] = []
         if hidden_size:
@@ -43,4 +66,6 @@ class ClassificationHead(nn.Module):
         self.mlp = nn.Sequential(*layers, nn.Linear(input_size, num_outputs))
 
     def forward(self, outputs, mask, final) -> torch.Tensor:
-        return self.mlp(self.drop(pool_outputs(outputs, mask, final, self.pool)))  # B×C
+        pooled = self.attention(outputs, mask) if self.attention is not None else \
+            pool_outputs(outputs, mask, final, self.pool)
+        return self.mlp(self.drop(pooled))  # B×C

@@ -179,7 +179,7 @@ TASKS: dict[str, TaskEntry] = {
             _o("--train", "data.train", "Training series (UCR .tsv/.csv rows, label first; long table; .npz).", "path"),
             _o("--valid", "data.valid", "Validation series (default: data.valid_fraction of --train).", "path"),
             _TEST,
-            _o("--format", "data.format", "Series format: ucr, values, long, npy, npz (default: from the extension)."),
+            _o("--format", "data.format", "Series format: ucr, values, long, ts, npy, npz (default: from the extension)."),
             _o("--normalize", "data.normalize", "none, series (z per series) or train (training statistics)."),
         ),
         eval_options=(_EVAL_DATA, _o("--format", "format", "Data format when the extension does not tell.")),
