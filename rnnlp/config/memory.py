@@ -12,6 +12,7 @@ available, naming the field that costs most.
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from rnnlp.errors import ConfigError
 
@@ -66,15 +67,31 @@ def check_memory(cfg, available: int | None, where: str = "this machine") -> Non
     """Raise a ConfigError naming the costliest field when ``cfg`` cannot fit in ``available`` bytes."""
     if available is None:
         return
-    need = training_bytes(cfg)
-    if need <= available:
-        return
     values = {key: _value(cfg, key) for key in parameter_counts(cfg)}
     key = max(values, key=values.get)  # the largest size drives the others (an RNN's input is its embedding)
-    value = values[key]
-    raise ConfigError(f"{key}={value} needs at least {size(need)} for the parameters, gradients and optimizer "
-                      f"state (estimated from the config), but {where} has {size(available)} available; "
-                      f"lower {key}")
+    require_fits(key, values[key], training_bytes(cfg), available, where)
+
+
+def require_fits(key: str, value, need: int, available: int | None, where: str = "this machine") -> None:
+    """A ConfigError when ``need`` bytes (caused by ``key=value``) exceed ``available`` (None: unknown)."""
+    if available is not None and need > available:
+        raise ConfigError(f"{key}={value} needs at least {size(need)} for the parameters, gradients and "
+                          f"optimizer state (estimated before allocating), but {where} has {size(available)} "
+                          f"available; lower {key}")
+
+
+def available_memory() -> int | None:
+    """Bytes of memory a new allocation can use (Linux: MemAvailable + free swap); None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            info = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in f if line.split()[1:2]}
+        return info["MemAvailable"] + info.get("SwapFree", 0)
+    except (OSError, KeyError, ValueError):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def _value(cfg, key: str) -> int:

@@ -63,7 +63,7 @@ def _restore_process_state(saved: dict) -> None:
 def check_memory(cfg, device: torch.device) -> None:
     """Refuse a config whose model cannot fit on ``device`` before anything is allocated
     (``rnnlp.config.memory``): GPU memory free on a CUDA device, else the machine's."""
-    from rnnlp.config.memory import check_memory as check
+    from rnnlp.config.memory import available_memory, check_memory as check
 
     if device.type == "cuda":
         check(cfg, torch.cuda.mem_get_info(device)[0], f"{device}")
@@ -90,20 +90,6 @@ def allocation_guard(cfg, device: torch.device) -> Iterator[None]:
         raise ConfigError(f"the model does not fit in memory on {device} ({detail}; the config's parameters "
                           f"alone need at least {size(training_bytes(cfg))}): lower the sizes (hidden_size, "
                           "embedding_dim, vocabulary) or train.batch_size") from None
-
-
-def available_memory() -> int | None:
-    """Bytes of memory a new allocation can use (Linux: MemAvailable + free swap); None if unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            info = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in f if line.split()[1:2]}
-        return info["MemAvailable"] + info.get("SwapFree", 0)
-    except (OSError, KeyError, ValueError):
-        pass
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return None
 
 
 def data_config(dcfg, options: dict, keep: tuple | None = None):
