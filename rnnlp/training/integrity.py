@@ -21,6 +21,7 @@ from rnnlp import __version__
 from rnnlp.errors import CheckpointError
 
 META = "meta.json"  # holds the checksums, so it is the one file not listed in them
+READ = (".json", ".yaml", ".safetensors")  # the kinds of file rnnlp reads from a checkpoint
 
 
 def checksums(folder: Path) -> dict[str, str]:
@@ -45,7 +46,8 @@ def _sha256(file: Path) -> str:
 def verify(folder: Path, meta: dict) -> None:
     """Check ``folder``'s files against ``meta["files"]``; a checkpoint without them is warned about.
 
-    Raises CheckpointError naming the first file that is missing, changed or not recorded.
+    Raises CheckpointError naming the first file that is missing, changed, or not recorded but of
+    a kind rnnlp reads.
     """
     recorded = meta.get("files")
     if recorded is None:
@@ -61,8 +63,8 @@ def verify(folder: Path, meta: dict) -> None:
         if _sha256(folder / rel) != expected:
             raise CheckpointError(f"checkpoint {folder}: {rel} does not match its checksum in meta.json "
                                   "(changed or corrupted after saving); restore it or retrain")
-    extra = [rel for rel in _files(folder) if rel not in recorded]
-    if extra:
+    extra = [rel for rel in _files(folder) if rel not in recorded and rel.endswith(READ)]
+    if extra:  # a file added later that a loader could read (other files, e.g. a README, are never read)
         raise CheckpointError(f"checkpoint {folder}: {extra[0]} was not part of the checkpoint when it was "
                               "saved (it has no checksum in meta.json); remove it")
 

@@ -17,7 +17,7 @@ RNN = ["--epochs", "2", "--window", "8", "--hidden-size", "4", "--threads", "1"]
 def invoke(*args):
     result = CliRunner().invoke(cli, ["forecast", *args])
     assert result.exit_code == 0, (result.output, result.exception)
-    return result.output.strip().splitlines()
+    return result.stdout.strip().splitlines()  # stderr: progress lines
 
 
 def rows(lines):

@@ -74,13 +74,19 @@ def test_an_edited_tokenizer_is_a_checksum_error_naming_it(tmp_path):
 
 @pytest.mark.parametrize("damage, message", [
     (lambda ck: (ck / "labels.json").unlink(), "incomplete: labels.json is missing"),
-    (lambda ck: (ck / "notes.txt").write_text("hi"), "notes.txt was not part of the checkpoint"),
+    (lambda ck: (ck / "tagging.json").write_text("{}"), "tagging.json was not part of the checkpoint"),
 ])
 def test_missing_and_added_files(tmp_path, damage, message):
     ck = _save(tmp_path / "ck")
     damage(ck)
     with pytest.raises(CheckpointError, match=message):
         read_checkpoint(ck)
+
+
+def test_files_rnnlp_never_reads_may_be_added(tmp_path):
+    ck = _save(tmp_path / "ck")
+    (ck / "README.md").write_text("my model")
+    assert read_checkpoint(ck)["labels"] == ["neg", "pos"]
 
 
 def test_non_finite_weights_are_refused_naming_the_tensor(tmp_path):
