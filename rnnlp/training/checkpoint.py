@@ -151,7 +151,9 @@ def _save_trainer(folder: Path, trainer: dict) -> None:
     info = {k: v for k, v in trainer.items() if k != "optimizer" and not torch.is_tensor(v)}
     info["optimizer_param_groups"] = opt["param_groups"]
     info["optimizer_plain_state"] = plain
-    _write_json(folder / "trainer.json", info)
+    # internal resume state, read only by rnnlp: Python's JSON keeps -Infinity (the best score
+    # before any evaluation) exactly, where strict JSON would turn it into null
+    (folder / "trainer.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
 
 
 def load_trainer(path) -> dict:
