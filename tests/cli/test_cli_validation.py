@@ -6,21 +6,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from rnnlp.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--recipe", str(ROOT / "recipes/sentiment/tiny.yaml"), "train.threads=1", "data.train_limit=32"]
 SENTIMENT = ["train", "sentiment", *TINY]
-
-
-def _run(argv, capsys):
-    capsys.readouterr()
-    try:
-        main([str(a) for a in argv])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, *capsys.readouterr()
 
 
 ROWS = [  # (id, argv after the command, the error line starts with)
@@ -55,17 +44,17 @@ ROWS = [  # (id, argv after the command, the error line starts with)
 
 
 @pytest.mark.parametrize("argv, expected", [r[1:] for r in ROWS], ids=[r[0] for r in ROWS])
-def test_bad_numbers_are_one_line_and_leave_nothing(argv, expected, tmp_path, capsys, monkeypatch):
+def test_bad_numbers_are_one_line_and_leave_nothing(argv, expected, tmp_path, run_cli, monkeypatch):
     monkeypatch.chdir(tmp_path)
     extra = ["-o", tmp_path / "run"] if argv[0] == "train" else []
-    code, out, err = _run([*argv, *extra], capsys)
+    code, out, err = run_cli([*argv, *extra])
     assert code == 2 and out == "" and err.startswith(expected) and err.count("\n") == 1, err
     assert not list(tmp_path.iterdir())  # no run folder, no runs/
 
 
-def test_cuda_asked_for_without_cuda_is_an_error_not_the_cpu(tmp_path, capsys, monkeypatch):
+def test_cuda_asked_for_without_cuda_is_an_error_not_the_cpu(tmp_path, run_cli, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    code, out, err = _run([*SENTIMENT, "--device", "cuda", "-o", tmp_path / "run"], capsys)
+    code, out, err = run_cli([*SENTIMENT, "--device", "cuda", "-o", tmp_path / "run"])
     assert (code, out) == (2, "")
     assert err == "error: device 'cuda' asked for, but no CUDA device is available; use --device cpu\n"
     assert not (tmp_path / "run").exists()
@@ -87,7 +76,7 @@ def test_device_option_beats_the_recipe_and_cpu_is_honoured_beside_a_gpu(tmp_pat
         assert device == torch.device("cpu")
 
 
-def test_allocator_failures_become_one_line(capsys):
+def test_allocator_failures_become_one_line():
     """What check_memory's lower bound lets through still fails in one line, not torch's 50."""
     from rnnlp.api import make_config
     from rnnlp.errors import ConfigError
@@ -103,10 +92,10 @@ def test_allocator_failures_become_one_line(capsys):
             torch.empty(-1)
 
 
-def test_embeddings_evaluate_on_vectors_that_barely_cover_the_benchmarks(tmp_path, capsys):
+def test_embeddings_evaluate_on_vectors_that_barely_cover_the_benchmarks(tmp_path, run_cli):
     vectors = tmp_path / "few.txt"
     vectors.write_text("3 4\ncat 0.1 0.2 0.3 0.4\ndog 0.2 0.1 0.3 0.5\ntiger 0.3 0.3 0.1 0.1\n")
-    code, out, err = _run(["embeddings", "evaluate", vectors], capsys)
+    code, out, err = run_cli(["embeddings", "evaluate", vectors])
     assert code == 0 and "Traceback" not in err
     assert out.splitlines()[1:] == [
         "wordsim353   spearman      n/a   99.4%    353",
@@ -117,8 +106,8 @@ def test_embeddings_evaluate_on_vectors_that_barely_cover_the_benchmarks(tmp_pat
         "note: analogy: 0 of its 19544 items have all their words in the vectors: too few to score"]
 
 
-def test_forecast_compare_says_which_model_is_fitting(capsys):
-    code, out, err = _run(["forecast", "compare", "--data", "nile", "--model", "ar", "--model", "kalman"], capsys)
+def test_forecast_compare_says_which_model_is_fitting(run_cli):
+    code, out, err = run_cli(["forecast", "compare", "--data", "nile", "--model", "ar", "--model", "kalman"])
     assert code == 0 and out.splitlines()[2].startswith("ar ")
     lines = err.splitlines()
     assert [line.split("...")[0] for line in lines] == ["[1/2] fitting ar", "[2/2] fitting kalman"]

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from rnnlp.cli import main
 from rnnlp.errors import ConfigError
 from rnnlp.tasks import runs
 
@@ -16,30 +15,20 @@ TRAIN = ["train", "sentiment", "--recipe", str(ROOT / "recipes/sentiment/tiny.ya
          "train.max_steps=1", "data.train_limit=32"]
 
 
-def _run(argv, capsys):
-    capsys.readouterr()
-    try:
-        main([str(a) for a in argv])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, capsys.readouterr().err
-
-
 def _created(run: Path) -> str:
     return json.loads((run / "best" / "meta.json").read_text())["created"] + str(
         (run / "best" / "model.safetensors").stat().st_mtime_ns)
 
 
-def test_reusing_o_refuses_and_overwrite_replaces(tmp_path, capsys):
+def test_reusing_o_refuses_and_overwrite_replaces(tmp_path, run_cli):
     run = tmp_path / "run"
-    assert _run([*TRAIN, "-o", run], capsys)[0] == 0
+    assert run_cli([*TRAIN, "-o", run])[0] == 0
     first, rows = _created(run), (run / "metrics.jsonl").read_text()
-    code, err = _run([*TRAIN, "-o", run], capsys)
+    code, _, err = run_cli([*TRAIN, "-o", run])
     assert code == 2 and err == (f"error: -o {run} already holds a run (best, last, metrics.jsonl); pass "
                                  f"--overwrite to replace it, --resume {run} to continue it, or choose another -o\n")
     assert _created(run) == first
-    code, _ = _run([*TRAIN, "-o", run, "--overwrite"], capsys)
+    code, _, _ = run_cli([*TRAIN, "-o", run, "--overwrite"])
     assert code == 0 and _created(run) != first
     steps = lambda text: [json.loads(row)["step"] for row in text.splitlines()]  # noqa: E731
     assert steps((run / "metrics.jsonl").read_text()) == steps(rows) == [1]  # replaced, not appended to
@@ -76,23 +65,23 @@ def interrupt_first_batch(monkeypatch):
     monkeypatch.setattr(sentiment, "prepare", prepare)
 
 
-def test_ctrl_c_before_the_first_checkpoint_leaves_no_folder(tmp_path, capsys, interrupt_first_batch):
+def test_ctrl_c_before_the_first_checkpoint_leaves_no_folder(tmp_path, run_cli, interrupt_first_batch):
     run = tmp_path / "new" / "run"
-    code, err = _run([*TRAIN, "-o", run], capsys)
+    code, _, err = run_cli([*TRAIN, "-o", run])
     assert code == 130 and "nothing was saved" in err
     assert not run.exists()
 
 
-def test_ctrl_c_with_overwrite_puts_the_old_run_back(tmp_path, capsys, monkeypatch):
+def test_ctrl_c_with_overwrite_puts_the_old_run_back(tmp_path, run_cli, monkeypatch):
     run = tmp_path / "run"
-    assert _run([*TRAIN, "-o", run], capsys)[0] == 0
+    assert run_cli([*TRAIN, "-o", run])[0] == 0
     before = {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()}
     from rnnlp.tasks import sentiment
 
     real = sentiment.prepare
     monkeypatch.setattr(sentiment, "prepare", lambda *a: dataclasses.replace(
         real(*a), batches=lambda epoch: (_ for _ in ()).throw(KeyboardInterrupt)))
-    assert _run([*TRAIN, "-o", run, "--overwrite"], capsys)[0] == 130
+    assert run_cli([*TRAIN, "-o", run, "--overwrite"])[0] == 130
     assert {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import torch
 
-from rnnlp.cli import main
 from rnnlp.errors import CheckpointError
 from rnnlp.text import TextPipeline
 from rnnlp.training.checkpoint import read_checkpoint, save_checkpoint
@@ -108,25 +107,15 @@ def test_old_checkpoints_load_with_one_warning_line(tmp_path, capsys):
                                                    "carries no checksums")
 
 
-def _run(argv, capsys):
-    capsys.readouterr()
-    try:
-        main([str(a) for a in argv])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, *capsys.readouterr()
-
-
-def test_predict_on_corrupted_weights_exits_2_with_one_line(tmp_path, capsys):
+def test_predict_on_corrupted_weights_exits_2_with_one_line(tmp_path, run_cli):
     """The issue's case: 0xFF over 4 KiB of weights once printed "probability": NaN and exit 0."""
     ck = tmp_path / "copy"
     shutil.copytree(OLD / "sentiment", ck)
     meta = json.loads((ck / "meta.json").read_text())
     (ck / "meta.json").write_text(json.dumps({**meta, "files": checksums(ck)}))  # as rnnlp now saves it
-    assert _run(["predict", ck, "a fine film", "--json"], capsys)[0] == 0
+    assert run_cli(["predict", ck, "a fine film", "--json"])[0] == 0
     _overwrite_4k(ck / "model.safetensors")
-    code, out, err = _run(["predict", ck, "a fine film", "--json"], capsys)
+    code, out, err = run_cli(["predict", ck, "a fine film", "--json"])
     assert (code, out) == (2, "")
     assert err == (f"error: checkpoint {ck}: model.safetensors does not match its checksum in meta.json "
                    "(changed or corrupted after saving); restore it or retrain\n")
