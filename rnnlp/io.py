@@ -17,11 +17,6 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_json(path: str | os.PathLike, data, *, nonfinite: str = "null") -> None:
-    """Write ``data`` as indented, strict JSON (see ``json_dumps``) to ``path`` atomically."""
-    atomic_write_text(path, json_dumps(data, nonfinite=nonfinite, indent=2) + "\n")
-
-
 def json_dumps(data, *, nonfinite: str = "null", **kwargs) -> str:
     """``json.dumps`` that never emits ``NaN``/``Infinity`` (invalid JSON that many parsers reject).
 
@@ -47,8 +42,8 @@ def _finite(value, policy: str, where: str):
     if isinstance(value, float) and not math.isfinite(value):
         if policy == "error":
             from rnnlp.errors import DataError
-            raise DataError(f"the result holds {value} at {where or 'the top level'}; the model produced a non-finite number "
-                            "(check the checkpoint's weights, or retrain)")
+            raise DataError(f"the result holds {value} at {where or 'the top level'}; the model produced a "
+                            "non-finite number (check the checkpoint's weights, or retrain)")
         return None
     return value
 

@@ -96,7 +96,8 @@ def _finish(result: FitResult, prep: Prepared, folder: Path, seconds: float) -> 
     if result.stopped == "interrupted":
         last = folder / "last"
         say(f"interrupted: {last} is the last complete checkpoint; continue with --resume {folder}"
-            if last.is_dir() else f"interrupted before the first checkpoint: nothing was saved ({folder} is as before the run)")
+            if last.is_dir() else
+            f"interrupted before the first checkpoint: nothing was saved ({folder} is as before the run)")
     if (folder / "best").is_dir() and is_main():
         print(f"checkpoint: {folder / 'best'}")
     if result.stopped == "interrupted":
