@@ -41,7 +41,8 @@ def train_seed(args, seed: int, test: str) -> dict:
     out = Path(args.runs) / f"seed{seed}"
     start = time.perf_counter()
     rnnlp.api.train("series", args.recipe, [f"train.seed={seed}", f"train.output={out}", "train.threads=1",
-                                            f"data.root={args.data_root}", *args.overrides])
+                                            f"data.root={args.data_root}", *args.overrides],
+                    overwrite=True)  # a rerun replaces that seed's run
     seconds = time.perf_counter() - start
     model = rnnlp.load(out)
     return {"seed": seed, "dev": model.metrics.get("accuracy"), "test": model.evaluate(test)["accuracy"],

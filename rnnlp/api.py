@@ -33,11 +33,14 @@ def make_config(task: str, recipe: str | None = None, overrides: Iterable[str] =
 
 
 def train(task: str, recipe: str | None = None, overrides: Iterable[str] = (), *,
-          extra: dict | None = None, resume: str | None = None) -> Path:
-    """Train ``task`` and return the run folder (``<run>/best`` is the best checkpoint)."""
+          extra: dict | None = None, resume: str | None = None, overwrite: bool = False) -> Path:
+    """Train ``task`` and return the run folder (``<run>/best`` is the best checkpoint).
+
+    An output folder (``train.output``) that already holds a run is a ConfigError unless
+    ``overwrite`` (the old run is then replaced once the new one saves its first checkpoint)."""
     from rnnlp.tasks import driver
 
-    return driver.train(task, make_config(task, recipe, overrides, extra), resume=resume)
+    return driver.train(task, make_config(task, recipe, overrides, extra), resume=resume, overwrite=overwrite)
 
 
 def load(path: str | Path, device: str = "cpu"):

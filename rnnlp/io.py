@@ -1,7 +1,10 @@
-"""Atomic file and directory writes: a crash or Ctrl-C never leaves a half-written output."""
+"""Outputs that cannot lie: atomic file and directory writes (a crash or Ctrl-C never leaves a
+half-written output) and strict JSON (never ``NaN`` or ``Infinity``, which are not JSON)."""
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import shutil
 import tempfile
@@ -12,6 +15,37 @@ from pathlib import Path
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` through a temp file in the same folder and ``os.replace``."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def json_dumps(data, *, nonfinite: str = "null", **kwargs) -> str:
+    """``json.dumps`` that never emits ``NaN``/``Infinity`` (invalid JSON that many parsers reject).
+
+    ``nonfinite="null"`` writes a non-finite float as ``null`` (a metric that is undefined, such
+    as the perplexity of a diverged model); ``"error"`` raises a DataError naming where it sits
+    (a prediction must never quietly become null). numpy scalars and arrays become numbers and
+    lists. Other ``json.dumps`` keywords pass through (``ensure_ascii`` defaults to False).
+    """
+    if nonfinite not in ("null", "error"):
+        raise ValueError(f"nonfinite must be 'null' or 'error', got {nonfinite!r}")
+    kwargs.setdefault("ensure_ascii", False)
+    return json.dumps(_finite(data, nonfinite, ""), allow_nan=False, **kwargs)
+
+
+def _finite(value, policy: str, where: str):
+    """``value`` with non-finite floats replaced by None (or a DataError), containers copied."""
+    if isinstance(value, dict):
+        return {k: _finite(v, policy, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v, policy, f"{where}[{i}]") for i, v in enumerate(value)]
+    if hasattr(value, "tolist") and type(value).__module__ == "numpy":  # numpy scalar or array
+        return _finite(value.tolist(), policy, where)
+    if isinstance(value, float) and not math.isfinite(value):
+        if policy == "error":
+            from rnnlp.errors import DataError
+            raise DataError(f"the result holds {value} at {where or 'the top level'}; the model produced a "
+                            "non-finite number (check the checkpoint's weights, or retrain)")
+        return None
+    return value
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:

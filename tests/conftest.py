@@ -34,3 +34,20 @@ def assets() -> Path:
 def _quiet_env(monkeypatch):
     monkeypatch.setenv("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """``run_cli(argv) -> (exit code, stdout, stderr)`` of ``rnnlp.cli.main``; returning is exit 0."""
+    from rnnlp.cli import main
+
+    def run(argv):
+        capsys.readouterr()
+        try:
+            main([str(a) for a in argv])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code
+        return (code, *capsys.readouterr())
+
+    return run

@@ -86,5 +86,5 @@ def test_resume_and_load_through_the_cli_refuse_a_planted_pickle(tmp_path, marke
     with pytest.raises(SystemExit) as exc:
         main(["train", "sentiment", "--resume", str(run), "train.threads=1"])
     err = capsys.readouterr().err
-    assert exc.value.code == 2 and "corrupt or truncated" in err and "Traceback" not in err
+    assert exc.value.code == 2 and f"{target} does not match its checksum" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1

@@ -89,8 +89,7 @@ def compare(models, **options):
         _check_model(model, run)
     need = max([options["window"] + 10 if m in RNNS else 10 for m in models]) + run.horizon
     run.series.require_length(need, "compare with a hold-out of --horizon points")
-    rows = compare_models(run.values, run.horizon, models=tuple(models), alpha=run.alpha,
-                          extra=run.extra(models), keep_forecasts=bool(run.plot))
+    rows = _compare_with_progress(compare_models, run, models)
     click.echo(f"# {', '.join(run.names)} from {run.label}: fitted on {len(run.values) - run.horizon} points, "
                f"scored on the last {run.horizon}")
     click.echo(f"{'model':<8}{'order':>8}{'MAE':>12}{'RMSE':>12}{'MASE':>8}  coverage({100 * (1 - run.alpha):g}%)")
@@ -103,6 +102,20 @@ def compare(models, **options):
         run.draw(len(run.values) - run.horizon, curves, f"hold-out comparison, last {run.horizon} points")
 
 
+def _compare_with_progress(compare_models, run: "_Run", models) -> list[dict]:
+    """``compare`` one model at a time, saying on stderr which one is fitting (the RNNs train for a while)."""
+    import time
+
+    extra, rows = run.extra(models), []
+    for i, model in enumerate(models, 1):
+        click.echo(f"[{i}/{len(models)}] fitting {model}...", err=True, nl=False)
+        start = time.perf_counter()
+        rows += compare_models(run.values, run.horizon, models=(model,), alpha=run.alpha, extra=extra,
+                               keep_forecasts=bool(run.plot))
+        click.echo(f" {time.perf_counter() - start:.1f} s", err=True)
+    return rows
+
+
 def _check_model(model: str, run: "_Run") -> None:
     from rnnlp.errors import ConfigError, choice_error
 
@@ -110,6 +123,33 @@ def _check_model(model: str, run: "_Run") -> None:
         raise choice_error("model", model, MODELS)
     if model == "var" and len(run.names) < 2:
         raise ConfigError("--model var models several series jointly: give two or more --column options")
+
+
+MAX_HORIZON = 10_000  # far past any series' memory; larger ones would only fill the screen (or hang)
+
+
+def _check_numbers(horizon, alpha, window, hidden_size, epochs, seed, threads) -> None:
+    """Every numeric option, checked before the data is read (one line each, exit 2)."""
+    from rnnlp.errors import ConfigError
+
+    if not 1 <= horizon <= MAX_HORIZON:
+        raise ConfigError(f"--horizon must be between 1 and {MAX_HORIZON:,}, got {horizon}")
+    if not 0 < alpha < 1:
+        raise ConfigError(f"--alpha must be in (0, 1), got {alpha}")
+    for name, value in (("--window", window), ("--hidden-size", hidden_size), ("--epochs", epochs),
+                        ("--threads", threads)):
+        if value is not None and value < 1:
+            raise ConfigError(f"{name} must be a positive integer, got {value}")
+    if not 0 <= seed < 2**32:
+        raise ConfigError(f"--seed must be between 0 and {2**32 - 1}, got {seed}")
+
+
+def _check_rnn_memory(hidden_size: int, columns: int) -> None:
+    """An LSTM of --hidden-size units (4 gate blocks; weights, gradients and Adam's two moments) must fit."""
+    from rnnlp.config.memory import available_memory, require_fits
+
+    need = 4 * hidden_size * (hidden_size + columns + 2) * 4 * 4
+    require_fits("--hidden-size", hidden_size, need, available_memory())
 
 
 class _Run:
@@ -121,10 +161,8 @@ class _Run:
 
         if not data:
             raise ConfigError("--data is required: a CSV file or a bundled sample (nile, sunspots)")
-        if horizon < 1:
-            raise ConfigError(f"--horizon must be a positive integer, got {horizon}")
-        if not 0 < alpha < 1:
-            raise ConfigError(f"--alpha must be in (0, 1), got {alpha}")
+        _check_numbers(horizon=horizon, alpha=alpha, window=window, hidden_size=hidden_size, epochs=epochs,
+                       seed=seed, threads=threads)
         self.series = load_series(data, columns)
         self.label, self.names, self.values = self.series.label, self.series.names, self.series.values
         if plot:
@@ -132,6 +170,7 @@ class _Run:
 
             pyplot("--plot")  # bad data is reported first; then fail before fitting when matplotlib is missing
         self.horizon, self.alpha, self.plot = horizon, alpha, plot
+        _check_rnn_memory(hidden_size, len(self.names))
         self.rnn = dict(window=window, hidden_size=hidden_size, epochs=epochs, seed=seed, threads=threads)
 
     def extra(self, models) -> dict:

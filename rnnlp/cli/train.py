@@ -3,7 +3,7 @@
     rnnlp train sentiment --recipe recipes/sentiment/sst2_bilstm.yaml --train X train.epochs=3
 
 Each task's subcommand has the shared options (``--recipe``, ``--data-root``, ``--output``,
-``--resume`` and the table's ``SHARED_TRAIN_OPTIONS``) plus its own ``train_options`` rows, so
+``--resume``, ``--overwrite`` and the table's ``SHARED_TRAIN_OPTIONS``) plus its own ``train_options`` rows, so
 ``rnnlp train tagging --help`` shows tagging's options only. An option that belongs to another
 task is a one-line ConfigError naming the option and the task. Click only at import time.
 """
@@ -72,7 +72,9 @@ def task_command(name: str, entry) -> click.Command:
                   "(default: $RNNLP_DATA).")
     @click.option("--output", "-o", help=f"Run folder (default: runs/{name}-<time>).")
     @click.option("--resume", type=click.Path(file_okay=False), help="Continue the run in this folder.")
-    def command(overrides, recipe, data_root, output, resume, **options):
+    @click.option("--overwrite", is_flag=True, help="Replace the run already in --output (kept until the "
+                  "new run saves its first checkpoint).")
+    def command(overrides, recipe, data_root, output, resume, overwrite, **options):
         from rnnlp import api
 
         extra = collect(options)
@@ -80,7 +82,7 @@ def task_command(name: str, entry) -> click.Command:
             extra.setdefault("data", {})["root"] = data_root
         if output:
             extra.setdefault("train", {})["output"] = output
-        api.train(name, recipe, overrides, extra=extra, resume=resume)
+        api.train(name, recipe, overrides, extra=extra, resume=resume, overwrite=overwrite)
 
     command.help = f"{entry.summary}\n\nTrain {name}; every config field can be overridden as SECTION.FIELD=VALUE."
     return command

@@ -1,13 +1,12 @@
-"""Helpers the driver and the task modules share: the seeded session, run folders, messages."""
+"""Helpers the driver and the task modules share: the seeded session, the memory check, messages."""
 
 from __future__ import annotations
 
 import os
 import random
+import re
 import sys
-import time
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterator
 
 import numpy as np
@@ -61,6 +60,38 @@ def _restore_process_state(saved: dict) -> None:
     torch.backends.cudnn.benchmark = saved["cudnn_benchmark"]
 
 
+def check_memory(cfg, device: torch.device) -> None:
+    """Refuse a config whose model cannot fit on ``device`` before anything is allocated
+    (``rnnlp.config.memory``): GPU memory free on a CUDA device, else the machine's."""
+    from rnnlp.config.memory import available_memory, check_memory as check
+
+    if device.type == "cuda":
+        check(cfg, torch.cuda.mem_get_info(device)[0], f"{device}")
+    else:
+        check(cfg, available_memory(), "this machine")
+
+
+@contextmanager
+def allocation_guard(cfg, device: torch.device) -> Iterator[None]:
+    """Turn an allocator failure (torch's error is tens of lines long) into one line that says
+    what to lower; the estimate of ``check_memory`` is a lower bound, so a model can still miss."""
+    try:
+        yield
+    except RuntimeError as exc:
+        text = str(exc)
+        if not (isinstance(exc, torch.OutOfMemoryError) or "can't allocate memory" in text
+                or "not enough memory" in text):
+            raise
+        from rnnlp.config.memory import size, training_bytes
+        from rnnlp.errors import ConfigError
+
+        tried = re.search(r"allocate (\d+) bytes", text)
+        detail = f"an allocation of {size(int(tried.group(1)))} failed" if tried else "out of memory"
+        raise ConfigError(f"the model does not fit in memory on {device} ({detail}; the config's parameters "
+                          f"alone need at least {size(training_bytes(cfg))}): lower the sizes (hidden_size, "
+                          "embedding_dim, vocabulary) or train.batch_size") from None
+
+
 def data_config(dcfg, options: dict, keep: tuple | None = None):
     """A new data config for evaluation: the training one (only the fields ``keep``, default
     all) under ``options``, the keywords a loaded model's ``evaluate`` received."""
@@ -68,12 +99,6 @@ def data_config(dcfg, options: dict, keep: tuple | None = None):
 
     fields = to_dict(dcfg) if keep is None else {k: getattr(dcfg, k) for k in keep}
     return from_dict(type(dcfg), {**fields, **options})
-
-
-def run_folder(task: str, output: str | None) -> Path:
-    folder = Path(output) if output else Path("runs") / f"{task}-{time.strftime('%Y%m%d-%H%M%S')}"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def say(msg: str) -> None:

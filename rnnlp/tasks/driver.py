@@ -19,8 +19,9 @@ from rnnlp import __version__
 from rnnlp.config.base import from_dict, to_dict
 from rnnlp.errors import CheckpointError
 from rnnlp.models.builders import resolve_vectors
-from rnnlp.tasks.common import parameters, run_folder, say, session
+from rnnlp.tasks.common import allocation_guard, check_memory, parameters, say, session
 from rnnlp.tasks.protocol import Prepared, Resumed
+from rnnlp.tasks.runs import choose_folder, run_folder
 from rnnlp.tasks.table import entry
 from rnnlp.training.checkpoint import load_model_weights, load_trainer, read_checkpoint, save_checkpoint
 from rnnlp.training.distributed import is_main
@@ -39,24 +40,28 @@ def config_class(name: str) -> type:
 
 
 # -- training --------------------------------------------------------------------------
-def train(name: str, cfg, resume: str | None = None) -> Path:
+def train(name: str, cfg, resume: str | None = None, overwrite: bool = False) -> Path:
     """Train task ``name`` with ``cfg`` (or continue the run folder ``resume``); returns the
-    run folder. Ctrl-C raises KeyboardInterrupt after the message saying what was kept."""
+    run folder. ``train.output`` holding a run is a ConfigError unless ``overwrite`` (see
+    ``rnnlp/tasks/runs.py``). Ctrl-C raises KeyboardInterrupt after the message saying what was kept."""
     task, resumed = task_module(name), None
     if resume:
         cfg, resumed = resume_point(resume, cfg)
+        folder = _run_of(resume)
     else:
+        folder = choose_folder(name, cfg.train.output, overwrite)
         cfg = resolve_vectors(cfg)
-    with session(cfg.train) as device:
+    with session(cfg.train) as device, allocation_guard(cfg, device):
+        check_memory(cfg, device)
         prep = task.prepare(cfg, resumed, device)
         if resumed:
             load_model_weights(prep.model, resumed.ckpt["weights"], resumed.path)
         prep.model.to(device)
-        folder = run_folder(name, str(_run_of(resume)) if resume else prep.config.train.output)
-        say(f"{name}: {prep.facts}, {parameters(prep.model)}, device {device}")
-        start = time.perf_counter()
-        result = _fit(name, prep, folder, resumed)
-        _finish(result, prep, folder, time.perf_counter() - start)  # in the session: rank 0 speaks
+        with run_folder(folder, main=is_main(), overwrite=overwrite and not resume):
+            say(f"{name}: {prep.facts}, {parameters(prep.model)}, device {device}")
+            start = time.perf_counter()
+            result = _fit(name, prep, folder, resumed)
+            _finish(result, prep, folder, time.perf_counter() - start)  # in the session: rank 0 speaks
     return folder
 
 
@@ -91,7 +96,8 @@ def _finish(result: FitResult, prep: Prepared, folder: Path, seconds: float) -> 
     if result.stopped == "interrupted":
         last = folder / "last"
         say(f"interrupted: {last} is the last complete checkpoint; continue with --resume {folder}"
-            if last.is_dir() else "interrupted before the first checkpoint: nothing was saved")
+            if last.is_dir() else
+            f"interrupted before the first checkpoint: nothing was saved ({folder} is as before the run)")
     if (folder / "best").is_dir() and is_main():
         print(f"checkpoint: {folder / 'best'}")
     if result.stopped == "interrupted":

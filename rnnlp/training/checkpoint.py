@@ -7,11 +7,13 @@ A checkpoint is a folder::
     tokenizer.json      the TextPipeline (HF tokenizers JSON)
     labels.json         label names in output order (tasks with labels)
     metrics.json        metrics of this checkpoint
-    meta.json           task, rnnlp version, format version
     trainer/            optional resume state: optimizer.safetensors + trainer.json
+    meta.json           task, format version, the sha256 of every other file, and a model card:
+                        rnnlp and torch versions, creation time, data paths, metrics
 
 It is written into a temp folder and renamed into place, so it is either absent, the previous
-complete one, or the new complete one.
+complete one, or the new complete one. Reading verifies the checksums and that every weight is
+finite (``rnnlp.training.integrity``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from safetensors.torch import load_file, save_file
 
 from rnnlp import __version__
 from rnnlp.errors import CheckpointError
-from rnnlp.io import atomic_directory, recover_directory
+from rnnlp.io import atomic_directory, json_dumps, recover_directory
+from rnnlp.training.integrity import checksums, model_card, require_finite, verify
 
 FORMAT_VERSION = 1
 REQUIRED = ("model.safetensors", "config.yaml", "meta.json")
@@ -50,13 +53,13 @@ def save_checkpoint(path, *, model: torch.nn.Module, config: dict, task: str, pi
             (tmp / name).write_text(text, encoding="utf-8")
         if trainer is not None:
             _save_trainer(tmp / "trainer", trainer)
-        _write_json(tmp / "meta.json", {"task": task, "rnnlp_version": __version__,
-                                        "format_version": FORMAT_VERSION})
+        card = model_card(task, config, metrics, path.name)
+        _write_json(tmp / "meta.json", {**card, "format_version": FORMAT_VERSION, "files": checksums(tmp)})
     return path
 
 
 def _write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json_dumps(data, indent=2), encoding="utf-8")  # NaN metrics become null
 
 
 def resolve_checkpoint(path) -> Path:
@@ -76,10 +79,12 @@ def resolve_checkpoint(path) -> Path:
 
 
 def read_checkpoint(path) -> dict:
-    """Read meta, config, labels, metrics, tokenizer JSON and weights of a checkpoint folder."""
+    """Read meta, config, labels, metrics, tokenizer JSON and weights of a checkpoint folder,
+    after checking every file against its checksum; weights must be finite."""
     path = resolve_checkpoint(path)
     out = {"path": path, "meta": _read_json(path / "meta.json", path)}
     _check_format(out["meta"], path)
+    verify(path, out["meta"])
     try:
         out["config"] = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError):
@@ -89,6 +94,7 @@ def read_checkpoint(path) -> dict:
     tok = path / "tokenizer.json"
     out["tokenizer_json"] = tok.read_text(encoding="utf-8") if tok.exists() else None
     out["weights"] = load_weights(path / "model.safetensors")
+    require_finite(out["weights"], path)
     return out
 
 
@@ -145,7 +151,9 @@ def _save_trainer(folder: Path, trainer: dict) -> None:
     info = {k: v for k, v in trainer.items() if k != "optimizer" and not torch.is_tensor(v)}
     info["optimizer_param_groups"] = opt["param_groups"]
     info["optimizer_plain_state"] = plain
-    _write_json(folder / "trainer.json", info)
+    # internal resume state, read only by rnnlp: Python's JSON keeps -Infinity (the best score
+    # before any evaluation) exactly, where strict JSON would turn it into null
+    (folder / "trainer.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
 
 
 def load_trainer(path) -> dict:

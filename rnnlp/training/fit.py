@@ -15,7 +15,6 @@ see the whole step, whichever methods of the task model the loss calls.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import sys
 import time
@@ -27,6 +26,7 @@ from typing import Callable, Iterable
 import torch
 
 from rnnlp.config.components import TrainConfig
+from rnnlp.io import json_dumps
 from rnnlp.training import distributed
 from rnnlp.training.distributed import resolve_device  # noqa: F401  (public here for tasks)
 from rnnlp.training.ema import EMA
@@ -254,7 +254,7 @@ def _record(loop: _Loop, metrics: dict) -> bool:
         state.bad_evals += 1
     loop.progress.report(row, loop.key, improved)
     if loop.log:
-        loop.log.write(json.dumps(row) + "\n")
+        loop.log.write(json_dumps(row, ensure_ascii=True) + "\n")
         loop.log.flush()
     return improved
 

@@ -120,7 +120,7 @@ def test_evaluate_bad_column_and_corrupt_checkpoint(trained, capsys, tmp_path):
     shutil.copytree(trained / "best", broken)
     (broken / "model.safetensors").write_bytes(b"garbage")
     code, _, err = run_main(["predict", str(broken), "hi"], capsys)
-    assert code == 2 and "corrupt or truncated" in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and "model.safetensors does not match its checksum" in err and len(err.strip().splitlines()) == 1
 
 
 def test_predict_needs_texts(trained, capsys):

@@ -17,7 +17,7 @@ RNN = ["--epochs", "2", "--window", "8", "--hidden-size", "4", "--threads", "1"]
 def invoke(*args):
     result = CliRunner().invoke(cli, ["forecast", *args])
     assert result.exit_code == 0, (result.output, result.exception)
-    return result.output.strip().splitlines()
+    return result.stdout.strip().splitlines()  # stderr: progress lines
 
 
 def rows(lines):
@@ -100,7 +100,7 @@ def _csv(tmp_path, values):
     ("short", ["--column", "y"], "series has 8 points but --model ar needs at least 10"),
     ("short-rnn", ["--model", "gru"], r"series has 30 points but --model gru needs at least 34 \(try a smaller"),
     ("short-compare", ["compare", "--horizon", "12"], "series has 30 points but compare .* needs at least 46"),
-    ("horizon", ["--data", "nile", "--horizon", "0"], "--horizon must be a positive integer, got 0"),
+    ("horizon", ["--data", "nile", "--horizon", "0"], "--horizon must be between 1 and 10,000, got 0"),
     ("model", ["--data", "nile", "--model", "arima"], "unknown model 'arima'; choose one of: ar, var, kalman, lstm, gru"),
     ("var", ["--data", "nile", "--model", "var"], "--model var models several series jointly"),
     ("missing", ["--data", "nope.csv"], "series file not found: nope.csv"),

@@ -45,7 +45,7 @@ def test_trainer_state_round_trip(tmp_path):
 
 @pytest.mark.parametrize("damage, message", [
     (lambda p: (p / "model.safetensors").unlink(), "incomplete: missing model.safetensors"),
-    (lambda p: (p / "model.safetensors").write_bytes(b"\x00" * 10), "corrupt or truncated"),
+    (lambda p: (p / "model.safetensors").write_bytes(b"\x00" * 10), "model.safetensors does not match its checksum"),
     (lambda p: (p / "meta.json").write_text("{oops"), "meta.json is corrupt"),
 ])
 def test_damaged_checkpoints_are_clear_errors(tmp_path, damage, message):

@@ -1,0 +1,94 @@
+"""Run folders: ``-o`` on a run refuses unless ``--overwrite``; a run stopped before its first
+checkpoint leaves no folder behind (and, with ``--overwrite``, puts the old run back)."""
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from rnnlp.errors import ConfigError
+from rnnlp.tasks import runs
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAIN = ["train", "sentiment", "--recipe", str(ROOT / "recipes/sentiment/tiny.yaml"), "train.threads=1",
+         "train.max_steps=1", "data.train_limit=32"]
+
+
+def _created(run: Path) -> str:
+    return json.loads((run / "best" / "meta.json").read_text())["created"] + str(
+        (run / "best" / "model.safetensors").stat().st_mtime_ns)
+
+
+def test_reusing_o_refuses_and_overwrite_replaces(tmp_path, run_cli):
+    run = tmp_path / "run"
+    assert run_cli([*TRAIN, "-o", run])[0] == 0
+    first, rows = _created(run), (run / "metrics.jsonl").read_text()
+    code, _, err = run_cli([*TRAIN, "-o", run])
+    assert code == 2 and err == (f"error: -o {run} already holds a run (best, last, metrics.jsonl); pass "
+                                 f"--overwrite to replace it, --resume {run} to continue it, or choose another -o\n")
+    assert _created(run) == first
+    code, _, _ = run_cli([*TRAIN, "-o", run, "--overwrite"])
+    assert code == 0 and _created(run) != first
+    steps = lambda text: [json.loads(row)["step"] for row in text.splitlines()]  # noqa: E731
+    assert steps((run / "metrics.jsonl").read_text()) == steps(rows) == [1]  # replaced, not appended to
+    assert sorted(p.name for p in run.iterdir()) == ["best", "last", "metrics.jsonl"]
+
+
+def test_o_on_a_file_is_refused(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(ConfigError, match="this is a file"):
+        runs.choose_folder("sentiment", str(tmp_path / "f"))
+
+
+def test_default_folders_never_collide(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(runs.time, "strftime", lambda fmt: "20260101-000000")
+    (tmp_path / "runs" / "lm-20260101-000000").mkdir(parents=True)
+    assert runs.choose_folder("lm", None) == Path("runs/lm-20260101-000000-2")
+
+
+@pytest.fixture
+def interrupt_first_batch(monkeypatch):
+    """Ctrl-C as the first batch is read: before any checkpoint (through fit's own handler)."""
+    from rnnlp.tasks import sentiment
+
+    real = sentiment.prepare
+
+    def prepare(*args):
+        def batches(epoch):
+            raise KeyboardInterrupt
+            yield  # a generator, like the real ones
+
+        return dataclasses.replace(real(*args), batches=batches)
+
+    monkeypatch.setattr(sentiment, "prepare", prepare)
+
+
+def test_ctrl_c_before_the_first_checkpoint_leaves_no_folder(tmp_path, run_cli, interrupt_first_batch):
+    run = tmp_path / "new" / "run"
+    code, _, err = run_cli([*TRAIN, "-o", run])
+    assert code == 130 and "nothing was saved" in err
+    assert not run.exists()
+
+
+def test_ctrl_c_with_overwrite_puts_the_old_run_back(tmp_path, run_cli, monkeypatch):
+    run = tmp_path / "run"
+    assert run_cli([*TRAIN, "-o", run])[0] == 0
+    before = {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    from rnnlp.tasks import sentiment
+
+    real = sentiment.prepare
+    monkeypatch.setattr(sentiment, "prepare", lambda *a: dataclasses.replace(
+        real(*a), batches=lambda epoch: (_ for _ in ()).throw(KeyboardInterrupt)))
+    assert run_cli([*TRAIN, "-o", run, "--overwrite"])[0] == 130
+    assert {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
+
+
+def test_a_resumed_run_is_never_cleaned_up(tmp_path):
+    run = tmp_path / "run"
+    (run / "last").mkdir(parents=True)
+    (run / "metrics.jsonl").write_text("{}\n")
+    with runs.run_folder(run):  # nothing new saved: a resumed run keeps what it had
+        pass
+    assert (run / "last").is_dir() and (run / "metrics.jsonl").read_text() == "{}\n"
