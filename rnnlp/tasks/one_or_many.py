@@ -74,3 +74,31 @@ def histories(value, name: str = "histories") -> tuple[list, bool]:
     """One history (a string of space-separated items, or a list of item ids such as ints), or
     a list of histories."""
     return items(value, name, _one_history, _check_history)
+
+
+TOKENIZE = ("model", "whitespace", None)
+
+
+def _check_sentence(value, where: str, pretokenised: bool) -> None:
+    """A non-blank text (unless ``pretokenised``) or a non-empty list of non-blank tokens."""
+    if isinstance(value, str) and not pretokenised:
+        return check_text(value, where)
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise InputError(f"{where} must be a list of tokens with tokenize=None, got {type(value).__name__}")
+    if not value:
+        raise InputError(f"{where} is an empty token list")
+    for i, token in enumerate(value):
+        check_text(token, f"{where}[{i}]")
+
+
+def sentences(value, tokenize, name: str = "texts") -> tuple[list, bool]:
+    """What a tagger reads: one text (or, with ``tokenize=None``, one list of tokens), or a
+    list of texts and token lists."""
+    if tokenize not in TOKENIZE:
+        raise InputError(f"unknown tokenize {tokenize!r}; choose one of: 'model', 'whitespace', None")
+
+    def one(v) -> bool:
+        return isinstance(v, str) or (tokenize is None and isinstance(v, (list, tuple)) and bool(v)
+                                      and all(isinstance(t, str) for t in v))
+
+    return items(value, name, one, lambda v, where: _check_sentence(v, where, tokenize is None))

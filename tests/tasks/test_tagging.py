@@ -7,7 +7,7 @@ import torch
 
 import rnnlp
 from rnnlp.api import train
-from rnnlp.errors import DataError
+from rnnlp.errors import DataError, InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = str(ROOT / "recipes" / "tagging" / "tiny.yaml")
@@ -58,9 +58,10 @@ def test_empty_and_very_long_sentences(tmp_path, assets):
     model = rnnlp.load(train("tagging", TINY, [f"train.output={tmp_path / 'r'}", "data.max_length=16"],
                              extra=_data(assets)))
     long = " ".join(["Paris"] * 1000)
-    rows = model.predict(["", long, "   "])
-    assert rows[0] == {"tokens": [], "tags": [], "entities": []} and rows[2]["tags"] == []
-    assert len(rows[1]["tags"]) == 1000  # tagged in pieces of data.max_length tokens
+    with pytest.raises(InputError, match=r"^texts\[0\] is an empty text$"):
+        model.predict(["", long, "   "])
+    row = model.tag(long)
+    assert len(row["tags"]) == len(row["scores"]) == 1000  # tagged in pieces of data.max_length tokens
 
 
 def test_softmax_head_char_lstm_and_conllu_pos(tmp_path, assets):
