@@ -84,7 +84,8 @@ def _check_sentence(value, where: str, pretokenised: bool) -> None:
     if isinstance(value, str) and not pretokenised:
         return check_text(value, where)
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise InputError(f"{where} must be a list of tokens with tokenize=None, got {type(value).__name__}")
+        wanted = "a list of tokens with tokenize=None" if pretokenised else "a text or a list of tokens"
+        raise InputError(f"{where} must be {wanted}, got {type(value).__name__}")
     if not value:
         raise InputError(f"{where} is an empty token list")
     for i, token in enumerate(value):

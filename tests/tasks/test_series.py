@@ -54,6 +54,10 @@ def test_predict_takes_one_series_many_or_ragged_lists(run):
 
 def test_bad_inputs_to_predict(run):
     model = rnnlp.load(run)
+    with pytest.raises(ValueError, match=r"^series is None; give one series"):
+        model.predict(None)
+    with pytest.raises(ValueError, match=r"^series\[1\] is None$"):
+        model.predict_proba([np.zeros(5), None])
     with pytest.raises(DataError, match="input: series 1 has a missing value"):
         model.predict([np.array([1.0, np.nan, 2.0])])
     with pytest.raises(DataError, match="have 2 channel\\(s\\); this model was trained on 1"):
