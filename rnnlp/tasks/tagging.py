@@ -18,8 +18,7 @@ import torch
 
 from rnnlp.config.tagging import TaggingConfig
 from rnnlp.data.batching import BucketBatcher, pad
-from rnnlp.data.conll import (TaggedSentences, convert, convert_all, entities, normalize_scheme, read_tagged,
-                              to_spans)
+from rnnlp.data.conll import TaggedSentences, convert_all, from_spans, normalize_scheme, read_tagged, to_spans
 from rnnlp.errors import DataError
 from rnnlp.models.builders import build_tagger
 from rnnlp.models.tagger import TagBatch, casing
@@ -156,7 +155,7 @@ def predict_tags(model, pipeline, char_index, sentences: list, tag_names: list, 
             for row, (i, path) in enumerate(zip(idx, paths)):
                 out[i] = [tag_names[t] for t in path]
                 if scores:
-                    probs[i] = marginals[row, torch.arange(len(path)), path].tolist()
+                    probs[i] = marginals[row, :len(path)].gather(1, torch.tensor(path)[:, None])[:, 0].tolist()
     tags: list = [[] for _ in sentences]
     token_probs: list = [[] for _ in sentences]
     for n, piece_tags, piece_probs in zip(owner, out, probs):
@@ -296,13 +295,18 @@ class Tagger:
 
     def _row(self, text: str, words: list, tags: list, probs: list) -> dict:
         tokens = [w for w, _, _ in words]
-        row = {"text": text, "tokens": tokens, "offsets": [[s, e] for _, s, e in words],
-               "tags": convert(tags, self.scheme, self.output_scheme), "scores": probs}
-        if self.scheme != "none":
-            row["spans"] = [{"text": text[words[s][1]: words[e - 1][2]], "start": words[s][1],
-                             "end": words[e - 1][2], "label": kind, "score": float(np.mean(probs[s:e])),
-                             "tokens": [s, e]} for kind, s, e in to_spans(tags, self.scheme)]
-            row["entities"] = entities(tokens, tags, self.scheme)
+        row = {"text": text, "tokens": tokens, "offsets": [[s, e] for _, s, e in words], "tags": tags,
+               "scores": probs}
+        if self.scheme == "none":
+            return row
+        chunks = to_spans(tags, self.scheme)
+        if self.output_scheme != self.scheme:
+            row["tags"] = from_spans(chunks, len(tags), self.output_scheme)
+        row["spans"] = [{"text": text[words[s][1]: words[e - 1][2]], "start": words[s][1], "end": words[e - 1][2],
+                         "label": kind, "score": sum(probs[s:e]) / (e - s), "tokens": [s, e]}
+                        for kind, s, e in chunks]
+        row["entities"] = [{"type": kind, "start": s, "end": e, "text": " ".join(tokens[s:e])}
+                           for kind, s, e in chunks]  # as conll.entities: token indices
         return row
 
     def evaluate(self, data: str | None = None, **data_options) -> dict:

@@ -78,6 +78,9 @@ class WordRules:
 
     def _cuts(self, word: str) -> list[tuple[int, int]]:
         """(start, end) of the pieces of one whitespace-free ``word``."""
+        if not self.split or not (is_punctuation(word[0]) or is_punctuation(word[-1]) or "'" in word
+                                  or "\u2019" in word):
+            return [(0, len(word))]  # most words: nothing to peel (clitics start with an apostrophe)
         front, back, i, j = [], [], 0, len(word)
         while self.split and i < j and word[i:j].lower() not in self.keep:
             n = self._lead(word[i:j])
