@@ -3,10 +3,14 @@
     >>> import rnnlp
     >>> run = rnnlp.api.train("sentiment", overrides=["train.epochs=1"])
     >>> model = rnnlp.load(run)
-    >>> model.predict(["a gripping, funny film"])
+    >>> model.predict("a gripping, funny film")          # one text: one result (a dict)
+    >>> model.predict(["a gripping, funny film", "dull"])  # a list: a list
 
 The tasks are those of ``rnnlp/tasks/table.py``; ``rnnlp/tasks/driver.py`` trains and loads
-them all alike.
+them all alike. Every verb of a loaded model (``predict``, ``tag``, ``translate``,
+``generate``, ``caption``, ``recommend``) reads its first argument through
+``rnnlp.tasks.one_or_many``: one item gives one result, a list a list, and None or a blank
+text is an ``InputError`` (a ``ValueError``) naming its place.
 """
 
 from __future__ import annotations

@@ -23,6 +23,11 @@ class CheckpointError(RnnlpError):
     """A checkpoint directory is missing, incomplete, corrupt or of another task."""
 
 
+class InputError(RnnlpError, ValueError):
+    """A bad argument to a loaded model's verb (None, an empty text, a wrong type); also a
+    ``ValueError``, as Python callers expect."""
+
+
 class VectorsError(DataError):
     """A pretrained vectors file is in the wrong format or inconsistent."""
 

@@ -57,9 +57,13 @@ def input_lines(file) -> list[str]:
                         "re-save it as UTF-8") from None
 
 
-def texts_from(texts, input_file, what: str) -> list[str]:
-    """TEXTS arguments then the lines of ``--input``; none at all is a usage error."""
+def texts_from(texts, input_file, what: str, keep_blank: bool = False) -> list[str]:
+    """TEXTS arguments then the lines of ``--input``, blank ones skipped with a count (the
+    models refuse blank texts) unless ``keep_blank``; none at all is a usage error."""
     texts = list(texts) + (input_lines(input_file) if input_file else [])
-    if not texts:
+    kept = [t for t in texts if keep_blank or t.strip()]
+    if len(kept) < len(texts):
+        click.echo(f"skipped {len(texts) - len(kept)} blank {what.split()[0]}", err=True)
+    if not kept:
         raise click.UsageError(f"give {what} as arguments or with --input FILE")
-    return texts
+    return kept

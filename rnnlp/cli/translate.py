@@ -34,7 +34,7 @@ def translate(checkpoint, texts, input_file, output_file, beam_size, length_pena
     from rnnlp import api
     from rnnlp.io import atomic_write_text
 
-    texts = [text.rstrip("\r") for text in texts_from(texts, input_file, "sentences to translate")]
+    texts = [text.rstrip("\r") for text in texts_from(texts, input_file, "sentences to translate", keep_blank=True)]
     if attention_plot:
         from rnnlp.plotting import pyplot
 

@@ -4,11 +4,13 @@ A model plugs in by offering ``step(prev_ids, state)`` and ``reorder_state(state
 (the ``Decoder`` protocol, see ``rnnlp.decoding.protocol``). An encoder-decoder adds
 ``encode(inputs...) -> Memory`` and ``start(memory) -> state`` (``rnnlp.decoding.memory``);
 ``decode_batched`` (``rnnlp.decoding.batch``) then decodes its sources in batches, for
-translation and captioning alike.
+translation and captioning alike. ``constraints`` adds HF's repetition penalty and
+no-repeat n-grams to any decoder, and ``stop`` cuts text at stop strings.
 """
 
 from rnnlp.decoding.batch import Decoded, decode_batched
 from rnnlp.decoding.beam import beam_search, gnmt_length_penalty
+from rnnlp.decoding.constraints import Constrained, constrained_chooser
 from rnnlp.decoding.memory import EncoderDecoder, Memory
 from rnnlp.decoding.protocol import Decoder, index_state
 from rnnlp.decoding.sampling import (
@@ -16,16 +18,21 @@ from rnnlp.decoding.sampling import (
     filter_top_p,
     greedy,
     sample,
+    sample_chooser,
     stream_greedy,
     stream_sample,
 )
+from rnnlp.decoding.stop import StopStrings
 
 __all__ = [
+    "Constrained",
     "Decoded",
     "Decoder",
     "EncoderDecoder",
     "Memory",
+    "StopStrings",
     "beam_search",
+    "constrained_chooser",
     "decode_batched",
     "filter_top_k",
     "filter_top_p",
@@ -33,6 +40,7 @@ __all__ = [
     "greedy",
     "index_state",
     "sample",
+    "sample_chooser",
     "stream_greedy",
     "stream_sample",
 ]

@@ -129,6 +129,13 @@ class SequenceTagger(nn.Module):
         return F.cross_entropy(emissions.flatten(0, 1), targets.flatten(), ignore_index=-100)
 
     @torch.no_grad()
+    def marginals(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """P(tag | sentence) per token, B×T×C: CRF marginals, or the softmax of each token."""
+        if self.crf is not None:
+            return self.crf.marginals(emissions, mask)
+        return emissions.softmax(-1) * mask.unsqueeze(-1)
+
+    @torch.no_grad()
     def decode(self, emissions: torch.Tensor, mask: torch.Tensor) -> list[list[int]]:
         """Best tag ids per sentence (Viterbi with the CRF, argmax per token without)."""
         if self.crf is not None:

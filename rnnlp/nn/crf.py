@@ -63,6 +63,14 @@ class CRF(nn.Module):
             alpha = torch.where(mask[:, t : t + 1], step, alpha)
         return torch.logsumexp(alpha + end, dim=1)
 
+    def marginals(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """P(tag_t = c | sentence) for every token, B×T×C (0 at padding): the gradient of log Z
+        with respect to the emissions, which is forward-backward without a second pass."""
+        with torch.enable_grad():
+            leaf = emissions.detach().requires_grad_()
+            (grad,) = torch.autograd.grad(self.log_partition(leaf, mask).sum(), leaf)
+        return grad
+
     def score(self, emissions: torch.Tensor, tags: torch.Tensor,
               mask: torch.Tensor) -> torch.Tensor:
         """s(tags) per sentence (B); tags B×T, values at padding are ignored."""

@@ -14,11 +14,13 @@ from rnnlp.data.batching import pad
 from rnnlp.data.captions import Split, open_store, read_split, split_captions  # noqa: F401  (benchmarks)
 from rnnlp.data.images import center_crop, image_array, load_image, random_crop_flip
 from rnnlp.decoding import Memory, decode_batched
-from rnnlp.errors import ConfigError
+from rnnlp.errors import ConfigError, InputError
 from rnnlp.models.builders import build_captioner, build_text_pipeline
 from rnnlp.models.captioner import doubly_stochastic_penalty
 from rnnlp.nn.image_encoder import normalize
+from rnnlp.tasks import one_or_many
 from rnnlp.tasks.common import data_config, say
+from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
@@ -200,11 +202,23 @@ def _build(config: CaptioningConfig, ckpt: dict):
     return build_captioner(config, pipeline.vocab_size, pipeline.pad_id, pretrained=False), {}
 
 
+def _one_image(value) -> bool:
+    return isinstance(value, (str, Path)) or hasattr(value, "getpixel")
+
+
+def _check_image(value, where: str) -> None:
+    if not _one_image(value):
+        raise InputError(f"{where} must be an image path or a PIL image, got {type(value).__name__}")
+    if isinstance(value, str) and not value.strip():
+        raise InputError(f"{where} is an empty path")
+
+
 class Captioner:
     """A loaded captioning checkpoint: ``caption`` images, ``evaluate`` on a split."""
 
     task = TASK
     info = model_info
+    __repr__ = loaded_repr
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
         restore(self, ckpt, device, _build)
@@ -224,12 +238,12 @@ class Captioner:
                              eos_id=self.pipeline.eos_id)
 
     def caption(self, images, beam_size: int | None = None, max_len: int | None = None,
-                batch_size: int | None = None) -> list[str]:
-        """One caption per image (``PIL.Image`` or path); beam search (``beam_size`` 1 = greedy)."""
-        if isinstance(images, (str, Path)) or hasattr(images, "getpixel"):
-            images = [images]
-        ids = self._decode(self.pixels(list(images)), beam_size, max_len, batch_size)
-        return [self.pipeline.decode(x) for x in ids]
+                batch_size: int | None = None) -> str | list[str]:
+        """The caption of one image (``PIL.Image`` or path), or one per image of a list; beam
+        search (``beam_size`` 1 = greedy). Raises InputError for None or an empty path."""
+        images, single = one_or_many.items(images, "images", _one_image, _check_image)
+        ids = self._decode(self.pixels(images), beam_size, max_len, batch_size)
+        return one_or_many.result([self.pipeline.decode(x) for x in ids], single)
 
     def attention(self, image, max_len: int | None = None) -> dict:
         """Greedy caption of one image with its attention: words, weights T×h×w, the crop pixels."""

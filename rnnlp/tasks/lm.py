@@ -11,10 +11,12 @@ import torch
 from rnnlp.config.lm import LMConfig
 from rnnlp.data.batching import Batch
 from rnnlp.data.stream import StreamBatcher, encode_stream, hold_out, read_text, split_lines
-from rnnlp.errors import ConfigError, DataError
+from rnnlp.errors import ConfigError, DataError, InputError
 from rnnlp.models.builders import build_language_model, build_text_pipeline
 from rnnlp.models.language_model import detach_state
+from rnnlp.tasks import one_or_many
 from rnnlp.tasks.common import say
+from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
@@ -163,6 +165,7 @@ class TextGenerator:
 
     task = TASK
     info = model_info
+    __repr__ = loaded_repr
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
         restore(self, ckpt, device, _build)
@@ -195,62 +198,107 @@ class TextGenerator:
     # -- generation ---------------------------------------------------------------------------
     def stream(self, prompt: str = "", max_tokens: int = 200, *, temperature: float = 1.0,
                top_k: int | None = None, top_p: float = 1.0, seed: int | None = None,
-               num_samples: int = 1, greedy: bool = False) -> Iterator[list[str]]:
+               num_samples: int = 1, greedy: bool = False, repetition_penalty: float = 1.0,
+               no_repeat_ngram_size: int = 0, stop=None) -> Iterator[list[str]]:
         """Yield, token by token, the text piece each of the ``num_samples`` rows adds.
 
         The prompt is read once to build the state; each new token is one step of the model.
-        Raises ConfigError for max_tokens < 1, temperature <= 0, top_p outside (0, 1], top_k < 1.
+        ``repetition_penalty`` and ``no_repeat_ngram_size`` act on the prompt's and the
+        generated ids (``rnnlp.decoding.constraints``); ``stop`` (a string or a list) ends a
+        row where one first appears, cut off: text that may begin one is held back until it
+        cannot (``rnnlp.decoding.stop``), and the stream ends when every row has stopped.
+        Raises ConfigError for max_tokens < 1, temperature <= 0, top_p outside (0, 1],
+        top_k < 1, repetition_penalty <= 0, no_repeat_ngram_size < 0, an empty stop string.
         """
-        from rnnlp.decoding import stream_greedy, stream_sample
+        from rnnlp.decoding import StopStrings, stream_greedy, stream_sample
 
         check_generation(max_tokens, temperature, top_p, top_k, num_samples)
-        state, last, renderer = self.prime(prompt, num_samples)
+        stops = StopStrings(stop, num_samples)
+        decoder, state, last, renderer = self.start(prompt, num_samples, repetition_penalty, no_repeat_ngram_size)
         with torch.no_grad():
             if greedy:
-                steps = stream_greedy(self.decoder, state, last, -1, max_tokens, num_samples)
+                steps = stream_greedy(decoder, state, last, -1, max_tokens, num_samples)
             else:
-                steps = stream_sample(self.decoder, state, last, -1, max_tokens, num_samples, temperature,
+                steps = stream_sample(decoder, state, last, -1, max_tokens, num_samples, temperature,
                                       top_k, top_p, seeded_generator(seed, self.device))
             for ids in steps:
-                yield renderer.pieces(ids.tolist())
+                yield stops.feed(renderer.pieces(ids.tolist()))
+                if stops.done:
+                    return
+        tail = stops.flush()
+        if any(tail):
+            yield tail
 
-    def generate(self, prompt: str = "", max_tokens: int = 200, *, temperature: float = 1.0,
+    def generate(self, prompt: str | list[str] = "", max_tokens: int = 200, *, temperature: float = 1.0,
                  top_k: int | None = None, top_p: float = 1.0, seed: int | None = None,
-                 num_samples: int = 1, greedy: bool = False, beam_size: int | None = None):
+                 num_samples: int = 1, greedy: bool = False, beam_size: int | None = None,
+                 repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0, stop=None):
         """The continuation of ``prompt`` (the prompt itself not repeated): a str, or a list of
-        ``num_samples`` strs when ``num_samples`` > 1. ``beam_size`` runs beam search and
-        returns its ``num_samples`` best sequences; ``greedy`` the argmax path; else sampling."""
+        ``num_samples`` strs when ``num_samples`` > 1; a list of prompts gives a list of those,
+        each prompt generated alone (with the same ``seed``). ``beam_size`` runs beam search
+        and returns its ``num_samples`` best sequences; ``greedy`` the argmax path; else
+        sampling. The other options are those of ``stream``; InputError for a None prompt."""
+        prompts, single = one_or_many.items(prompt, "prompt", lambda v: isinstance(v, str), _check_prompt)
+        options = dict(temperature=temperature, top_k=top_k, top_p=top_p, seed=seed, num_samples=num_samples,
+                       greedy=greedy, repetition_penalty=repetition_penalty,
+                       no_repeat_ngram_size=no_repeat_ngram_size, stop=stop)
         if beam_size:
-            return self._beam(prompt, max_tokens, beam_size, num_samples)
-        rows = [""] * num_samples
-        for pieces in self.stream(prompt, max_tokens, temperature=temperature, top_k=top_k,
-                                  top_p=top_p, seed=seed, num_samples=num_samples, greedy=greedy):
-            rows = [row + piece for row, piece in zip(rows, pieces)]
-        return rows[0] if num_samples == 1 else rows
+            found = [self._beam(p, max_tokens, beam_size, **options) for p in prompts]
+        else:
+            found = [self._sampled(p, max_tokens, options) for p in prompts]
+        return one_or_many.result(found, single)
 
-    def _beam(self, prompt, max_tokens, beam_size, num_samples):
-        from rnnlp.decoding import beam_search
+    def _sampled(self, prompt: str, max_tokens: int, options: dict):
+        rows = [""] * options["num_samples"]
+        for pieces in self.stream(prompt, max_tokens, **options):
+            rows = [row + piece for row, piece in zip(rows, pieces)]
+        return rows[0] if options["num_samples"] == 1 else rows
+
+    def _beam(self, prompt, max_tokens, beam_size, *, num_samples, repetition_penalty, no_repeat_ngram_size,
+              stop, **ignored):
+        from rnnlp.decoding import StopStrings, beam_search
 
         check_generation(max_tokens, 1.0, 1.0, None, num_samples)
         if not 1 <= num_samples <= beam_size:
             raise ConfigError(f"--num-samples must be <= --beam-size ({beam_size}) with beam search, "
                               f"got {num_samples}")
-        state, last, renderer = self.prime(prompt, 1)
+        stops = StopStrings(stop, 1)
+        decoder, state, last, renderer = self.start(prompt, 1, repetition_penalty, no_repeat_ngram_size)
         with torch.no_grad():
-            hyps = beam_search(self.decoder, state, bos_id=last, eos_id=-1, beam_size=beam_size,
+            hyps = beam_search(decoder, state, bos_id=last, eos_id=-1, beam_size=beam_size,
                                max_len=max_tokens, n_best=num_samples)[0]
         texts = []
         for ids, _ in hyps:
             renderer.reset()
-            texts.append("".join(renderer.pieces([i])[0] for i in ids))
+            texts.append(stops.cut("".join(renderer.pieces([i])[0] for i in ids)))
         return texts[0] if num_samples == 1 else texts
 
-    def prime(self, prompt: str, rows: int):
-        """Run the prompt once: (state for ``rows`` rows, last ids LongTensor rows, renderer)."""
+    def prompt_ids(self, prompt: str) -> list[int]:
+        """The ids the model reads for ``prompt``; the last one is decoding's first input
+        (``<bos>`` alone for an empty prompt; a prompt's last line goes on, unended)."""
         eos = uses_eos(self.config)
         ids = encode_stream(self.pipeline, prompt, eos).tolist() if prompt else [self.pipeline.bos_id]
         if prompt and eos and not prompt.endswith("\n"):
-            ids = ids[:-1]  # the prompt's last line goes on
+            ids = ids[:-1]
+        return ids
+
+    def start(self, prompt: str, rows: int, repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0):
+        """``prime``, and the decoder to step: ``self.decoder``, or with the repetition rules
+        a ``Constrained`` one whose state also carries the prompt's ids:
+        (decoder, state, last ids, renderer)."""
+        from rnnlp.decoding.constraints import Constrained, active, check_rules
+
+        check_rules(repetition_penalty, no_repeat_ngram_size)
+        state, last, renderer = self.prime(prompt, rows)
+        if not active(repetition_penalty, no_repeat_ngram_size):
+            return self.decoder, state, last, renderer
+        history = torch.tensor([self.prompt_ids(prompt)[:-1]] * rows, dtype=torch.long, device=self.device)
+        decoder = Constrained(self.decoder, repetition_penalty, no_repeat_ngram_size)
+        return decoder, decoder.start(state, history), last, renderer
+
+    def prime(self, prompt: str, rows: int):
+        """Run the prompt once: (state for ``rows`` rows, last ids LongTensor rows, renderer)."""
+        ids = self.prompt_ids(prompt)
         words = [i for i in ids[1:] if i != self.pipeline.eos_id]
         # older checkpoints may hold <unk> off id 1 (see num_ids): ask the tokenizer
         unk = self.pipeline.tokenizer.token_to_id("<unk>")
@@ -264,6 +312,12 @@ class TextGenerator:
         last = torch.full((rows,), ids[-1], dtype=torch.long, device=self.device)
         at_start = ids[-1] in (self.pipeline.bos_id, self.pipeline.eos_id)
         return state, last, _Renderer(self.pipeline, rows, at_start)
+
+
+def _check_prompt(value, where: str) -> None:
+    """A prompt is a string; an empty one starts from ``<bos>``."""
+    if not isinstance(value, str):
+        raise InputError(f"{where} must be a string, got {type(value).__name__}")
 
 
 class _Banned:

@@ -21,7 +21,9 @@ from rnnlp.data.interactions import PAD, ItemMap, Log, Split, leave_one_out, rea
 from rnnlp.errors import CheckpointError, ConfigError, DataError
 from rnnlp.models.item_baselines import ItemKNN, MostPopular
 from rnnlp.models.recommender import build_recommender
+from rnnlp.tasks import one_or_many
 from rnnlp.tasks.common import data_config, say
+from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.training.sampled_losses import bpr_max, candidates, sampled_softmax
@@ -186,6 +188,7 @@ class Recommender:
 
     task = TASK
     info = model_info
+    __repr__ = loaded_repr
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
         restore(self, ckpt, device, _build)
@@ -196,9 +199,14 @@ class Recommender:
         index = self.item_pipeline.index
         return [index[i] for i in items if i in index], [i for i in items if i not in index]
 
-    def recommend(self, histories: list, k: int = 10, exclude_seen: bool = True) -> list[dict]:
-        """``[{"items", "scores", "unknown"}]``: the top ``k`` next items per history, best first;
-        items the model does not know are skipped and listed under ``unknown``."""
+    def recommend(self, histories, k: int = 10, exclude_seen: bool = True) -> dict | list[dict]:
+        """``{"items", "scores", "unknown"}``: the top ``k`` next items of one history (a string
+        of space-separated items, or a list of int ids), best first, or a list of them for a
+        list of histories; items the model does not know are skipped and listed under ``unknown``."""
+        histories, single = one_or_many.histories(histories)
+        return one_or_many.result(self._recommend(histories, k, exclude_seen), single)
+
+    def _recommend(self, histories: list, k: int, exclude_seen: bool) -> list[dict]:
         encoded = [self.encode(h) for h in histories]
         empty = [i for i, (ids, _) in enumerate(encoded) if not ids]
         if empty:

@@ -14,7 +14,9 @@ from rnnlp.data.readers import read_table, require_columns, sample_path
 from rnnlp.errors import CheckpointError, DataError
 from rnnlp.models.builders import build_classifier, build_text_pipeline, extend_pipeline
 from rnnlp.data.labels import label_indices, label_map
+from rnnlp.tasks import one_or_many
 from rnnlp.tasks.common import data_config, say
+from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
@@ -171,22 +173,32 @@ class Classifier:
 
     task = TASK
     info = model_info
+    __repr__ = loaded_repr
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
         restore(self, ckpt, device, _build)
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
-        """N×C probabilities, columns in the order of ``self.labels``."""
-        ids = self.pipeline.encode_batch([t or "" for t in texts], max_length=self.config.data.max_length)
+    def predict_proba(self, texts: str | list[str]) -> np.ndarray:
+        """N×C probabilities (C for one text), columns in the order of ``self.labels``.
+
+        Raises InputError for None or a blank text."""
+        texts, single = one_or_many.texts(texts)
+        probs = self._proba(texts)
+        return probs[0] if single else probs
+
+    def _proba(self, texts: list[str]) -> np.ndarray:
+        ids = self.pipeline.encode_batch(texts, max_length=self.config.data.max_length)
         ids = [s if s else [self.pipeline.unk_id] for s in ids]
         return predict_ids(self.model, ids, self.device)
 
-    def predict(self, texts: list[str]) -> list[dict]:
-        """``[{"text", "label", "probability", "probabilities": {label: p}}]`` per text."""
-        probs = self.predict_proba(list(texts))
-        return [{"text": t, "label": self.labels[int(p.argmax())], "probability": float(p.max()),
+    def predict(self, texts: str | list[str]) -> dict | list[dict]:
+        """``{"text", "label", "probability", "probabilities": {label: p}}`` for one text, a
+        list of them for a list. Raises InputError for None or a blank text."""
+        texts, single = one_or_many.texts(texts)
+        rows = [{"text": t, "label": self.labels[int(p.argmax())], "probability": float(p.max()),
                  "probabilities": {str(n): float(q) for n, q in zip(self.labels, p)}}
-                for t, p in zip(texts, probs)]
+                for t, p in zip(texts, self._proba(texts))]
+        return one_or_many.result(rows, single)
 
     def evaluate(self, data: str | None = None, **data_options) -> dict:
         """accuracy, macro_f1, per-class scores and the confusion matrix on a labelled file."""
@@ -195,7 +207,7 @@ class Classifier:
         dcfg = data_config(self.config.data, data_options, _EVAL_FIELDS)
         texts, raw = read_split(data, dcfg, what="evaluation data")
         gold = label_indices(raw, self.labels, data)
-        probs = self.predict_proba(texts)
+        probs = self._proba(texts)
         report = classification_report(gold, probs.argmax(1), len(self.labels))
         report.update(labels=[str(n) for n in self.labels], count=len(texts))
         return report

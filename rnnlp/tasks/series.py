@@ -13,9 +13,11 @@ from rnnlp.data.batching import BucketBatcher
 from rnnlp.data.labels import label_indices, label_map
 from rnnlp.data.readers import sample_path
 from rnnlp.data.series import SeriesSet, channel_stats, clean, read_series, stratified_split, z_normalize
-from rnnlp.errors import CheckpointError, DataError
+from rnnlp.errors import CheckpointError, DataError, InputError
 from rnnlp.models.builders import build_series_classifier
+from rnnlp.tasks import one_or_many
 from rnnlp.tasks.common import data_config, say
+from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.tasks.sentiment import Classifier, classification_loss, probabilities
@@ -153,34 +155,49 @@ class SeriesModel:
 
     task = TASK
     info = model_info
+    __repr__ = loaded_repr
     format_report = staticmethod(Classifier.format_report)
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
         restore(self, ckpt, device, _build)
 
-    def rows(self, series) -> list:
-        """Model inputs from one series or many: for a C-channel model, an array of C+1
-        dimensions is N series (N×T, or N×T×C), one of C (or 1) dimensions one series; a list
-        holds series of any lengths. Trailing NaNs end a series."""
-        channels = self.model.channels
-        if isinstance(series, np.ndarray) or (series and np.isscalar(series[0])):
+    def split(self, series) -> tuple[list, bool]:
+        """(a list of series, whether ``series`` was one): for a C-channel model, an array of
+        C+1 dimensions is N series (N×T, or N×T×C), one of C (or 1) dimensions one series; a
+        list holds series of any lengths. InputError for None."""
+        if series is None:
+            raise InputError("series is None; give one series (an array) or a list of them")
+        if isinstance(series, np.ndarray) or (isinstance(series, (list, tuple)) and series and np.isscalar(series[0])):
             array = np.asarray(series, dtype=np.float64)
-            single = array.ndim == (1 if channels == 1 else 2)
-            series = [array] if single else list(array)
+            single = array.ndim == (1 if self.model.channels == 1 else 2)
+            return ([array], True) if single else (list(array), False)
+        found = list(series)
+        if any(s is None for s in found):
+            raise InputError(f"series[{[s is None for s in found].index(True)}] is None")
+        return found, False
+
+    def rows(self, series: list) -> list:
+        """Model inputs of a list of series (see ``split``). Trailing NaNs end a series."""
+        channels = self.model.channels
         rows = clean(list(series), "input", self.config.data.nan, self.config.data.max_length)
         if rows and rows[0].shape[1] != channels:
             raise DataError(f"input series have {rows[0].shape[1]} channel(s); this model was trained on {channels}")
         return model_inputs(rows, self.config.data)
 
     def predict_proba(self, series) -> np.ndarray:
-        """N×K probabilities, columns in the order of ``self.labels``."""
-        return predict_rows(self.model, self.rows(series), self.device)
+        """N×K probabilities (K for one series), columns in the order of ``self.labels``."""
+        found, single = self.split(series)
+        probs = predict_rows(self.model, self.rows(found), self.device)
+        return probs[0] if single else probs
 
-    def predict(self, series) -> list[dict]:
-        """``[{"label", "probability", "probabilities": {label: p}}]`` per series."""
-        return [{"label": self.labels[int(p.argmax())], "probability": float(p.max()),
+    def predict(self, series) -> dict | list[dict]:
+        """``{"label", "probability", "probabilities": {label: p}}`` for one series, a list of
+        them for many (see ``split``)."""
+        found, single = self.split(series)
+        rows = [{"label": self.labels[int(p.argmax())], "probability": float(p.max()),
                  "probabilities": {str(n): float(q) for n, q in zip(self.labels, p)}}
-                for p in self.predict_proba(series)]
+                for p in predict_rows(self.model, self.rows(found), self.device)]
+        return one_or_many.result(rows, single)
 
     def read(self, path: str, labelled: bool = False, **data_options) -> SeriesSet:
         """A series file read as in training (``data_options``: format, columns, ...)."""
@@ -192,7 +209,7 @@ class SeriesModel:
             raise DataError("give the labelled series file to evaluate on with --data FILE")
         found = self.read(data, labelled=True, **data_options)
         gold = label_indices(found.labels, self.labels, data)
-        probs = self.predict_proba(found.values)
+        probs = predict_rows(self.model, self.rows(self.split(found.values)[0]), self.device)
         report = classification_report(gold, probs.argmax(1), len(self.labels))
         report.update(labels=[str(n) for n in self.labels], count=len(gold))
         return report

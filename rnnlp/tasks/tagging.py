@@ -18,14 +18,17 @@ import torch
 
 from rnnlp.config.tagging import TaggingConfig
 from rnnlp.data.batching import BucketBatcher, pad
-from rnnlp.data.conll import TaggedSentences, convert_all, entities, normalize_scheme, read_tagged
+from rnnlp.data.conll import TaggedSentences, convert_all, from_spans, normalize_scheme, read_tagged, to_spans
 from rnnlp.errors import DataError
 from rnnlp.models.builders import build_tagger
 from rnnlp.models.tagger import TagBatch, casing
+from rnnlp.tasks import one_or_many
 from rnnlp.tasks.common import data_config, say
+from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
+from rnnlp.text.words import WordRules, joined_words, whitespace_words
 from rnnlp.training.metrics import tag_scores
 
 TASK = "tagging"
@@ -128,8 +131,10 @@ def build_word_pipeline(cfg: TaggingConfig, sentences: list) -> TextPipeline:
 
 # -- evaluation ------------------------------------------------------------------------
 def predict_tags(model, pipeline, char_index, sentences: list, tag_names: list, device,
-                 max_length: int, max_word_length: int, batch_size: int = 128) -> list[list[str]]:
-    """Tags of each sentence (lists of tokens); long ones are tagged piece by piece."""
+                 max_length: int, max_word_length: int, batch_size: int = 128,
+                 scores: bool = False) -> list[list[str]] | tuple[list, list]:
+    """Tags of each sentence (lists of tokens); long ones are tagged piece by piece. With
+    ``scores``, also each token's probability of its tag (``SequenceTagger.marginals``)."""
     flat, owner = [], []
     for n, sent in enumerate(sentences):
         for piece in (pieces(sent, max_length) if sent else []):
@@ -137,18 +142,26 @@ def predict_tags(model, pipeline, char_index, sentences: list, tag_names: list, 
             owner.append(n)
     ex = encode(pipeline, char_index, flat, None, max_word_length)
     out: list = [[] for _ in flat]
+    probs: list = [[] for _ in flat]
     order = np.argsort([len(s) for s in flat], kind="stable")
     model.eval()
     with torch.no_grad():
         for start in range(0, len(flat), batch_size):
             idx = order[start: start + batch_size]
             batch = collate_tags(ex, idx).to(device)
-            for i, path in zip(idx, model.decode(model(batch), batch.mask)):
+            emissions = model(batch)
+            paths = model.decode(emissions, batch.mask)
+            marginals = model.marginals(emissions, batch.mask).cpu() if scores else None
+            for row, (i, path) in enumerate(zip(idx, paths)):
                 out[i] = [tag_names[t] for t in path]
+                if scores:
+                    probs[i] = marginals[row, :len(path)].gather(1, torch.tensor(path)[:, None])[:, 0].tolist()
     tags: list = [[] for _ in sentences]
-    for n, piece_tags in zip(owner, out):
+    token_probs: list = [[] for _ in sentences]
+    for n, piece_tags, piece_probs in zip(owner, out, probs):
         tags[n].extend(piece_tags)
-    return tags
+        token_probs[n].extend(piece_probs)
+    return (tags, token_probs) if scores else tags
 
 
 # -- training (the driver runs it: rnnlp/tasks/driver.py) ----------------------------
@@ -187,7 +200,8 @@ def prepare(cfg: TaggingConfig, resumed, device) -> Prepared:
                     f"{len(tokens)} train / {len(valid[0]) if cfg.data.valid else 0} valid sentences, "
                     f"{len(names)} tags ({cfg.model.scheme}), vocab {pipeline.vocab_size}, {len(chars)} chars, "
                     f"head {cfg.model.head}", pipeline, names,
-                    {EXTRA: json.dumps({"chars": chars}, ensure_ascii=False)},
+                    {EXTRA: json.dumps({"chars": chars, "data_scheme": normalize_scheme(cfg.data.scheme),
+                                        "words": WordRules.learn(tokens).to_dict()}, ensure_ascii=False)},
                     describe=lambda best: f"best dev {metric} {best[metric]:.4f}")
 
 
@@ -206,47 +220,94 @@ def _valid_split(cfg):
 
 
 def _read_chars(path: Path) -> list:
+    return _read_extra(path)["chars"]
+
+
+def _read_extra(path: Path) -> dict:
+    """tagging.json: chars; since 0.2 also the training data's scheme and word rules."""
     from rnnlp.errors import CheckpointError
 
     try:
-        return json.loads((Path(path) / EXTRA).read_text(encoding="utf-8"))["chars"]
-    except (OSError, ValueError, KeyError):
+        extra = json.loads((Path(path) / EXTRA).read_text(encoding="utf-8"))
+        extra["chars"]
+        return extra
+    except (OSError, ValueError, KeyError, TypeError):
         raise CheckpointError(f"checkpoint {path}: {EXTRA} is missing or corrupt; retrain") from None
 
 
 # -- prediction ------------------------------------------------------------------------
 def _build(config: TaggingConfig, ckpt: dict):
-    chars = _read_chars(ckpt["path"])
+    extra = _read_extra(ckpt["path"])
     vocab = TextPipeline.from_json(ckpt["tokenizer_json"], where=str(ckpt["path"])).vocab()
-    model = build_tagger(config, vocab, len(chars), ckpt["labels"], with_vectors=False)
-    return model, {"chars": chars, "scheme": normalize_scheme(config.model.scheme)}
+    model = build_tagger(config, vocab, len(extra["chars"]), ckpt["labels"], with_vectors=False)
+    scheme = normalize_scheme(config.model.scheme)
+    # checkpoints before 0.2 recorded neither: they answer in the model's scheme, split on spaces
+    data_scheme = extra.get("data_scheme", scheme)
+    words = WordRules.from_dict(extra["words"]) if "words" in extra else WordRules()
+    return model, {"chars": extra["chars"], "scheme": scheme, "words": words,
+                   "output_scheme": scheme if "none" in (scheme, data_scheme) else data_scheme}
 
 
 class Tagger:
-    """A loaded tagging checkpoint: ``predict`` sentences, ``evaluate`` a tagged file."""
+    """A loaded tagging checkpoint: ``tag`` raw texts or tokens, ``evaluate`` a tagged file."""
 
     task = TASK
     info = model_info
+    __repr__ = loaded_repr
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
         restore(self, ckpt, device, _build)
 
-    def tag_tokens(self, sentences: list[list[str]], batch_size: int = 128) -> list[list[str]]:
-        """Tags (model scheme) of pre-tokenised sentences; empty sentences get no tags."""
+    def tag_tokens(self, sentences: list[list[str]], batch_size: int = 128, scores: bool = False):
+        """Tags (model scheme) of pre-tokenised sentences; empty sentences get no tags. With
+        ``scores``: (tags, each token's probability of its tag)."""
         return predict_tags(self.model, self.pipeline, _char_index(self.chars), sentences, self.labels,
                             self.device, self.config.data.max_length, self.config.data.max_word_length,
-                            batch_size)
+                            batch_size, scores)
 
-    def predict(self, texts: list) -> list[dict]:
-        """``[{"tokens", "tags", "entities"}]``; a text is split on whitespace (or given as a token list)."""
-        sentences = [t.split() if isinstance(t, str) else list(t) for t in texts]
-        out = []
-        for tokens, tags in zip(sentences, self.tag_tokens(sentences)):
-            row = {"tokens": tokens, "tags": tags}
-            if self.scheme != "none":
-                row["entities"] = entities(tokens, tags, self.scheme)
-            out.append(row)
-        return out
+    def tag(self, texts, tokenize: str | None = "model", batch_size: int = 128) -> dict | list[dict]:
+        """Tag one text (or a list): ``{"text", "tokens", "offsets", "tags", "scores"}``, and for
+        span schemes ``"spans"`` and ``"entities"``.
+
+        ``tokenize``: "model" splits raw text as the training data was split ("Paris." ->
+        "Paris" "." when its punctuation stood alone), "whitespace" on spaces only, None
+        takes pre-tokenised input (a list of tokens is one sentence). An item that is a list
+        of tokens is always taken as given. ``tags`` are in the training data's scheme (IOB1,
+        BIO or BIOES); ``scores`` is each token's probability of its tag (CRF marginal or
+        softmax); ``spans`` are ``{"text", "start", "end", "label", "score", "tokens"}`` with
+        character offsets into ``text`` (``text[start:end]`` is the span), ``score`` the mean
+        of its tokens' scores and ``tokens`` its [first, last + 1] token indices;
+        ``entities`` are the older ``{"type", "start", "end", "text"}`` over token indices.
+        Raises InputError for None, a blank text or an empty token list.
+        """
+        found, single = one_or_many.sentences(texts, tokenize)
+        split = [self._words(item, tokenize) for item in found]
+        tags, probs = self.tag_tokens([[w for w, _, _ in words] for _, words in split], batch_size, True)
+        rows = [self._row(text, words, t, p) for (text, words), t, p in zip(split, tags, probs)]
+        return one_or_many.result(rows, single)
+
+    predict = tag  # the HTTP server's and 0.1's name
+
+    def _words(self, item, tokenize) -> tuple[str, list]:
+        if not isinstance(item, str):
+            return joined_words(list(item))
+        return item, (self.words.split_text(item) if tokenize == "model" else whitespace_words(item))
+
+    def _row(self, text: str, words: list, tags: list, probs: list) -> dict:
+        tokens = [w for w, _, _ in words]
+        row = {"text": text, "tokens": tokens, "offsets": [[s, e] for _, s, e in words], "tags": tags,
+               "scores": probs}
+        if self.scheme == "none":
+            return row
+        chunks = to_spans(tags, self.scheme)
+        if self.output_scheme != self.scheme:
+            row["tags"] = from_spans(chunks, len(tags), self.output_scheme)
+        row["spans"] = [{"text": text[words[s][1]: words[e - 1][2]], "start": words[s][1], "end": words[e - 1][2],
+                         "label": kind, "score": sum(probs[s:e]) / (e - s), "tokens": [s, e]}
+                        for kind, s, e in chunks]
+        row["entities"] = [{"type": kind, "start": s, "end": e, "text": " ".join(tokens[s:e])}
+                           for kind, s, e in chunks]  # as conll.entities: token indices
+        return row
 
     def evaluate(self, data: str | None = None, **data_options) -> dict:
         """Entity P/R/F1 per type and overall (span schemes) and token accuracy on a tagged file."""

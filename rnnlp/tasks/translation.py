@@ -19,7 +19,9 @@ from rnnlp.data.parallel import collate_parallel, drop_empty, read_pairs
 from rnnlp.decoding import decode_batched
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_seq2seq, build_text_pipeline
+from rnnlp.tasks import one_or_many
 from rnnlp.tasks.common import data_config, say
+from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
@@ -222,6 +224,7 @@ class Translator:
 
     task = TASK
     info = model_info
+    __repr__ = loaded_repr
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
         restore(self, ckpt, device, _build)
@@ -250,13 +253,13 @@ class Translator:
             out[i] = [(self.target_pipeline.decode(ids), score) for ids, score in hyps]
         return out
 
-    def translate(self, texts: list[str], beam_size: int | None = None, length_penalty: float | None = None,
-                  batch_size: int | None = None) -> list[str]:
-        """One translation per text (beam search; ``beam_size`` 1 = greedy); "" for an empty text."""
-        if isinstance(texts, str):
-            texts = [texts]
+    def translate(self, texts: str | list[str], beam_size: int | None = None, length_penalty: float | None = None,
+                  batch_size: int | None = None) -> str | list[str]:
+        """The translation of one text, or one per text of a list (beam search; ``beam_size`` 1 =
+        greedy). Raises InputError for None or a blank text."""
+        texts, single = one_or_many.texts(texts)
         found = self.translate_n_best(texts, beam_size, 1, length_penalty, batch_size)
-        return [hyps[0][0] for hyps in found]
+        return one_or_many.result([hyps[0][0] for hyps in found], single)
 
     def attention(self, text: str) -> dict:
         """Greedy translation of one text with its attention: source/target tokens, weights T×S."""

@@ -182,3 +182,27 @@ def test_bad_arguments_raise():
         allowed_transitions(["PER"], "BIO")
     with pytest.raises(ConfigError, match=r"allowed mask has shape \(2, 2\), expected \(3, 3\)"):
         CRF(3, allowed=torch.ones(2, 2, dtype=torch.bool))
+
+
+def _brute_force_marginals(crf, emissions, length, masks=(None, None, None)):
+    """P(tag_t = c) summed over every allowed path of ``length`` tags, T×C."""
+    num_tags = emissions.shape[-1]
+    out = torch.zeros(length, num_tags, dtype=torch.float64)
+    paths = [p for p in itertools.product(range(num_tags), repeat=length)
+             if _path_score(crf, emissions, p, masks) is not None]
+    weights = torch.softmax(torch.stack([_path_score(crf, emissions, p, masks) for p in paths]), 0)
+    for path, w in zip(paths, weights):
+        out[torch.arange(length), list(path)] += w.detach()
+    return out
+
+
+@pytest.mark.parametrize("constrained", [False, True])
+def test_marginals_match_brute_force_and_are_zero_at_padding(constrained):
+    tags = len(TAGS) if constrained else C
+    masks = allowed_transitions(TAGS, "BIO") if constrained else (None, None, None)
+    crf = _crf(tags, masks, seed=5)
+    emissions, _, mask = _batch(tags, seed=6)
+    marginals = crf.marginals(emissions, mask)
+    for b, n in enumerate(LENGTHS):
+        assert torch.allclose(marginals[b, :n], _brute_force_marginals(crf, emissions[b], n, masks), atol=1e-10)
+        assert n == T or marginals[b, n:].abs().max().item() == 0.0

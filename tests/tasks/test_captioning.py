@@ -53,7 +53,7 @@ def test_tiny_recipe_trains_saves_reloads_and_captions_identically(run, capsys):
     first = rnnlp.load(run).caption([str(p) for p in IMAGES])
     second = rnnlp.load(run / "best").caption([Image.open(p) for p in IMAGES])
     assert first == second and len(first) == 3 and all(isinstance(c, str) for c in first)
-    assert rnnlp.load(run).caption(str(IMAGES[0])) == first[:1]  # one path alone
+    assert rnnlp.load(run).caption(str(IMAGES[0])) == first[0]  # one path alone: one caption
 
 
 def test_training_reports_skipped_lines_broken_images_and_empty_captions(tmp_path, capsys):

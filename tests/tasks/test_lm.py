@@ -8,6 +8,7 @@ import torch
 
 import rnnlp
 from rnnlp.api import train
+from rnnlp.data.stream import encode_stream
 from rnnlp.errors import ConfigError
 from rnnlp.models.language_model import LanguageModel
 
@@ -139,3 +140,44 @@ def test_corpus_with_literal_unk_tokens(tmp_path, capsys):
     model.generate("qqqq zzzz", 3, seed=0)
     assert "unknown to the model" in capsys.readouterr().err
     assert model.evaluate(str(tmp_path / "w.txt"))["tokens"] == sum(len(x.split()) + 3 for x in lines)
+
+
+def test_stop_strings_cut_the_text_and_the_stream_adds_up_to_it(run):
+    model = rnnlp.load(run)
+    full = model.generate("the", 20, greedy=True)
+    word = full.split()[3]
+    cut = model.generate("the", 20, greedy=True, stop=[word, "zzz-never"])
+    assert cut == full[: full.index(word)] and word not in cut
+    pieces = list(model.stream("the", 20, greedy=True, stop=word))
+    assert "".join(p[0] for p in pieces) == cut and len(pieces) < 20  # stopped early
+    assert model.generate("the", 6, beam_size=2, stop=word) == model.generate("the", 6, beam_size=2).split(word)[0]
+
+
+def test_no_repeat_ngram_size_and_repetition_penalty_change_what_is_generated(run):
+    model = rnnlp.load(run)
+    ids = lambda text: encode_stream(model.pipeline, text, True).tolist()[:-1]  # noqa: E731 (<eos> = newline)
+    plain = model.generate("the", 30, greedy=True)
+    pairs = lambda seq: list(zip(seq, seq[1:]))  # noqa: E731
+    assert len(set(pairs(ids("the" + plain)))) < len(pairs(ids("the" + plain)))  # greedy loops
+    for options in ({"greedy": True}, {"seed": 3}, {"beam_size": 2}):
+        text = model.generate("the", 30, no_repeat_ngram_size=2, **options)
+        assert len(set(pairs(ids("the" + text)))) == len(pairs(ids("the" + text))), options
+    assert model.generate("the", 30, greedy=True, repetition_penalty=3.0) != plain
+
+
+def test_a_list_of_prompts_gives_a_list_and_bad_arguments_are_one_line_errors(run):
+    from rnnlp.errors import InputError
+
+    model = rnnlp.load(run)
+    one = model.generate("the", 5, seed=4)
+    assert model.generate(["the", ""], 5, seed=4) == [one, model.generate("", 5, seed=4)]
+    with pytest.raises(InputError, match=r"^prompt is None; give one item or a list of them$"):
+        model.generate(None)
+    with pytest.raises(InputError, match=r"^prompt\[1\] is None$"):
+        model.generate(["the", None])
+    with pytest.raises(ConfigError, match=r"^repetition_penalty \(--repetition-penalty\) must be"):
+        model.generate("the", repetition_penalty=0)
+    with pytest.raises(ConfigError, match=r"^no_repeat_ngram_size"):
+        list(model.stream("the", no_repeat_ngram_size=-2))
+    with pytest.raises(ConfigError, match=r"^stop \(--stop\)"):
+        model.generate("the", beam_size=2, stop=[""])

@@ -51,6 +51,19 @@ def test_a_history_of_unknown_items_is_a_clear_error(model):
         model.recommend(["i01", "zz yy"], k=3)
 
 
+def test_one_history_gives_one_result_and_none_is_an_error(model):
+    from rnnlp.errors import InputError
+
+    one = model.recommend("i30 i31 i32", k=5)
+    first = model.recommend(["i30 i31 i32", "i05"], k=5)[0]  # batched with a shorter history: padded
+    assert isinstance(one, dict) and first["items"] == one["items"]
+    assert first["scores"] == pytest.approx(one["scores"], abs=1e-5)
+    with pytest.raises(InputError, match=r"^histories\[1\] is None$"):
+        model.recommend(["i05", None])
+    with pytest.raises(ValueError, match=r"^histories is None"):
+        model.recommend(None)
+
+
 def test_training_pairs_are_next_items_of_the_training_part_only():
     cfg = RecommenderConfig()
     cfg.data.train, cfg.data.max_length = str(LOG), 4

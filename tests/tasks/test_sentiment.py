@@ -17,11 +17,13 @@ TINY = str(ROOT / "recipes" / "sentiment" / "tiny.yaml")
 def test_tiny_recipe_trains_saves_reloads_and_predicts_identically(tmp_path):
     run = train("sentiment", TINY, [f"train.output={tmp_path / 'run'}"])
     assert (run / "best" / "model.safetensors").is_file() and (run / "last" / "trainer").is_dir()
-    texts = ["a gripping , funny film", "dull", ""]
+    texts = ["a gripping , funny film", "dull", "zzz-unknown"]
     first = rnnlp.load(run).predict_proba(texts)
     second = rnnlp.load(run / "best").predict_proba(texts)
     assert first.shape == (3, 2) and np.array_equal(first, second)
     assert np.allclose(first.sum(1), 1.0)
+    with pytest.raises(ValueError, match=r"^texts\[2\] is an empty text$"):
+        rnnlp.load(run).predict_proba(["fine", "dull", ""])
     rows = (run / "metrics.jsonl").read_text().splitlines()
     assert len(rows) == 1 and '"step": 2' in rows[0]
 

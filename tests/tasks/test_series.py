@@ -40,19 +40,24 @@ def test_train_statistics_travel_in_the_checkpoint(run):
 def test_predict_takes_one_series_many_or_ragged_lists(run):
     model = rnnlp.load(run)
     series = np.sin(np.arange(30) / 2)
-    one = model.predict_proba(series)
+    one = model.predict_proba(series)[None]  # one series: one row of K
     assert one.shape == (1, 3) and np.allclose(one.sum(1), 1.0, atol=1e-6)
     two = model.predict_proba(np.stack([series, series]))
     ragged = model.predict_proba([series, series[:20]])
     assert np.allclose(two[0], one[0], atol=1e-6) and np.allclose(ragged[0], one[0], atol=1e-6)
     padded = model.predict_proba(np.concatenate([series[:20], [np.nan] * 10])[None])  # NaN tail = shorter
     assert np.allclose(padded[0], ragged[1], atol=1e-6)
-    row = model.predict(series)[0]
+    row = model.predict(series)  # one series: one result
+    assert model.predict([series]) == [row]
     assert row["label"] in model.labels and set(row["probabilities"]) == {"1", "2", "3"}
 
 
 def test_bad_inputs_to_predict(run):
     model = rnnlp.load(run)
+    with pytest.raises(ValueError, match=r"^series is None; give one series"):
+        model.predict(None)
+    with pytest.raises(ValueError, match=r"^series\[1\] is None$"):
+        model.predict_proba([np.zeros(5), None])
     with pytest.raises(DataError, match="input: series 1 has a missing value"):
         model.predict([np.array([1.0, np.nan, 2.0])])
     with pytest.raises(DataError, match="have 2 channel\\(s\\); this model was trained on 1"):

@@ -7,7 +7,7 @@ import torch
 
 import rnnlp
 from rnnlp.api import train
-from rnnlp.errors import DataError
+from rnnlp.errors import DataError, InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = str(ROOT / "recipes" / "tagging" / "tiny.yaml")
@@ -58,9 +58,10 @@ def test_empty_and_very_long_sentences(tmp_path, assets):
     model = rnnlp.load(train("tagging", TINY, [f"train.output={tmp_path / 'r'}", "data.max_length=16"],
                              extra=_data(assets)))
     long = " ".join(["Paris"] * 1000)
-    rows = model.predict(["", long, "   "])
-    assert rows[0] == {"tokens": [], "tags": [], "entities": []} and rows[2]["tags"] == []
-    assert len(rows[1]["tags"]) == 1000  # tagged in pieces of data.max_length tokens
+    with pytest.raises(InputError, match=r"^texts\[0\] is an empty text$"):
+        model.predict(["", long, "   "])
+    row = model.tag(long)
+    assert len(row["tags"]) == len(row["scores"]) == 1000  # tagged in pieces of data.max_length tokens
 
 
 def test_softmax_head_char_lstm_and_conllu_pos(tmp_path, assets):
@@ -121,3 +122,68 @@ def test_matmul_forward_algorithm_matches_the_crf():
     assert torch.allclose(fast, slow, atol=1e-4, rtol=1e-5)
     for a, b in zip(grad_fast, grad_slow):
         assert torch.allclose(a, b, atol=1e-5)
+
+
+# -- raw-text tagging ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tagger(tmp_path_factory):
+    """The tiny recipe on IOB1 CoNLL (punctuation stands alone), model scheme BIOES."""
+    assets = ROOT / "tests" / "assets"
+    return rnnlp.load(train("tagging", TINY, [f"train.output={tmp_path_factory.mktemp('tag') / 'r'}"],
+                            extra=_data(assets)))
+
+
+def test_raw_text_is_split_as_the_training_data_and_every_offset_points_into_it(tagger):
+    text = "John Smith lives in Paris."
+    row = tagger.tag(text)
+    assert row["text"] == text and row["tokens"] == ["John", "Smith", "lives", "in", "Paris", "."]
+    assert [text[s:e] for s, e in row["offsets"]] == row["tokens"]
+    assert len(row["tags"]) == len(row["scores"]) == 6 and all(0 < p <= 1 for p in row["scores"])
+    assert set(row["tags"]) <= {"O"} | {f"{p}-{t}" for p in "BI" for t in ("PER", "LOC", "ORG", "MISC")}  # IOB1
+    assert tagger.tag(text, tokenize="whitespace")["tokens"][-1] == "Paris."
+    assert tagger.tag(["John", "lives"], tokenize=None)["tokens"] == ["John", "lives"]  # one sentence
+    rows = tagger.tag([text, ["Paris", "."]])
+    assert rows[0] == row and rows[1]["text"] == "Paris ." and rows[1]["offsets"] == [[0, 5], [6, 7]]
+    assert tagger.predict(text) == row  # the server's (and 0.1's) name
+
+
+def test_tags_come_back_in_the_training_data_scheme_with_spans_as_seqeval_reads_them(tagger):
+    """Model output fixed (BIOES, with scores) to check the conversion to IOB1 and the spans."""
+    from seqeval.metrics.sequence_labeling import get_entities
+
+    text = "Peter Brown met Anna Lee in New York ."
+    model_tags = ["B-PER", "E-PER", "O", "S-PER", "S-PER", "O", "B-LOC", "E-LOC", "O"]
+    probs = [0.9, 0.7, 1.0, 0.6, 0.5, 1.0, 0.8, 0.6, 1.0]
+    tagger.tag_tokens = lambda sentences, batch_size, scores: ([model_tags], [probs])
+    try:
+        row = tagger.tag(text)
+    finally:
+        del tagger.tag_tokens
+    assert row["tags"] == ["I-PER", "I-PER", "O", "I-PER", "B-PER", "O", "I-LOC", "I-LOC", "O"]  # IOB1
+    expected = [(kind, row["offsets"][s][0], row["offsets"][e][1]) for kind, s, e in get_entities(row["tags"])]
+    assert [(sp["label"], sp["start"], sp["end"]) for sp in row["spans"]] == expected
+    assert [sp["text"] for sp in row["spans"]] == ["Peter Brown", "Anna", "Lee", "New York"]
+    assert all(text[sp["start"]: sp["end"]] == sp["text"] for sp in row["spans"])
+    assert [sp["score"] for sp in row["spans"]] == pytest.approx([0.8, 0.6, 0.5, 0.7])  # mean of the tokens
+    assert row["entities"][0] == {"type": "PER", "start": 0, "end": 2, "text": "Peter Brown"}  # as before
+
+
+@pytest.mark.parametrize("texts, kwargs, message", [
+    (None, {}, "texts is None; give one item or a list of them"),
+    ("  ", {}, "texts is an empty text"),
+    (["Paris", None], {}, r"texts\[1\] is None"),
+    (["Paris", []], {}, r"texts\[1\] is an empty token list"),
+    ([["Paris", ""]], {}, r"texts\[0\]\[1\] is an empty text"),
+    ("Paris", {"tokenize": None}, "texts must be a list of tokens with tokenize=None, got str"),
+    ("Paris", {"tokenize": "spacy"}, "unknown tokenize 'spacy'; choose one of: 'model', 'whitespace', None"),
+])
+def test_bad_input_is_a_one_line_value_error(tagger, texts, kwargs, message):
+    with pytest.raises(InputError, match=f"^{message}$") as found:
+        tagger.tag(texts, **kwargs)
+    assert isinstance(found.value, ValueError)
+
+
+def test_checkpoints_without_word_rules_or_data_scheme_answer_as_before():
+    old = rnnlp.load(ROOT / "tests" / "assets" / "checkpoints_v0_1" / "tagging")
+    row = old.tag("EU rejects German call.")
+    assert row["tokens"][-1] == "call." and old.output_scheme == old.scheme == "BIOES"

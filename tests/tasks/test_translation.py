@@ -131,9 +131,13 @@ def test_n_best_and_scores(translator):
     assert hyps[0][0][0] == translator.translate(SENTENCES[:1], beam_size=4)[0]
 
 
-def test_empty_lines_give_empty_outputs(translator):
-    out = translator.translate(["", SENTENCES[0], "   ", ""], beam_size=2)
-    assert len(out) == 4 and out[0] == out[2] == out[3] == "" and out[1]
+def test_a_blank_text_is_an_error_naming_its_position_and_n_best_keeps_empty_outputs(translator):
+    from rnnlp.errors import InputError
+
+    with pytest.raises(InputError, match=r"^texts\[2\] is an empty text$"):
+        translator.translate(["ein hund", SENTENCES[0], "   "], beam_size=2)
+    out = translator.translate_n_best(["", SENTENCES[0], "   ", ""], beam_size=2)  # the server's aligned path
+    assert len(out) == 4 and out[0] == out[2] == out[3] == [("", 0.0)] and out[1][0][0]
 
 
 def test_long_source_is_truncated_with_a_warning(translator):
