@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from rnnlp import __version__
 from rnnlp.errors import RnnlpError
 from rnnlp.serve.batcher import Batcher
+from rnnlp.serve.bodies import read_body
 from rnnlp.serve.fields import Limits, RequestError
 from rnnlp.serve.generation import StreamEngine, StreamError
 from rnnlp.serve.guard import Guard
@@ -78,7 +79,7 @@ class Server:
         if verb is None:
             raise RequestError("verb", f"{name} ({self.models[name].task}) has no verb {verb_name!r}; "
                                        f"it has: {', '.join(sorted(self.verbs[name]))}", 404)
-        items, many, options = verb.parse(await read_json(request, self.settings.limits), self.settings.limits)
+        items, many, options = verb.parse(await read_body(request, self.settings.limits), self.settings.limits)
         if options.get("stream"):
             return await self.stream(name, items, many, options)
         outputs = await self.within_timeout(self.batchers[name].submit(verb, options, items))
@@ -114,22 +115,6 @@ async def sse(row):
         yield f"data: {json.dumps({'done': True, 'text': ''.join(text)}, ensure_ascii=False)}\n\n"
     finally:
         row.closed = True  # the client went away (or the stream ended): leave the batch
-
-
-async def read_json(request: Request, limits: Limits):
-    """The body as JSON, within ``max_body_bytes``; RequestError for oversized or malformed bodies."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limits.max_body_bytes:
-        raise RequestError("body", f"{declared} bytes; at most {limits.max_body_bytes}", 413)
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limits.max_body_bytes:
-            raise RequestError("body", f"more than {limits.max_body_bytes} bytes", 413)
-    try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RequestError("body", f"malformed JSON ({exc})", 400) from None
 
 
 def create_app(models: dict, settings: Settings | None = None) -> FastAPI:
