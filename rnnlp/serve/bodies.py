@@ -49,7 +49,8 @@ async def _bounded(request: Request, most: int) -> bytes:
 
 async def _form(request: Request, limits: Limits) -> dict:
     try:
-        form = await request.form(max_files=limits.max_items, max_fields=limits.max_items + 16,
+        form = await request.form(max_files=limits.max_items + 1,  # one more: items() names the field
+                                  max_fields=limits.max_items + 16,
                                   max_part_size=limits.max_chars * 4)
     except HTTPException as exc:  # python-multipart's complaint: malformed, too many parts
         raise RequestError("body", f"bad multipart form ({exc.detail})", 400) from None
