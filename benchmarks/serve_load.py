@@ -240,8 +240,9 @@ def trained(run: str) -> str:
 
 
 def _row(label: str, r: dict) -> str:
+    used = r["requests_s"] * (r["cpu_loop"] + r["cpu_worker"]) / 1000  # CPU seconds per second
     return (f"| {label} | {r['requests_s']:.1f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} / {r['requests']} "
-            f"| {r['cpu_loop']:.2f} | {r['cpu_worker']:.2f} |")
+            f"| {r['cpu_loop']:.2f} | {r['cpu_worker']:.2f} | {used:.2f} |")
 
 
 def report_text(args, m: dict) -> str:
@@ -251,9 +252,10 @@ def report_text(args, m: dict) -> str:
              f"Server torch threads {args.threads}, bound to 127.0.0.1; clients are asyncio tasks on keep-alive "
              "connections in the benchmark's process.", "",
              f"Sentiment, {args.clients} concurrent clients for {args.seconds:g} s each way, one text per request "
-             "(CPU ms: the server's CPU time per request, event-loop thread and model worker):", "",
-             "| serving | requests/s | p50 ms | p99 ms | errors / requests | CPU ms loop | CPU ms model |",
-             "|---|---:|---:|---:|---:|---:|---:|",
+             "(CPU ms: the server's CPU time per request, event-loop thread and model worker; CPUs used: "
+             "the share of the machine's CPUs the server got, out of 2):", "",
+             "| serving | requests/s | p50 ms | p99 ms | errors / requests | CPU ms loop | CPU ms model | CPUs used |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|",
              _row("one at a time (--max-batch 1)", a), _row(f"dynamic batching (--max-batch {BATCHED[1]}, "
                                                             f"{BATCHED[3]} ms)", b), "",
              f"Dynamic batching / one at a time: **{b['requests_s'] / a['requests_s']:.2f}x** requests/s; "
