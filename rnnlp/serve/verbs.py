@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -165,7 +166,14 @@ def _recommend_options(body, limits) -> dict:
 
 
 def _recommend(model, histories, options) -> list:
-    return model.recommend(histories, k=options["k"], exclude_seen=options["exclude_seen"])
+    return [_finite(r) for r in model.recommend(histories, k=options["k"], exclude_seen=options["exclude_seen"])]
+
+
+def _finite(ranked: dict) -> dict:
+    """Without the excluded (seen) items that a ``k`` larger than the unseen ones brings in at
+    -inf: JSON has no infinity."""
+    keep = [i for i, score in enumerate(ranked["scores"]) if math.isfinite(score)]
+    return {**ranked, "items": [ranked["items"][i] for i in keep], "scores": [ranked["scores"][i] for i in keep]}
 
 
 # -- series ------------------------------------------------------------------------------------

@@ -42,3 +42,12 @@ def test_a_history_of_unknown_items_is_a_422_and_the_server_goes_on(client, mode
     assert bad.status_code == 422 and bad.json()["field"] == "input" and "history 2" in bad.json()["error"]
     good = client.post("/v1/models/recommender/recommend", json={"input": "i05"})
     assert good.status_code == 200 and good.json()["output"] == models["recommender"].recommend(["i05"])[0]
+
+
+def test_a_k_beyond_the_unseen_items_leaves_out_the_seen_ones(client, models):
+    history = ["i01", "i02", "i03"]
+    r = client.post("/v1/models/recommender/recommend", json={"input": history, "k": 1000})
+    [expected] = models["recommender"].recommend([history], k=1000)
+    assert r.status_code == 200 and expected["scores"][-1] == float("-inf")  # the model ranks seen items last
+    items = r.json()["output"]["items"]
+    assert items == expected["items"][:-3] and not set(items) & set(history)
