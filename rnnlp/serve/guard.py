@@ -48,14 +48,21 @@ class Guard:
         counted = model_verb(scope)
         if counted is None:
             return await self.app(scope, receive, send)
-        start = time.perf_counter()
+        start, started = time.perf_counter(), False
 
         async def timed_send(message):
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 self.server.metrics.request(*counted, message["status"], time.perf_counter() - start)
             await send(message)
 
-        await self.app(scope, receive, timed_send)
+        try:
+            await self.app(scope, receive, timed_send)
+        except Exception:  # the outer error handler answers 500: count it here, where the model is known
+            if not started:
+                self.server.metrics.request(*counted, 500, time.perf_counter() - start)
+            raise
 
 
 async def _send_json(send, status: int, body: bytes) -> None:

@@ -151,6 +151,7 @@ def test_a_failing_model_call_fails_only_its_request(client, models, monkeypatch
     r = post(client, "sentiment/predict", {"input": "fine"})
     assert r.status_code == 500 and r.json() == {"error": "server: internal error: RuntimeError: boom",
                                                  "field": "server"}
+    assert 'rnnlp_requests_total{model="sentiment",verb="predict",code="500"} 1' in client.get("/metrics").text
     monkeypatch.undo()
     assert post(client, "sentiment/predict", {"input": "fine"}).status_code == 200
 
