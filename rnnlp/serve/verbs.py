@@ -178,8 +178,8 @@ def _finite(ranked: dict) -> dict:
 
 # -- series ------------------------------------------------------------------------------------
 def _series(value, field, limits):
-    """One series: a list of numbers (one channel) or of equal-length lists (T x C); null is a
-    missing value (trailing nulls end the series, as NaN does in ``predict``)."""
+    """One series: a list of numbers (one channel) or of equal-length lists (T x C); trailing
+    nulls end the series early, as trailing NaNs do in ``predict`` (one inside is refused there)."""
     if not isinstance(value, list) or not value:
         raise RequestError(field, "must be a non-empty list of numbers (or of lists of numbers, one per step)")
     if len(value) > limits.max_values:
