@@ -7,9 +7,7 @@ run it in-process and ``rnnlp serve`` runs it under uvicorn.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
-import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,13 +19,14 @@ from starlette.exceptions import HTTPException
 from rnnlp import __version__
 from rnnlp.errors import RnnlpError
 from rnnlp.serve.batcher import Batcher
+from rnnlp.serve.bodies import read_body
 from rnnlp.serve.fields import Limits, RequestError
 from rnnlp.serve.generation import StreamEngine, StreamError
+from rnnlp.serve.guard import Guard
 from rnnlp.serve.metrics import Metrics
 from rnnlp.serve.verbs import verbs_of
 
 DEMO = Path(__file__).with_name("demo.html")
-OPEN_PATHS = ("/health", "/")      # no token: liveness probes and the demo page itself
 
 
 @dataclass
@@ -79,11 +78,12 @@ class Server:
         if verb is None:
             raise RequestError("verb", f"{name} ({self.models[name].task}) has no verb {verb_name!r}; "
                                        f"it has: {', '.join(sorted(self.verbs[name]))}", 404)
-        items, many, options = verb.parse(await read_json(request, self.settings.limits), self.settings.limits)
+        items, many, options = verb.parse(await read_body(request, self.settings.limits), self.settings.limits)
         if options.get("stream"):
             return await self.stream(name, items, many, options)
         outputs = await self.within_timeout(self.batchers[name].submit(verb, options, items))
-        return {"model": name, "outputs": outputs} if many else {"model": name, "output": outputs[0]}
+        # a JSONResponse skips FastAPI's jsonable_encoder walk over every output (profiled: serve_load.py)
+        return JSONResponse({"model": name, "outputs": outputs} if many else {"model": name, "output": outputs[0]})
 
     async def within_timeout(self, work):
         timeout = self.settings.timeout_s
@@ -116,31 +116,6 @@ async def sse(row):
         row.closed = True  # the client went away (or the stream ended): leave the batch
 
 
-async def read_json(request: Request, limits: Limits):
-    """The body as JSON, within ``max_body_bytes``; RequestError for oversized or malformed bodies."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limits.max_body_bytes:
-        raise RequestError("body", f"{declared} bytes; at most {limits.max_body_bytes}", 413)
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limits.max_body_bytes:
-            raise RequestError("body", f"more than {limits.max_body_bytes} bytes", 413)
-    try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RequestError("body", f"malformed JSON ({exc})", 400) from None
-
-
-def authorized(request: Request, key: str | None) -> bool:
-    """The bearer token, compared in constant time (hmac.compare_digest)."""
-    if key is None or request.url.path in OPEN_PATHS:
-        return True
-    sent = request.headers.get("authorization", "")
-    scheme, _, token = sent.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), key.encode())
-
-
 def create_app(models: dict, settings: Settings | None = None) -> FastAPI:
     """The app serving ``models`` (name -> loaded model)."""
     server = Server(models, settings or Settings())
@@ -167,16 +142,7 @@ def _middleware(app: FastAPI, server: Server) -> None:
         app.add_middleware(CORSMiddleware, allow_origins=list(server.settings.cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=["authorization", "content-type"])
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        if not authorized(request, server.settings.api_key):
-            return error(401, "authorization", "send the header 'Authorization: Bearer <api key>'")
-        start = time.perf_counter()
-        response = await call_next(request)
-        parts = request.url.path.strip("/").split("/")
-        if len(parts) == 4 and parts[:2] == ["v1", "models"] and request.method == "POST":
-            server.metrics.request(parts[2], parts[3], response.status_code, time.perf_counter() - start)
-        return response
+    app.add_middleware(Guard, server=server)  # added last: outermost, before CORS
 
 
 def _routes(app: FastAPI, server: Server) -> None:
@@ -192,9 +158,12 @@ def _routes(app: FastAPI, server: Server) -> None:
     async def catalog():
         return server.catalog()
 
-    @app.post("/v1/models/{name}/{verb}")
-    async def run(name: str, verb: str, request: Request):
-        return await server.run(name, verb, request)
+    async def run(request: Request):
+        return await server.run(request.path_params["name"], request.path_params["verb"], request)
+
+    # a plain Starlette route: FastAPI's per-request dependency solving and exit stacks cost
+    # about as much event-loop time as the model's own share of a batch (serve_load.py)
+    app.router.add_route("/v1/models/{name}/{verb}", run, methods=["POST"])
 
     @app.get("/", response_class=HTMLResponse)
     async def demo():

@@ -26,6 +26,8 @@ class Limits:
     max_beam: int = 16               # translate/caption: beam size
     max_image_bytes: int = 5_000_000  # caption: decoded bytes per image
     max_body_bytes: int = 10_000_000  # the whole request body
+    max_values: int = 100_000        # recommend: items per history; series: steps per series
+    max_k: int = 1_000               # recommend: items per answer
 
 
 def items(body: dict, limits: Limits) -> tuple[list, bool]:

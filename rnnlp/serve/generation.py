@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import torch
 
-from rnnlp.decoding.protocol import index_state
 from rnnlp.decoding.sampling import sample_chooser
 from rnnlp.serve.batcher import Batcher
 from rnnlp.serve.metrics import Metrics
@@ -46,6 +45,14 @@ def cat_states(states: list):
         return None
     filled = [s if s is not None else _zeros_like(known) for s in states]
     return _cat(filled)
+
+
+def row_of(state, i: int):
+    """Row ``i`` of a batch state (batch on dim 1) as a view: no copy and no index tensor per row
+    and step; the next step's ``cat_states`` copies it."""
+    if isinstance(state, torch.Tensor):
+        return state[:, i: i + 1]
+    return type(state)(row_of(s, i) for s in state)
 
 
 def _zeros_like(state):
@@ -134,6 +141,6 @@ class StreamEngine:
             pieces = []
             for i, row in enumerate(rows):
                 row.last = row.choose(log_probs[i: i + 1])
-                row.state = index_state(state, torch.tensor([i], device=log_probs.device), batch_dim=1)
+                row.state = row_of(state, i)
                 pieces.append(row.renderer.pieces(row.last.tolist())[0])
         return pieces

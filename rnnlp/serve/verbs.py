@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -42,12 +43,13 @@ def _none(body, limits) -> dict:
 
 
 def _jsonable(value):
-    """numpy arrays and scalars as lists and floats (attention weights)."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return value
+    """numpy arrays and scalars, also inside dicts and lists, as Python lists and numbers
+    (json cannot write np.int64; attention weights are arrays)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value.tolist() if isinstance(value, (np.ndarray, np.generic)) else value
 
 
 # -- sentiment ---------------------------------------------------------------------------------
@@ -80,7 +82,7 @@ def _translate_options(body, limits) -> dict:
 
 def _translate(model, texts, options) -> list:
     if options["attention"]:  # greedy, one text at a time: the weights of that decode
-        return [{k: _jsonable(v) for k, v in model.attention(t).items()} for t in texts]
+        return [_jsonable(model.attention(t)) for t in texts]
     beam = options["beam_size"] or max(options["n_best"], model.config.decode.beam_size)
     found = model.translate_n_best(texts, beam_size=beam, n_best=options["n_best"])
     return [{"translation": hyps[0][0], "n_best": [{"text": t, "score": s} for t, s in hyps]}
@@ -110,23 +112,30 @@ def _generate(model, prompts, options) -> list:
 
 # -- captioning --------------------------------------------------------------------------------
 def _image(value, field, limits):
-    """A base64 image (a data: URL prefix is allowed) as a PIL image; never a server-side path."""
+    """An image as multipart file bytes or base64 text (a data: URL prefix is allowed), decoded
+    to a PIL image; never a server-side path."""
     from rnnlp.data.images import decode_image
     from rnnlp.errors import DataError
 
-    if not isinstance(value, str) or not value:
-        raise RequestError(field, "must be a base64-encoded image (PNG, JPEG, ...)")
-    payload = value.split(",", 1)[1] if value.startswith("data:") else value
-    if len(payload) * 3 // 4 > limits.max_image_bytes:
-        raise RequestError(field, f"image larger than {limits.max_image_bytes} bytes", 413)
-    try:
-        data = base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError):
-        raise RequestError(field, "is not valid base64") from None
+    data = value if isinstance(value, bytes) else _base64(value, field, limits)
+    if len(data) > limits.max_image_bytes:
+        raise RequestError(field, f"image of {len(data)} bytes; at most {limits.max_image_bytes}", 413)
     try:
         return decode_image(data, field)
     except DataError as exc:
         raise RequestError(field, "is not an image PIL can read") from exc
+
+
+def _base64(value, field, limits) -> bytes:
+    if not isinstance(value, str) or not value:
+        raise RequestError(field, "must be a base64-encoded image (PNG, JPEG, ...) or a multipart file")
+    payload = value.split(",", 1)[1] if value.startswith("data:") else value
+    if len(payload) * 3 // 4 > limits.max_image_bytes:
+        raise RequestError(field, f"image larger than {limits.max_image_bytes} bytes", 413)
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise RequestError(field, "is not valid base64") from None
 
 
 def _caption_options(body, limits) -> dict:
@@ -135,6 +144,63 @@ def _caption_options(body, limits) -> dict:
 
 def _caption(model, images, options) -> list:
     return [{"caption": c} for c in model.caption(images, beam_size=options["beam_size"])]
+
+
+# -- recommender -------------------------------------------------------------------------------
+def _history(value, field, limits):
+    """A session's items, oldest first: a list of item ids (strings or integers) or one
+    space-separated string."""
+    found = value.split() if isinstance(value, str) else value
+    if not isinstance(found, list) or not found:
+        raise RequestError(field, "must be a non-empty list of item ids or a space-separated string of them")
+    if len(found) > limits.max_values:
+        raise RequestError(field, f"{len(found)} items; at most {limits.max_values}", 413)
+    for i, item in enumerate(found):
+        if isinstance(item, bool) or not isinstance(item, (str, int)):
+            raise RequestError(f"{field}[{i}]", f"must be an item id (string or integer), got {type(item).__name__}")
+    return [str(item) for item in found]
+
+
+def _recommend_options(body, limits) -> dict:
+    return {"k": fields.integer(body, "k", 10, 1, limits.max_k), "exclude_seen": fields.flag(body, "exclude_seen", True)}
+
+
+def _recommend(model, histories, options) -> list:
+    return [_finite(r) for r in model.recommend(histories, k=options["k"], exclude_seen=options["exclude_seen"])]
+
+
+def _finite(ranked: dict) -> dict:
+    """Without the excluded (seen) items that a ``k`` larger than the unseen ones brings in at
+    -inf: JSON has no infinity."""
+    keep = [i for i, score in enumerate(ranked["scores"]) if math.isfinite(score)]
+    return {**ranked, "items": [ranked["items"][i] for i in keep], "scores": [ranked["scores"][i] for i in keep]}
+
+
+# -- series ------------------------------------------------------------------------------------
+def _series(value, field, limits):
+    """One series: a list of numbers (one channel) or of equal-length lists (T x C); trailing
+    nulls end the series early, as trailing NaNs do in ``predict`` (one inside is refused there)."""
+    if not isinstance(value, list) or not value:
+        raise RequestError(field, "must be a non-empty list of numbers (or of lists of numbers, one per step)")
+    if len(value) > limits.max_values:
+        raise RequestError(field, f"{len(value)} steps; at most {limits.max_values}", 413)
+    width = len(value[0]) if isinstance(value[0], list) else None
+    for i, step in enumerate(value):
+        _step(step, width, f"{field}[{i}]")
+    return np.array(value, dtype=np.float64)  # None -> nan
+
+
+def _step(step, width, field) -> None:
+    values = step if width is not None else [step]
+    if width is not None and (not isinstance(step, list) or len(step) != width):
+        raise RequestError(field, f"must be a list of {width} numbers, like the first step")
+    for v in values:
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            raise RequestError(field, f"must be a number or null, got {type(v).__name__}")
+
+
+def _series_predict(model, series, options) -> list:
+    return _jsonable(model.predict(list(series)))
 
 
 # -- the table ---------------------------------------------------------------------------------
@@ -149,6 +215,9 @@ VERBS: dict[str, dict[str, Verb]] = {
                             frozenset({"max_tokens", "temperature", "top_k", "top_p", "seed", "greedy",
                                        "stream"}))},
     "captioning": {"caption": Verb("caption", _image, _caption_options, _caption, frozenset({"beam_size"}))},
+    "recommender": {"recommend": Verb("recommend", _history, _recommend_options, _recommend,
+                                      frozenset({"k", "exclude_seen"}))},
+    "series": {"predict": Verb("predict", _series, _none, _series_predict)},
 }
 
 

@@ -1,4 +1,5 @@
-"""Fixtures of the server tests: every task's tiny checkpoint, loaded once."""
+"""Fixtures of the server tests: every task's tiny checkpoint, loaded once (the recommender and
+series tasks have none committed: their tiny recipes are trained for two steps, once)."""
 
 import base64
 from pathlib import Path
@@ -9,17 +10,32 @@ ROOT = Path(__file__).resolve().parents[2]
 CKPTS = ROOT / "tests" / "assets" / "checkpoints_v0_1"
 IMAGES = sorted((ROOT / "tests" / "assets" / "captioning" / "images").iterdir())
 TASK_NAMES = ("sentiment", "tagging", "translation", "lm", "captioning")
+TRAINED = ("recommender", "series")
 
 
 @pytest.fixture(scope="session")
-def models():
+def trained_runs(tmp_path_factory) -> dict:
+    """task -> run folder of the tasks without a committed tiny checkpoint (two steps each)."""
+    import rnnlp
+
+    runs = {}
+    for task in TRAINED:
+        out = tmp_path_factory.mktemp(task) / "run"
+        runs[task] = rnnlp.api.train(task, str(ROOT / "recipes" / task / "tiny.yaml"), [
+            f"train.output={out}", "train.threads=1", "train.max_steps=2", "train.epochs=1", "train.progress=false"])
+    return runs
+
+
+@pytest.fixture(scope="session")
+def models(trained_runs):
     """name -> loaded model, one per task (named after the task)."""
     import torch
 
     import rnnlp
 
     torch.set_num_threads(1)
-    return {name: rnnlp.load(CKPTS / name) for name in TASK_NAMES}
+    loaded = {name: rnnlp.load(CKPTS / name) for name in TASK_NAMES}
+    return {**loaded, **{task: rnnlp.load(run) for task, run in trained_runs.items()}}
 
 
 @pytest.fixture(scope="session")

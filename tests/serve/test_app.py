@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient  # noqa: E402
 from rnnlp.serve.app import Settings, create_app  # noqa: E402
 from rnnlp.serve.fields import Limits  # noqa: E402
 
-LIMITS = Limits(max_items=4, max_chars=50, max_tokens=20, max_beam=4, max_image_bytes=50_000, max_body_bytes=100_000)
+LIMITS = Limits(max_items=4, max_chars=50, max_tokens=20, max_beam=4, max_image_bytes=50_000, max_body_bytes=100_000,
+                max_values=30, max_k=20)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,8 @@ def test_health_and_catalog(client, models):
     catalog = client.get("/v1/models").json()
     verbs = {name: m["verbs"] for name, m in catalog["models"].items()}
     assert verbs == {"sentiment": ["predict"], "tagging": ["predict", "tag"], "translation": ["translate"],
-                     "lm": ["generate"], "captioning": ["caption"]}
+                     "lm": ["generate"], "captioning": ["caption"], "recommender": ["recommend"],
+                     "series": ["predict"]}
     tagging = catalog["models"]["tagging"]
     assert tagging["task"] == "tagging" and tagging["labels"] == models["tagging"].info()["labels"]
     assert tagging["vocab_sizes"]["pipeline"] > 0 and catalog["rnnlp_version"]
@@ -100,6 +102,24 @@ BAD = [  # (path, body, status, field)
     ("captioning/caption", {"input": "aGVsbG8="}, 422, "input"),
     ("captioning/caption", {"input": "/etc/passwd"}, 422, "input"),
     ("captioning/caption", {"input": "A" * 70_000}, 413, "input"),
+    ("recommender/recommend", {"input": 5}, 422, "input"),
+    ("recommender/recommend", {"input": []}, 422, "input"),
+    ("recommender/recommend", {"input": "   "}, 422, "input"),
+    ("recommender/recommend", {"inputs": [["i05"], ["i05", 1.5]]}, 422, "inputs[1][1]"),
+    ("recommender/recommend", {"input": ["i05"] * 31}, 413, "input"),
+    ("recommender/recommend", {"input": "i05", "k": 0}, 422, "k"),
+    ("recommender/recommend", {"input": "i05", "k": 21}, 422, "k"),
+    ("recommender/recommend", {"input": "i05", "exclude_seen": 1}, 422, "exclude_seen"),
+    ("recommender/recommend", {"input": "i05", "beam_size": 2}, 422, "beam_size"),
+    ("recommender/recommend", {"input": "nobody knows"}, 422, "input"),  # no item the model knows
+    ("series/predict", {"input": "1 2 3"}, 422, "input"),
+    ("series/predict", {"input": []}, 422, "input"),
+    ("series/predict", {"input": [1, "2"]}, 422, "input[1]"),
+    ("series/predict", {"input": [1, True]}, 422, "input[1]"),
+    ("series/predict", {"input": [[1, 2], [3]]}, 422, "input[1]"),
+    ("series/predict", {"input": [0.5] * 31}, 413, "input"),
+    ("series/predict", {"input": [1, None, 2]}, 422, "input"),  # a gap inside: the model's own check
+    ("series/predict", {"input": [[1, 2], [3, 4]]}, 422, "input"),  # 2 channels; it was trained on 1
 ]
 
 
@@ -131,6 +151,7 @@ def test_a_failing_model_call_fails_only_its_request(client, models, monkeypatch
     r = post(client, "sentiment/predict", {"input": "fine"})
     assert r.status_code == 500 and r.json() == {"error": "server: internal error: RuntimeError: boom",
                                                  "field": "server"}
+    assert 'rnnlp_requests_total{model="sentiment",verb="predict",code="500"} 1' in client.get("/metrics").text
     monkeypatch.undo()
     assert post(client, "sentiment/predict", {"input": "fine"}).status_code == 200
 

@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("fastapi", reason="the 'serve' extra (pip install 'rnnlp[serve]') is not installed")
@@ -53,6 +54,14 @@ def test_the_demo_page_runs_every_task_in_a_real_browser(browser, site, models, 
     assert len(browser.texts("#result-lm .text")[0].split()) >= 10  # 60 streamed tokens, words spaced
     assert browser.submit("captioning", file=image_paths[0]) == "done"
     assert browser.texts("#result-captioning .caption") == models["captioning"].caption([image_paths[0]])
+    assert browser.submit("recommender", "i30 i31 i32") == "done"
+    [ranked] = models["recommender"].recommend(["i30 i31 i32"], k=10)
+    assert browser.texts("#result-recommender li") == [f"{i} ({s:.3f})" for i, s in zip(ranked["items"], ranked["scores"])]
+    wave = [round(float(x), 2) for x in np.sin(np.arange(30) / 2)]
+    assert browser.submit("series", " ".join(map(str, wave))) == "done"
+    [expected] = models["series"].predict([np.array(wave)])
+    assert browser.texts("#result-series .label") == [str(expected["label"])]
+    assert browser.texts("#result-series .bar .name") == list(expected["probabilities"])
     shot = tmp_path / "demo.png"
     shot.write_bytes(base64.b64decode(browser.do("GET", "/screenshot")))
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

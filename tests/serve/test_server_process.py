@@ -23,7 +23,7 @@ CKPTS = ROOT / "tests" / "assets" / "checkpoints_v0_1"
 README = (ROOT / "README.md").read_text()
 SECTION = README[README.index("## Serving"):].split("\n## ")[0]
 COMMANDS = [line for block in re.findall(r"```bash\n(.*?)```", SECTION, flags=re.S) for line in block.splitlines()]
-RUNS = {"sentiment": "sentiment", "tagging": "tagging", "lm": "lm"}  # README's runs/<task>-<time> -> tiny checkpoint
+IMAGE = sorted((ROOT / "tests" / "assets" / "captioning" / "images").iterdir())[0]  # README's photo.jpg
 TEXTS = ["a fine film", "dull", "the best movie of the year , truly", "bad", "not good at all", "fun",
          "an utterly boring and long film that never ends", "great acting", "meh", "a gem"]
 
@@ -58,18 +58,19 @@ def wait_up(proc, port: int) -> None:
     raise AssertionError("the server did not answer /health within 90 s")
 
 
-def readme_serve_args(port: int) -> list[str]:
+def readme_serve_args(port: int, trained: dict) -> list[str]:
     """README's `rnnlp serve` line with each run replaced by that task's tiny checkpoint."""
     [line] = [c for c in COMMANDS if c.startswith("rnnlp serve ")]
     args = shlex.split(line)[2:]
-    args = [re.sub(r"runs/(\w+)-<time>", lambda m: str(CKPTS / RUNS[m.group(1)]), a) for a in args]
+    tiny = lambda m: str(trained.get(m.group(1)) or CKPTS / m.group(1))  # noqa: E731
+    args = [re.sub(r"runs/(\w+)-<time>", tiny, a) for a in args]
     return [a if a != "8000" else str(port) for a in args]
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(trained_runs):
     port = free_port()
-    proc = start(*readme_serve_args(port), "--max-wait-ms", "200", port=port)
+    proc = start(*readme_serve_args(port, trained_runs), "--max-wait-ms", "200", port=port)
     try:
         wait_up(proc, port)
         yield proc, port
@@ -80,19 +81,36 @@ def server():
 
 
 def curl(line: str, port: int) -> tuple[int, str]:
-    """Run a README curl line with urllib (-d: a POST of that body)."""
+    """Run a README curl line with urllib (-d: a POST of that body; -F: a multipart form)."""
     args = shlex.split(line)[1:]
-    data = args[args.index("-d") + 1].encode() if "-d" in args else None
+    data, headers = args[args.index("-d") + 1].encode() if "-d" in args else None, {}
+    parts = [args[i + 1] for i, a in enumerate(args) if a == "-F"]
+    if parts:
+        data, headers["Content-Type"] = multipart(parts)
     [url] = [a for a in args if a.startswith("localhost:")]
     url = "http://" + url.replace("localhost:8000", f"127.0.0.1:{port}")
-    with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=60) as r:
+    with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers), timeout=60) as r:
         return r.status, r.read().decode()
+
+
+def multipart(parts: list[str]) -> tuple[bytes, str]:
+    """curl's ``-F name=value`` / ``-F name=@file`` as a multipart/form-data body (README's file: IMAGE)."""
+    boundary, body = "rnnlp-test-boundary", b""
+    for part in parts:
+        name, _, value = part.partition("=")
+        disposition = f'form-data; name="{name}"'
+        if value.startswith("@"):
+            disposition, content = disposition + f'; filename="{value[1:]}"', IMAGE.read_bytes()
+        else:
+            content = value.encode()
+        body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + content + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
 def test_readme_curl_examples_run(server):
     _, port = server
     lines = [c for c in COMMANDS if c.startswith("curl ")]
-    assert len(lines) >= 4
+    assert len(lines) >= 7
     for line in lines:
         status, text = curl(line, port)
         assert status == 200, line
@@ -114,7 +132,7 @@ def batch_counts(port: int, model: str) -> tuple[float, float]:
 
 def test_it_binds_loopback_and_batches_concurrent_requests_to_the_unbatched_results(server, models):
     proc, port = server
-    assert json.loads(get(port, "/health"))["models"] == ["sst2", "ner", "wiki"]
+    assert json.loads(get(port, "/health"))["models"] == ["sst2", "ner", "wiki", "cap", "shop", "ecg"]
     before = batch_counts(port, "sst2")
     with ThreadPoolExecutor(len(TEXTS)) as pool:
         found = list(pool.map(lambda t: json.loads(get(port, "/v1/models/sst2/predict", {"input": t})), TEXTS))

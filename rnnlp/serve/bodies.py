@@ -1,0 +1,96 @@
+"""Request bodies: JSON, or a multipart form (file uploads such as caption's images).
+
+Both come back as the same dict, so a verb parses one shape. In a form, a file part named
+``input`` (one) or ``inputs`` (repeated) is an item as bytes; every other part is a field whose
+text is read as JSON when it parses (``beam_size=2`` -> 2, ``attention=true`` -> True) and as a
+string otherwise. The whole body is bounded by ``max_body_bytes`` before any parsing.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from rnnlp.serve.fields import Limits, RequestError
+
+FILE_FIELDS = ("input", "inputs")
+
+
+async def read_body(request: Request, limits: Limits) -> dict:
+    """The body of a JSON or multipart/form-data request as a dict; RequestError otherwise."""
+    data = await _bounded(request, limits.max_body_bytes)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "multipart/form-data":
+        return await _form(request, limits)
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RequestError("body", f"malformed JSON ({exc})", 400) from None
+
+
+async def _bounded(request: Request, most: int) -> bytes:
+    """The raw body, refused (413) past ``most`` bytes whether declared or streamed; Starlette
+    keeps it, so the form parser reads these bytes rather than the socket."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > most:
+        raise RequestError("body", f"{declared} bytes; at most {most}", 413)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > most:
+            raise RequestError("body", f"more than {most} bytes", 413)
+        chunks.append(chunk)
+    request._body = b"".join(chunks)  # noqa: SLF001 - Starlette's own cache of the read body
+    return request._body
+
+
+async def _form(request: Request, limits: Limits) -> dict:
+    try:
+        form = await request.form(max_files=limits.max_items + 1,  # one more: items() names the field
+                                  max_fields=limits.max_items + 16,
+                                  max_part_size=limits.max_chars * 4)
+    except HTTPException as exc:  # python-multipart's complaint: malformed, too many parts
+        raise RequestError("body", f"bad multipart form ({exc.detail})", 400) from None
+    except AssertionError:  # Starlette asserts when python-multipart is missing
+        raise RequestError("body", "multipart forms need python-multipart: pip install 'rnnlp[serve]'", 415) from None
+    body: dict = {}
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            body.setdefault(name, []).append(await _file(name, value, limits))
+        elif name in body:
+            raise RequestError(name, "is given twice")
+        else:
+            body[name] = _field(value)
+    return _one_or_many(body)
+
+
+async def _file(name: str, upload: UploadFile, limits: Limits) -> bytes:
+    if name not in FILE_FIELDS:
+        raise RequestError(name, f"a file part must be named 'input' (one) or 'inputs' (repeated), not {name!r}")
+    data = await upload.read()
+    if len(data) > limits.max_image_bytes:
+        raise RequestError(name, f"{upload.filename or 'file'}: {len(data)} bytes; at most {limits.max_image_bytes}",
+                           413)
+    if not data:
+        raise RequestError(name, f"{upload.filename or 'file'} is empty")
+    return data
+
+
+def _field(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _one_or_many(body: dict) -> dict:
+    """``input`` holds one file (not a list); ``inputs`` keeps its list of files."""
+    files = body.get("input")
+    if isinstance(files, list) and files and isinstance(files[0], bytes):
+        if len(files) > 1:
+            raise RequestError("input", f"{len(files)} files; send several as 'inputs'")
+        body["input"] = files[0]
+    return body
