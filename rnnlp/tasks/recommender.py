@@ -65,9 +65,8 @@ def training_pairs(split: Split, data, dcfg) -> tuple[list, list]:
 def loss_fn(model, batch):
     """Full softmax cross-entropy over all items at every real position."""
     hidden = model(batch.ids)
-    logits = model.scores(hidden[batch.mask])
     gold = batch.targets[batch.mask]
-    loss = F.cross_entropy(logits, gold)
+    loss = F.cross_entropy(model.item_logits(hidden[batch.mask]), gold - 1)  # item j is column j - 1
     return loss, {"count": int(gold.numel())}
 
 
