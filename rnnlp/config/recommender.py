@@ -34,9 +34,10 @@ class RecommenderModelConfig:
     num_layers: int = 1
     dropout: float = 0.2                 # on the item embeddings and on the GRU output
     tie_weights: bool = True             # score items with the input embeddings (a projection first)
-    loss: Literal["ce", "sampled", "bpr_max"] = "ce"  # ce: full softmax cross-entropy over all items;
-    #   sampled: softmax over the batch's targets + popularity-sampled items; bpr_max: GRU4Rec 2018
-    negatives: int = 256                 # popularity-sampled items per batch (sampled, bpr_max)
+    loss: Literal["ce", "sampled", "bpr_max", "top1_max"] = "ce"  # ce: full softmax cross-entropy over all
+    #   items; sampled: softmax over the batch's targets + popularity-sampled items; bpr_max, top1_max:
+    #   GRU4Rec 2018 (Hidasi & Karatzoglou), over the same candidates
+    negatives: int = 256                 # popularity-sampled items per batch (sampled, bpr_max, top1_max)
     bpr_reg: float = 1.0                 # bpr_max: weight of the score regularisation
 
 

@@ -18,13 +18,13 @@ from torch.nn import functional as F
 from rnnlp.config.recommender import RecommenderConfig
 from rnnlp.data.batching import BucketBatcher, collate
 from rnnlp.data.interactions import PAD, ItemMap, Log, Split, leave_one_out, read_log, sessions, user_sequences
-from rnnlp.errors import CheckpointError, ConfigError, DataError
+from rnnlp.errors import CheckpointError, ConfigError, DataError, choice_error
 from rnnlp.models.item_baselines import ItemKNN, MostPopular
 from rnnlp.models.recommender import build_recommender
 from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
-from rnnlp.training.sampled_losses import bpr_max, candidates, sampled_softmax
+from rnnlp.training.sampled_losses import bpr_max, candidates, sampled_softmax, top1_max
 from rnnlp.training.ranking import mask_seen, ranking_metrics, sampled_ranks, target_ranks
 
 TASK = "recommender"
@@ -72,14 +72,17 @@ def loss_fn(model, batch):
 
 def sampled_loss(mcfg, popularity: torch.Tensor):
     """The loss over the batch's targets + ``mcfg.negatives`` popularity-sampled items
-    (``sampled`` softmax or ``bpr_max``); the draws use torch's RNG, which resume restores."""
+    (``sampled`` softmax, ``bpr_max`` or ``top1_max``); the draws use torch's RNG, which resume restores."""
+    over = {"sampled": sampled_softmax, "bpr_max": lambda s, p: bpr_max(s, p, mcfg.bpr_reg), "top1_max": top1_max}
+    if mcfg.loss not in over:
+        raise choice_error("model.loss", mcfg.loss, ["ce", *over])
+    of = over[mcfg.loss]
+
     def loss(model, batch):
         hidden = model(batch.ids)[batch.mask]
         gold = batch.targets[batch.mask]
         items, positive = candidates(gold, popularity, mcfg.negatives)
-        scores = model.candidate_scores(hidden, items)
-        value = sampled_softmax(scores, positive) if mcfg.loss == "sampled" else bpr_max(scores, positive, mcfg.bpr_reg)
-        return value, {"count": int(gold.numel())}
+        return of(model.candidate_scores(hidden, items), positive), {"count": int(gold.numel())}
     return loss
 
 

@@ -87,7 +87,7 @@ def test_cli_recommend_and_evaluate(model):
     assert stop.value.code == 2
 
 
-@pytest.mark.parametrize("loss", ["sampled", "bpr_max"])
+@pytest.mark.parametrize("loss", ["sampled", "bpr_max", "top1_max"])
 def test_sampled_losses_learn_the_chains(loss, tmp_path):
     out = rnnlp.api.train("recommender", TINY, [f"train.output={tmp_path / 'run'}", "train.threads=1",
                                                  "train.max_steps=40", "train.epochs=10", f"model.loss={loss}",
