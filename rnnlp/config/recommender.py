@@ -22,6 +22,8 @@ class InteractionDataConfig:
     min_item_count: int = 1              # drop items seen fewer times
     max_length: int = 50                 # most recent items a training sequence keeps
     session_gap: Optional[float] = None  # seconds of inactivity that start a new training session
+    batching: Literal["padded", "session_parallel"] = "padded"  # padded user sequences (pieces of at most
+    #   max_length, one RNN call per batch) or GRU4Rec's session-parallel lanes (one item per lane per step)
     root: Optional[str] = None           # data root (relative paths are looked up here)
     train_limit: Optional[int] = None    # use only the first N interactions of the file (smoke runs)
 

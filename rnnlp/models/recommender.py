@@ -33,8 +33,13 @@ class SequentialRecommender(nn.Module):
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """B×T item ids (right-padded) -> B×T×H hidden states (a causal RNN: padding after the
         real items never reaches them)."""
-        hidden, _ = self.rnn(self.drop(self.items(ids)))
-        return self.drop(hidden)
+        return self.run(ids)[0]
+
+    def run(self, ids: torch.Tensor, state=None):
+        """(B×T×H hidden states, the RNN state after the last step) from ``state`` (None: zeros);
+        session-parallel training carries the state from batch to batch."""
+        hidden, state = self.rnn(self.drop(self.items(ids)), state)
+        return self.drop(hidden), state
 
     def item_logits(self, hidden: torch.Tensor) -> torch.Tensor:
         """...×H hidden states -> ...×N scores of items 1..N (column j is item j + 1). Training

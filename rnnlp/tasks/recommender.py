@@ -1,15 +1,17 @@
 """Next-item recommendation: users' interactions in time order -> a GRU -> the next item.
 
 Training uses each user's sequence minus its last two items (leave-one-out), as padded user
-sequences with a full softmax cross-entropy over all items at every position. Evaluation is
+sequences or GRU4Rec's session-parallel lanes (``data.batching``), with the loss of
+``model.loss``: full softmax cross-entropy over all items, or sampled softmax, BPR-max or
+TOP1-max over the batch's targets plus popularity-sampled items. Evaluation is
 per user against all items, with the history excluded (the protocol of recent papers) and with
 nothing excluded, plus the older 100-sampled-negatives protocol; most-popular and item-kNN
-are scored on the same split in the same report.
-"""
+are scored on the same split in the same report."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -17,13 +19,15 @@ from torch.nn import functional as F
 
 from rnnlp.config.recommender import RecommenderConfig
 from rnnlp.data.batching import BucketBatcher, collate
-from rnnlp.data.interactions import PAD, ItemMap, Log, Split, leave_one_out, read_log, sessions, user_sequences
+from rnnlp.data.interactions import (PAD, ItemMap, Log, Split, leave_one_out, read_log, session_parallel, sessions,
+                                     user_sequences)
 from rnnlp.errors import CheckpointError, ConfigError, DataError, choice_error
 from rnnlp.models.item_baselines import ItemKNN, MostPopular
 from rnnlp.models.recommender import build_recommender
 from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
+from rnnlp.training.distributed import world
 from rnnlp.training.sampled_losses import bpr_max, candidates, sampled_softmax, top1_max
 from rnnlp.training.ranking import mask_seen, ranking_metrics, sampled_ranks, target_ranks
 
@@ -47,30 +51,34 @@ def load_split(dcfg, what: str = "train"):
     return data, leave_one_out(data)
 
 
-def training_pairs(split: Split, data, dcfg) -> tuple[list, list]:
-    """(inputs, targets) of the training sequences: cut into sessions when ``session_gap`` is
-    set, then into pieces of at most ``max_length`` steps from the end (the latest kept whole)."""
-    inputs, targets = [], []
+def training_sessions(split: Split, data, dcfg) -> list:
+    """Each user's training sequence, cut into sessions when ``session_gap`` is set (2+ items each)."""
+    out = []
     for t, seq in zip(data.times or [None] * len(split.train), split.train):  # aligned per user
-        for part in sessions(seq, None if t is None else t[: len(seq)], dcfg.session_gap):
-            for end in range(len(part), 1, -dcfg.max_length):
-                piece = part[max(0, end - dcfg.max_length - 1): end]
-                inputs.append(piece[:-1]), targets.append(piece[1:])
-    if not inputs:
+        out += [p for p in sessions(seq, None if t is None else t[: len(seq)], dcfg.session_gap) if len(p) >= 2]
+    if not out:
         raise DataError(f"{dcfg.train}: no user has two training interactions; nothing to learn from")
+    return out
+
+
+def training_pairs(split: Split, data, dcfg) -> tuple[list, list]:
+    """(inputs, targets) of the padded batching: the training sessions cut into pieces of at
+    most ``max_length`` steps from the end (the latest kept whole)."""
+    inputs, targets = [], []
+    for part in training_sessions(split, data, dcfg):
+        for end in range(len(part), 1, -dcfg.max_length):
+            piece = part[max(0, end - dcfg.max_length - 1): end]
+            inputs.append(piece[:-1]), targets.append(piece[1:])
     return inputs, targets
 
 
-# -- loss and scoring ------------------------------------------------------------------
-def loss_fn(model, batch):
-    """Full softmax cross-entropy over all items at every real position."""
-    hidden = model(batch.ids)
-    gold = batch.targets[batch.mask]
-    loss = F.cross_entropy(model.item_logits(hidden[batch.mask]), gold - 1)  # item j is column j - 1
-    return loss, {"count": int(gold.numel())}
+# -- losses: P×H hidden states and their P target items -> one number --------------------
+def full_ce(model, hidden, gold):
+    """Full softmax cross-entropy over all items."""
+    return F.cross_entropy(model.item_logits(hidden), gold - 1)  # item j is column j - 1
 
 
-def sampled_loss(mcfg, popularity: torch.Tensor):
+def sampled_objective(mcfg, popularity: torch.Tensor):
     """The loss over the batch's targets + ``mcfg.negatives`` popularity-sampled items
     (``sampled`` softmax, ``bpr_max`` or ``top1_max``); the draws use torch's RNG, which resume restores."""
     over = {"sampled": sampled_softmax, "bpr_max": lambda s, p: bpr_max(s, p, mcfg.bpr_reg), "top1_max": top1_max}
@@ -78,20 +86,119 @@ def sampled_loss(mcfg, popularity: torch.Tensor):
         raise choice_error("model.loss", mcfg.loss, ["ce", *over])
     of = over[mcfg.loss]
 
-    def loss(model, batch):
-        hidden = model(batch.ids)[batch.mask]
-        gold = batch.targets[batch.mask]
+    def objective(model, hidden, gold):
         items, positive = candidates(gold, popularity, mcfg.negatives)
-        return of(model.candidate_scores(hidden, items), positive), {"count": int(gold.numel())}
+        return of(model.candidate_scores(hidden, items), positive)
+    return objective
+
+
+def choose_objective(cfg, seqs: list, num_items: int):
+    if cfg.model.loss == "ce":
+        return full_ce
+    counts = np.bincount(np.concatenate([np.asarray(s[1:]) for s in seqs]), minlength=num_items + 1)
+    counts[PAD] = 0  # popularity as a target
+    return sampled_objective(cfg.model, torch.as_tensor(counts, dtype=torch.float))
+
+
+# -- batchings: padded user sequences, or GRU4Rec's session-parallel lanes ---------------
+def padded_loss(objective):
+    """``loss(model, batch)`` of padded batches: every real position predicts its next item."""
+    def loss(model, batch):
+        gold = batch.targets[batch.mask]
+        return objective(model, model(batch.ids)[batch.mask], gold), {"count": int(gold.numel())}
     return loss
 
 
-def choose_loss(cfg, targets: list, num_items: int):
-    if cfg.model.loss == "ce":
-        return loss_fn
-    counts = np.bincount(np.concatenate([np.asarray(t) for t in targets]), minlength=num_items + 1)
-    counts[PAD] = 0
-    return sampled_loss(cfg.model, torch.as_tensor(counts, dtype=torch.float))
+def padded_batches(inputs: list, targets: list, tcfg):
+    batcher = BucketBatcher([len(s) for s in inputs], tcfg.batch_size, bucket=tcfg.bucket, seed=tcfg.seed)
+
+    def batches(epoch):
+        batcher.set_epoch(epoch)
+        for idx in batcher:
+            yield collate([inputs[i] for i in idx], [targets[i] for i in idx])
+    return batches, len(batcher)
+
+
+@dataclass
+class LaneBatch:
+    """One session-parallel step: B×1 current items, B next items, B lanes that start a sequence."""
+
+    ids: torch.Tensor
+    targets: torch.Tensor
+    starts: torch.Tensor
+
+    def to(self, device) -> "LaneBatch":
+        return LaneBatch(self.ids.to(device), self.targets.to(device), self.starts.to(device))
+
+    @property
+    def num_tokens(self) -> int:
+        return self.ids.size(0)
+
+
+class Lanes:
+    """The recurrent state of the B lanes, carried from batch to batch and reset where a lane
+    starts a sequence; saved with ``last/`` so a resumed run continues mid-epoch exactly."""
+
+    PREFIX = "lanes."
+
+    def __init__(self, objective, resumed: dict | None = None):
+        self.objective, self.state = objective, None
+        parts = [resumed[k] for k in sorted(resumed or {}) if k.startswith(self.PREFIX)]
+        self.resumed = None if not parts else parts[0] if len(parts) == 1 else tuple(parts)
+
+    def start_epoch(self) -> None:
+        self.state, self.resumed = self.resumed, None
+
+    def loss(self, model, batch: LaneBatch):
+        state = self.state
+        if state is not None:
+            keep = (~batch.starts).float()[None, :, None]  # 1×B×1: zero the lanes that start over
+            state = tuple(s * keep for s in state) if isinstance(state, tuple) else state * keep
+        hidden, state = model.run(batch.ids, state)
+        self.state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        return self.objective(model, hidden[:, 0], batch.targets), {"count": batch.num_tokens}
+
+    def tensors(self) -> dict:
+        parts = self.state if isinstance(self.state, tuple) else (self.state,) if self.state is not None else ()
+        return {f"{self.PREFIX}{i}": t for i, t in enumerate(parts)}
+
+
+def lane_batches(seqs: list, tcfg):
+    """(batches(epoch), batches per epoch) of session-parallel training."""
+    def batches(epoch):
+        for items, nxt, starts in session_parallel(seqs, tcfg.batch_size, tcfg.seed + epoch):
+            yield LaneBatch(torch.from_numpy(items)[:, None], torch.from_numpy(nxt), torch.from_numpy(starts))
+    return batches, sum(1 for _ in session_parallel(seqs, tcfg.batch_size, tcfg.seed))
+
+
+def training_batches(cfg, split, data, device, resumed):
+    """(loss, batches(epoch), steps per epoch, facts, trainer tensors or None) of the configured batching."""
+    seqs = training_sessions(split, data, cfg.data)
+    objective = choose_objective(cfg, seqs, data.num_items)
+    if cfg.data.batching == "padded":
+        inputs, targets = training_pairs(split, data, cfg.data)
+        return (padded_loss(objective), *padded_batches(inputs, targets, cfg.train),
+                f"{len(inputs)} padded training sequences", None)
+    if cfg.data.batching != "session_parallel":
+        raise choice_error("data.batching", cfg.data.batching, ["padded", "session_parallel"])
+    if world()[1] > 1:
+        raise ConfigError("data.batching=session_parallel trains in one process; use padded under torchrun")
+    lanes = Lanes(objective, _carried(resumed, device))
+    batches, steps = lane_batches(seqs, cfg.train)
+
+    def started(epoch):
+        lanes.start_epoch()
+        return batches(epoch)
+    lanes_used = min(cfg.train.batch_size, len(seqs))
+    return lanes.loss, started, steps, f"{len(seqs)} training sessions in {lanes_used} lanes", lanes.tensors
+
+
+def _carried(resumed, device) -> dict | None:
+    """The lanes' state saved mid-epoch (an epoch-end checkpoint starts the lanes afresh)."""
+    trainer = resumed.trainer if resumed else {}
+    if trainer.get("batch", 0) == 0:
+        return None
+    return {k: v.to(device) for k, v in trainer.items() if torch.is_tensor(v) and k.startswith(Lanes.PREFIX)}
 
 
 def model_scores(model, histories: list, max_length: int, device, batch_size: int = 256):
@@ -155,15 +262,8 @@ def prepare(cfg: RecommenderConfig, resumed, device) -> Prepared:
     items = ItemMap(data.names)
     if resumed and ItemMap.read(resumed.path).names != items.names:
         raise CheckpointError(f"{cfg.data.train} no longer gives the items of the resumed run; resume on the same file")
-    inputs, targets = training_pairs(split, data, cfg.data)
+    loss, batches, steps, shape, carried = training_batches(cfg, split, data, device, resumed)
     model = build_recommender(cfg, data.num_items)
-    batcher = BucketBatcher([len(s) for s in inputs], cfg.train.batch_size, bucket=cfg.train.bucket,
-                            seed=cfg.train.seed)
-
-    def batches(epoch):
-        batcher.set_epoch(epoch)
-        for idx in batcher:
-            yield collate([inputs[i] for i in idx], [targets[i] for i in idx])
 
     vh, vt = split.valid
 
@@ -171,9 +271,9 @@ def prepare(cfg: RecommenderConfig, resumed, device) -> Prepared:
         ranks = rank_all(model_scores(m, vh, cfg.data.max_length, device), vh, vt)
         return ranking_metrics(ranks["seen"], cfg.eval.ks)
 
-    return Prepared(cfg, model, choose_loss(cfg, targets, data.num_items), batches, len(batcher), evaluate, METRIC,
-                    f"{len(data.users)} users, {data.num_items} items, {len(inputs)} training sequences, "
-                    f"{len(vt)} valid/test users", extra_files={"items.json": items.to_json()},
+    return Prepared(cfg, model, loss, batches, steps, evaluate, METRIC,
+                    f"{len(data.users)} users, {data.num_items} items, {shape}, {len(vt)} valid/test users",
+                    extra_files={"items.json": items.to_json()}, trainer_tensors=carried,
                     describe=lambda best: f"best valid NDCG@10 {best[METRIC]:.4f} (history excluded)")
 
 

@@ -1,6 +1,7 @@
 """The recommender task on the synthetic log (tests/assets/recommender/log.csv): training, the
 report (model and baselines, both protocols), ``recommend`` and its bad inputs."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -126,3 +127,30 @@ def test_cli_recommend_prints_titles_from_an_item_table(model, tmp_path):
 
     row = json.loads(out.output.splitlines()[0])
     assert row["titles"] == [f"Title {int(i[1:])}" for i in row["items"]] and len(row["items"]) == 2
+
+
+def test_session_parallel_batching_learns_and_resumes_mid_epoch_exactly(tmp_path, monkeypatch):
+    lanes = ["train.threads=1", "data.batching=session_parallel", "train.save_every=1", "train.epochs=5",
+             "train.max_steps=40"]
+    straight = rnnlp.api.train("recommender", TINY, [*lanes, f"train.output={tmp_path / 'a'}"])
+    import rnnlp.training.fit as fit
+
+    step = fit._train_step
+
+    def interrupted(loop, batch):  # Ctrl-C before step 21: last/ holds step 20
+        if loop.state.step == 20:
+            raise KeyboardInterrupt
+        step(loop, batch)
+    monkeypatch.setattr(fit, "_train_step", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        rnnlp.api.train("recommender", TINY, [*lanes, f"train.output={tmp_path / 'b'}"])
+    trainer = json.loads((tmp_path / "b" / "last" / "trainer" / "trainer.json").read_text())
+    assert trainer["epoch"] == 0 and trainer["batch"] == 20  # mid-epoch: the lanes hold state
+    monkeypatch.setattr(fit, "_train_step", step)
+    rnnlp.api.train("recommender", TINY, lanes, resume=str(tmp_path / "b"))
+    from safetensors.torch import load_file
+
+    a, b = (load_file(str(run / "last" / "model.safetensors")) for run in (straight, tmp_path / "b"))
+    assert all(torch.equal(a[k], b[k]) for k in a)  # the lanes' carried state was restored
+    report = rnnlp.load(straight).evaluate()
+    assert report["gru"]["seen"]["ndcg@10"] > report["most_popular"]["seen"]["ndcg@10"] + 0.2
