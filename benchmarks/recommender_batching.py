@@ -70,7 +70,7 @@ def evaluation_seconds(model, split, max_length: int) -> tuple[float, int]:
 
     histories, targets = split.test
     start = time.perf_counter()
-    rank_all(model_scores(model, histories, max_length, "cpu"), histories, targets)
+    rank_all(model_scores(model, histories, max_length, "cpu"), histories, targets, unmasked=False)
     return time.perf_counter() - start, len(targets)
 
 

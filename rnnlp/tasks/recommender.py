@@ -212,21 +212,24 @@ def model_scores(model, histories: list, max_length: int, device, batch_size: in
             yield rows, model.last_scores(batch.ids, batch.lengths).float().cpu()
 
 
-def rank_all(score_batches, histories: list, targets: np.ndarray, negatives: int = 0, seed: int = 0) -> dict:
-    """0-based target ranks: ``seen`` (history excluded), ``all`` (nothing excluded) and, with
-    ``negatives``, ``sampled`` among that many unseen random items."""
-    out = {k: np.zeros(len(targets), dtype=np.int64) for k in ("seen", "all", "sampled")}
+def rank_all(score_batches, histories: list, targets: np.ndarray, negatives: int = 0, seed: int = 0,
+             unmasked: bool = True) -> dict:
+    """0-based target ranks: ``seen`` (history excluded), with ``unmasked`` ``all`` (nothing
+    excluded) and, with ``negatives``, ``sampled`` among that many unseen random items."""
+    kinds = ["seen"] + ["all"] * unmasked + ["sampled"] * bool(negatives)
+    out = {k: np.zeros(len(targets), dtype=np.int64) for k in kinds}
     rng = np.random.default_rng(seed)
     for rows, scores in score_batches:
         gold = torch.as_tensor(targets[rows], dtype=torch.long)
         hist = [histories[i] for i in rows]
-        unmasked = scores.clone()
-        unmasked[:, PAD] = float("-inf")
-        out["all"][rows] = target_ranks(unmasked, gold).numpy()
+        if unmasked:
+            every = scores.clone()
+            every[:, PAD] = float("-inf")
+            out["all"][rows] = target_ranks(every, gold).numpy()
         out["seen"][rows] = target_ranks(mask_seen(scores, hist, gold), gold).numpy()
         if negatives:
             out["sampled"][rows] = sampled_ranks(scores, gold, hist, negatives, rng).numpy()
-    return out if negatives else {k: v for k, v in out.items() if k != "sampled"}
+    return out
 
 
 def _baseline_batches(baseline, histories: list, batch_size: int = 256):
@@ -268,8 +271,8 @@ def prepare(cfg: RecommenderConfig, resumed, device) -> Prepared:
     vh, vt = split.valid
 
     def evaluate(m):
-        ranks = rank_all(model_scores(m, vh, cfg.data.max_length, device), vh, vt)
-        return ranking_metrics(ranks["seen"], cfg.eval.ks)
+        ranks = rank_all(model_scores(m, vh, cfg.data.max_length, device), vh, vt, unmasked=False)
+        return ranking_metrics(ranks["seen"], cfg.eval.ks)  # selection uses this protocol only
 
     return Prepared(cfg, model, loss, batches, steps, evaluate, METRIC,
                     f"{len(data.users)} users, {data.num_items} items, {shape}, {len(vt)} valid/test users",
