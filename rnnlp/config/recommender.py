@@ -41,6 +41,8 @@ class RecommenderModelConfig:
     #   GRU4Rec 2018 (Hidasi & Karatzoglou), over the same candidates
     negatives: int = 256                 # popularity-sampled items per batch (sampled, bpr_max, top1_max)
     bpr_reg: float = 1.0                 # bpr_max: weight of the score regularisation
+    logq: bool = False                   # sampled: subtract each candidate's log sampling probability
+    #   (popularity), so the sampled softmax estimates the full one instead of favouring rare items
 
 
 @dataclass

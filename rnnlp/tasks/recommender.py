@@ -85,10 +85,14 @@ def sampled_objective(mcfg, popularity: torch.Tensor):
     if mcfg.loss not in over:
         raise choice_error("model.loss", mcfg.loss, ["ce", *over])
     of = over[mcfg.loss]
+    log_q = torch.log(popularity / popularity.sum()).clamp_min(-80.0)  # padding: never a candidate
 
     def objective(model, hidden, gold):
         items, positive = candidates(gold, popularity, mcfg.negatives)
-        return of(model.candidate_scores(hidden, items), positive)
+        scores = model.candidate_scores(hidden, items)
+        if mcfg.logq and mcfg.loss == "sampled":  # corrects the popularity sampling (Bengio & Senecal 2008)
+            scores = scores - log_q.to(scores.device)[items]
+        return of(scores, positive)
     return objective
 
 

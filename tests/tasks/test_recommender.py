@@ -154,3 +154,20 @@ def test_session_parallel_batching_learns_and_resumes_mid_epoch_exactly(tmp_path
     assert all(torch.equal(a[k], b[k]) for k in a)  # the lanes' carried state was restored
     report = rnnlp.load(straight).evaluate()
     assert report["gru"]["seen"]["ndcg@10"] > report["most_popular"]["seen"]["ndcg@10"] + 0.2
+
+
+def test_logq_subtracts_each_candidates_log_popularity():
+    from rnnlp.models.recommender import SequentialRecommender
+    from rnnlp.tasks.recommender import sampled_objective
+    from rnnlp.training.sampled_losses import sampled_softmax
+
+    cfg = RecommenderConfig().model
+    cfg.loss, cfg.negatives, cfg.logq = "sampled", 0, True  # candidates: the batch's targets only
+    popularity = torch.tensor([0.0, 1.0, 3.0, 4.0])
+    model = SequentialRecommender(3, 4, 4, dropout=0.0)
+    hidden, gold = torch.randn(3, 4, generator=torch.Generator().manual_seed(0)), torch.tensor([3, 1, 2])
+    items = torch.tensor([1, 2, 3])
+    expected = sampled_softmax(model.candidate_scores(hidden, items) - torch.log(popularity[1:] / 8), gold - 1)
+    assert torch.allclose(sampled_objective(cfg, popularity)(model, hidden, gold), expected)
+    cfg.logq = False
+    assert not torch.allclose(sampled_objective(cfg, popularity)(model, hidden, gold), expected)
