@@ -22,6 +22,8 @@ class InteractionDataConfig:
     min_item_count: int = 1              # drop items seen fewer times
     max_length: int = 50                 # most recent items a training sequence keeps
     session_gap: Optional[float] = None  # seconds of inactivity that start a new training session
+    batching: Literal["padded", "session_parallel"] = "padded"  # padded user sequences (pieces of at most
+    #   max_length, one RNN call per batch) or GRU4Rec's session-parallel lanes (one item per lane per step)
     root: Optional[str] = None           # data root (relative paths are looked up here)
     train_limit: Optional[int] = None    # use only the first N interactions of the file (smoke runs)
 
@@ -34,10 +36,13 @@ class RecommenderModelConfig:
     num_layers: int = 1
     dropout: float = 0.2                 # on the item embeddings and on the GRU output
     tie_weights: bool = True             # score items with the input embeddings (a projection first)
-    loss: Literal["ce", "sampled", "bpr_max"] = "ce"  # ce: full softmax cross-entropy over all items;
-    #   sampled: softmax over the batch's targets + popularity-sampled items; bpr_max: GRU4Rec 2018
-    negatives: int = 256                 # popularity-sampled items per batch (sampled, bpr_max)
+    loss: Literal["ce", "sampled", "bpr_max", "top1_max"] = "ce"  # ce: full softmax cross-entropy over all
+    #   items; sampled: softmax over the batch's targets + popularity-sampled items; bpr_max, top1_max:
+    #   GRU4Rec 2018 (Hidasi & Karatzoglou), over the same candidates
+    negatives: int = 256                 # popularity-sampled items per batch (sampled, bpr_max, top1_max)
     bpr_reg: float = 1.0                 # bpr_max: weight of the score regularisation
+    logq: bool = False                   # sampled: subtract each candidate's log sampling probability
+    #   (popularity), so the sampled softmax estimates the full one instead of favouring rare items
 
 
 @dataclass

@@ -205,6 +205,28 @@ def sessions(seq: list, times, gap: float | None) -> list[list]:
     return [seq[a:b] for a, b in zip(cuts, cuts[1:]) if b - a >= 2]
 
 
+def session_parallel(seqs: list, batch_size: int, seed: int = 0):
+    """GRU4Rec's session-parallel mini-batches: yield (items, next items, starts) arrays of B lanes.
+
+    The sequences (2+ items each) are shuffled by ``seed``; lane b reads its sequence one item
+    per batch and, when it is used up, takes the next one (``starts[b]`` True: reset its
+    recurrent state). The epoch ends when a lane finds no sequence left, as in GRU4Rec (the
+    other lanes' last few items wait for the next epoch, which shuffles again)."""
+    order = np.random.default_rng(seed).permutation(len(seqs))
+    lanes = min(batch_size, len(order))
+    seq, pos, nxt = [seqs[i] for i in order[:lanes]], np.zeros(lanes, dtype=np.int64), lanes
+    starts = np.ones(lanes, dtype=bool)
+    while True:
+        items = np.array([s[p] for s, p in zip(seq, pos)])
+        yield items, np.array([s[p + 1] for s, p in zip(seq, pos)]), starts
+        pos += 1
+        starts = np.array([p + 1 >= len(s) for s, p in zip(seq, pos)])
+        for lane in np.flatnonzero(starts):
+            if nxt == len(order):
+                return
+            seq[lane], pos[lane], nxt = seqs[order[nxt]], 0, nxt + 1
+
+
 class ItemMap:
     """Original item ids <-> model ids 1..N (0 is padding), saved in checkpoints as items.json."""
 

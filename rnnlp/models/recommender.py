@@ -33,14 +33,26 @@ class SequentialRecommender(nn.Module):
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """B×T item ids (right-padded) -> B×T×H hidden states (a causal RNN: padding after the
         real items never reaches them)."""
-        hidden, _ = self.rnn(self.drop(self.items(ids)))
-        return self.drop(hidden)
+        return self.run(ids)[0]
+
+    def run(self, ids: torch.Tensor, state=None):
+        """(B×T×H hidden states, the RNN state after the last step) from ``state`` (None: zeros);
+        session-parallel training carries the state from batch to batch."""
+        hidden, state = self.rnn(self.drop(self.items(ids)), state)
+        return self.drop(hidden), state
+
+    def item_logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """...×H hidden states -> ...×N scores of items 1..N (column j is item j + 1). Training
+        uses these: no padding column to copy in, which made the step ~25% slower on Beauty."""
+        if self.tied:
+            return self.project(hidden) @ self.items.weight[1:].t()
+        return hidden @ self.out.weight[1:].t() + self.out.bias[1:]
 
     def scores(self, hidden: torch.Tensor) -> torch.Tensor:
         """...×H hidden states -> ...×(N+1) item scores; column 0 (padding) is -inf."""
-        logits = self.project(hidden) @ self.items.weight.t() if self.tied else self.out(hidden)
+        logits = self.item_logits(hidden)
         pad = torch.zeros_like(logits[..., :1]).fill_(float("-inf"))
-        return torch.cat([pad, logits[..., 1:]], -1)
+        return torch.cat([pad, logits], -1)
 
     def candidate_scores(self, hidden: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         """P×H hidden states -> P×C scores of the C ``items`` only (sampled losses)."""

@@ -1,15 +1,17 @@
 """Next-item recommendation: users' interactions in time order -> a GRU -> the next item.
 
 Training uses each user's sequence minus its last two items (leave-one-out), as padded user
-sequences with a full softmax cross-entropy over all items at every position. Evaluation is
+sequences or GRU4Rec's session-parallel lanes (``data.batching``), with the loss of
+``model.loss``: full softmax cross-entropy over all items, or sampled softmax, BPR-max or
+TOP1-max over the batch's targets plus popularity-sampled items. Evaluation is
 per user against all items, with the history excluded (the protocol of recent papers) and with
 nothing excluded, plus the older 100-sampled-negatives protocol; most-popular and item-kNN
-are scored on the same split in the same report.
-"""
+are scored on the same split in the same report."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -17,8 +19,9 @@ from torch.nn import functional as F
 
 from rnnlp.config.recommender import RecommenderConfig
 from rnnlp.data.batching import BucketBatcher, collate
-from rnnlp.data.interactions import PAD, ItemMap, Log, Split, leave_one_out, read_log, sessions, user_sequences
-from rnnlp.errors import CheckpointError, ConfigError, DataError
+from rnnlp.data.interactions import (PAD, ItemMap, Log, Split, leave_one_out, read_log, session_parallel, sessions,
+                                     user_sequences)
+from rnnlp.errors import CheckpointError, ConfigError, DataError, choice_error
 from rnnlp.models.item_baselines import ItemKNN, MostPopular
 from rnnlp.models.recommender import build_recommender
 from rnnlp.tasks import one_or_many
@@ -26,7 +29,8 @@ from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
-from rnnlp.training.sampled_losses import bpr_max, candidates, sampled_softmax
+from rnnlp.training.distributed import world
+from rnnlp.training.sampled_losses import bpr_max, candidates, sampled_softmax, top1_max
 from rnnlp.training.ranking import mask_seen, ranking_metrics, sampled_ranks, target_ranks
 
 TASK = "recommender"
@@ -49,49 +53,158 @@ def load_split(dcfg, what: str = "train"):
     return data, leave_one_out(data)
 
 
-def training_pairs(split: Split, data, dcfg) -> tuple[list, list]:
-    """(inputs, targets) of the training sequences: cut into sessions when ``session_gap`` is
-    set, then into pieces of at most ``max_length`` steps from the end (the latest kept whole)."""
-    inputs, targets = [], []
+def training_sessions(split: Split, data, dcfg) -> list:
+    """Each user's training sequence, cut into sessions when ``session_gap`` is set (2+ items each)."""
+    out = []
     for t, seq in zip(data.times or [None] * len(split.train), split.train):  # aligned per user
-        for part in sessions(seq, None if t is None else t[: len(seq)], dcfg.session_gap):
-            for end in range(len(part), 1, -dcfg.max_length):
-                piece = part[max(0, end - dcfg.max_length - 1): end]
-                inputs.append(piece[:-1]), targets.append(piece[1:])
-    if not inputs:
+        out += [p for p in sessions(seq, None if t is None else t[: len(seq)], dcfg.session_gap) if len(p) >= 2]
+    if not out:
         raise DataError(f"{dcfg.train}: no user has two training interactions; nothing to learn from")
+    return out
+
+
+def training_pairs(split: Split, data, dcfg) -> tuple[list, list]:
+    """(inputs, targets) of the padded batching: the training sessions cut into pieces of at
+    most ``max_length`` steps from the end (the latest kept whole)."""
+    inputs, targets = [], []
+    for part in training_sessions(split, data, dcfg):
+        for end in range(len(part), 1, -dcfg.max_length):
+            piece = part[max(0, end - dcfg.max_length - 1): end]
+            inputs.append(piece[:-1]), targets.append(piece[1:])
     return inputs, targets
 
 
-# -- loss and scoring ------------------------------------------------------------------
-def loss_fn(model, batch):
-    """Full softmax cross-entropy over all items at every real position."""
-    hidden = model(batch.ids)
-    logits = model.scores(hidden[batch.mask])
-    gold = batch.targets[batch.mask]
-    loss = F.cross_entropy(logits, gold)
-    return loss, {"count": int(gold.numel())}
+# -- losses: P×H hidden states and their P target items -> one number --------------------
+def full_ce(model, hidden, gold):
+    """Full softmax cross-entropy over all items."""
+    return F.cross_entropy(model.item_logits(hidden), gold - 1)  # item j is column j - 1
 
 
-def sampled_loss(mcfg, popularity: torch.Tensor):
+def sampled_objective(mcfg, popularity: torch.Tensor):
     """The loss over the batch's targets + ``mcfg.negatives`` popularity-sampled items
-    (``sampled`` softmax or ``bpr_max``); the draws use torch's RNG, which resume restores."""
-    def loss(model, batch):
-        hidden = model(batch.ids)[batch.mask]
-        gold = batch.targets[batch.mask]
+    (``sampled`` softmax, ``bpr_max`` or ``top1_max``); the draws use torch's RNG, which resume restores."""
+    over = {"sampled": sampled_softmax, "bpr_max": lambda s, p: bpr_max(s, p, mcfg.bpr_reg), "top1_max": top1_max}
+    if mcfg.loss not in over:
+        raise choice_error("model.loss", mcfg.loss, ["ce", *over])
+    of = over[mcfg.loss]
+    log_q = torch.log(popularity / popularity.sum()).clamp_min(-80.0)  # padding: never a candidate
+
+    def objective(model, hidden, gold):
         items, positive = candidates(gold, popularity, mcfg.negatives)
         scores = model.candidate_scores(hidden, items)
-        value = sampled_softmax(scores, positive) if mcfg.loss == "sampled" else bpr_max(scores, positive, mcfg.bpr_reg)
-        return value, {"count": int(gold.numel())}
+        if mcfg.logq and mcfg.loss == "sampled":  # corrects the popularity sampling (Bengio & Senecal 2008)
+            scores = scores - log_q.to(scores.device)[items]
+        return of(scores, positive)
+    return objective
+
+
+def choose_objective(cfg, seqs: list, num_items: int):
+    if cfg.model.loss == "ce":
+        return full_ce
+    counts = np.bincount(np.concatenate([np.asarray(s[1:]) for s in seqs]), minlength=num_items + 1)
+    counts[PAD] = 0  # popularity as a target
+    return sampled_objective(cfg.model, torch.as_tensor(counts, dtype=torch.float))
+
+
+# -- batchings: padded user sequences, or GRU4Rec's session-parallel lanes ---------------
+def padded_loss(objective):
+    """``loss(model, batch)`` of padded batches: every real position predicts its next item."""
+    def loss(model, batch):
+        gold = batch.targets[batch.mask]
+        return objective(model, model(batch.ids)[batch.mask], gold), {"count": int(gold.numel())}
     return loss
 
 
-def choose_loss(cfg, targets: list, num_items: int):
-    if cfg.model.loss == "ce":
-        return loss_fn
-    counts = np.bincount(np.concatenate([np.asarray(t) for t in targets]), minlength=num_items + 1)
-    counts[PAD] = 0
-    return sampled_loss(cfg.model, torch.as_tensor(counts, dtype=torch.float))
+def padded_batches(inputs: list, targets: list, tcfg):
+    batcher = BucketBatcher([len(s) for s in inputs], tcfg.batch_size, bucket=tcfg.bucket, seed=tcfg.seed)
+
+    def batches(epoch):
+        batcher.set_epoch(epoch)
+        for idx in batcher:
+            yield collate([inputs[i] for i in idx], [targets[i] for i in idx])
+    return batches, len(batcher)
+
+
+@dataclass
+class LaneBatch:
+    """One session-parallel step: B×1 current items, B next items, B lanes that start a sequence."""
+
+    ids: torch.Tensor
+    targets: torch.Tensor
+    starts: torch.Tensor
+
+    def to(self, device) -> "LaneBatch":
+        return LaneBatch(self.ids.to(device), self.targets.to(device), self.starts.to(device))
+
+    @property
+    def num_tokens(self) -> int:
+        return self.ids.size(0)
+
+
+class Lanes:
+    """The recurrent state of the B lanes, carried from batch to batch and reset where a lane
+    starts a sequence; saved with ``last/`` so a resumed run continues mid-epoch exactly."""
+
+    PREFIX = "lanes."
+
+    def __init__(self, objective, resumed: dict | None = None):
+        self.objective, self.state = objective, None
+        parts = [resumed[k] for k in sorted(resumed or {}) if k.startswith(self.PREFIX)]
+        self.resumed = None if not parts else parts[0] if len(parts) == 1 else tuple(parts)
+
+    def start_epoch(self) -> None:
+        self.state, self.resumed = self.resumed, None
+
+    def loss(self, model, batch: LaneBatch):
+        state = self.state
+        if state is not None:
+            keep = (~batch.starts).float()[None, :, None]  # 1×B×1: zero the lanes that start over
+            state = tuple(s * keep for s in state) if isinstance(state, tuple) else state * keep
+        hidden, state = model.run(batch.ids, state)
+        self.state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        return self.objective(model, hidden[:, 0], batch.targets), {"count": batch.num_tokens}
+
+    def tensors(self) -> dict:
+        parts = self.state if isinstance(self.state, tuple) else (self.state,) if self.state is not None else ()
+        return {f"{self.PREFIX}{i}": t for i, t in enumerate(parts)}
+
+
+def lane_batches(seqs: list, tcfg):
+    """(batches(epoch), batches per epoch) of session-parallel training."""
+    def batches(epoch):
+        for items, nxt, starts in session_parallel(seqs, tcfg.batch_size, tcfg.seed + epoch):
+            yield LaneBatch(torch.from_numpy(items)[:, None], torch.from_numpy(nxt), torch.from_numpy(starts))
+    return batches, sum(1 for _ in session_parallel(seqs, tcfg.batch_size, tcfg.seed))
+
+
+def training_batches(cfg, split, data, device, resumed):
+    """(loss, batches(epoch), steps per epoch, facts, trainer tensors or None) of the configured batching."""
+    seqs = training_sessions(split, data, cfg.data)
+    objective = choose_objective(cfg, seqs, data.num_items)
+    if cfg.data.batching == "padded":
+        inputs, targets = training_pairs(split, data, cfg.data)
+        return (padded_loss(objective), *padded_batches(inputs, targets, cfg.train),
+                f"{len(inputs)} padded training sequences", None)
+    if cfg.data.batching != "session_parallel":
+        raise choice_error("data.batching", cfg.data.batching, ["padded", "session_parallel"])
+    if world()[1] > 1:
+        raise ConfigError("data.batching=session_parallel trains in one process; use padded under torchrun")
+    lanes = Lanes(objective, _carried(resumed, device))
+    batches, steps = lane_batches(seqs, cfg.train)
+
+    def started(epoch):
+        lanes.start_epoch()
+        return batches(epoch)
+    lanes_used = min(cfg.train.batch_size, len(seqs))
+    return lanes.loss, started, steps, f"{len(seqs)} training sessions in {lanes_used} lanes", lanes.tensors
+
+
+def _carried(resumed, device) -> dict | None:
+    """The lanes' state saved mid-epoch (an epoch-end checkpoint starts the lanes afresh)."""
+    trainer = resumed.trainer if resumed else {}
+    if trainer.get("batch", 0) == 0:
+        return None
+    return {k: v.to(device) for k, v in trainer.items() if torch.is_tensor(v) and k.startswith(Lanes.PREFIX)}
 
 
 def model_scores(model, histories: list, max_length: int, device, batch_size: int = 256):
@@ -105,21 +218,24 @@ def model_scores(model, histories: list, max_length: int, device, batch_size: in
             yield rows, model.last_scores(batch.ids, batch.lengths).float().cpu()
 
 
-def rank_all(score_batches, histories: list, targets: np.ndarray, negatives: int = 0, seed: int = 0) -> dict:
-    """0-based target ranks: ``seen`` (history excluded), ``all`` (nothing excluded) and, with
-    ``negatives``, ``sampled`` among that many unseen random items."""
-    out = {k: np.zeros(len(targets), dtype=np.int64) for k in ("seen", "all", "sampled")}
+def rank_all(score_batches, histories: list, targets: np.ndarray, negatives: int = 0, seed: int = 0,
+             unmasked: bool = True) -> dict:
+    """0-based target ranks: ``seen`` (history excluded), with ``unmasked`` ``all`` (nothing
+    excluded) and, with ``negatives``, ``sampled`` among that many unseen random items."""
+    kinds = ["seen"] + ["all"] * unmasked + ["sampled"] * bool(negatives)
+    out = {k: np.zeros(len(targets), dtype=np.int64) for k in kinds}
     rng = np.random.default_rng(seed)
     for rows, scores in score_batches:
         gold = torch.as_tensor(targets[rows], dtype=torch.long)
         hist = [histories[i] for i in rows]
-        unmasked = scores.clone()
-        unmasked[:, PAD] = float("-inf")
-        out["all"][rows] = target_ranks(unmasked, gold).numpy()
+        if unmasked:
+            every = scores.clone()
+            every[:, PAD] = float("-inf")
+            out["all"][rows] = target_ranks(every, gold).numpy()
         out["seen"][rows] = target_ranks(mask_seen(scores, hist, gold), gold).numpy()
         if negatives:
             out["sampled"][rows] = sampled_ranks(scores, gold, hist, negatives, rng).numpy()
-    return out if negatives else {k: v for k, v in out.items() if k != "sampled"}
+    return out
 
 
 def _baseline_batches(baseline, histories: list, batch_size: int = 256):
@@ -155,25 +271,18 @@ def prepare(cfg: RecommenderConfig, resumed, device) -> Prepared:
     items = ItemMap(data.names)
     if resumed and ItemMap.read(resumed.path).names != items.names:
         raise CheckpointError(f"{cfg.data.train} no longer gives the items of the resumed run; resume on the same file")
-    inputs, targets = training_pairs(split, data, cfg.data)
+    loss, batches, steps, shape, carried = training_batches(cfg, split, data, device, resumed)
     model = build_recommender(cfg, data.num_items)
-    batcher = BucketBatcher([len(s) for s in inputs], cfg.train.batch_size, bucket=cfg.train.bucket,
-                            seed=cfg.train.seed)
-
-    def batches(epoch):
-        batcher.set_epoch(epoch)
-        for idx in batcher:
-            yield collate([inputs[i] for i in idx], [targets[i] for i in idx])
 
     vh, vt = split.valid
 
     def evaluate(m):
-        ranks = rank_all(model_scores(m, vh, cfg.data.max_length, device), vh, vt)
-        return ranking_metrics(ranks["seen"], cfg.eval.ks)
+        ranks = rank_all(model_scores(m, vh, cfg.data.max_length, device), vh, vt, unmasked=False)
+        return ranking_metrics(ranks["seen"], cfg.eval.ks)  # selection uses this protocol only
 
-    return Prepared(cfg, model, choose_loss(cfg, targets, data.num_items), batches, len(batcher), evaluate, METRIC,
-                    f"{len(data.users)} users, {data.num_items} items, {len(inputs)} training sequences, "
-                    f"{len(vt)} valid/test users", extra_files={"items.json": items.to_json()},
+    return Prepared(cfg, model, loss, batches, steps, evaluate, METRIC,
+                    f"{len(data.users)} users, {data.num_items} items, {shape}, {len(vt)} valid/test users",
+                    extra_files={"items.json": items.to_json()}, trainer_tensors=carried,
                     describe=lambda best: f"best valid NDCG@10 {best[METRIC]:.4f} (history excluded)")
 
 

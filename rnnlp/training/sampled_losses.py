@@ -25,14 +25,26 @@ def sampled_softmax(scores: torch.Tensor, positive: torch.Tensor) -> torch.Tenso
     return F.cross_entropy(scores, positive)
 
 
+def _negative_weights(scores: torch.Tensor, positive: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(P×C softmax over each row's negatives (0 at its positive), P×1 positive scores): the
+    weights s_j that make BPR and TOP1 "-max" (the hardest negatives count most)."""
+    negative = torch.ones_like(scores, dtype=torch.bool)
+    negative[torch.arange(scores.size(0)), positive] = False
+    weights = scores.masked_fill(~negative, float("-inf")).softmax(1)
+    return weights, scores.gather(1, positive[:, None])
+
+
 def bpr_max(scores: torch.Tensor, positive: torch.Tensor, reg: float = 1.0) -> torch.Tensor:
     """BPR-max (Hidasi & Karatzoglou 2018): -log sum_j s_j sigmoid(r_i - r_j) + reg * sum_j s_j r_j^2,
     with s the softmax over the negatives' scores r_j."""
-    negative = torch.ones_like(scores, dtype=torch.bool)
-    negative[torch.arange(scores.size(0)), positive] = False
-    neg_scores = scores.masked_fill(~negative, float("-inf"))
-    weights = neg_scores.softmax(1)
-    target = scores.gather(1, positive[:, None])
+    weights, target = _negative_weights(scores, positive)
     ranked = (weights * torch.sigmoid(target - scores)).sum(1)
-    penalty = (weights * scores.masked_fill(~negative, 0.0) ** 2).sum(1)
+    penalty = (weights * scores ** 2).sum(1)  # weights are 0 at the positive
     return (-torch.log(ranked + 1e-24) + reg * penalty).mean()
+
+
+def top1_max(scores: torch.Tensor, positive: torch.Tensor) -> torch.Tensor:
+    """TOP1-max (Hidasi & Karatzoglou 2018): sum_j s_j (sigmoid(r_j - r_i) + sigmoid(r_j^2)), with s
+    the softmax over the negatives' scores r_j; the second term pulls negative scores to 0."""
+    weights, target = _negative_weights(scores, positive)
+    return (weights * (torch.sigmoid(scores - target) + torch.sigmoid(scores ** 2))).sum(1).mean()

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from rnnlp.data.interactions import leave_one_out, read_log, sessions, user_sequences
+from rnnlp.data.interactions import leave_one_out, read_log, session_parallel, sessions, user_sequences
 from rnnlp.errors import ConfigError, DataError
 
 
@@ -120,3 +120,23 @@ def test_the_three_formats_of_the_synthetic_log_give_the_same_sequences(assets):
     as_csv = dict(zip(csv.users, names(csv)))
     assert dict(zip(seqs.users, names(seqs))) == as_csv
     assert {"u" + u: ["i" + i for i in s] for u, s in zip(movielens.users, names(movielens))} == as_csv
+
+
+def test_session_parallel_lanes_read_each_sequence_in_order_then_the_next():
+    seqs = [[1, 2, 3], [4, 5], [6, 7, 8, 9], [10, 11, 12]]
+    steps = list(session_parallel(seqs, 2, seed=0))
+    lanes = [[], []]  # each lane's (item, next) pairs, cut where the lane starts a sequence
+    for items, targets, starts in steps:
+        for lane in range(2):
+            if starts[lane]:
+                lanes[lane].append([])
+            lanes[lane][-1].append((int(items[lane]), int(targets[lane])))
+    read = [run for lane in lanes for run in lane]
+    by_first = {s[0]: list(zip(s, s[1:])) for s in seqs}
+    assert all(run == by_first[run[0][0]][: len(run)] for run in read)  # a sequence, from its start, in order
+    firsts = [run[0][0] for run in read]
+    assert len(firsts) == len(set(firsts))  # no sequence read twice in an epoch
+    # the epoch ends when a lane finds no sequence left (GRU4Rec): at most one per lane is unfinished
+    assert sum(run == by_first[run[0][0]] for run in read) >= len(seqs) - 2
+    assert [s[0].tolist() for s in steps] == [s[0].tolist() for s in session_parallel(seqs, 2, seed=0)]
+    assert len(list(session_parallel(seqs, 10, seed=0))[0][0]) == 4  # never more lanes than sequences

@@ -1,6 +1,7 @@
 """The recommender task on the synthetic log (tests/assets/recommender/log.csv): training, the
 report (model and baselines, both protocols), ``recommend`` and its bad inputs."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -100,7 +101,7 @@ def test_cli_recommend_and_evaluate(model):
     assert stop.value.code == 2
 
 
-@pytest.mark.parametrize("loss", ["sampled", "bpr_max"])
+@pytest.mark.parametrize("loss", ["sampled", "bpr_max", "top1_max"])
 def test_sampled_losses_learn_the_chains(loss, tmp_path):
     out = rnnlp.api.train("recommender", TINY, [f"train.output={tmp_path / 'run'}", "train.threads=1",
                                                  "train.max_steps=40", "train.epochs=10", f"model.loss={loss}",
@@ -139,3 +140,47 @@ def test_cli_recommend_prints_titles_from_an_item_table(model, tmp_path):
 
     row = json.loads(out.output.splitlines()[0])
     assert row["titles"] == [f"Title {int(i[1:])}" for i in row["items"]] and len(row["items"]) == 2
+
+
+def test_session_parallel_batching_learns_and_resumes_mid_epoch_exactly(tmp_path, monkeypatch):
+    lanes = ["train.threads=1", "data.batching=session_parallel", "train.save_every=1", "train.epochs=5",
+             "train.max_steps=40"]
+    straight = rnnlp.api.train("recommender", TINY, [*lanes, f"train.output={tmp_path / 'a'}"])
+    import rnnlp.training.fit as fit
+
+    step = fit._train_step
+
+    def interrupted(loop, batch):  # Ctrl-C before step 21: last/ holds step 20
+        if loop.state.step == 20:
+            raise KeyboardInterrupt
+        step(loop, batch)
+    monkeypatch.setattr(fit, "_train_step", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        rnnlp.api.train("recommender", TINY, [*lanes, f"train.output={tmp_path / 'b'}"])
+    trainer = json.loads((tmp_path / "b" / "last" / "trainer" / "trainer.json").read_text())
+    assert trainer["epoch"] == 0 and trainer["batch"] == 20  # mid-epoch: the lanes hold state
+    monkeypatch.setattr(fit, "_train_step", step)
+    rnnlp.api.train("recommender", TINY, lanes, resume=str(tmp_path / "b"))
+    from safetensors.torch import load_file
+
+    a, b = (load_file(str(run / "last" / "model.safetensors")) for run in (straight, tmp_path / "b"))
+    assert all(torch.equal(a[k], b[k]) for k in a)  # the lanes' carried state was restored
+    report = rnnlp.load(straight).evaluate()
+    assert report["gru"]["seen"]["ndcg@10"] > report["most_popular"]["seen"]["ndcg@10"] + 0.2
+
+
+def test_logq_subtracts_each_candidates_log_popularity():
+    from rnnlp.models.recommender import SequentialRecommender
+    from rnnlp.tasks.recommender import sampled_objective
+    from rnnlp.training.sampled_losses import sampled_softmax
+
+    cfg = RecommenderConfig().model
+    cfg.loss, cfg.negatives, cfg.logq = "sampled", 0, True  # candidates: the batch's targets only
+    popularity = torch.tensor([0.0, 1.0, 3.0, 4.0])
+    model = SequentialRecommender(3, 4, 4, dropout=0.0)
+    hidden, gold = torch.randn(3, 4, generator=torch.Generator().manual_seed(0)), torch.tensor([3, 1, 2])
+    items = torch.tensor([1, 2, 3])
+    expected = sampled_softmax(model.candidate_scores(hidden, items) - torch.log(popularity[1:] / 8), gold - 1)
+    assert torch.allclose(sampled_objective(cfg, popularity)(model, hidden, gold), expected)
+    cfg.logq = False
+    assert not torch.allclose(sampled_objective(cfg, popularity)(model, hidden, gold), expected)
