@@ -62,6 +62,8 @@ def prefix_beam_search(log_probs: np.ndarray, beam_size: int = 8, prune: float =
                 longer = prefix + (v,)
                 # a repeat of the last label only extends the prefix after a blank
                 via = p_b if prefix and v == prefix[-1] else total
+                if via == _NEG:
+                    continue
                 b2, nb2 = nxt.get(longer, (_NEG, _NEG))
                 nxt[longer] = (b2, _add(nb2, via + frame[v]))
         beams = dict(sorted(nxt.items(), key=lambda kv: -_add(*kv[1]))[:beam_size])
