@@ -10,6 +10,7 @@ leave-one-speaker-out fold from one source.
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,9 +43,13 @@ class Corpus:
 
 
 def read_corpus(source: str, dcfg, conditions: str | None = None) -> Corpus:
-    """The corpus at ``source`` as ``dcfg`` says (pattern or manifest), filtered by ``conditions``."""
+    """The corpus at ``source``: a folder or zip read through ``dcfg.pattern`` (filtered by
+    ``conditions``), or a manifest file."""
     path = resolve_path(source, dcfg.root)
-    if dcfg.pattern:
+    if path.is_dir() or (path.is_file() and zipfile.is_zipfile(path)):
+        if not dcfg.pattern:
+            raise ConfigError(f"{path} is a folder or zip of recordings: give the file-name pattern that holds "
+                              "the transcripts (--pattern '{label}_{speaker}_{index}.wav'), or a manifest")
         return _from_pattern(AudioStore(path), dcfg.pattern, conditions, dcfg.lowercase)
     if conditions:
         raise ConfigError(f"data filters ({conditions!r}) need data.pattern: manifests are split by files")
