@@ -1,9 +1,6 @@
 """The speech task end to end on 18 FSDD clips: train, reload, transcribe, evaluate, the CLI, bad input."""
 
-import io
 import json
-import subprocess
-import sys
 import wave
 from pathlib import Path
 
@@ -18,9 +15,17 @@ ROOT = Path(__file__).resolve().parents[2]
 FSDD = ROOT / "tests" / "assets" / "speech" / "fsdd"
 
 
-def cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rnnlp", *args], capture_output=True, text=True, timeout=120,
-                          cwd=ROOT, env={"PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "PATH": ""})
+def cli(capsys, *args) -> tuple:
+    """(exit code, stdout, stderr) of ``rnnlp ARGS`` run in this process."""
+    from rnnlp.cli import main
+
+    try:
+        main([str(a) for a in args])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 @pytest.fixture(scope="module")
@@ -108,16 +113,16 @@ def test_resumed_features_statistics_come_from_the_checkpoint(run):
     assert model.model.shift.abs().sum() > 0 and not np.allclose(model.model.scale.numpy(), 1.0)
 
 
-def test_cli_transcribe_and_evaluate(run, tmp_path):
+def test_cli_transcribe_and_evaluate(run, tmp_path, capsys):
     wav = str(FSDD / "1_theo_0.wav")
-    proc = cli("transcribe", str(run), wav, "--json", "--beam-size", "2")
-    assert proc.returncode == 0, proc.stderr
-    row = json.loads(proc.stdout)
+    code, out, err = cli(capsys, "transcribe", run, wav, "--json", "--beam-size", "2")
+    assert code == 0, err
+    row = json.loads(out)
     assert row["path"] == wav and row["text"] == rnnlp.load(run).transcribe([wav], beam_size=2)[0]["text"]
-    proc = cli("transcribe", str(run), str(stereo_44k(tmp_path / "s.wav")))
-    assert proc.returncode == 0 and "note: " in proc.stderr and "resampled from 44100 Hz" in proc.stderr
-    proc = cli("transcribe", str(run), str(tmp_path / "none.wav"))
-    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "audio file not found" in proc.stderr
-    proc = cli("evaluate", str(run), "--data", str(FSDD), "--filter", "index=0", "--json")
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["count"] == 6
+    code, out, err = cli(capsys, "transcribe", run, stereo_44k(tmp_path / "s.wav"))
+    assert code == 0 and out.count("\t") == 1 and "resampled from 44100 Hz" in err
+    code, _, err = cli(capsys, "transcribe", run, tmp_path / "none.wav")
+    assert code == 2 and err.count("\n") == 1 and "audio file not found" in err
+    code, out, err = cli(capsys, "evaluate", run, "--data", FSDD, "--filter", "index=0", "--json")
+    assert code == 0, err
+    assert json.loads(out)["count"] == 6
