@@ -52,7 +52,9 @@ def read_corpus(source: str, dcfg, conditions: str | None = None) -> Corpus:
                               "the transcripts (--pattern '{label}_{speaker}_{index}.wav'), or a manifest")
         return _from_pattern(AudioStore(path), dcfg.pattern, conditions, dcfg.lowercase)
     if conditions:
-        raise ConfigError(f"data filters ({conditions!r}) need data.pattern: manifests are split by files")
+        raise ConfigError(f"{path}: a manifest cannot be filtered ({conditions!r} applies to file names read "
+                          "through data.pattern); give one manifest per split, or clear the filter "
+                          "(data.train_filter=null, data.valid_filter=null)")
     return _from_manifest(path, dcfg)
 
 

@@ -118,5 +118,5 @@ def test_a_manifest_naming_a_missing_file_says_which_row(tmp_path):
     (tmp_path / "m.csv").write_text("path,transcript\n0_theo_0.wav,zero\ngone.wav,one\n")
     with pytest.raises(DataError, match=r"m.csv, row 2: audio file 'gone.wav' not found in .*fsdd"):
         read_corpus(str(tmp_path / "m.csv"), SpeechDataConfig(audio=str(FSDD)))
-    with pytest.raises(ConfigError, match="need data.pattern"):
+    with pytest.raises(ConfigError, match="m.csv: a manifest cannot be filtered"):
         read_corpus(str(tmp_path / "m.csv"), SpeechDataConfig(audio=str(FSDD)), "index=0")
