@@ -14,7 +14,7 @@ from rnnlp.config.series import FrameConfig
 class SpeechDataConfig:
     """Where the recordings and their transcripts come from.
 
-    ``train``/``valid``/``test`` name a manifest (csv, tsv or jsonl with ``path`` and ``transcript``
+    ``train``/``valid`` name a manifest (csv, tsv or jsonl with ``path`` and ``transcript``
     columns; paths relative to ``audio``, else to the manifest's folder) or, with ``pattern``, a
     folder or zip of wav files whose names hold the transcript: ``{label}_{speaker}_{index}.wav``
     (FSDD). ``*_filter`` keeps the files whose name fields match: ``index=5-49``, ``speaker!=theo``,
@@ -23,7 +23,6 @@ class SpeechDataConfig:
 
     train: Optional[str] = path_field("train")    # None: the bundled tones sample
     valid: Optional[str] = path_field("data")     # None: the training source with valid_filter
-    test: Optional[str] = path_field("data")
     audio: Optional[str] = path_field("data")     # folder or zip the manifest's paths are in
     pattern: Optional[str] = None                 # file-name pattern; its {label} is the transcript
     train_filter: Optional[str] = None

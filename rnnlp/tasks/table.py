@@ -194,7 +194,6 @@ TASKS: dict[str, TaskEntry] = {
                "of wav files named by --pattern.", "path"),
             _o("--valid", "data.valid", "Validation manifest or folder/zip (default: --train with "
                "data.valid_filter).", "path"),
-            _TEST,
             _o("--audio", "data.audio", "Folder or zip holding the manifest's wav files.", "path"),
             _o("--pattern", "data.pattern", "File-name pattern giving the transcript, e.g. "
                "'{label}_{speaker}_{index}.wav'."),
