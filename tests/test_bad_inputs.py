@@ -28,10 +28,10 @@ SST2 = str(sample_path("sst2/train.tsv"))
 TRAIN_SENTIMENT = ["train", "sentiment", "--recipe", str(ROOT / "recipes/sentiment/tiny.yaml"), *FAST,
                    "data.train_limit=32"]
 CHECKPOINT_TASKS = {"sentiment": [f"data.train={SST2}", "data.train_limit=32"], "lm": [], "tagging": [],
-                    "translation": [], "captioning": [], "recommender": []}
+                    "translation": [], "captioning": [], "recommender": [], "speech": []}
 TASK_OF_COMMAND = {"predict": "sentiment", "tag": "tagging", "translate": "translation", "generate": "lm",
                    "caption": "captioning", "export": "sentiment", "evaluate": "sentiment",
-                   "recommend": "recommender"}
+                   "recommend": "recommender", "transcribe": "speech"}
 
 
 # -- fixtures -----------------------------------------------------------------------------
@@ -184,6 +184,7 @@ def _ck_args(command: str, ck: Path, out: Path) -> list:
         "caption": [next((ASSETS / "captioning/images").iterdir())],
         "export": ["--output", out / "m.pt"],
         "recommend": ["--history", "i30 i31"],
+        "transcribe": [ASSETS / "speech/fsdd/0_theo_0.wav"],
     }[command]
     return [command, ck, *tail]
 
@@ -365,6 +366,15 @@ DATA_ROWS = [
     ("recommend-unknown-items", ["recommend", "{ck:recommender}", "--history", "nope never"]),
     ("recommend-k-0", ["recommend", "{ck:recommender}", "--history", "i30", "-k", "0"]),
     ("recommend-items-missing", ["recommend", "{ck:recommender}", "--history", "i30", "--items", "{missing}"]),
+    # speech: train, evaluate, transcribe (wav files: tests/data/test_audio.py, tests/tasks/test_speech.py)
+    *[("train-speech-" + name, ["train", "speech", "--recipe", str(ROOT / "recipes/speech/tiny.yaml"), *FAST,
+                                "--train", "{%s}" % name, "-o", "{out}/run"])
+      for name in ("missing", "empty", "garbage", "folder", "wrong_columns")],
+    ("evaluate-speech-missing", ["evaluate", "{ck:speech}", "--data", "{missing}"]),
+    ("evaluate-speech-garbage", ["evaluate", "{ck:speech}", "--data", "{garbage}"]),
+    *[("transcribe-" + name, ["transcribe", "{ck:speech}", "{%s}" % name])
+      for name in ("missing", "empty", "garbage", "folder", "latin1_txt")],
+    ("transcribe-nothing", ["transcribe", "{ck:speech}"]),
     # the group itself
     ("unknown-command", ["summarize", "x"]),
 ]

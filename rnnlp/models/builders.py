@@ -211,3 +211,13 @@ def build_captioner(config, vocab_size: int, pad_id: int = 0, *, pretrained: boo
         encoder.requires_grad_(False)
     return ImageCaptioner(encoder, vocab_size, d.embedding_dim, d.hidden_size, d.attention_size,
                           dropout=d.dropout, gate=d.gate, pad_id=pad_id)
+
+
+def build_ctc_recognizer(config, num_labels: int):
+    """``CTCRecognizer`` from a ``SpeechConfig``: frame projection over log-mel bands, encoder, CTC output."""
+    from rnnlp.models.speech import CTCRecognizer
+    from rnnlp.nn.frames import FrameProjection
+
+    f, n_mels = config.frames, config.features.n_mels
+    frames = FrameProjection(n_mels, f.size, f.projection, f.kernel, f.stride, f.layers, f.dropout)
+    return CTCRecognizer(frames, build_encoder(config.encoder, frames.output_size), num_labels, n_mels)

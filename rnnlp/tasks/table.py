@@ -185,6 +185,28 @@ TASKS: dict[str, TaskEntry] = {
         eval_options=(_EVAL_DATA, _o("--format", "format", "Data format when the extension does not tell.")),
         commands=(),            # `rnnlp predict` is a core command
     ),
+    "speech": TaskEntry(
+        module="rnnlp.tasks.speech",
+        config="rnnlp.config.speech:SpeechConfig",
+        summary="Speech recognition with CTC: wav files -> characters, digits or words.",
+        train_options=(
+            _o("--train", "data.train", "Training manifest (csv/tsv/jsonl: path, transcript), or a folder/zip "
+               "of wav files named by --pattern.", "path"),
+            _o("--valid", "data.valid", "Validation manifest or folder/zip (default: --train with "
+               "data.valid_filter).", "path"),
+            _o("--audio", "data.audio", "Folder or zip holding the manifest's wav files.", "path"),
+            _o("--pattern", "data.pattern", "File-name pattern giving the transcript, e.g. "
+               "'{label}_{speaker}_{index}.wav'."),
+            _o("--units", "data.units", "What CTC emits: char or word (space-separated, e.g. digits)."),
+        ),
+        eval_options=(
+            _o("--data", "data", "Manifest, or folder/zip of wav files named by the training pattern.", "path"),
+            _o("--filter", "filter", "Keep files whose name fields match, e.g. 'index=0-4;speaker!=theo'."),
+            _o("--audio", "audio", "Folder or zip holding the manifest's wav files.", "path"),
+            _o("--beam-size", "beam_size", "Beam size (1 = greedy; default: the checkpoint's)."),
+        ),
+        commands=("rnnlp.cli.transcribe:transcribe",),
+    ),
 }
 
 

@@ -37,7 +37,7 @@ def test_help_does_not_import_torch():
 
 def test_commands_are_the_core_ones_and_the_tables():
     assert sorted(cli.commands) == ["caption", "embeddings", "evaluate", "export", "forecast", "generate",
-                                    "predict", "recommend", "serve", "tag", "train", "translate"]
+                                    "predict", "recommend", "serve", "tag", "train", "transcribe", "translate"]
     assert command_paths() == CORE_COMMANDS + tuple(p for entry in TASKS.values() for p in entry.commands)
     assert list(cli.commands["train"].commands) == list(TASKS)
 

@@ -49,7 +49,11 @@ STANDINS = {
     "recommendation/ml-100k/u.data.gz": ASSETS / "recommender/u.data",
     "recommendation/amazon_beauty/Beauty.txt.gz": ASSETS / "recommender/sequences.txt",
     "timeseries_classification/ecg5000/ECG5000_TRAIN.tsv.gz": SAMPLES / "series/train.tsv",
+    **{f"fsdd_strings/{s}.csv": ASSETS / "speech/fsdd_dev.csv" for s in ("train", "dev")},
+    **{f"fsdd_strings/{p.name}": p for p in (ASSETS / "speech/fsdd").glob("*.wav")},
 }
+# FSDD's recipe splits by recording index (10-49 train, 5-9 dev): the 18 clips (index 0-2) renumbered
+FSDD_INDEX = {"0": "5", "1": "10", "2": "11"}
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +71,11 @@ def standin_root(tmp_path_factory) -> Path:
             target.write_bytes(gzip.compress(source.read_bytes(), mtime=0))
         else:
             shutil.copy(source, target)
+    (root / "speech/fsdd").mkdir(parents=True)
+    with zipfile.ZipFile(root / "speech/fsdd/recordings.zip", "w") as z:
+        for f in sorted((ASSETS / "speech/fsdd").glob("*.wav")):
+            digit, speaker, index = f.stem.split("_")
+            z.write(f, f"recordings/{digit}_{speaker}_{FSDD_INDEX[index]}.wav")
     return root
 
 

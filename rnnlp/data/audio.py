@@ -1,0 +1,115 @@
+"""Audio in: wav files decoded with the standard library's ``wave``, mixed to mono and resampled.
+
+``decode_wav`` turns a wav file's bytes into float32 samples in [-1, 1] at the rate the model
+wants; what it had to change (stereo mixed down, another rate resampled) comes back as notes, so
+a caller can say so once instead of failing. Resampling uses ``scipy.signal.resample_poly``
+(a polyphase FIR with a Kaiser window: well kept, exact rational ratios such as 44100 -> 16000).
+``AudioStore`` reads files by name from a folder or a zip without extracting it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import wave
+import zipfile
+from math import gcd
+from pathlib import Path
+
+import numpy as np
+
+from rnnlp.errors import DataError
+
+_SCALE = {1: 128.0, 2: 32768.0, 3: 8388608.0, 4: 2147483648.0}
+
+
+def decode_wav(data: bytes, where: str, sample_rate: int) -> tuple[np.ndarray, list[str]]:
+    """(float32 mono samples at ``sample_rate``, notes) of a PCM wav file's bytes.
+
+    Raises DataError naming ``where`` when the bytes are not a PCM wav file or hold no samples."""
+    try:
+        with wave.open(io.BytesIO(data)) as f:
+            channels, width, rate, count = f.getnchannels(), f.getsampwidth(), f.getframerate(), f.getnframes()
+            raw = f.readframes(count)
+    except (wave.Error, EOFError, ValueError) as exc:
+        raise DataError(f"{where}: not a PCM wav file ({exc}); convert it, e.g. "
+                        f"`ffmpeg -i IN -ac 1 -ar {sample_rate} OUT.wav`") from None
+    if count == 0 or not raw:
+        raise DataError(f"{where}: empty wav file (no samples); remove it or record it again")
+    samples, notes = _pcm(raw, width, channels), []
+    if channels > 1:
+        samples = samples.mean(axis=1)
+        notes.append(f"{channels} channels mixed to mono")
+    else:
+        samples = samples[:, 0]
+    if rate != sample_rate:
+        samples = resample(samples, rate, sample_rate)
+        notes.append(f"resampled from {rate} Hz to {sample_rate} Hz")
+    return samples.astype(np.float32), notes
+
+
+def _pcm(raw: bytes, width: int, channels: int) -> np.ndarray:
+    """N×channels float64 in [-1, 1) from interleaved little-endian PCM (8-bit is unsigned)."""
+    if width == 1:
+        values = np.frombuffer(raw, np.uint8).astype(np.float64) - 128.0
+    elif width == 3:  # 24-bit: sign-extend three bytes into an int32
+        b = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
+        values = ((b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)) << 8 >> 8).astype(np.float64)
+    else:
+        values = np.frombuffer(raw, {2: "<i2", 4: "<i4"}[width]).astype(np.float64)
+    usable = len(values) - len(values) % channels
+    return values[:usable].reshape(-1, channels) / _SCALE[width]
+
+
+def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """``samples`` at ``rate`` Hz resampled to ``target`` Hz (polyphase, scipy)."""
+    from scipy.signal import resample_poly
+
+    g = gcd(rate, target)
+    return resample_poly(samples, target // g, rate // g)
+
+
+def encode_wav(samples: np.ndarray, sample_rate: int) -> bytes:
+    """16-bit mono PCM wav bytes of float samples in [-1, 1] (test assets, built corpora)."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(sample_rate)
+        f.writeframes((np.clip(samples, -1, 1 - 1 / 32768) * 32768).astype("<i2").tobytes())
+    return out.getvalue()
+
+
+class AudioStore:
+    """The files of a folder (searched recursively) or of a zip, by relative path or base name."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        if self.path.is_dir():
+            self._zip = None
+            self._files = {p.relative_to(self.path).as_posix(): p for p in self.path.rglob("*") if p.is_file()}
+        elif self.path.is_file() and zipfile.is_zipfile(self.path):
+            self._zip = zipfile.ZipFile(self.path)
+            self._files = {i.filename: i.filename for i in self._zip.infolist() if not i.is_dir()}
+        elif self.path.exists():
+            raise DataError(f"{self.path}: not a folder or a zip file of wav files")
+        else:
+            raise DataError(f"audio folder or zip not found: {self.path}")
+        self._base = {}
+        for name in sorted(self._files):
+            self._base.setdefault(name.rsplit("/", 1)[-1], name)
+
+    def wav_names(self) -> list[str]:
+        """Every ``.wav`` file's path inside the store, sorted."""
+        return sorted(n for n in self._files if n.lower().endswith(".wav"))
+
+    def key(self, name: str) -> str | None:
+        name = str(name).replace("\\", "/")
+        return name if name in self._files else self._base.get(name.rsplit("/", 1)[-1])
+
+    def read(self, name: str, where: str = "") -> bytes:
+        key = self.key(name)
+        if key is None:
+            raise DataError(f"{where or self.path}: names {name!r}, which is not in {self.path}; "
+                            "fix the path or add the file")
+        return self._zip.read(key) if self._zip is not None else self._files[key].read_bytes()
