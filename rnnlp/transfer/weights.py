@@ -19,6 +19,7 @@ from rnnlp.transfer.lm_runs import read_lm_run
 from rnnlp.transfer.shapes import ENCODER_TASKS, task_level
 
 PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+CELLS = {4: "lstm", 3: "gru"}  # gates stacked in weight_hh's rows
 
 
 def initialise(name: str, prep) -> None:
@@ -76,9 +77,12 @@ def copy_layer(target: dict, source: dict, offset: int, where: str) -> None:
     """LM layer ``source`` into encoder layer ``target``; its inputs land at column ``offset``
     of ``weight_ih`` and the other input columns become zero."""
     have, want = int(source["weight_hh"].shape[1]), int(target["weight_hh"].shape[1])
-    if have != want or source["weight_hh"].shape[0] != target["weight_hh"].shape[0]:
-        raise ConfigError(f"{where}: the LM's hidden size is {have}, the encoder's {want} (or the cells "
-                          f"differ); set encoder.hidden_size={have} and encoder.cell, or encoder.shape_from_lm=true")
+    cells = [CELLS.get(int(t["weight_hh"].shape[0]) // h, "rnn") for t, h in ((source, have), (target, want))]
+    if cells[0] != cells[1]:
+        raise ConfigError(f"{where}: the LM is an {cells[0]}, the encoder a {cells[1]}; set encoder.cell={cells[0]}")
+    if have != want:
+        raise ConfigError(f"{where}: the LM's hidden size is {have}, the encoder's {want}; "
+                          f"set encoder.hidden_size={have}, or encoder.shape_from_lm=true")
     inputs = int(source["weight_ih"].shape[1])
     if offset + inputs > target["weight_ih"].shape[1]:
         raise ConfigError(f"{where}: the LM layer reads {inputs} inputs, the encoder's only "
