@@ -112,10 +112,10 @@ def prepare(cfg: LMConfig, resumed, device) -> Prepared:
     else:
         text, valid_text = hold_out(text, cfg.data.valid_fraction)
     pipeline = TextPipeline.from_json(resumed.ckpt["tokenizer_json"]) if resumed else build_pipeline(cfg, text)
-    train_ids = encode_stream(pipeline, text, uses_eos(cfg))
+    train_ids = _read_order(cfg, encode_stream(pipeline, text, uses_eos(cfg)))
     if cfg.data.train_limit:
         train_ids = train_ids[: cfg.data.train_limit]
-    valid_ids = encode_stream(pipeline, valid_text, uses_eos(cfg))
+    valid_ids = _read_order(cfg, encode_stream(pipeline, valid_text, uses_eos(cfg)))
     d = cfg.data
     batcher = StreamBatcher(train_ids, cfg.train.batch_size, d.bptt, random_bptt=d.random_bptt, seed=cfg.train.seed)
     carry = _Carry(_carried(resumed, device))
@@ -132,6 +132,11 @@ def prepare(cfg: LMConfig, resumed, device) -> Prepared:
                     evaluate, "-loss", f"{len(train_ids):,} train / {len(valid_ids):,} valid tokens, "
                     f"vocab {pipeline.vocab_size}", pipeline, trainer_tensors=carry.tensors,
                     describe=lambda b: f"best valid loss {b['loss']:.4f}, perplexity {b['perplexity']:.2f}")
+
+
+def _read_order(cfg: LMConfig, ids: torch.Tensor) -> torch.Tensor:
+    """The stream as the model reads it: backwards for a backward LM (``data.reverse``)."""
+    return ids.flip(0) if cfg.data.reverse else ids
 
 
 def _rank_rows(batch: Batch) -> Batch:

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from rnnlp.config.components import EncoderConfig
 from rnnlp.errors import ConfigError
+from rnnlp.transfer.char_features import resolve_char_lm
 from rnnlp.transfer.lm_runs import LMRun, read_lm_run
 
 ENCODER_TASKS = ("sentiment", "tagging")
@@ -25,6 +26,8 @@ def resolve(name: str, cfg):
     _refuse_elsewhere(name, cfg)
     if name == "lm" and cfg.model.init_from:
         return _continued_lm(cfg)
+    if name == "tagging":
+        cfg = resolve_char_lm(cfg)
     if name in ENCODER_TASKS and (cfg.encoder.init_from or cfg.encoder.init_from_backward):
         return _encoder_from_lm(name, cfg)
     return cfg

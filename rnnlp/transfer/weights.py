@@ -15,6 +15,7 @@ import torch
 
 from rnnlp.errors import ConfigError
 from rnnlp.tasks.common import say
+from rnnlp.transfer.char_features import initialise_char_lm, tagger_chars
 from rnnlp.transfer.lm_runs import read_lm_run
 from rnnlp.transfer.shapes import ENCODER_TASKS, task_level
 
@@ -27,8 +28,10 @@ def initialise(name: str, prep) -> None:
     cfg = prep.config
     if name == "lm" and cfg.model.init_from:
         _continue_lm(prep.model, prep.pipeline, cfg)
-    elif name in ENCODER_TASKS and cfg.encoder.init_from:
+    if name in ENCODER_TASKS and cfg.encoder.init_from:
         _start_encoder(name, prep.model, prep.pipeline, cfg)
+    if name == "tagging" and cfg.char_lm.forward:
+        initialise_char_lm(prep.model, tagger_chars(prep), cfg)
 
 
 # -- embeddings --------------------------------------------------------------------------

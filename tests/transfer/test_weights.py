@@ -23,12 +23,12 @@ def _lm(folder, *overrides):
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """A forward LM (tied), a second one standing for the backward LM (untied), a char LM, a classifier."""
+    """A forward LM (tied), a second one standing for the backward LM (untied), a char LM, a tagger."""
     tmp = tmp_path_factory.mktemp("lms")
     return {"fwd": _lm(tmp / "fwd"), "bwd": _lm(tmp / "bwd", "train.seed=1", "model.tie_weights=false"),
             "char": _lm(tmp / "char", "text.level=char", "train.max_steps=1"),
-            "sentiment": rnnlp.api.train("sentiment", str(RECIPES / "sentiment" / "tiny.yaml"),
-                                         [f"train.output={tmp / 'sst'}", "train.max_steps=1"])}
+            "tagger": rnnlp.api.train("tagging", str(RECIPES / "tagging" / "tiny.yaml"),
+                                      [f"train.output={tmp / 'tag'}", f"data.train={TAGGING}", "train.max_steps=1"])}
 
 
 def prepared(task, recipe, overrides, extra=None):
@@ -113,7 +113,7 @@ def test_lm_continued_on_new_text(runs, tmp_path):
 
 @pytest.mark.parametrize("overrides, error, message", [
     (["encoder.init_from={char}"], ConfigError, "is a char-level language model, but this model reads words"),
-    (["encoder.init_from={sentiment}"], ConfigError, "is a sentiment run; give a language-model run"),
+    (["encoder.init_from={tagger}"], ConfigError, "is a tagging run; give a language-model run"),
     (["encoder.init_from={missing}"], DataError, "file not found"),
     (["encoder.init_from={fwd}", "encoder.hidden_size=32"], ConfigError,
      "the LM's hidden size is 16, the encoder's 32"),
