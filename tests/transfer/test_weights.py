@@ -9,38 +9,13 @@ import torch
 import rnnlp.api
 from rnnlp import transfer
 from rnnlp.errors import CheckpointError, ConfigError, DataError
-from rnnlp.tasks.driver import task_module
 from rnnlp.transfer.lm_runs import read_lm_run
 
-ROOT = Path(__file__).resolve().parents[2]
-RECIPES = ROOT / "recipes"
-TAGGING = ROOT / "tests" / "assets" / "tagging" / "train.conll"
+TAGGING = Path(__file__).resolve().parents[2] / "tests" / "assets" / "tagging" / "train.conll"
 
 
-def _lm(folder, *overrides):
-    return rnnlp.api.train("lm", str(RECIPES / "lm" / "tiny.yaml"), [f"train.output={folder}", *overrides])
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """A forward LM (tied), a second one standing for the backward LM (untied), a char LM, a tagger."""
-    tmp = tmp_path_factory.mktemp("lms")
-    return {"fwd": _lm(tmp / "fwd"), "bwd": _lm(tmp / "bwd", "train.seed=1", "model.tie_weights=false"),
-            "char": _lm(tmp / "char", "text.level=char", "train.max_steps=1"),
-            "tagger": rnnlp.api.train("tagging", str(RECIPES / "tagging" / "tiny.yaml"),
-                                      [f"train.output={tmp / 'tag'}", f"data.train={TAGGING}", "train.max_steps=1"])}
-
-
-def prepared(task, recipe, overrides, extra=None):
-    """What the driver builds before training: the resolved config's model, LM weights copied in."""
-    cfg = transfer.resolve(task, rnnlp.api.make_config(task, str(RECIPES / task / recipe), overrides, extra))
-    prep = task_module(task).prepare(cfg, None, torch.device("cpu"))
-    transfer.initialise(task, prep)
-    return prep
-
-
-def test_classifier_keeps_the_lm_weights_and_maps_words(runs, capsys):
-    prep = prepared("sentiment", "tiny.yaml", [f"encoder.init_from={runs['fwd']}"])
+def test_classifier_keeps_the_lm_weights_and_maps_words(runs, capsys, prepared):
+    prep = prepared("sentiment", [f"encoder.init_from={runs['fwd']}"])
     lm, model = read_lm_run(runs["fwd"] / "best", "x"), prep.model
     words = prep.pipeline.vocab()
     shared = [(i, lm.vocab[w]) for i, w in enumerate(words) if w in lm.vocab and w != "<pad>"]
@@ -53,10 +28,10 @@ def test_classifier_keeps_the_lm_weights_and_maps_words(runs, capsys):
     assert f"{len(shared)}/{len(words) - 1} words" in capsys.readouterr().err
 
 
-def test_forward_direction_computes_the_lm_states(runs):
+def test_forward_direction_computes_the_lm_states(runs, prepared):
     """Two layers, bidirectional: the upper forward layer's extra inputs (the backward outputs) start
     at zero, so the forward direction's outputs equal the LM's own layers on the same ids."""
-    prep = prepared("sentiment", "tiny.yaml", [f"encoder.init_from={runs['bwd']}", "encoder.num_layers=2",
+    prep = prepared("sentiment", [f"encoder.init_from={runs['bwd']}", "encoder.num_layers=2",
                                                "embedding.embedding_dim=16"])
     lm_cfg = read_lm_run(runs["bwd"] / "best", "x")
     lm = rnnlp.api.load(lm_cfg.path).model.eval()
@@ -69,8 +44,8 @@ def test_forward_direction_computes_the_lm_states(runs):
     assert torch.allclose(out[..., :16], hidden, atol=1e-6)
 
 
-def test_backward_run_and_shape_from_lm(runs):
-    prep = prepared("sentiment", "tiny.yaml", [f"encoder.init_from={runs['bwd']}", "encoder.shape_from_lm=true",
+def test_backward_run_and_shape_from_lm(runs, prepared):
+    prep = prepared("sentiment", [f"encoder.init_from={runs['bwd']}", "encoder.shape_from_lm=true",
                                                f"encoder.init_from_backward={runs['bwd']}", "encoder.init_vocab=lm",
                                                "embedding.embedding_dim=99", "encoder.hidden_size=7"])
     lm = read_lm_run(runs["bwd"] / "best", "x")
@@ -82,8 +57,8 @@ def test_backward_run_and_shape_from_lm(runs):
     assert torch.equal(upper[:, 16:], lm.weights["layers.1.weight_ih_l0"]) and not upper[:, :16].any()
 
 
-def test_tagger_keeps_the_lm_weights_beside_char_features(runs):
-    prep = prepared("tagging", "tiny.yaml", [f"data.train={TAGGING}", f"encoder.init_from={runs['fwd']}",
+def test_tagger_keeps_the_lm_weights_beside_char_features(runs, prepared):
+    prep = prepared("tagging", [f"data.train={TAGGING}", f"encoder.init_from={runs['fwd']}",
                                              "embedding.oov=zero"])
     lm = read_lm_run(runs["fwd"] / "best", "x")
     w = prep.model.encoder.fwd[0].weight_ih_l0  # inputs: [word 16; chars 8; casing 4]
@@ -94,15 +69,15 @@ def test_tagger_keeps_the_lm_weights_beside_char_features(runs):
         assert word == "<pad>" or torch.equal(row, expected), word
 
 
-def test_lm_continued_on_new_text(runs, tmp_path):
+def test_lm_continued_on_new_text(runs, tmp_path, prepared):
     text = tmp_path / "task.txt"
     text.write_text("the cat sat on the mat\nthe dog ran\n" * 20)
-    same = prepared("lm", "tiny.yaml", [f"data.train={text}", f"model.init_from={runs['bwd']}",
+    same = prepared("lm", [f"data.train={text}", f"model.init_from={runs['bwd']}",
                                         "model.hidden_size=5"])
     lm = read_lm_run(runs["bwd"] / "best", "x")
     assert same.model.layers[1].hidden_size == 16 and not same.model.decoder is None
     assert all(torch.equal(v, lm.weights[k]) for k, v in same.model.state_dict().items())
-    mapped = prepared("lm", "tiny.yaml", [f"data.train={text}", f"model.init_from={runs['bwd']}",
+    mapped = prepared("lm", [f"data.train={text}", f"model.init_from={runs['bwd']}",
                                           "model.init_vocab=text"])
     words = mapped.pipeline.vocab()
     assert len(words) < len(lm.pipeline.vocab())
@@ -121,17 +96,17 @@ def test_lm_continued_on_new_text(runs, tmp_path):
     (["encoder.init_from={fwd}", "embedding.embedding_dim=8"], ConfigError, "16-dimensional, the model's 8"),
     (["encoder.init_from_backward={fwd}"], ConfigError, "needs encoder.init_from"),
 ])
-def test_runs_that_cannot_fit_are_one_line_errors(runs, tmp_path, overrides, error, message):
+def test_runs_that_cannot_fit_are_one_line_errors(runs, tmp_path, overrides, error, message, prepared):
     paths = {k: str(v) for k, v in runs.items()} | {"missing": str(tmp_path / "nothing")}
     with pytest.raises(error, match=message) as info:
-        prepared("sentiment", "tiny.yaml", [o.format(**paths) for o in overrides])
+        prepared("sentiment", [o.format(**paths) for o in overrides])
     assert "\n" not in str(info.value)
 
 
-def test_a_folder_without_a_checkpoint_is_a_checkpoint_error(tmp_path):
+def test_a_folder_without_a_checkpoint_is_a_checkpoint_error(tmp_path, prepared):
     (tmp_path / "empty").mkdir()
     with pytest.raises(CheckpointError, match="checkpoint not found|incomplete"):
-        prepared("sentiment", "tiny.yaml", [f"encoder.init_from={tmp_path / 'empty'}"])
+        prepared("sentiment", [f"encoder.init_from={tmp_path / 'empty'}"])
 
 
 def test_init_from_where_no_lm_fits(tmp_path):
