@@ -23,6 +23,7 @@ class LMDataConfig:
     random_bptt: bool = False            # AWD-LSTM style random lengths around bptt
     eval_batch_size: int = 10
     train_limit: Optional[int] = None    # use only the first N training tokens
+    text_column: Optional[str] = None    # tables (tsv, csv, json, parquet): the column holding the text
     reverse: bool = False                # read the text backwards: a backward LM (flair, ULMFiT bwd)
 
 

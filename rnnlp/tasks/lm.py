@@ -10,7 +10,7 @@ import torch
 
 from rnnlp.config.lm import LMConfig
 from rnnlp.data.batching import Batch
-from rnnlp.data.stream import StreamBatcher, encode_stream, hold_out, read_text, split_lines
+from rnnlp.data.stream import StreamBatcher, encode_stream, hold_out, read_corpus, read_text, split_lines
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_language_model, build_text_pipeline
 from rnnlp.models.language_model import detach_state
@@ -106,9 +106,9 @@ def prepare(cfg: LMConfig, resumed, device) -> Prepared:
     """Token streams, pipeline, model and the carried BPTT state of a run (``Task.prepare``)."""
     if not cfg.data.train:
         raise DataError("give the training text with --train FILE (or data.train in the recipe)")
-    text = read_text(cfg.data.train, cfg.data.root)
+    text = read_corpus(cfg.data.train, cfg.data.root, cfg.data.text_column)
     if cfg.data.valid:
-        valid_text = read_text(cfg.data.valid, cfg.data.root)
+        valid_text = read_corpus(cfg.data.valid, cfg.data.root, cfg.data.text_column)
     else:
         text, valid_text = hold_out(text, cfg.data.valid_fraction)
     pipeline = TextPipeline.from_json(resumed.ckpt["tokenizer_json"]) if resumed else build_pipeline(cfg, text)
