@@ -51,7 +51,11 @@ class CharLMConfig:
     forward: Optional[str] = path_field("file")   # a char-level `rnnlp train lm` run
     backward: Optional[str] = path_field("file")  # one trained on reversed text (lm data.reverse=true)
     freeze: bool = True                  # frozen: no gradients, features cached per sentence
-    # the LMs' shape, written from the runs when training starts (a checkpoint rebuilds without them)
+    aux_weight: float = 0.0              # LM-LSTM-CRF: >0 co-trains fresh LMs (both directions, sized by
+    #                                       embedding_dim, hidden_sizes) on the task's sentences, adding
+    #                                       their next-character loss times this to the tagger's
+    # the LMs' shape: written from the runs when training starts (a checkpoint rebuilds without
+    # them); given by you for co-trained LMs (vocab_size then comes from the tagger's characters)
     cell: Literal["lstm", "gru"] = "lstm"
     vocab_size: int = 0
     embedding_dim: int = 0

@@ -199,28 +199,23 @@ def build_tagger(config, vocab: list[str], num_chars: int, tag_names: list[str],
 
 
 def build_char_lm_features(cfg, num_chars: int):
-    """``CharLMFeatures`` from a ``CharLMConfig`` whose shape fields are filled (None without
-    ``char_lm.forward``); the LM weights are copied in by ``rnnlp.transfer``."""
+    """``CharLMFeatures`` from a ``CharLMConfig``: LMs shaped like its runs (their weights are
+    copied in by ``rnnlp.transfer``), or fresh co-trained ones over the tagger's own characters
+    (``aux_weight``); None without either."""
+    import torch
+
     from rnnlp.nn.char_lm import CharLM, CharLMFeatures
 
-    if not cfg.forward:
+    if not cfg.forward and not cfg.aux_weight:
         return None
-    lm = lambda: CharLM(cfg.vocab_size, cfg.embedding_dim, cfg.hidden_sizes, cfg.cell, num_chars)  # noqa: E731
-    return CharLMFeatures(lm(), lm() if cfg.backward else None, freeze=cfg.freeze)
+    cotrained = not cfg.forward
+    vocab = num_chars + 2 if cotrained else cfg.vocab_size  # co-trained: the tagger's ids, start, space
 
+    def lm():
+        made = CharLM(vocab, cfg.embedding_dim, cfg.hidden_sizes, cfg.cell, num_chars, predict=cotrained)
+        if cotrained:
+            made.lookup.copy_(torch.arange(num_chars + 2))
+        return made
 
-def build_captioner(config, vocab_size: int, pad_id: int = 0, *, pretrained: bool = True):
-    """``ImageCaptioner`` from a ``CaptioningConfig``: small CNN or torchvision backbone
-    (``pretrained=False``: without ``encoder.weights``, when a checkpoint holds them)."""
-    from rnnlp.models.captioner import ImageCaptioner
-    from rnnlp.nn.image_encoder import SmallCNN, TorchvisionBackbone
-
-    e, d = config.encoder, config.decoder
-    if e.backbone == "small":
-        encoder = SmallCNN(tuple(e.channels), e.convs_per_stage, e.dropout)
-    else:
-        encoder = TorchvisionBackbone(e.backbone, e.weights if pretrained else None, e.dropout)
-    if e.freeze:
-        encoder.requires_grad_(False)
-    return ImageCaptioner(encoder, vocab_size, d.embedding_dim, d.hidden_size, d.attention_size,
-                          dropout=d.dropout, gate=d.gate, pad_id=pad_id)
+    return CharLMFeatures(lm(), lm() if cfg.backward or cotrained else None, freeze=cfg.freeze,
+                          aux_weight=cfg.aux_weight)

@@ -126,7 +126,12 @@ class SequenceTagger(nn.Module):
         return out.view(batch, steps, -1)
 
     def loss(self, emissions: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Mean per token: CRF negative log-likelihood, or softmax cross-entropy."""
+        """Mean per token: CRF negative log-likelihood, or softmax cross-entropy (plus the
+        co-trained character LMs' weighted loss, when ``char_lm`` has one)."""
+        aux = self.char_lm.take_aux_loss() if self.char_lm is not None else 0.0
+        return self._tag_loss(emissions, targets, mask) + aux
+
+    def _tag_loss(self, emissions: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self.crf is not None:
             nll = log_partition(self.crf, emissions, mask) - self.crf.score(emissions, targets, mask)
             return nll.sum() / mask.sum()

@@ -25,7 +25,7 @@ class CharLM(nn.Module):
     """
 
     def __init__(self, vocab_size: int, embedding_dim: int, hidden_sizes: list[int], cell: str = "lstm",
-                 num_chars: int = 1):
+                 num_chars: int = 1, predict: bool = False):
         super().__init__()
         rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[cell]
         sizes = [embedding_dim, *hidden_sizes]
@@ -34,12 +34,21 @@ class CharLM(nn.Module):
         self.output_size = hidden_sizes[-1]
         # tagger char id -> LM id; the last two entries: start marker, space (set from the LM's tokenizer)
         self.register_buffer("lookup", torch.ones(num_chars + 2, dtype=torch.long))
+        self.decoder = nn.Linear(self.output_size, vocab_size) if predict else None  # co-training
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         x = self.embedding(ids)
         for layer in self.layers:
             x, _ = layer(x)
         return x
+
+    def next_char_loss(self, states: torch.Tensor, ids: torch.Tensor, lengths: list[int]) -> torch.Tensor:
+        """Mean cross-entropy of each stream's next character (``ids`` B×S, ``states`` B×S×H)."""
+        targets = ids[:, 1:].clone()
+        steps = torch.arange(1, ids.size(1), device=ids.device).unsqueeze(0)
+        targets[steps >= torch.tensor(lengths, device=ids.device).unsqueeze(1)] = -100  # padding
+        logits = self.decoder(states[:, :-1])
+        return nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-100)
 
 
 def spell(words: list[torch.Tensor], lookup: torch.Tensor, backward: bool) -> tuple[torch.Tensor, list[int]]:
@@ -67,11 +76,18 @@ def spell(words: list[torch.Tensor], lookup: torch.Tensor, backward: bool) -> tu
 
 
 class CharLMFeatures(nn.Module):
-    """Forward (and backward) character-LM states per word: chars B×T×L, mask B×T -> B×T×D."""
+    """Forward (and backward) character-LM states per word: chars B×T×L, mask B×T -> B×T×D.
 
-    def __init__(self, forward_lm: CharLM, backward_lm: CharLM | None = None, freeze: bool = True):
+    With ``aux_weight`` > 0 (LM-LSTM-CRF, Liu et al. 2018: LMs with a ``decoder``, co-trained),
+    each training forward also computes the LMs' next-character loss on the batch's sentences;
+    ``take_aux_loss`` hands it (times ``aux_weight``) to the tagger's loss, once.
+    """
+
+    def __init__(self, forward_lm: CharLM, backward_lm: CharLM | None = None, freeze: bool = True,
+                 aux_weight: float = 0.0):
         super().__init__()
         self.forward_lm, self.backward_lm, self.freeze = forward_lm, backward_lm, freeze
+        self.aux_weight, self.aux_loss = aux_weight, None
         self.output_size = forward_lm.output_size + (backward_lm.output_size if backward_lm else 0)
         self.cache: dict[bytes, torch.Tensor] = {}  # frozen: sentence chars -> T×D features
         if freeze:
@@ -96,10 +112,17 @@ class CharLMFeatures(nn.Module):
 
     def features(self, sentences: list) -> list[torch.Tensor]:
         """T_b×D features of each sentence (lists of per-word char-id tensors)."""
-        parts = [_states(self.forward_lm, sentences, backward=False)]
-        if self.backward_lm is not None:
-            parts.append(_states(self.backward_lm, sentences, backward=True))
+        aux = self.training and self.aux_weight > 0
+        lms = [(self.forward_lm, False)] + ([(self.backward_lm, True)] if self.backward_lm is not None else [])
+        parts, losses = zip(*(_states(lm, sentences, backward, aux) for lm, backward in lms))
+        if aux:
+            self.aux_loss = torch.stack(losses).mean()
         return [torch.cat(p, dim=-1) for p in zip(*parts)]
+
+    def take_aux_loss(self) -> torch.Tensor | float:
+        """``aux_weight`` times the co-trained LMs' loss of the last training forward (then 0)."""
+        loss, self.aux_loss = self.aux_loss, None
+        return 0.0 if loss is None else self.aux_weight * loss
 
 
 def _words(row: torch.Tensor, n: int) -> list[torch.Tensor]:
@@ -107,10 +130,12 @@ def _words(row: torch.Tensor, n: int) -> list[torch.Tensor]:
     return [w[w > 0] if bool((w > 0).any()) else w.new_ones(1) for w in row[:n]]
 
 
-def _states(lm: CharLM, sentences: list, backward: bool) -> list[torch.Tensor]:
-    """Run ``lm`` over the padded streams of ``sentences``; pick each word's state."""
+def _states(lm: CharLM, sentences: list, backward: bool, with_loss: bool = False):
+    """Run ``lm`` over the padded streams of ``sentences``: (each word's state, per sentence;
+    the next-character loss when ``with_loss``, else None)."""
     spelled = [spell(words, lm.lookup, backward) for words in sentences]
     device = lm.embedding.weight.device
     ids = nn.utils.rnn.pad_sequence([s for s, _ in spelled], batch_first=True).to(device)  # B×S
     states = lm(ids)  # padding only follows real characters, so it changes no state we pick
-    return [states[b, torch.tensor(pos, device=device)] for b, (_, pos) in enumerate(spelled)]
+    picked = [states[b, torch.tensor(pos, device=device)] for b, (_, pos) in enumerate(spelled)]
+    return picked, lm.next_char_loss(states, ids, [len(s) for s, _ in spelled]) if with_loss else None

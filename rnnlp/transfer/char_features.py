@@ -32,8 +32,11 @@ def _runs(cfg) -> list[LMRun]:
 
 def resolve_char_lm(cfg):
     """The tagging config with ``char_lm``'s shape fields from its runs (unchanged without runs)."""
-    if not cfg.char_lm.forward:
-        if cfg.char_lm.backward:
+    c = cfg.char_lm
+    if c.aux_weight:
+        _check_cotrained(c)
+    if not c.forward:
+        if c.backward:
             raise ConfigError("char_lm.backward needs char_lm.forward (the forward character LM run) too")
         return cfg
     shapes = [shape(run) for run in _runs(cfg)]
@@ -41,6 +44,18 @@ def resolve_char_lm(cfg):
         raise ConfigError(f"char_lm.forward and char_lm.backward must have the same shape; got {shapes[0]} "
                           f"and {shapes[1]}")
     return replace(cfg, char_lm=replace(cfg.char_lm, **shapes[0]))
+
+
+def _check_cotrained(c) -> None:
+    """Co-trained LMs (LM-LSTM-CRF) are fresh, trained, and sized by the config."""
+    if c.forward or c.backward:
+        raise ConfigError("char_lm.aux_weight co-trains fresh character LMs on the task's sentences; "
+                          "drop char_lm.forward/backward (or set char_lm.aux_weight=0 to use the runs)")
+    if c.freeze:
+        raise ConfigError("char_lm.aux_weight trains the character LMs: set char_lm.freeze=false")
+    if c.embedding_dim <= 0 or not c.hidden_sizes or min(c.hidden_sizes) <= 0:
+        raise ConfigError("co-trained character LMs need their size: char_lm.embedding_dim=N and "
+                          "char_lm.hidden_sizes=[H] (e.g. 25 and [100])")
 
 
 @torch.no_grad()

@@ -69,3 +69,37 @@ def test_tuned_lms_train_with_the_tagger(runs, prepared):
 def test_a_word_lm_is_no_char_lm(runs, prepared):
     with pytest.raises(ConfigError, match="is a word-level language model, but this model reads chars"):
         prepared("tagging", [f"data.train={TAGGING}", f"char_lm.forward={runs['fwd']}"])
+
+
+def direct_next_char_nll(lm, streams):
+    """Summed NLL and count of each stream's next characters, one stream at a time."""
+    total, count = 0.0, 0
+    for ids in streams:
+        logits = lm.decoder(lm(ids.unsqueeze(0)))[0, :-1]
+        total = total + torch.nn.functional.cross_entropy(logits, ids[1:], reduction="sum")
+        count += len(ids) - 1
+    return total, count
+
+
+def test_cotrained_lms_add_their_loss(prepared):
+    prep = prepared("tagging", [f"data.train={TAGGING}", "char_lm.aux_weight=0.5", "char_lm.freeze=false",
+                                "char_lm.embedding_dim=6", "char_lm.hidden_sizes=[5]"])
+    model, batch = prep.model.train(), next(iter(prep.batches(0)))
+    model.drop.p = 0.0  # the tiny recipe's dropout is 0 already; say so for the exact comparison
+    features = model.char_lm
+    emissions = model(batch)
+    sentences = [[w[w > 0] for w in batch.chars[b, :n]] for b, n in enumerate(batch.lengths.tolist())]
+    nll = [direct_next_char_nll(lm, [spell(s, lm.lookup, backward)[0] for s in sentences])
+           for lm, backward in ((features.forward_lm, False), (features.backward_lm, True))]
+    expected = sum(total / count for total, count in nll) / 2
+    assert torch.allclose(features.aux_loss, expected, atol=1e-5)
+    tag_loss = model._tag_loss(emissions, batch.targets, batch.mask)
+    loss = model.loss(emissions, batch.targets, batch.mask)
+    assert torch.allclose(loss, tag_loss + 0.5 * expected, atol=1e-5) and features.aux_loss is None
+    loss.backward()
+    assert features.backward_lm.decoder.weight.grad.abs().sum() > 0
+
+
+def test_cotrained_lms_need_a_size(prepared):
+    with pytest.raises(ConfigError, match="need their size"):
+        prepared("tagging", [f"data.train={TAGGING}", "char_lm.aux_weight=0.5", "char_lm.freeze=false"])
