@@ -1,8 +1,9 @@
 """ULMFiT's fine-tuning options over a model's layer groups (Howard & Ruder 2018, section 3.2).
 
-A model's layer groups, bottom first: the input group (embedding, and the tagger's character
-and casing encoders), one group per recurrent layer (both directions), and the output group
-(whatever else: the classifier head, the tagger's projection and CRF, the LM's softmax).
+A model's layer groups, bottom first: the input group (embedding, and the tagger's character,
+casing and character-LM encoders), one group per recurrent layer (both directions), and the
+output group (whatever else: the classifier head, the tagger's projection and CRF, the LM's
+softmax).
 
 - ``train.discriminative=2.6``: group d below the top trains at ``lr / 2.6**d``.
 - ``train.unfreeze=true``: epoch k (from 0) trains only the top k+1 groups; the rest are frozen.
@@ -17,7 +18,7 @@ from torch import nn
 
 from rnnlp.errors import ConfigError
 
-INPUT_PARTS = ("embedding", "chars", "casing")
+INPUT_PARTS = ("embedding", "chars", "casing", "char_lm")  # what feeds the encoder
 
 
 def layer_groups(model: nn.Module) -> list[list[nn.Parameter]]:

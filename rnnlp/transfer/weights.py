@@ -49,9 +49,9 @@ def map_rows(target: torch.Tensor, words: list[str], source: torch.Tensor, sourc
                           "(or encoder.shape_from_lm=true)")
     found = 0
     for i, word in enumerate(words):
-        j = source_vocab.get(word)
         if word == "<pad>":
             continue
+        j = source_vocab.get(word)
         if j is not None and j < source.shape[0]:
             target[i] = source[j]
             found += 1
