@@ -83,3 +83,17 @@ def test_slanted_triangular_matches_the_paper():
         scheduler.step()
     assert got == pytest.approx([paper_slanted(t, 100, 0.01) for t in range(100)])
     assert max(got) == pytest.approx(0.01) and got.index(max(got)) == 10
+
+
+def test_tagger_input_group_holds_every_feature_encoder():
+    from rnnlp.models.builders import build_tagger
+
+    cfg = rnnlp.api.make_config("tagging", None, ["char_lm.aux_weight=0.5", "char_lm.freeze=false",
+                                                  "char_lm.embedding_dim=3", "char_lm.hidden_sizes=[4]",
+                                                  "encoder.hidden_size=3", "embedding.embedding_dim=4"])
+    tagger = build_tagger(cfg, VOCAB, 6, ["O", "S-PER"])
+    groups = layer_groups(tagger)
+    inputs = [*tagger.embedding.parameters(), *tagger.chars.parameters(), *tagger.casing.parameters(),
+              *tagger.char_lm.parameters()]
+    assert len(groups) == 3 and ids(groups[0]) == ids(inputs)
+    assert ids(groups[2]) == ids([*tagger.proj.parameters(), *tagger.crf.parameters()])
