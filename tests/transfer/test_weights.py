@@ -75,7 +75,7 @@ def test_lm_continued_on_new_text(runs, tmp_path, prepared):
     same = prepared("lm", [f"data.train={text}", f"model.init_from={runs['bwd']}",
                                         "model.hidden_size=5"])
     lm = read_lm_run(runs["bwd"] / "best", "x")
-    assert same.model.layers[1].hidden_size == 16 and not same.model.decoder is None
+    assert same.model.layers[1].hidden_size == 16 and same.model.decoder is not None
     assert all(torch.equal(v, lm.weights[k]) for k, v in same.model.state_dict().items())
     mapped = prepared("lm", [f"data.train={text}", f"model.init_from={runs['bwd']}",
                                           "model.init_vocab=text"])
