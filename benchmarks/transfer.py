@@ -44,11 +44,10 @@ PRETRAINING = [
     Row("lm_wt2_lower", "word LM, WikiText-2, lower-cased (ULMFiT step 1)",
         "lm --recipe recipes/lm/wikitext2_transfer.yaml -o runs/wt2_lower", "-loss", "perplexity", "45 min"),
     Row("lm_wt2_sst2", "the LM continued on SST-2's sentences (step 2)",
-        "lm --recipe recipes/lm/sst2_text.yaml --init-from runs/wt2_lower -o runs/wt2_sst2", "-loss", "valid", "15 min"),
-    Row("char_fwd", "character LM, WikiText-2, forward", "lm --recipe recipes/lm/wikitext2_char_fwd.yaml -o runs/char_fwd",
-        "-loss", "valid", "30 min"),
-    Row("char_bwd", "character LM, WikiText-2, backward", "lm --recipe recipes/lm/wikitext2_char_bwd.yaml -o runs/char_bwd",
-        "-loss", "valid", "30 min"),
+        "lm --recipe recipes/lm/sst2_text.yaml --init-from runs/wt2_lower -o runs/wt2_sst2", "-loss", "valid",
+        "15 min"),
+    *(Row(f"char_{d}", f"character LM, WikiText-2, {word}", f"lm --recipe recipes/lm/wikitext2_char_{d}.yaml "
+          f"-o runs/char_{d}", "-loss", "valid", "30 min") for d, word in (("fwd", "forward"), ("bwd", "backward"))),
 ]
 ABLATION = [
     Row("sst2_none", "SST-2, no transfer (the ULMFiT model from scratch, plain fine-tuning)",
@@ -102,7 +101,7 @@ def line(row: Row) -> str:
         return f"| {row.what} | not run yet | - | {row.budget} | `rnnlp train {row.command}` |"
     figures = [s["figure"] for s in found]
     values = ", ".join(f"{v:.4f}" for v in figures)
-    metric = f"{'valid' if row.reported == 'valid' else 'test'} {row.select.lstrip('-') if row.reported == 'valid' else row.reported}"
+    metric = f"valid {row.select.lstrip('-')}" if row.reported == "valid" else f"test {row.reported}"
     return (f"| {row.what} | {statistics.median(figures):.4f} ({metric}; median of {len(found)}: {values}) | "
             f"{statistics.median(s['minutes'] for s in found):.1f} min | {row.budget} | `rnnlp train {row.command}` |")
 

@@ -23,7 +23,8 @@ def runs(tmp_path_factory):
     """Word LMs: forward (tied), a second one standing for the backward LM (untied); char LMs
     forward and backward (reversed text); a tagger (a run of the wrong task)."""
     tmp = tmp_path_factory.mktemp("lms")
-    return {"fwd": _train("lm", tmp / "fwd"), "bwd": _train("lm", tmp / "bwd", "train.seed=1", "model.tie_weights=false"),
+    return {"fwd": _train("lm", tmp / "fwd"),
+            "bwd": _train("lm", tmp / "bwd", "train.seed=1", "model.tie_weights=false"),
             "char": _train("lm", tmp / "char", "text.level=char", "text.lowercase=false", "train.max_steps=1"),
             "charb": _train("lm", tmp / "charb", "text.level=char", "text.lowercase=false", "train.max_steps=1",
                             "data.reverse=true", "model.hidden_size=16"),
