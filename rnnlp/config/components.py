@@ -59,6 +59,12 @@ class EncoderConfig:
     bidirectional: bool = True
     dropout: float = 0.0                 # between layers
     mode: Literal["pad", "pack"] = "pad"  # pad (+ per-sequence reversal) measured faster on CPU
+    # LM transfer (sentiment, tagging; rnnlp/transfer/): a word-level LM run's embeddings and layers
+    # start the forward direction, a backward LM run's the backward one (else as configured)
+    init_from: Optional[str] = path_field("file")           # an `rnnlp train lm` run or checkpoint
+    init_from_backward: Optional[str] = path_field("file")  # a backward LM run (trained on reversed text)
+    shape_from_lm: bool = False          # take embedding_dim, hidden_size, num_layers, cell from the LM
+    init_vocab: Literal["task", "lm"] = "task"  # task: words of the data, mapped; lm: the LM's tokenizer
 
 
 @dataclass
@@ -69,7 +75,11 @@ class TrainConfig:
     lr: float = 2e-3
     weight_decay: float = 0.0
     momentum: float = 0.9
-    schedule: Literal["constant", "linear", "cosine", "plateau"] = "constant"
+    schedule: Literal["constant", "linear", "cosine", "plateau", "slanted"] = "constant"
+    slanted_fraction: float = 0.1        # slanted triangular (ULMFiT): share of the steps spent rising
+    slanted_ratio: float = 32.0          # slanted: the peak LR is this many times the lowest
+    discriminative: Optional[float] = None  # ULMFiT 2.6: a layer group d below the top trains at lr / 2.6^d
+    unfreeze: bool = False               # gradual unfreezing: epoch k trains the top k+1 layer groups
     warmup_steps: int = 0
     clip_norm: Optional[float] = 5.0
     ema: Optional[float] = None          # e.g. 0.999: evaluate and keep an average of the weights

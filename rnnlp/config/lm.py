@@ -23,6 +23,8 @@ class LMDataConfig:
     random_bptt: bool = False            # AWD-LSTM style random lengths around bptt
     eval_batch_size: int = 10
     train_limit: Optional[int] = None    # use only the first N training tokens
+    text_column: Optional[str] = None    # tables (tsv, csv, json, parquet): the column holding the text
+    reverse: bool = False                # read the text backwards: a backward LM (flair, ULMFiT bwd)
 
 
 @dataclass
@@ -39,6 +41,9 @@ class LMModelConfig:
     output: Literal["softmax", "adaptive"] = "softmax"
     cutoffs: list[int] = field(default_factory=lambda: [2000, 10000])  # adaptive cluster bounds
     div_value: float = 4.0               # adaptive: each tail cluster's width shrinks by this
+    # ULMFiT step 2: continue an LM run on new text; its shape (the fields above) is taken from it
+    init_from: Optional[str] = path_field("file")  # an `rnnlp train lm` run or checkpoint
+    init_vocab: Literal["lm", "text"] = "lm"  # lm: keep its tokenizer; text: the new text's words, rows mapped
 
 
 @dataclass

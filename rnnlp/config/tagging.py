@@ -44,6 +44,25 @@ class TaggerConfig:
 
 
 @dataclass
+class CharLMConfig:
+    """Contextual string embeddings (flair): states of character LM runs as word features,
+    beside the word and character-CNN features (rnnlp/nn/char_lm.py)."""
+
+    forward: Optional[str] = path_field("file")   # a char-level `rnnlp train lm` run
+    backward: Optional[str] = path_field("file")  # one trained on reversed text (lm data.reverse=true)
+    freeze: bool = True                  # frozen: no gradients, features cached per sentence
+    aux_weight: float = 0.0              # LM-LSTM-CRF: >0 co-trains fresh LMs (both directions, sized by
+    #                                       embedding_dim, hidden_sizes) on the task's sentences, adding
+    #                                       their next-character loss times this to the tagger's
+    # the LMs' shape: written from the runs when training starts (a checkpoint rebuilds without
+    # them); given by you for co-trained LMs (vocab_size then comes from the tagger's characters)
+    cell: Literal["lstm", "gru"] = "lstm"
+    vocab_size: int = 0
+    embedding_dim: int = 0
+    hidden_sizes: list[int] = field(default_factory=list)
+
+
+@dataclass
 class TaggingConfig:
     task: Literal["tagging"] = "tagging"
     data: TaggingDataConfig = field(default_factory=TaggingDataConfig)
@@ -51,4 +70,5 @@ class TaggingConfig:
     embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     model: TaggerConfig = field(default_factory=TaggerConfig)
+    char_lm: CharLMConfig = field(default_factory=CharLMConfig)
     train: TrainConfig = field(default_factory=TrainConfig)

@@ -124,6 +124,18 @@ def read_text(path, root: str | None = None) -> str:
     return text
 
 
+def read_corpus(path, root: str | None = None, column: str | None = None) -> str:
+    """``read_text``, or with ``column`` the texts of that column of a table, one a line
+    (a classifier's training data as an LM corpus: ULMFiT's target-domain text)."""
+    if column is None:
+        return read_text(path, root)
+    from rnnlp.data.readers import read_table, require_columns
+
+    table = read_table(path, None, root)
+    require_columns(table, path, column)
+    return "".join(f"{t}\n" for t in table[column] if isinstance(t, str) and t.strip())
+
+
 def split_lines(text: str, eos: bool) -> list[str]:
     """Lines without their newline (eos marks them) or with it (it is a character)."""
     return text.splitlines() if eos else text.splitlines(keepends=True)

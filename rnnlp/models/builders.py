@@ -186,14 +186,39 @@ def build_tagger(config, vocab: list[str], num_chars: int, tag_names: list[str],
                                 root=config.data.root)
     chars = build_char_encoder(m.char, num_chars, m.char_dim, m.char_hidden, m.char_kernel)
     casing = nn.Embedding(len(CASES), m.casing_dim, padding_idx=0) if m.casing else None
-    size = embedding.embedding_dim + (chars.output_size if chars else 0) + (m.casing_dim if m.casing else 0)
+    char_lm = build_char_lm_features(config.char_lm, num_chars)
+    size = embedding.embedding_dim + (chars.output_size if chars else 0) + (m.casing_dim if m.casing else 0) \
+        + (char_lm.output_size if char_lm else 0)
     encoder = build_encoder(config.encoder, size)
     crf = None
     if m.head == "crf":
         rules = allowed_transitions(tag_names, m.scheme) if m.scheme.lower() != "none" else ()
         crf = CRF(len(tag_names), *rules)
     return SequenceTagger(embedding, encoder, len(tag_names), chars=chars, casing=casing, crf=crf,
-                          dropout=m.dropout, word_dropout=m.word_dropout)
+                          dropout=m.dropout, word_dropout=m.word_dropout, char_lm=char_lm)
+
+
+def build_char_lm_features(cfg, num_chars: int):
+    """``CharLMFeatures`` from a ``CharLMConfig``: LMs shaped like its runs (their weights are
+    copied in by ``rnnlp.transfer``), or fresh co-trained ones over the tagger's own characters
+    (``aux_weight``); None without either."""
+    import torch
+
+    from rnnlp.nn.char_lm import CharLM, CharLMFeatures
+
+    if not cfg.forward and not cfg.aux_weight:
+        return None
+    cotrained = not cfg.forward
+    vocab = num_chars + 2 if cotrained else cfg.vocab_size  # co-trained: the tagger's ids, start, space
+
+    def lm():
+        made = CharLM(vocab, cfg.embedding_dim, cfg.hidden_sizes, cfg.cell, num_chars, predict=cotrained)
+        if cotrained:
+            made.lookup.copy_(torch.arange(num_chars + 2))
+        return made
+
+    return CharLMFeatures(lm(), lm() if cfg.backward or cotrained else None, freeze=cfg.freeze,
+                          aux_weight=cfg.aux_weight)
 
 
 def build_captioner(config, vocab_size: int, pad_id: int = 0, *, pretrained: bool = True):

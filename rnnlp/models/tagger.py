@@ -89,11 +89,13 @@ class SequenceTagger(nn.Module):
         crf: optional ``rnnlp.nn.crf.CRF``; None gives an independent softmax per token.
         dropout: locked dropout on the encoder's input and output.
         word_dropout: probability of replacing a word by ``unk_id`` in training.
+        char_lm: optional ``CharLMFeatures`` (chars B×T×L, mask -> B×T×D), contextual features.
     """
 
     def __init__(self, embedding, encoder, num_tags: int, *, chars=None, casing=None, crf=None,
-                 dropout: float = 0.5, word_dropout: float = 0.0, unk_id: int = 1):
+                 dropout: float = 0.5, word_dropout: float = 0.0, unk_id: int = 1, char_lm=None):
         super().__init__()
+        self.char_lm = char_lm  # optional CharLMFeatures (rnnlp/nn/char_lm.py), after the others
         self.embedding, self.chars, self.casing, self.encoder, self.crf = embedding, chars, casing, encoder, crf
         self.drop = LockedDropout(dropout)
         self.proj = nn.Linear(encoder.output_size, num_tags)
@@ -109,6 +111,8 @@ class SequenceTagger(nn.Module):
             parts.append(self._char_features(batch.chars, batch.mask))
         if self.casing is not None:
             parts.append(self.casing(batch.cases))
+        if self.char_lm is not None:
+            parts.append(self.char_lm(batch.chars, batch.mask))
         outputs, _ = self.encoder(self.drop(torch.cat(parts, dim=-1)), batch.lengths)
         return self.proj(self.drop(outputs))
 
@@ -122,7 +126,12 @@ class SequenceTagger(nn.Module):
         return out.view(batch, steps, -1)
 
     def loss(self, emissions: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Mean per token: CRF negative log-likelihood, or softmax cross-entropy."""
+        """Mean per token: CRF negative log-likelihood, or softmax cross-entropy (plus the
+        co-trained character LMs' weighted loss, when ``char_lm`` has one)."""
+        aux = self.char_lm.take_aux_loss() if self.char_lm is not None else 0.0
+        return self._tag_loss(emissions, targets, mask) + aux
+
+    def _tag_loss(self, emissions: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self.crf is not None:
             nll = log_partition(self.crf, emissions, mask) - self.crf.score(emissions, targets, mask)
             return nll.sum() / mask.sum()

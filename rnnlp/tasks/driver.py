@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from rnnlp import __version__
+from rnnlp import __version__, transfer
 from rnnlp.config.base import from_dict, to_dict
 from rnnlp.errors import CheckpointError
 from rnnlp.models.builders import resolve_vectors
@@ -27,6 +27,7 @@ from rnnlp.training.checkpoint import load_model_weights, load_trainer, read_che
 from rnnlp.training.distributed import is_main
 from rnnlp.training.fit import FitResult, fit
 from rnnlp.training.optim import Clock, build_optimizer, build_scheduler
+from rnnlp.transfer.finetune import fine_tuning
 
 
 def task_module(name: str):
@@ -50,12 +51,14 @@ def train(name: str, cfg, resume: str | None = None, overwrite: bool = False) ->
         folder = _run_of(resume)
     else:
         folder = choose_folder(name, cfg.train.output, overwrite)
-        cfg = resolve_vectors(cfg)
+        cfg = transfer.resolve(name, resolve_vectors(cfg))
     with session(cfg.train) as device, allocation_guard(cfg, device):
         check_memory(cfg, device)
         prep = task.prepare(cfg, resumed, device)
         if resumed:
             load_model_weights(prep.model, resumed.ckpt["weights"], resumed.path)
+        else:
+            transfer.initialise(name, prep)
         prep.model.to(device)
         with run_folder(folder, main=is_main(), overwrite=overwrite and not resume):
             say(f"{name}: {prep.facts}, {parameters(prep.model)}, device {device}")
@@ -68,9 +71,10 @@ def train(name: str, cfg, resume: str | None = None, overwrite: bool = False) ->
 def _fit(name: str, prep: Prepared, folder: Path, resumed: Resumed | None) -> FitResult:
     tcfg = prep.config.train
     clock = Clock(tcfg.time_limit_minutes)  # shared by the LR decay and the stop
-    optimizer = build_optimizer(tcfg, prep.model.parameters())
+    params, batches = fine_tuning(prep.model, tcfg, prep.batches)  # ULMFiT's options, when set
+    optimizer = build_optimizer(tcfg, params)
     scheduler = build_scheduler(tcfg, optimizer, prep.steps_per_epoch, clock)
-    return fit(prep.model, prep.batches, prep.loss, metric=prep.metric, cfg=tcfg, optimizer=optimizer,
+    return fit(prep.model, batches, prep.loss, metric=prep.metric, cfg=tcfg, optimizer=optimizer,
                scheduler=scheduler, clock=clock, steps_per_epoch=prep.steps_per_epoch,
                evaluate=prep.evaluate, save=saver(name, prep, folder), log_path=folder / "metrics.jsonl",
                resume=resumed.trainer if resumed else None)

@@ -10,7 +10,7 @@ import torch
 
 from rnnlp.config.lm import LMConfig
 from rnnlp.data.batching import Batch
-from rnnlp.data.stream import StreamBatcher, encode_stream, hold_out, read_text, split_lines
+from rnnlp.data.stream import StreamBatcher, encode_stream, hold_out, read_corpus, read_text, split_lines
 from rnnlp.errors import ConfigError, DataError, InputError
 from rnnlp.models.builders import build_language_model, build_text_pipeline
 from rnnlp.models.language_model import detach_state
@@ -108,16 +108,16 @@ def prepare(cfg: LMConfig, resumed, device) -> Prepared:
     """Token streams, pipeline, model and the carried BPTT state of a run (``Task.prepare``)."""
     if not cfg.data.train:
         raise DataError("give the training text with --train FILE (or data.train in the recipe)")
-    text = read_text(cfg.data.train, cfg.data.root)
+    text = read_corpus(cfg.data.train, cfg.data.root, cfg.data.text_column)
     if cfg.data.valid:
-        valid_text = read_text(cfg.data.valid, cfg.data.root)
+        valid_text = read_corpus(cfg.data.valid, cfg.data.root, cfg.data.text_column)
     else:
         text, valid_text = hold_out(text, cfg.data.valid_fraction)
     pipeline = TextPipeline.from_json(resumed.ckpt["tokenizer_json"]) if resumed else build_pipeline(cfg, text)
-    train_ids = encode_stream(pipeline, text, uses_eos(cfg))
+    train_ids = _read_order(cfg, encode_stream(pipeline, text, uses_eos(cfg)))
     if cfg.data.train_limit:
         train_ids = train_ids[: cfg.data.train_limit]
-    valid_ids = encode_stream(pipeline, valid_text, uses_eos(cfg))
+    valid_ids = _read_order(cfg, encode_stream(pipeline, valid_text, uses_eos(cfg)))
     d = cfg.data
     batcher = StreamBatcher(train_ids, cfg.train.batch_size, d.bptt, random_bptt=d.random_bptt, seed=cfg.train.seed)
     carry = _Carry(_carried(resumed, device))
@@ -134,6 +134,11 @@ def prepare(cfg: LMConfig, resumed, device) -> Prepared:
                     evaluate, "-loss", f"{len(train_ids):,} train / {len(valid_ids):,} valid tokens, "
                     f"vocab {pipeline.vocab_size}", pipeline, trainer_tensors=carry.tensors,
                     describe=lambda b: f"best valid loss {b['loss']:.4f}, perplexity {b['perplexity']:.2f}")
+
+
+def _read_order(cfg: LMConfig, ids: torch.Tensor) -> torch.Tensor:
+    """The stream as the model reads it: backwards for a backward LM (``data.reverse``)."""
+    return ids.flip(0) if cfg.data.reverse else ids
 
 
 def _rank_rows(batch: Batch) -> Batch:

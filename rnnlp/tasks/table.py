@@ -52,6 +52,8 @@ _TABLE_TRAIN = (
 _TEST = _o("--test", "data.test", "Test file.", "path")
 _FORMAT = _o("--format", "data.format", "Data format when the extension does not tell.")
 _EVAL_DATA = _o("--data", "data", "File to evaluate on.", "path")
+_INIT_FROM = _o("--init-from", "encoder.init_from", "Start the embeddings and the encoder's forward direction "
+                "from a word-level LM run (rnnlp train lm; ULMFiT transfer).", "path")
 _EVAL_FORMAT = _o("--format", "format", "Data format when the extension does not tell.")
 
 TASKS: dict[str, TaskEntry] = {
@@ -64,6 +66,7 @@ TASKS: dict[str, TaskEntry] = {
             _o("--text-column", "data.text_column", "Column holding the text."),
             _o("--label-column", "data.label_column", "Column holding the label (string or integer)."),
             _o("--tokenizer", "text.level", "Tokenizer level: word, char or bpe."),
+            _INIT_FROM,
         ),
         eval_options=(
             _EVAL_DATA, _EVAL_FORMAT,
@@ -85,6 +88,7 @@ TASKS: dict[str, TaskEntry] = {
             _o("--tag-column", "data.tag_column", "Tag column (CoNLL: number, -1 = last; tables: name)."),
             _o("--tag-field", "data.tag_field", "CoNLL-U: upos or xpos."),
             _o("--scheme", "data.scheme", "Tag scheme of the files (IOB1, BIO, BIOES, none)."),
+            _INIT_FROM,
         ),
         eval_options=(
             _EVAL_DATA, _EVAL_FORMAT,
@@ -105,6 +109,8 @@ TASKS: dict[str, TaskEntry] = {
             _o("--valid", "data.valid", "Validation text file (default: the end of --train is held out).", "path"),
             _o("--test", "data.test", "Test text file.", "path"),
             _o("--tokenizer", "text.level", "Tokenizer level: word, char or bpe."),
+            _o("--init-from", "model.init_from", "Continue an LM run on this text (its shape and "
+               "weights; ULMFiT's target-domain step).", "path"),
         ),
         eval_options=(_EVAL_DATA,),
         commands=("rnnlp.cli.generate:generate",),

@@ -11,7 +11,13 @@ from rnnlp.errors import choice_error
 
 
 def build_optimizer(cfg, params) -> torch.optim.Optimizer:
-    params = [p for p in params if p.requires_grad]
+    """``params``: tensors, or parameter groups (dicts with "params" and their own "lr");
+    frozen tensors (requires_grad False) are left out."""
+    params = list(params)
+    if params and isinstance(params[0], dict):
+        params = [{**g, "params": [p for p in g["params"] if p.requires_grad]} for g in params]
+    else:
+        params = [p for p in params if p.requires_grad]
     if cfg.optimizer == "adamw":
         return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     if cfg.optimizer == "adam":
@@ -56,18 +62,17 @@ def build_scheduler(cfg, optimizer, steps_per_epoch: int, clock: Clock | None = 
     """
     if cfg.schedule == "plateau":
         return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=0.5, patience=0)
-    if cfg.schedule not in ("constant", "linear", "cosine"):
-        raise choice_error("schedule", cfg.schedule, ["constant", "linear", "cosine", "plateau"])
+    if cfg.schedule not in ("constant", "linear", "cosine", "slanted"):
+        raise choice_error("schedule", cfg.schedule, ["constant", "linear", "cosine", "plateau", "slanted"])
     warm, total, kind = cfg.warmup_steps, max(total_steps(cfg, steps_per_epoch), 1), cfg.schedule
     timed = clock if clock is not None and clock.seconds is not None else None
 
     def factor(step: int) -> float:
+        if kind == "slanted":
+            return slanted_triangular(_done(step / total, timed), cfg.slanted_fraction, cfg.slanted_ratio)
         if warm and step < warm:
             return (step + 1) / warm
-        done = (step - warm) / max(total - warm, 1)
-        if timed is not None:
-            done = max(done, timed.fraction())
-        done = min(done, 1.0)
+        done = _done((step - warm) / max(total - warm, 1), timed)
         if kind == "linear":
             return 1.0 - done
         if kind == "cosine":
@@ -75,3 +80,15 @@ def build_scheduler(cfg, optimizer, steps_per_epoch: int, clock: Clock | None = 
         return 1.0
 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def _done(fraction: float, clock: Clock | None) -> float:
+    """Share of the run over: of the steps, or of the time budget when further along (at most 1)."""
+    return min(max(fraction, clock.fraction()) if clock is not None else fraction, 1.0)
+
+
+def slanted_triangular(done: float, fraction: float = 0.1, ratio: float = 32.0) -> float:
+    """ULMFiT's LR factor (Howard & Ruder 2018, eq. 3) when ``done`` of the run is over: a
+    linear rise from 1/ratio to 1 over the first ``fraction``, then a linear fall back."""
+    p = done / fraction if done < fraction else 1 - (done - fraction) / (1 - fraction)
+    return (1 + p * (ratio - 1)) / ratio

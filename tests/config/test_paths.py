@@ -120,7 +120,8 @@ def test_every_path_field_is_marked():
     assert keys == {"data.source": "train", "data.target": "train", "data.valid_source": "data",
                     "data.valid_target": "data", "data.train": "train", "data.valid": "data",
                     "text.source.path": "tokenizer", "text.target.path": "tokenizer",
-                    "source_embedding.vectors": "file", "target_embedding.vectors": "file"}
+                    "source_embedding.vectors": "file", "target_embedding.vectors": "file",
+                    "encoder.init_from": "file", "encoder.init_from_backward": "file"}  # refused by translation
 
 
 def test_candidates_of_an_absolute_path_and_duplicates(tmp_path, monkeypatch):

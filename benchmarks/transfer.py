@@ -1,0 +1,129 @@
+"""LM transfer (issue 19): the ablation and the low-resource curve, gathered from finished runs.
+
+    python benchmarks/transfer.py
+
+Each row is one configuration; its runs (one per seed) are copied into
+``benchmarks/logs/transfer/<row>/seed<k>/`` as ``benchmarks/logs/README.md`` says
+(``metrics.jsonl``, ``config.yaml``, ``meta.json``, and ``test.json`` where the figure is a
+test score). A row's figure is the median over its seeds of the score of best/ (selected on
+the dev set: SST-2's dev accuracy, CoNLL-2003's testa F1, as ``fit`` keeps best/), with the
+seeds' values and the median wall time of training (``fit``'s clock). Pretraining runs are
+rows too: their minutes count once and are shared by the rows that start from them. A row
+without a finished run reads "not run yet" with the command that makes it. Writes
+benchmarks/results/transfer.md.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from dataclasses import dataclass
+
+from _results import RESULTS, ROOT, Report
+from runs import best_row, read_log
+
+LOGS = ROOT / "benchmarks" / "logs" / "transfer"
+ULMFIT = "--recipe recipes/sentiment/sst2_ulmfit.yaml --init-from runs/wt2_sst2"
+NO_TRICKS = "train.discriminative=null train.unfreeze=false train.schedule=linear"
+CONLL = "--recipe recipes/tagging/conll2003_char_lm.yaml"
+CHAR_LMS = "char_lm.forward=runs/char_fwd char_lm.backward=runs/char_bwd"
+COTRAINED = "char_lm.aux_weight=0.5 char_lm.freeze=false char_lm.embedding_dim=25 char_lm.hidden_sizes=[128]"
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str        # folder under benchmarks/logs/transfer/
+    what: str
+    command: str     # rnnlp train ... (each seed: train.seed=K -o runs/<name>_seed<K>)
+    select: str      # metric best/ is selected by (- = lower is better)
+    reported: str    # "valid": the selection metric itself; else the key of test.json
+    budget: str
+
+
+PRETRAINING = [
+    Row("lm_wt2_lower", "word LM, WikiText-2, lower-cased (ULMFiT step 1)",
+        "lm --recipe recipes/lm/wikitext2_transfer.yaml -o runs/wt2_lower", "-loss", "perplexity", "45 min"),
+    Row("lm_wt2_sst2", "the LM continued on SST-2's sentences (step 2)",
+        "lm --recipe recipes/lm/sst2_text.yaml --init-from runs/wt2_lower -o runs/wt2_sst2", "-loss", "valid",
+        "15 min"),
+    *(Row(f"char_{d}", f"character LM, WikiText-2, {word}", f"lm --recipe recipes/lm/wikitext2_char_{d}.yaml "
+          f"-o runs/char_{d}", "-loss", "valid", "30 min") for d, word in (("fwd", "forward"), ("bwd", "backward"))),
+]
+ABLATION = [
+    Row("sst2_none", "SST-2, no transfer (the ULMFiT model from scratch, plain fine-tuning)",
+        f"sentiment --recipe recipes/sentiment/sst2_ulmfit.yaml {NO_TRICKS}", "accuracy", "valid", "30 min"),
+    Row("sst2_lm", "SST-2, word-LM transfer, none of ULMFiT's tricks", f"sentiment {ULMFIT} {NO_TRICKS}",
+        "accuracy", "valid", "60 + 30 min"),
+    Row("sst2_ulmfit", "SST-2, word-LM transfer, all three tricks", f"sentiment {ULMFIT}", "accuracy", "valid",
+        "60 + 30 min"),
+    Row("sst2_ulmfit_no_discriminative", "SST-2, ... without discriminative LRs",
+        f"sentiment {ULMFIT} train.discriminative=null", "accuracy", "valid", "60 + 30 min"),
+    Row("sst2_ulmfit_no_slanted", "SST-2, ... without the slanted triangular LR",
+        f"sentiment {ULMFIT} train.schedule=linear", "accuracy", "valid", "60 + 30 min"),
+    Row("sst2_ulmfit_no_unfreezing", "SST-2, ... without gradual unfreezing",
+        f"sentiment {ULMFIT} train.unfreeze=false", "accuracy", "valid", "60 + 30 min"),
+    Row("conll_none", "CoNLL-2003, BiLSTM-CRF, no transfer", f"tagging {CONLL}", "f1", "f1", "60 min"),
+    Row("conll_char_lm", "CoNLL-2003, + frozen character-LM features (flair)", f"tagging {CONLL} {CHAR_LMS}",
+        "f1", "f1", "60 + 60 min"),
+    Row("conll_char_lm_tuned", "CoNLL-2003, + character-LM features, LMs fine-tuned",
+        f"tagging {CONLL} {CHAR_LMS} char_lm.freeze=false", "f1", "f1", "60 + 60 min"),
+    Row("conll_cotrained", "CoNLL-2003, character LMs co-trained on its own sentences (LM-LSTM-CRF)",
+        f"tagging {CONLL} {COTRAINED}", "f1", "f1", "60 min"),
+]
+SIZES = {"1k": " data.train_limit=1000 train.epochs=12", "5k": " data.train_limit=5000 train.epochs=6", "all": ""}
+SCRATCH = f"sentiment --recipe recipes/sentiment/sst2_ulmfit.yaml {NO_TRICKS}"
+CURVE = [Row(f"sst2_{size}_{kind}", f"SST-2, {size} training examples, {'with' if kind == 'ulmfit' else 'no'} transfer",
+             (f"sentiment {ULMFIT}" if kind == "ulmfit" else SCRATCH) + args, "accuracy", "valid",
+             "30 min" if kind == "none" else "60 + 30 min")
+         for size, args in SIZES.items() for kind in ("none", "ulmfit")]
+# The one short experiment of the session that built this (2026-11-30, shared machine): transfer
+# from lane E's WikiText-2 LM run, stopped by its budget after 199 steps (cased, valid perplexity
+# 604), without step two; compare with sst2_1k_none.
+CURVE.append(Row("sst2_1k_wt2_199steps", "SST-2, 1k examples, transfer from a 199-step WikiText-2 LM (cased, "
+                 "valid ppl 604, no step two)", "sentiment --recipe recipes/sentiment/sst2_ulmfit.yaml "
+                 "--init-from /work/runs3/wt2/best" + SIZES["1k"], "accuracy", "valid", "18 + 30 min"))
+
+
+def seeds(row: Row) -> list[dict]:
+    """Per finished seed: the reported figure and the training minutes."""
+    out = []
+    for folder in sorted(LOGS.glob(f"{row.name}/seed*")):
+        rows, config, test = read_log(folder)
+        best, key = best_row(rows, row.select), row.select.lstrip("-")
+        figure = best[key] if row.reported == "valid" else test.get(row.reported)
+        out.append({"seed": config.get("train.seed"), "figure": figure, "minutes": rows[-1]["elapsed_s"] / 60})
+    return [s for s in out if s["figure"] is not None]
+
+
+def line(row: Row) -> str:
+    found = seeds(row)
+    if not found:
+        return f"| {row.what} | not run yet | - | {row.budget} | `rnnlp train {row.command}` |"
+    figures = [s["figure"] for s in found]
+    values = ", ".join(f"{v:.4f}" for v in figures)
+    metric = f"valid {row.select.lstrip('-')}" if row.reported == "valid" else f"test {row.reported}"
+    return (f"| {row.what} | {statistics.median(figures):.4f} ({metric}; median of {len(found)}: {values}) | "
+            f"{statistics.median(s['minutes'] for s in found):.1f} min | {row.budget} | `rnnlp train {row.command}` |")
+
+
+def table(rows: list[Row]) -> str:
+    head = "| configuration | result (selected on dev) | training time | budget | command |\n|---|---|---:|---|---|"
+    return "\n".join([head, *(line(r) for r in rows)])
+
+
+def main(argv: list[str] | None = None) -> None:
+    report = Report(__file__, "LM transfer: ablation and low-resource curve (issue 19)", argv)
+    body = "\n".join([
+        "Gathered from `benchmarks/logs/transfer/<row>/seed<k>/` (the runs' own logs; see the script's",
+        "docstring). SST-2: dev accuracy of best/, selected on dev (GLUE's test labels are hidden).",
+        "CoNLL-2003: test (eng.testb) F1 of best/, selected on testa only. Budgets are wall minutes on",
+        "the 2-core CPU: pretraining (first table) counts once and is shared by the rows that use it.", "",
+        "## Pretraining", "", table(PRETRAINING), "",
+        "## Ablation", "", table(ABLATION), "",
+        "## Low-resource curve (SST-2)", "", table(CURVE)])
+    report.write(body, RESULTS / "transfer.md")
+    print(body)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

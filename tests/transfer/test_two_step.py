@@ -1,0 +1,36 @@
+"""The tiny two-step recipe end to end through the CLI: pretrain an LM, continue it on the task's
+sentences, fine-tune a classifier from it (ULMFiT), then predict with the result."""
+
+from pathlib import Path
+
+import torch
+
+import rnnlp.api
+from rnnlp.cli import main
+from rnnlp.transfer.lm_runs import read_lm_run
+
+ROOT = Path(__file__).resolve().parents[2]
+LM, SENTIMENT = ROOT / "recipes/lm/tiny.yaml", ROOT / "recipes/sentiment/tiny.yaml"
+SST2 = ROOT / "rnnlp/data/samples/sst2/train.tsv"
+FAST = ["train.threads=1", "train.progress=false"]
+
+
+def test_pretrain_continue_finetune(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    main(["train", "lm", "--recipe", str(LM), *FAST, "-o", "pretrained"])
+    main(["train", "lm", "--recipe", str(LM), "--train", str(SST2), "data.text_column=sentence",
+          "data.train_limit=2000", "--init-from", "pretrained", "train.schedule=slanted",
+          "train.discriminative=2.6", *FAST, "-o", "continued"])
+    main(["train", "sentiment", "--recipe", str(SENTIMENT), "--init-from", "continued", "encoder.shape_from_lm=true",
+          "encoder.init_vocab=lm", "encoder.bidirectional=false", "train.unfreeze=true", "train.discriminative=2.6",
+          "train.schedule=slanted", *FAST, "-o", "classifier"])
+    err = capsys.readouterr().err
+    assert "model.init_from" in err and "every weight copied" in err
+    assert "encoder.init_from" in err and "(100.0%) found in the LM's vocabulary" in err
+    lm = read_lm_run(tmp_path / "continued", "x")
+    clf = rnnlp.api.load(tmp_path / "classifier")
+    assert clf.pipeline.vocab() == lm.pipeline.vocab()
+    # one epoch of gradual unfreezing trains only the head: the LM's weights are there untouched
+    assert torch.equal(clf.model.embedding.weight[1:], lm.weights["embedding.weight"][1:])
+    assert torch.equal(clf.model.encoder.fwd[1].weight_hh_l0, lm.weights["layers.1.weight_hh_l0"])
+    assert clf.predict(["a gorgeous , witty film"])[0]["label"] in clf.labels
