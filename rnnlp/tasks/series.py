@@ -172,9 +172,9 @@ class SeriesModel:
             raise DataError(f"input series have {rows[0].shape[1]} channel(s); this model was trained on {channels}")
         return model_inputs(rows, self.config.data)
 
-    def predict_proba(self, series) -> np.ndarray:
+    def predict_proba(self, series, batch_size: int = 256) -> np.ndarray:
         """N×K probabilities, columns in the order of ``self.labels``."""
-        return predict_rows(self.model, self.rows(series), self.device)
+        return predict_rows(self.model, self.rows(series), self.device, batch_size)
 
     def predict(self, series) -> list[dict]:
         """``[{"label", "probability", "probabilities": {label: p}}]`` per series."""
@@ -186,13 +186,13 @@ class SeriesModel:
         """A series file read as in training (``data_options``: format, columns, ...)."""
         return read_series(path, data_config(self.config.data, data_options, _EVAL_FIELDS), labelled=labelled)
 
-    def evaluate(self, data: str | None = None, **data_options) -> dict:
+    def evaluate(self, data: str | None = None, batch_size: int | None = None, **data_options) -> dict:
         """accuracy, macro_f1, per-class scores and the confusion matrix on a labelled file."""
         if not data:
             raise DataError("give the labelled series file to evaluate on with --data FILE")
         found = self.read(data, labelled=True, **data_options)
         gold = label_indices(found.labels, self.labels, data)
-        probs = self.predict_proba(found.values)
+        probs = self.predict_proba(found.values, batch_size or 256)
         report = classification_report(gold, probs.argmax(1), len(self.labels))
         report.update(labels=[str(n) for n in self.labels], count=len(gold))
         return report

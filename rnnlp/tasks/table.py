@@ -9,7 +9,8 @@ This module imports nothing (no torch, no click): ``rnnlp --help`` reads it.
 
 Option rows are ``(flags, key, help)``. For ``train`` the key is a dotted config key
 (``data.train``); for ``evaluate`` it is a keyword of the loaded model's ``evaluate``.
-A row's ``kind`` of ``"path"`` marks a file or folder option that ``--data-root`` applies to.
+A row's ``kind`` of ``"path"`` marks a file or folder option that ``--data-root`` applies to;
+``"count"`` a whole number >= 1 that the CLI checks while parsing (its bound: ``rnnlp.cli.common``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class Option:
     flags: str
     key: str
     help: str
-    kind: str = "text"          # "text" | "path"
+    kind: str = "text"          # "text" | "path" | "count"
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ _TEST = _o("--test", "data.test", "Test file.", "path")
 _FORMAT = _o("--format", "data.format", "Data format when the extension does not tell.")
 _EVAL_DATA = _o("--data", "data", "File to evaluate on.", "path")
 _EVAL_FORMAT = _o("--format", "format", "Data format when the extension does not tell.")
+_EVAL_BATCH = _o("--batch-size", "batch_size", "Examples run through the model together.", "count")
+_EVAL_BEAM = _o("--beam-size", "beam_size", "Beam size (1 = greedy; default: the checkpoint's).", "count")
 
 TASKS: dict[str, TaskEntry] = {
     "sentiment": TaskEntry(
@@ -69,6 +72,7 @@ TASKS: dict[str, TaskEntry] = {
             _EVAL_DATA, _EVAL_FORMAT,
             _o("--text-column", "text_column", "Column holding the text (default: as in training)."),
             _o("--label-column", "label_column", "Column holding the label (default: as in training)."),
+            _EVAL_BATCH,
         ),
         commands=(),            # `rnnlp predict` is a core command
         export=True,
@@ -92,6 +96,7 @@ TASKS: dict[str, TaskEntry] = {
             _o("--tag-column", "tag_column", "Tag column (default: as in training)."),
             _o("--tag-field", "tag_field", "CoNLL-U: upos or xpos (default: as in training)."),
             _o("--scheme", "scheme", "Tag scheme of the file (default: as in training)."),
+            _EVAL_BATCH,
         ),
         commands=("rnnlp.cli.tag:tag",),
         export=True,
@@ -106,7 +111,7 @@ TASKS: dict[str, TaskEntry] = {
             _o("--test", "data.test", "Test text file.", "path"),
             _o("--tokenizer", "text.level", "Tokenizer level: word, char or bpe."),
         ),
-        eval_options=(_EVAL_DATA,),
+        eval_options=(_EVAL_DATA, _EVAL_BATCH),
         commands=("rnnlp.cli.generate:generate",),
     ),
     "translation": TaskEntry(
@@ -128,7 +133,7 @@ TASKS: dict[str, TaskEntry] = {
             _EVAL_DATA, _EVAL_FORMAT,
             _o("--source-column", "source_column", "Table column holding the source text."),
             _o("--target-column", "target_column", "Table column holding the reference."),
-            _o("--beam-size", "beam_size", "Beam size (1 = greedy; default: the checkpoint's)."),
+            _EVAL_BEAM, _EVAL_BATCH,
         ),
         commands=("rnnlp.cli.translate:translate",),
     ),
@@ -146,7 +151,7 @@ TASKS: dict[str, TaskEntry] = {
             _o("--split", "split", "Split of the checkpoint's data to evaluate (train, valid, test)."),
             _EVAL_DATA,
             _o("--images", "images", "Folder or zip of the images (default: as in training).", "path"),
-            _o("--beam-size", "beam_size", "Beam size (1 = greedy; default: the checkpoint's)."),
+            _EVAL_BEAM, _EVAL_BATCH,
         ),
         commands=("rnnlp.cli.caption:caption",),
     ),
@@ -182,7 +187,8 @@ TASKS: dict[str, TaskEntry] = {
             _o("--format", "data.format", "Series format: ucr, values, long, npy, npz (default: from the extension)."),
             _o("--normalize", "data.normalize", "none, series (z per series) or train (training statistics)."),
         ),
-        eval_options=(_EVAL_DATA, _o("--format", "format", "Data format when the extension does not tell.")),
+        eval_options=(_EVAL_DATA, _o("--format", "format", "Data format when the extension does not tell."),
+                      _EVAL_BATCH),
         commands=(),            # `rnnlp predict` is a core command
     ),
 }
