@@ -55,8 +55,9 @@ def _extension(path: str) -> str:
 
 def read_inputs(path: str, fmt: str | None = None, column: str | None = None, *,
                 names: tuple = TEXT_COLUMNS, flag: str = "--text-column",
-                allowed: tuple = ("lines", "table")) -> Inputs:
-    """The inputs of ``path`` (``-`` = stdin) read as ``fmt`` (default: from the extension)."""
+                allowed: tuple = ("lines", "table"), lists: bool = False) -> Inputs:
+    """The inputs of ``path`` (``-`` = stdin) read as ``fmt`` (default: from the extension);
+    ``lists``: a table cell may hold a list (tokens, item ids), else only strings."""
     kind = input_format(path, fmt, allowed)
     if column is not None and kind == "lines":
         raise ConfigError(f"{flag} is for tables (csv, tsv, jsonl, parquet); {path} is read as plain lines "
@@ -66,7 +67,15 @@ def read_inputs(path: str, fmt: str | None = None, column: str | None = None, *,
             return _nonblank(_lines(local, path))
         if kind in CONLL:
             return Inputs(_conll(local, kind, column))
-        return _nonblank(_column_values(local, kind.split(":")[1], column, names, flag, path))
+        try:
+            values = _column_values(local, kind.split(":")[1], column, names, flag, path)
+        except DataError as exc:
+            if path != "-":
+                raise
+            raise DataError(str(exc).replace(local, "stdin")) from None  # not its temp copy
+    if not lists and any(isinstance(v, (list, tuple)) for v in values):
+        raise DataError(f"{path}: the input column holds lists; give a column of strings ({flag})")
+    return _nonblank(values)
 
 
 class _local_copy:

@@ -24,6 +24,13 @@ def item_titles(path: str, id_column: str, name_column: str, data_root: str | No
     return {str(i): str(t) for i, t in zip(table[id_column], table[name_column])}
 
 
+def recommendable(row: dict) -> dict:
+    """The row without the items scored -inf (never recommendable: seen, padding), which fill the top
+    ``k`` when ``k`` exceeds what is left; a NaN stays, for the output's one-line error."""
+    keep = [i for i, score in enumerate(row["scores"]) if score != float("-inf")]
+    return {**row, "items": [row["items"][i] for i in keep], "scores": [row["scores"][i] for i in keep]}
+
+
 def format_row(row: dict, titles: dict) -> str:
     lines = [f"{rank:>3}. {item}" + (f"  {titles[item]}" if item in titles else "") + f"  ({score:.3f})"
              for rank, (item, score) in enumerate(zip(row["items"], row["scores"]), 1)]
@@ -52,7 +59,7 @@ def recommend(checkpoint, histories, input_path, fmt, text_column, output, k, in
     CHECKPOINT (or run folder)."""
     from rnnlp import api
 
-    read = lambda path: read_inputs(path, fmt, text_column, names=HISTORY_COLUMNS)  # noqa: E731
+    read = lambda path: read_inputs(path, fmt, text_column, names=HISTORY_COLUMNS, lists=True)  # noqa: E731
     histories = gather(histories, input_path, read, "histories (--history \"i1 i2 ...\")", quiet)
     model = api.load(checkpoint, device=device)
     api.expect_task(model, "recommender")
@@ -60,7 +67,7 @@ def recommend(checkpoint, histories, input_path, fmt, text_column, output, k, in
     sink = Sink(output, as_json, lambda row: format_row(row, titles))
 
     def run(chunk):
-        rows = model.recommend(list(chunk), k, exclude_seen=not include_seen)
+        rows = [recommendable(row) for row in model.recommend(list(chunk), k, exclude_seen=not include_seen)]
         return [{"history": h, **row, "titles": [titles.get(i) for i in row["items"]]} for h, row in zip(chunk, rows)]
 
     for rows in in_batches(histories, batch_size, run, not (as_json or quiet)):

@@ -38,7 +38,7 @@ def tag(checkpoint, texts, input_path, fmt, text_column, output, device, batch_s
     from rnnlp import api
 
     sink = Sink(output, as_json, format_row)
-    read = lambda path: read_inputs(path, fmt, text_column, allowed=("lines", "table", "conll"))  # noqa: E731
+    read = lambda path: read_inputs(path, fmt, text_column, allowed=("lines", "table", "conll"), lists=True)  # noqa
     sentences = gather(texts, input_path, read, "sentences to tag", quiet)
     model = api.load(checkpoint, device=device)
     api.expect_task(model, "tagging")
