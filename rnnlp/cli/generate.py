@@ -44,9 +44,15 @@ def text_line(row: dict) -> str:
 @click.option("--greedy", is_flag=True, help="Always take the most probable token.")
 @click.option("--beam-size", type=int, default=None, callback=in_range(1, MAX_BEAM),
               help="Beam search with this many beams.")
+@click.option("--repetition-penalty", type=float, default=None, callback=in_range(0, 100, above=True),
+              help="Divide the score of tokens already in the prompt or output by this (> 1 repeats less).")
+@click.option("--no-repeat-ngram-size", type=int, default=None, callback=in_range(0, 100),
+              help="Never repeat an n-gram of this many tokens (0 = off).")
+@click.option("--stop", "stops", multiple=True, help="End a sample at this string (repeatable; not printed).")
 @model_options("Samples generated together (default: all of --num-samples).")
 def generate(checkpoint, prompt, input_path, fmt, text_column, output, max_tokens, temperature, top_k, top_p,
-             seed, num_samples, greedy, beam_size, device, batch_size, as_json, quiet):
+             seed, num_samples, greedy, beam_size, repetition_penalty, no_repeat_ngram_size, stops, device,
+             batch_size, as_json, quiet):
     """Continue --prompt (or each prompt of --input) with the language model in CHECKPOINT.
 
     One sample is streamed token by token; several samples (or beam search) are printed when
@@ -63,13 +69,16 @@ def generate(checkpoint, prompt, input_path, fmt, text_column, output, max_token
                "prompts", quiet)
     model = api.load(checkpoint, device=device)
     api.expect_task(model, "lm")
-    options = dict(temperature=temperature, top_k=top_k, top_p=top_p, greedy=greedy)
+    rules = {key: value for key, value in [("repetition_penalty", repetition_penalty),
+                                           ("no_repeat_ngram_size", no_repeat_ngram_size),
+                                           ("stop", list(stops) or None)] if value is not None}
+    options = dict(temperature=temperature, top_k=top_k, top_p=top_p, greedy=greedy, **rules)
     if len(prompts) == 1 and num_samples == 1 and not (beam_size or as_json or output):
         return _stream(model, prompts[0], max_tokens, seed, options)
 
     def one(text: str):
         if beam_size:
-            return model.generate(text, max_tokens, beam_size=beam_size, num_samples=num_samples)
+            return model.generate(text, max_tokens, beam_size=beam_size, num_samples=num_samples, **rules)
         return _samples(model, text, max_tokens, seed, num_samples, batch_size, options)
 
     for rows in in_batches(prompts, 1, lambda chunk: [_row(p, one(p)) for p in chunk], not (as_json or quiet)):

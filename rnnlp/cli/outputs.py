@@ -27,7 +27,8 @@ def output_format(path: str) -> str:
 
     fmt = FORMATS.get(Path(path).suffix.lower())
     if fmt is None:
-        raise ConfigError(f"--output {path}: unknown extension; name the file .jsonl, .csv or .tsv (or .txt for plain text)")
+        raise ConfigError(f"--output {path}: unknown extension; name the file .jsonl, .csv or .tsv "
+                          "(or .txt for plain text)")
     if Path(path).is_dir():
         raise ConfigError(f"--output {path} is a folder; give a file name ending in .jsonl, .csv or .tsv")
     return fmt

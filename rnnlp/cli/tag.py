@@ -28,8 +28,11 @@ def format_row(row: dict) -> str:
 @input_options("sentences (tokens separated by spaces)", formats="lines, csv, tsv, jsonl, parquet, conll, conllu",
                columns=(("--text-column", "text_column", "Table column holding the sentences (default: tokens, "
                          "text, sentence, ...); CoNLL: the token column number (default 0)."),))
+@click.option("--tokenize", type=click.Choice(["model", "whitespace"]), default=None,
+              help="How raw text is split into tokens: as the training data was (model, the default), "
+                   "or on spaces only (whitespace). CoNLL and token-list inputs are taken as given.")
 @model_options("Sentences tagged together.", 128)
-def tag(checkpoint, texts, input_path, fmt, text_column, output, device, batch_size, as_json, quiet):
+def tag(checkpoint, texts, input_path, fmt, text_column, output, tokenize, device, batch_size, as_json, quiet):
     """Tag TEXTS (tokens separated by spaces) with a tagging CHECKPOINT (or run folder).
 
     Input files ending in .conll or .conllu are read as CoNLL (tokens from the first column,
@@ -45,7 +48,7 @@ def tag(checkpoint, texts, input_path, fmt, text_column, output, device, batch_s
 
     def run(chunk):
         return [{"text": text if isinstance(text, str) else " ".join(text), **row}
-                for text, row in zip(chunk, model.predict(chunk))]
+                for text, row in zip(chunk, model.predict(chunk, **({"tokenize": tokenize} if tokenize else {})))]
 
     for rows in in_batches(sentences, batch_size, run, not (as_json or quiet)):
         sink.add(rows)

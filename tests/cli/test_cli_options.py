@@ -31,7 +31,8 @@ SPECS = {
                   ('{{"target": "x", "source": "{0}"}}\n{{"target": "y", "source": "{1}"}}\n', ".jsonl")),
     "generate": ("lm", "prompt", ["the", "the king"], lambda x: ["--prompt", x], ["--max-tokens", "4", "--seed", "3"],
                  ("id,prompt\n1,{0}\n2,{1}\n", ".csv")),
-    "caption": ("captioning", "image", IMAGES, lambda x: [x], ["--max-len", "5"], ("caption,image\nx,{0}\ny,{1}\n", ".csv")),
+    "caption": ("captioning", "image", IMAGES, lambda x: [x], ["--max-len", "5"],
+                ("caption,image\nx,{0}\ny,{1}\n", ".csv")),
     "recommend": ("recommender", "history", ["i30 i31", "i32 i33 i34"], lambda x: ["--history", x], ["-k", "3"],
                   ("user\thistory\nu1\t{0}\nu2\t{1}\n", ".tsv")),
 }
@@ -210,3 +211,36 @@ def test_progress_shows_on_a_terminal_only(monkeypatch, capsys):
     assert "/10 [" in capsys.readouterr().err
     list(in_batches(list(range(10)), 3, lambda chunk: chunk, False))  # --json / --quiet
     assert capsys.readouterr().err == ""
+
+
+class _Recorder:
+    """A loaded model that records the keywords its verb gets (the CLI's wiring, without a model)."""
+
+    def __init__(self, task):
+        self.task, self.path, self.calls = task, "fake", []
+
+    def generate(self, prompt, max_tokens, **options):
+        self.calls.append({"prompt": prompt, "max_tokens": max_tokens, **options})
+        return "done"
+
+    def predict(self, texts, **options):
+        self.calls.append({"texts": list(texts), **options})
+        return [{"tokens": t.split(), "tags": ["O"] * len(t.split())} for t in texts]
+
+
+def test_generation_rules_and_tokenize_reach_the_model(monkeypatch):
+    fake = _Recorder("lm")
+    monkeypatch.setattr(rnnlp.api, "load", lambda path, device="cpu": fake)
+    invoke(["generate", "ck", "--prompt", "a", "--json", "--repetition-penalty", "1.3", "--no-repeat-ngram-size", "2",
+            "--stop", ".", "--stop", "\n", "--max-tokens", "7"])
+    assert fake.calls == [{"prompt": "a", "max_tokens": 7, "seed": None, "num_samples": 1, "temperature": 1.0,
+                           "top_k": None, "top_p": 1.0, "greedy": False, "repetition_penalty": 1.3,
+                           "no_repeat_ngram_size": 2, "stop": [".", "\n"]}]
+    fake.calls.clear()
+    invoke(["generate", "ck", "--prompt", "a", "--json", "--beam-size", "2", "--stop", "."])
+    assert fake.calls == [{"prompt": "a", "max_tokens": 200, "beam_size": 2, "num_samples": 1, "stop": ["."]}]
+    fake = _Recorder("tagging")
+    monkeypatch.setattr(rnnlp.api, "load", lambda path, device="cpu": fake)
+    invoke(["tag", "ck", "Paris.", "--tokenize", "whitespace", "--json"])
+    invoke(["tag", "ck", "Paris.", "--json"])
+    assert fake.calls == [{"texts": ["Paris."], "tokenize": "whitespace"}, {"texts": ["Paris."]}]
