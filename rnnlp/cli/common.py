@@ -67,7 +67,7 @@ def _inside(value, low, high, above: bool) -> bool:
 def _span(low, high, above: bool) -> str:
     if high is None:
         return f"{'>' if above else '>='} {low}"
-    return f"in {'(' if above else '['}{low}, {high}]" if low is not None else f"<= {high}"
+    return f"in ({low}, {high}]" if above else f"between {low:,} and {high:,}"
 
 
 def _device(ctx, param, value):

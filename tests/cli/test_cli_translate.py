@@ -64,7 +64,7 @@ def test_beam_size_zero_is_a_one_line_error(run, capsys):
         main(["translate", str(run), "ein hund .", "--beam-size", "0"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert err == "error: --beam-size must be in [1, 100], got 0\n"
+    assert err == "error: --beam-size must be between 1 and 100, got 0\n"
 
 
 def test_evaluate_prints_bleu_signature_and_chrf(run):
