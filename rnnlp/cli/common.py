@@ -101,7 +101,7 @@ def input_options(what: str, formats: str = "lines, csv, tsv, jsonl, parquet", c
     """Decorator: --input FILE, --format, the column options and --output FILE."""
     def wrap(fn):
         fn = click.option("--output", "-o", "output", type=click.Path(), help="Write one row per input here, "
-                          "atomically, in input order: .jsonl, .csv or .tsv (default: stdout).")(fn)
+                          "atomically, in input order: .jsonl, .csv, .tsv or .txt (default: stdout).")(fn)
         for flag, name, help in reversed(columns):
             fn = click.option(flag, name, default=None, help=help)(fn)
         fn = click.option("--format", "fmt", default=None,

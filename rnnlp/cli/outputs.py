@@ -122,7 +122,7 @@ def note(message: str, quiet: bool) -> None:
         click.echo(message, err=True)
 
 
-def in_batches(items, size: int, run, show: bool) -> list:
+def in_batches(items, size: int, run, show: bool):
     """``run(chunk)`` over chunks of ``size`` items, yielding each chunk's rows; a progress bar on
     stderr when ``show`` and stderr is a terminal and there is more than one chunk."""
     bar = None
