@@ -1,38 +1,65 @@
 """``rnnlp caption CKPT photo.jpg``: describe images with a captioning checkpoint.
 
-One call into ``rnnlp.load(CKPT).caption``; torch is imported inside the command so
+Images come as arguments, or from ``--input``: one path a line, or a table's ``--image-column``
+(a relative path not found from the current folder is looked up beside the table). One call
+into ``rnnlp.load(CKPT).caption`` per batch; torch is imported inside the command so
 ``rnnlp --help`` stays instant. Errors are ``RnnlpError``s, printed by ``rnnlp.cli.main`` as one line.
 """
 
+from pathlib import Path
+
 import click
+
+from rnnlp.cli.common import MAX_BEAM, gather, in_range, input_options, model_options
+from rnnlp.cli.inputs import IMAGE_COLUMNS, read_inputs
+from rnnlp.cli.outputs import Sink, in_batches
+
+MAX_LEN = 500  # words per caption: far beyond any caption, short enough to answer in seconds
 
 
 @click.command()
 @click.argument("checkpoint", type=click.Path())
 @click.argument("images", nargs=-1)
-@click.option("--beam-size", type=int, default=None,
+@input_options("image paths", columns=(("--image-column", "image_column",
+                                        "Table column holding the image paths (default: image, path, file, ...)."),))
+@click.option("--beam-size", type=int, default=None, callback=in_range(1, MAX_BEAM),
               help="Beam size, >= 1 (1 = greedy); default: the checkpoint's (decode.beam_size).")
-@click.option("--max-len", type=click.IntRange(min=1), default=None, help="Most words per caption (default: the checkpoint's).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--max-len", type=int, default=None, callback=in_range(1, MAX_LEN),
+              help=f"Most words per caption, 1..{MAX_LEN} (default: the checkpoint's).")
 @click.option("--attention-plot", type=click.Path(dir_okay=False),
               help="Save the first image with each word's attention map over it (PNG; needs matplotlib).")
-def caption(checkpoint, images, beam_size, max_len, as_json, attention_plot):
+@model_options("Images decoded together (default: the checkpoint's decode.batch_size).")
+def caption(checkpoint, images, input_path, fmt, image_column, output, beam_size, max_len, attention_plot,
+            device, batch_size, as_json, quiet):
     """Caption IMAGES (jpg, png, ...; any size, grayscale or RGBA too) with a captioning CHECKPOINT.
 
     Prints "image<TAB>caption" per image.
     """
-    import json
-
     from rnnlp import api
 
-    if not images:
-        raise click.UsageError("give the image files to caption")
-    model = api.load(checkpoint)
+    sink = Sink(output, as_json, lambda row: f"{row['image']}\t{row['caption']}")
+    read = lambda path: read_inputs(path, fmt, image_column, names=IMAGE_COLUMNS, flag="--image-column")  # noqa
+    images = gather(images, input_path, read, "the image files to caption", quiet)
+    images = [beside(image, input_path) for image in images]
+    model = api.load(checkpoint, device=device)
     api.expect_task(model, "captioning")
-    for image, text in zip(images, model.caption(list(images), beam_size=beam_size, max_len=max_len)):
-        click.echo(json.dumps({"image": image, "caption": text}, ensure_ascii=False) if as_json
-                   else f"{image}\t{text}")
+
+    def run(chunk):
+        texts = model.caption(chunk, beam_size=beam_size, max_len=max_len, batch_size=batch_size)
+        return [{"image": image, "caption": text} for image, text in zip(chunk, texts)]
+
+    for rows in in_batches(images, max(batch_size or 0, 64), run, not (as_json or quiet)):
+        sink.add(rows)
+    sink.close()
     if attention_plot:
         from rnnlp.plotting import plot_caption_attention
 
         plot_caption_attention(model.attention(images[0], max_len=max_len), attention_plot)
+
+
+def beside(image: str, input_path: str | None) -> str:
+    """``image``; a relative path missing from the current folder is taken beside the --input file."""
+    if not input_path or input_path == "-" or Path(image).is_absolute() or Path(image).exists():
+        return image
+    near = Path(input_path).parent / image
+    return str(near) if near.exists() else image

@@ -14,11 +14,14 @@ def dest(key: str) -> str:
 
 
 def table_options(rows):
-    """Decorator adding one string option per task-table ``Option`` row, in the rows' order."""
+    """Decorator adding one option per task-table ``Option`` row, in the rows' order: a string,
+    or for ``count`` rows a whole number in 1..``MAX_COUNTS[flags]`` checked while parsing."""
     def wrap(fn):
         for row in reversed(rows):
             metavar = "PATH" if row.kind == "path" else None
-            fn = click.option(row.flags, dest(row.key), default=None, metavar=metavar, help=row.help)(fn)
+            typed = dict(type=int, callback=in_range(1, MAX_COUNTS.get(row.flags, MAX_BATCH))) \
+                if row.kind == "count" else {}
+            fn = click.option(row.flags, dest(row.key), default=None, metavar=metavar, help=row.help, **typed)(fn)
         return fn
     return wrap
 
@@ -37,33 +40,90 @@ def collect(options: dict) -> dict:
     return out
 
 
-def checkpoint_and_texts(input_help: str):
-    """Decorator: the CHECKPOINT and TEXTS arguments and ``--input FILE`` (predict, tag, translate)."""
+# -- numbers: checked while parsing, before any model is loaded -----------------------------
+MAX_BATCH = 65536
+MAX_BEAM = 100
+MAX_COUNTS = {"--batch-size": MAX_BATCH, "--beam-size": MAX_BEAM}  # bounds of the table's count rows
+
+
+def in_range(low=None, high=None, *, above: bool = False, hint: str = ""):
+    """A click callback: a number outside ``[low, high]`` (``(low, high]`` with ``above``) is a
+    one-line ConfigError naming the option, e.g. ``--top-p must be in (0, 1], got 2.0``."""
+    def check(ctx, param, value):
+        from rnnlp.errors import ConfigError
+
+        if value is None or _inside(value, low, high, above):
+            return value
+        raise ConfigError(f"{param.opts[0]} must be {_span(low, high, above)}, got {value}{hint}")
+    return check
+
+
+def _inside(value, low, high, above: bool) -> bool:
+    if low is not None and (value <= low if above else value < low):
+        return False
+    return high is None or value <= high
+
+
+def _span(low, high, above: bool) -> str:
+    if high is None:
+        return f"{'>' if above else '>='} {low}"
+    return f"in ({low}, {high}]" if above else f"between {low:,} and {high:,}"
+
+
+def _device(ctx, param, value):
+    """auto, cpu, cuda, cuda:N or mps; whether CUDA is there is checked when the model loads."""
+    from rnnlp.errors import choice_error
+
+    name = value.strip().lower()
+    kind, _, index = name.partition(":")
+    if kind not in ("auto", "cpu", "cuda", "mps") or (index and (kind != "cuda" or not index.isdigit())):
+        raise choice_error("device", value, ["auto", "cpu", "cuda", "cuda:N"])
+    return name
+
+
+def model_options(batch_help: str, batch_default: int | None = None):
+    """Decorator: --device, --batch-size, --json and --quiet, alike on every command that loads a model."""
     def wrap(fn):
-        fn = click.option("--input", "input_file", type=click.File("r", encoding="utf-8"), help=input_help)(fn)
-        fn = click.argument("texts", nargs=-1)(fn)
-        return click.argument("checkpoint", type=click.Path())(fn)
+        fn = click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")(fn)
+        fn = click.option("--json", "as_json", is_flag=True, help="One JSON object per line (never NaN).")(fn)
+        fn = click.option("--batch-size", type=int, default=batch_default, show_default=batch_default is not None,
+                          callback=in_range(1, MAX_BATCH), help=batch_help)(fn)
+        return device_option(fn)
     return wrap
 
 
-def input_lines(file) -> list[str]:
-    """Lines of an ``--input`` file (a ``click.File``); bad bytes become a DataError naming it."""
-    from rnnlp.errors import DataError
-
-    try:
-        return [line.rstrip("\n") for line in file]
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{file.name} is not UTF-8 text (invalid byte {exc.object[exc.start:exc.start + 1]!r}); "
-                        "re-save it as UTF-8") from None
+device_option = click.option("--device", default="auto", show_default=True, callback=_device,
+                             help="auto (CUDA when available), cpu, cuda or cuda:N; cuda without a GPU is an error.")
 
 
-def texts_from(texts, input_file, what: str, keep_blank: bool = False) -> list[str]:
-    """TEXTS arguments then the lines of ``--input``, blank ones skipped with a count (the
-    models refuse blank texts) unless ``keep_blank``; none at all is a usage error."""
-    texts = list(texts) + (input_lines(input_file) if input_file else [])
-    kept = [t for t in texts if keep_blank or t.strip()]
-    if len(kept) < len(texts):
-        click.echo(f"skipped {len(texts) - len(kept)} blank {what.split()[0]}", err=True)
-    if not kept:
-        raise click.UsageError(f"give {what} as arguments or with --input FILE")
-    return kept
+def input_options(what: str, formats: str = "lines, csv, tsv, jsonl, parquet", columns=(
+        ("--text-column", "text_column", "Table column holding the texts (default: text, sentence, ...)."),)):
+    """Decorator: --input FILE, --format, the column options and --output FILE."""
+    def wrap(fn):
+        fn = click.option("--output", "-o", "output", type=click.Path(), help="Write one row per input here, "
+                          "atomically, in input order: .jsonl, .csv, .tsv or .txt (default: stdout).")(fn)
+        for flag, name, help in reversed(columns):
+            fn = click.option(flag, name, default=None, help=help)(fn)
+        fn = click.option("--format", "fmt", default=None,
+                          help=f"Format of --input: {formats} (default: from the extension; else lines).")(fn)
+        return click.option("--input", "-i", "input_path", metavar="FILE",
+                            help=f"Read {what} from FILE ('-': stdin): one a line, or a table's column. "
+                                 "Blank lines are skipped.")(fn)
+    return wrap
+
+
+def gather(args, input_path, read, what: str, quiet: bool) -> list:
+    """The arguments, then what ``read(input_path)`` found (skipped blanks noted); none is a usage error."""
+    values = [a for a in args if a.strip()]
+    skipped = len(args) - len(values)
+    if input_path:
+        found = read(input_path)
+        values, skipped = values + found.values, skipped + found.skipped
+    if skipped:
+        from rnnlp.cli.outputs import note
+
+        note(f"skipped {skipped} blank input{'s' if skipped > 1 else ''}", quiet)
+    if not values:
+        where = f" ({input_path} has none)" if input_path else ""
+        raise click.UsageError(f"give {what} as arguments or with --input FILE{where}")
+    return values

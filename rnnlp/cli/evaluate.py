@@ -8,12 +8,12 @@ Click only at import time.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 
 import click
 
-from rnnlp.cli.common import dest, table_options
+from rnnlp.cli.common import device_option, dest, table_options
+from rnnlp.cli.outputs import finite
 from rnnlp.tasks.table import TASKS
 
 
@@ -39,13 +39,24 @@ def task_options(task: str, given: dict, data_root: str | None) -> dict:
     from rnnlp.errors import ConfigError
 
     own = {dest(row.key): row for row in TASKS[task].eval_options}
-    flags = {dest(row.key): row.flags for row in ROWS}
-    stray = [flags[name] for name in given if name not in own]
+    stray = [name for name in given if name not in own]
     if stray:
-        raise ConfigError(f"{', '.join(stray)}: not an option of `rnnlp evaluate` for a {task} checkpoint; "
-                          f"its options: {', '.join(row.flags for row in own.values()) or 'none'}")
+        flags = {dest(row.key): row.flags for row in ROWS}
+        raise ConfigError(f"{', '.join(flags[name] for name in stray)}: not an option of `rnnlp evaluate` for a "
+                          f"{task} checkpoint{_owners(stray)}; its options: "
+                          f"{', '.join(row.flags for row in own.values()) or 'none'}")
     return {own[name].key: _resolve(value, data_root) if own[name].kind == "path" else value
             for name, value in given.items()}
+
+
+def _owners(names: list) -> str:
+    """`` (--beam-size is for translation, captioning checkpoints)``: which tasks take the options."""
+    said = []
+    for name in names:
+        tasks = [task for task, entry in TASKS.items() if any(dest(row.key) == name for row in entry.eval_options)]
+        flag = next(row.flags for row in ROWS if dest(row.key) == name)
+        said.append(f"{flag} is for {', '.join(tasks)} checkpoints")
+    return f" ({'; '.join(said)})"
 
 
 def _resolve(value: str, data_root: str | None) -> str:
@@ -59,8 +70,8 @@ def _resolve(value: str, data_root: str | None) -> str:
 @table_options(ROWS)
 @click.option("--data-root", envvar="RNNLP_DATA", help="Folder that relative data paths are under "
               "(default: $RNNLP_DATA).")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or auto.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (never NaN).")
+@device_option
 def evaluate(checkpoint, data_root, as_json, device, **options):
     """Evaluate a CHECKPOINT (or run folder) on held-out data; prints the task's metrics."""
     from rnnlp import api
@@ -68,4 +79,11 @@ def evaluate(checkpoint, data_root, as_json, device, **options):
     model = api.load(checkpoint, device=device)
     given = {name: value for name, value in options.items() if value is not None}
     report = model.evaluate(**task_options(model.task, given, data_root))
-    click.echo(json.dumps(report, indent=2) if as_json else model.format_report(report))
+    click.echo(json_report(report) if as_json else model.format_report(report))
+
+
+def json_report(report: dict) -> str:
+    """The report as indented JSON; an undefined score (NaN) is written as null, never as NaN."""
+    import json
+
+    return json.dumps(finite(report), indent=2, ensure_ascii=False, allow_nan=False)

@@ -1,48 +1,108 @@
 """``rnnlp generate CKPT``: continue a prompt with a language model, streaming tokens.
 
-One call into the loaded model (``rnnlp.tasks.lm.TextGenerator``); torch is imported inside
-the command so that ``rnnlp --help`` stays instant. Bad options raise ``RnnlpError``s, which
-the main CLI prints as one line.
+One prompt (``--prompt``) is streamed token by token; the prompts of ``--input`` (lines, or a
+table's ``--text-column``), several samples, beam search, ``--json`` and ``--output`` give one
+row per prompt when it is done. Every number is checked before the model loads. Torch is
+imported inside the command so that ``rnnlp --help`` stays instant.
 """
 
 import click
 
+from rnnlp.cli.common import MAX_BEAM, gather, in_range, input_options, model_options
+from rnnlp.cli.inputs import read_inputs
+from rnnlp.cli.outputs import Sink, in_batches
+
+MAX_TOKENS = 100_000    # per sample: minutes of CPU time, never hours
+MAX_SAMPLES = 10_000
+
+
+def text_line(row: dict) -> str:
+    """The continuation; several samples each after a '--- sample N ---' line."""
+    if "texts" not in row:
+        return row["text"]
+    return "\n".join(f"--- sample {i} ---\n{text}" for i, text in enumerate(row["texts"], 1))
+
 
 @click.command()
 @click.argument("checkpoint", type=click.Path())
-@click.option("--prompt", default="", show_default=True,
-              help="Text to continue (empty: start from <bos>).")
-@click.option("--max-tokens", type=int, default=200, show_default=True, help="Tokens to generate.")
+@click.option("--prompt", default=None, help="Text to continue (none and no --input: start from <bos>).")
+@input_options("prompts", columns=(("--text-column", "text_column",
+                                    "Table column holding the prompts (default: prompt, text, ...)."),))
+@click.option("--max-tokens", type=int, default=200, show_default=True, callback=in_range(1, MAX_TOKENS),
+              help=f"Tokens to generate, 1..{MAX_TOKENS:,}.")
 @click.option("--temperature", type=float, default=1.0, show_default=True,
+              callback=in_range(0, above=True, hint="; for the most probable tokens use --greedy"),
               help="Divide log-probabilities by this (> 0; lower = safer).")
-@click.option("--top-k", type=int, default=None, help="Sample among the K most probable tokens.")
-@click.option("--top-p", type=float, default=1.0, show_default=True,
+@click.option("--top-k", type=int, default=None, callback=in_range(1),
+              help="Sample among the K most probable tokens.")
+@click.option("--top-p", type=float, default=1.0, show_default=True, callback=in_range(0, 1, above=True),
               help="Sample from the nucleus of this probability mass, in (0, 1].")
-@click.option("--seed", type=int, default=None, help="Random seed (same seed, same text).")
-@click.option("--num-samples", type=int, default=1, show_default=True,
-              help="Samples to draw (generated together as one batch).")
+@click.option("--seed", type=int, default=None, callback=in_range(0, 2**63 - 1),
+              help="Random seed (same seed, same text).")
+@click.option("--num-samples", type=int, default=1, show_default=True, callback=in_range(1, MAX_SAMPLES),
+              help="Samples to draw per prompt (generated together, --batch-size at a time).")
 @click.option("--greedy", is_flag=True, help="Always take the most probable token.")
-@click.option("--beam-size", type=click.IntRange(min=1), default=None, help="Beam search with this many beams.")
-def generate(checkpoint, prompt, max_tokens, temperature, top_k, top_p, seed, num_samples, greedy,
-             beam_size):
-    """Continue --prompt with the language model in CHECKPOINT (or run folder).
+@click.option("--beam-size", type=int, default=None, callback=in_range(1, MAX_BEAM),
+              help="Beam search with this many beams.")
+@click.option("--repetition-penalty", type=float, default=None, callback=in_range(0, 100, above=True),
+              help="Divide the score of tokens already in the prompt or output by this (> 1 repeats less).")
+@click.option("--no-repeat-ngram-size", type=int, default=None, callback=in_range(0, 100),
+              help="Never repeat an n-gram of this many tokens (0 = off).")
+@click.option("--stop", "stops", multiple=True, help="End a sample at this string (repeatable; not printed).")
+@model_options("Samples generated together (default: all of --num-samples).")
+def generate(checkpoint, prompt, input_path, fmt, text_column, output, max_tokens, temperature, top_k, top_p,
+             seed, num_samples, greedy, beam_size, repetition_penalty, no_repeat_ngram_size, stops, device,
+             batch_size, as_json, quiet):
+    """Continue --prompt (or each prompt of --input) with the language model in CHECKPOINT.
 
     One sample is streamed token by token; several samples (or beam search) are printed when
     done, each after a '--- sample N ---' line. The prompt is not repeated.
     """
     from rnnlp import api
 
-    model = api.load(checkpoint)
+    if beam_size and num_samples > beam_size:
+        raise click.UsageError(f"--num-samples must be <= --beam-size ({beam_size}) with beam search, "
+                               f"got {num_samples}")
+    sink = Sink(output, as_json, text_line)
+    prompts = [prompt or ""] if input_path is None else \
+        gather([prompt] if prompt else [], input_path, lambda path: read_inputs(path, fmt, text_column),
+               "prompts", quiet)
+    model = api.load(checkpoint, device=device)
     api.expect_task(model, "lm")
-    options = dict(temperature=temperature, top_k=top_k, top_p=top_p, seed=seed,
-                   num_samples=num_samples, greedy=greedy)
-    if beam_size or num_samples > 1:
-        texts = model.generate(prompt, max_tokens, beam_size=beam_size, **options)
-        texts = [texts] if isinstance(texts, str) else texts
-        for i, text in enumerate(texts):
-            click.echo(f"--- sample {i + 1} ---" if len(texts) > 1 else "", nl=len(texts) > 1)
-            click.echo(text)
-        return
-    for pieces in model.stream(prompt, max_tokens, **options):
+    rules = {key: value for key, value in [("repetition_penalty", repetition_penalty),
+                                           ("no_repeat_ngram_size", no_repeat_ngram_size),
+                                           ("stop", list(stops) or None)] if value is not None}
+    options = dict(temperature=temperature, top_k=top_k, top_p=top_p, greedy=greedy, **rules)
+    if len(prompts) == 1 and num_samples == 1 and not (beam_size or as_json or output):
+        return _stream(model, prompts[0], max_tokens, seed, options)
+
+    def one(text: str):
+        if beam_size:
+            return model.generate(text, max_tokens, beam_size=beam_size, num_samples=num_samples, **rules)
+        return _samples(model, text, max_tokens, seed, num_samples, batch_size, options)
+
+    for rows in in_batches(prompts, 1, lambda chunk: [_row(p, one(p)) for p in chunk], not (as_json or quiet)):
+        sink.add(rows)
+    sink.close()
+
+
+def _stream(model, prompt: str, max_tokens: int, seed, options: dict) -> None:
+    for pieces in model.stream(prompt, max_tokens, seed=seed, **options):
         click.echo(pieces[0], nl=False)
     click.echo()
+
+
+def _samples(model, prompt: str, max_tokens: int, seed, num_samples: int, batch_size, options: dict):
+    """``num_samples`` continuations, ``batch_size`` rows at a time (batch i seeded ``seed + i``)."""
+    size = batch_size or num_samples
+    texts = []
+    for i, start in enumerate(range(0, num_samples, size)):
+        rows = min(size, num_samples - start)
+        found = model.generate(prompt, max_tokens, seed=None if seed is None else seed + i, num_samples=rows,
+                               **options)
+        texts += [found] if isinstance(found, str) else found
+    return texts[0] if num_samples == 1 else texts
+
+
+def _row(prompt: str, found) -> dict:
+    return {"prompt": prompt, "text": found} if isinstance(found, str) else {"prompt": prompt, "texts": found}

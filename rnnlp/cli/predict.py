@@ -1,49 +1,54 @@
 """``rnnlp predict CKPT ...``: label and probability with a classifier checkpoint.
 
-Dispatch on the loaded model's task: a sentiment model classifies TEXTS (or the lines of
-``--input``); a series model classifies the series of ``--input FILE`` (``--format`` ucr,
-values, long, npy, npz; default from the extension). Click only at import time; torch is
-imported inside the command (through ``rnnlp.api``).
+Dispatch on the loaded model's task: a sentiment model classifies TEXTS and the texts of
+``--input`` (lines, or a table's ``--text-column``); a series model classifies the series of
+``--input FILE`` (``--format`` ucr, values, long, npy, npz; default from the extension). Click
+only at import time; torch is imported inside the command (through ``rnnlp.api``).
 """
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from rnnlp.cli.common import checkpoint_and_texts, texts_from
+from rnnlp.cli.common import gather, input_options, model_options
+from rnnlp.cli.inputs import read_inputs
+from rnnlp.cli.outputs import Sink, in_batches
 
 TASKS = ("sentiment", "series")
 
 
 @click.command()
-@checkpoint_and_texts("Read texts from this file, one per line ('-' for stdin); series: the series file.")
-@click.option("--format", "fmt", help="Series checkpoints: format of --input (ucr, values, long, npy, npz).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or auto.")
-def predict(checkpoint, texts, input_file, fmt, as_json, device):
-    """Classify TEXTS (or the series of --input) with a CHECKPOINT (or run folder)."""
+@click.argument("checkpoint", type=click.Path())
+@click.argument("texts", nargs=-1)
+@input_options("texts (series checkpoints: the series)",
+               formats="lines, csv, tsv, jsonl, parquet; series: ucr, values, long, npy, npz")
+@model_options("Texts (or series) classified together.", 256)
+def predict(checkpoint, texts, input_path, fmt, text_column, output, device, batch_size, as_json, quiet):
+    """Classify TEXTS (or the texts or series of --input) with a CHECKPOINT (or run folder).
+
+    Prints "label<TAB>probability<TAB>text" per text (series: their number for the text).
+    """
     from rnnlp import api
 
+    sink = Sink(output, as_json, lambda r: f"{r['label']}\t{r['probability']:.4f}\t{r.get('text', r.get('series'))}")
     model = api.load(checkpoint, device=device)
     if model.task == "series":
-        return _series(model, texts, input_file, fmt, as_json)
+        return _series(model, texts, input_path, fmt, text_column, sink, batch_size, not (as_json or quiet))
     api.expect_task(model, "sentiment")
-    if fmt:
-        raise click.UsageError("--format is for series checkpoints; texts are read one per line")
-    for row in model.predict(texts_from(texts, input_file, "texts to classify")):
-        click.echo(json.dumps(row, ensure_ascii=False) if as_json
-                   else f"{row['label']}\t{row['probability']:.4f}\t{row['text']}")
+    texts = gather(texts, input_path, lambda path: read_inputs(path, fmt, text_column), "texts to classify", quiet)
+    for rows in in_batches(texts, batch_size, model.predict, not (as_json or quiet)):
+        sink.add(rows)
+    sink.close()
 
 
-def _series(model, texts, input_file, fmt, as_json) -> None:
-    """One line per series of the file: its number, label and probability."""
-    if texts or input_file is None or input_file.name == "<stdin>":
+def _series(model, texts, input_path, fmt, text_column, sink, batch_size, show) -> None:
+    """One row per series of the file: its number, label and probability."""
+    if texts or not input_path or input_path == "-" or text_column:
         raise click.UsageError("a series checkpoint classifies a file: rnnlp predict RUN --input FILE "
                                "[--format ucr|values|long|npy|npz]")
-    input_file.close()  # read by path: .npy/.npz are binary
-    found = model.read(input_file.name, labelled=False, **({"format": fmt} if fmt else {}))
-    for number, row in enumerate(model.predict(found.values), 1):
-        click.echo(json.dumps({"series": number, **row}) if as_json
-                   else f"{row['label']}\t{row['probability']:.4f}\t{number}")
+    found = model.read(input_path, labelled=False, **({"format": fmt} if fmt else {}))
+    done = 0
+    for rows in in_batches(found.values, batch_size, model.predict, show):
+        sink.add({"series": done + i, **row} for i, row in enumerate(rows, 1))
+        done += len(rows)
+    sink.close()

@@ -5,9 +5,14 @@ Click only at import time; torch is imported inside the command (through ``rnnlp
 
 from __future__ import annotations
 
-import json
-
 import click
+
+from rnnlp.cli.common import gather, in_range, input_options, model_options
+from rnnlp.cli.inputs import TEXT_COLUMNS, read_inputs
+from rnnlp.cli.outputs import Sink, in_batches
+
+MAX_K = 100_000
+HISTORY_COLUMNS = ("history", "items", "session", *TEXT_COLUMNS)
 
 
 def item_titles(path: str, id_column: str, name_column: str, data_root: str | None) -> dict:
@@ -17,6 +22,13 @@ def item_titles(path: str, id_column: str, name_column: str, data_root: str | No
     table = read_table(path, None, data_root)
     require_columns(table, path, id_column, name_column)
     return {str(i): str(t) for i, t in zip(table[id_column], table[name_column])}
+
+
+def recommendable(row: dict) -> dict:
+    """The row without the items scored -inf (never recommendable: seen, padding), which fill the top
+    ``k`` when ``k`` exceeds what is left; a NaN stays, for the output's one-line error."""
+    keep = [i for i, score in enumerate(row["scores"]) if score != float("-inf")]
+    return {**row, "items": [row["items"][i] for i in keep], "scores": [row["scores"][i] for i in keep]}
 
 
 def format_row(row: dict, titles: dict) -> str:
@@ -29,25 +41,35 @@ def format_row(row: dict, titles: dict) -> str:
 
 @click.command()
 @click.argument("checkpoint", type=click.Path())
-@click.option("--history", "histories", multiple=True, required=True,
+@click.option("--history", "histories", multiple=True,
               help="Item ids in time order, separated by spaces (repeat for several users).")
-@click.option("-k", "k", default=10, show_default=True, type=click.IntRange(1), help="Items to recommend.")
+@input_options("histories (item ids in time order, separated by spaces)", columns=(
+    ("--text-column", "text_column", "Table column holding the histories (default: history, items, text, ...)."),))
+@click.option("-k", "k", default=10, show_default=True, type=int, callback=in_range(1, MAX_K),
+              help="Items to recommend.")
 @click.option("--include-seen", is_flag=True, help="Also recommend items already in the history.")
 @click.option("--items", "items_file", help="Item metadata table, to print titles.")
 @click.option("--item-id-column", default="item", show_default=True, help="Item id column of --items.")
 @click.option("--item-name-column", default="title", show_default=True, help="Title column of --items.")
 @click.option("--data-root", envvar="RNNLP_DATA", help="Folder that relative paths are under.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per history.")
-def recommend(checkpoint, histories, k, include_seen, items_file, item_id_column, item_name_column, data_root,
-              as_json):
-    """Recommend the next items after each --history with a recommender CHECKPOINT (or run folder)."""
+@model_options("Histories scored together.", 256)
+def recommend(checkpoint, histories, input_path, fmt, text_column, output, k, include_seen, items_file,
+              item_id_column, item_name_column, data_root, device, batch_size, as_json, quiet):
+    """Recommend the next items after each --history (or each history of --input) with a recommender
+    CHECKPOINT (or run folder)."""
     from rnnlp import api
 
-    model = api.load(checkpoint)
+    read = lambda path: read_inputs(path, fmt, text_column, names=HISTORY_COLUMNS, lists=True)  # noqa: E731
+    histories = gather(histories, input_path, read, "histories (--history \"i1 i2 ...\")", quiet)
+    model = api.load(checkpoint, device=device)
     api.expect_task(model, "recommender")
     titles = item_titles(items_file, item_id_column, item_name_column, data_root) if items_file else {}
-    for history, row in zip(histories, model.recommend(list(histories), k, exclude_seen=not include_seen)):
-        if as_json:
-            click.echo(json.dumps({**row, "titles": [titles.get(i) for i in row["items"]]}, ensure_ascii=False))
-        else:
-            click.echo(format_row(row, titles))
+    sink = Sink(output, as_json, lambda row: format_row(row, titles))
+
+    def run(chunk):
+        rows = [recommendable(row) for row in model.recommend(list(chunk), k, exclude_seen=not include_seen)]
+        return [{"history": h, **row, "titles": [titles.get(i) for i in row["items"]]} for h, row in zip(chunk, rows)]
+
+    for rows in in_batches(histories, batch_size, run, not (as_json or quiet)):
+        sink.add(rows)
+    sink.close()

@@ -1,15 +1,18 @@
 """``rnnlp tag CKPT "John Smith lives in Paris ."``: tokens with tags, and entities for span schemes.
 
-Click only at import time; torch is imported inside the command (through ``rnnlp.api``).
+Sentences come as arguments, or from ``--input``: lines (tokens separated by spaces), a table's
+``--text-column`` (a string, or a list of tokens in jsonl/parquet), or CoNLL / CoNLL-U (the token
+column only; sentences separated by blank lines). Click only at import time; torch is imported
+inside the command (through ``rnnlp.api``).
 """
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from rnnlp.cli.common import checkpoint_and_texts, texts_from
+from rnnlp.cli.common import gather, input_options, model_options
+from rnnlp.cli.inputs import read_inputs
+from rnnlp.cli.outputs import Sink, in_batches
 
 
 def format_row(row: dict) -> str:
@@ -20,14 +23,33 @@ def format_row(row: dict) -> str:
 
 
 @click.command()
-@checkpoint_and_texts("Read sentences from this file, one per line, tokens separated by spaces ('-': stdin).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per sentence.")
-def tag(checkpoint, texts, input_file, as_json):
-    """Tag TEXTS (tokens separated by spaces) with a tagging CHECKPOINT (or run folder)."""
+@click.argument("checkpoint", type=click.Path())
+@click.argument("texts", nargs=-1)
+@input_options("sentences (tokens separated by spaces)", formats="lines, csv, tsv, jsonl, parquet, conll, conllu",
+               columns=(("--text-column", "text_column", "Table column holding the sentences (default: tokens, "
+                         "text, sentence, ...); CoNLL: the token column number (default 0)."),))
+@click.option("--tokenize", type=click.Choice(["model", "whitespace"]), default=None,
+              help="How raw text is split into tokens: as the training data was (model, the default), "
+                   "or on spaces only (whitespace). CoNLL and token-list inputs are taken as given.")
+@model_options("Sentences tagged together.", 128)
+def tag(checkpoint, texts, input_path, fmt, text_column, output, tokenize, device, batch_size, as_json, quiet):
+    """Tag TEXTS (tokens separated by spaces) with a tagging CHECKPOINT (or run folder).
+
+    Input files ending in .conll or .conllu are read as CoNLL (tokens from the first column,
+    or FORM); .csv, .tsv, .jsonl and .parquet as tables; others as one sentence a line.
+    """
     from rnnlp import api
 
-    texts = texts_from(texts, input_file, "sentences to tag")
-    model = api.load(checkpoint)
+    sink = Sink(output, as_json, format_row)
+    read = lambda path: read_inputs(path, fmt, text_column, allowed=("lines", "table", "conll"), lists=True)  # noqa
+    sentences = gather(texts, input_path, read, "sentences to tag", quiet)
+    model = api.load(checkpoint, device=device)
     api.expect_task(model, "tagging")
-    for row in model.predict(texts):
-        click.echo(json.dumps(row, ensure_ascii=False) if as_json else format_row(row))
+
+    def run(chunk):
+        return [{"text": text if isinstance(text, str) else " ".join(text), **row}
+                for text, row in zip(chunk, model.predict(chunk, **({"tokenize": tokenize} if tokenize else {})))]
+
+    for rows in in_batches(sentences, batch_size, run, not (as_json or quiet)):
+        sink.add(rows)
+    sink.close()

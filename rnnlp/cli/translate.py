@@ -1,58 +1,78 @@
 """``rnnlp translate CKPT "ein satz ."``: translate sentences with a translation checkpoint.
 
-One call into ``rnnlp.load(CKPT).translate_n_best``; torch is imported inside the command so
-``rnnlp --help`` stays instant. Errors are ``RnnlpError``s, printed by ``rnnlp.cli.main`` as one line.
+One call into ``rnnlp.load(CKPT).translate_n_best`` per batch of inputs; torch is imported inside
+the command so ``rnnlp --help`` stays instant. Errors are ``RnnlpError``s, printed by
+``rnnlp.cli.main`` as one line.
 """
 
 import click
 
-from rnnlp.cli.common import checkpoint_and_texts, texts_from
+from rnnlp.cli.common import MAX_BEAM, gather, in_range, input_options, model_options
+from rnnlp.cli.inputs import read_inputs
+from rnnlp.cli.outputs import Sink, in_batches
+
+# Sentences handed to the model at once: it sorts them by length into batches of --batch-size.
+CHUNK = 512
+
+
+def text_line(row: dict) -> str:
+    """The translation, or with several hypotheses "score<TAB>translation" lines and an empty line."""
+    if "translations" not in row:
+        return row["translation"]
+    return "\n".join(f"{score:.4f}\t{text}" for text, score in zip(row["translations"], row["scores"])) + "\n"
 
 
 @click.command()
-@checkpoint_and_texts("Translate this file, one sentence a line ('-' for stdin).")
-@click.option("--output", "output_file", type=click.Path(dir_okay=False),
-              help="Write translations here (one line per input line, written atomically); "
-                   "default: stdout.")
-@click.option("--beam-size", type=int, default=None,
+@click.argument("checkpoint", type=click.Path())
+@click.argument("texts", nargs=-1)
+@input_options("sentences", columns=(("--text-column", "text_column",
+                                      "Table column holding the sentences (default: source, text, ...)."),))
+@click.option("--beam-size", type=int, default=None, callback=in_range(1, MAX_BEAM),
               help="Beam size, >= 1 (1 = greedy); default: the checkpoint's (decode.beam_size).")
-@click.option("--length-penalty", type=float, default=None,
+@click.option("--length-penalty", type=float, default=None, callback=in_range(0, 10),
               help="GNMT length penalty alpha (0 = none); default: the checkpoint's.")
-@click.option("--n-best", type=int, default=1, show_default=True,
-              help="Print this many translations per sentence (tab-separated with their scores).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Sentences decoded together.")
+@click.option("--n-best", type=int, default=1, show_default=True, callback=in_range(1, MAX_BEAM),
+              help="This many translations per sentence (text: \"score<TAB>translation\" lines).")
 @click.option("--attention-plot", type=click.Path(dir_okay=False),
               help="Save the attention heatmap of the first sentence, translated greedily "
                    "(PNG; needs matplotlib: pip install 'rnnlp[plot]').")
-def translate(checkpoint, texts, input_file, output_file, beam_size, length_penalty, n_best, batch_size,
-              attention_plot):
+@model_options("Sentences decoded together (default: the checkpoint's decode.batch_size).")
+def translate(checkpoint, texts, input_path, fmt, text_column, output, beam_size, length_penalty, n_best,
+              attention_plot, device, batch_size, as_json, quiet):
     """Translate TEXTS (or --input FILE) with a translation CHECKPOINT (or run folder).
 
-    An empty input line gives an empty output line. With --n-best N each sentence gives N
-    lines "score<TAB>translation" followed by an empty line.
+    Prints one translation a line, in input order (blank inputs are skipped). With --n-best N
+    each sentence gives N lines "score<TAB>translation" followed by an empty line.
     """
     from rnnlp import api
-    from rnnlp.io import atomic_write_text
 
-    texts = [text.rstrip("\r") for text in texts_from(texts, input_file, "sentences to translate", keep_blank=True)]
+    if n_best > (beam_size or n_best):
+        raise click.UsageError(f"--n-best ({n_best}) must be <= --beam-size ({beam_size})")
+    sink = Sink(output, as_json, text_line)
+    texts = gather(texts, input_path, lambda path: read_inputs(path, fmt, text_column),
+                   "sentences to translate", quiet)
     if attention_plot:
         from rnnlp.plotting import pyplot
 
         pyplot("the attention plot")  # fail before decoding when matplotlib is missing
-    model = api.load(checkpoint)
+    model = api.load(checkpoint, device=device)
     api.expect_task(model, "translation")
-    found = model.translate_n_best(texts, beam_size=beam_size, n_best=n_best, length_penalty=length_penalty,
-                                   batch_size=batch_size)
-    if n_best == 1:
-        lines = [hyps[0][0] for hyps in found]
-    else:
-        lines = [line for hyps in found for line in [f"{score:.4f}\t{text}" for text, score in hyps] + [""]]
-    if output_file:
-        atomic_write_text(output_file, "".join(line + "\n" for line in lines))
-    else:
-        for line in lines:
-            click.echo(line)
+
+    def run(chunk):
+        found = model.translate_n_best(chunk, beam_size=beam_size, n_best=n_best, length_penalty=length_penalty,
+                                       batch_size=batch_size)
+        return [_row(text, hyps, n_best) for text, hyps in zip(chunk, found)]
+
+    for rows in in_batches(texts, CHUNK, run, not (as_json or quiet)):
+        sink.add(rows)
+    sink.close()
     if attention_plot:
         from rnnlp.plotting import plot_translation_attention
 
         plot_translation_attention(model.attention(texts[0]), attention_plot)
+
+
+def _row(text: str, hyps: list, n_best: int) -> dict:
+    if n_best == 1:
+        return {"text": text, "translation": hyps[0][0], "score": hyps[0][1]}
+    return {"text": text, "translations": [t for t, _ in hyps], "scores": [s for _, s in hyps]}

@@ -259,7 +259,8 @@ class Captioner:
                 "image": center_crop(pixels, crop)[0]}
 
     def evaluate(self, split: str = "test", data: str | None = None, images: str | None = None,
-                 beam_size: int | str | None = None, limit: int | str | None = None, **options) -> dict:
+                 beam_size: int | str | None = None, limit: int | str | None = None,
+                 batch_size: int | None = None, **options) -> dict:
         """BLEU-1..4 (sacreBLEU, every reference) and CIDEr (if pycocoevalcap) on a split.
 
         ``split`` names the config's ``data.<split>``; ``data`` is another caption table or
@@ -272,7 +273,7 @@ class Captioner:
             dcfg.images = images
         ev = read_split(dcfg, self.config.image, split, open_store(dcfg), int(limit) if limit else None, data, say)
         beam = int(beam_size) if beam_size is not None else self.config.decode.beam_size
-        hyps = [self.pipeline.decode(x) for x in self._decode(ev.images, beam, None, None)]
+        hyps = [self.pipeline.decode(x) for x in self._decode(ev.images, beam, None, batch_size)]
         report = caption_scores(hyps, ev.captions, self.config.text.lowercase)
         report.update(count=len(ev.names), references=sum(map(len, ev.captions)), beam_size=beam,
                       split=data or split, examples=[[n, h] for n, h in zip(ev.names[:5], hyps[:5])])

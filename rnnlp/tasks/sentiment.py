@@ -178,18 +178,18 @@ class Classifier:
     def __init__(self, ckpt: dict, device: str = "cpu"):
         restore(self, ckpt, device, _build)
 
-    def predict_proba(self, texts: str | list[str]) -> np.ndarray:
+    def predict_proba(self, texts: str | list[str], batch_size: int = 256) -> np.ndarray:
         """N×C probabilities (C for one text), columns in the order of ``self.labels``.
 
         Raises InputError for None or a blank text."""
         texts, single = one_or_many.texts(texts)
-        probs = self._proba(texts)
+        probs = self._proba(texts, batch_size)
         return probs[0] if single else probs
 
-    def _proba(self, texts: list[str]) -> np.ndarray:
+    def _proba(self, texts: list[str], batch_size: int = 256) -> np.ndarray:
         ids = self.pipeline.encode_batch(texts, max_length=self.config.data.max_length)
         ids = [s if s else [self.pipeline.unk_id] for s in ids]
-        return predict_ids(self.model, ids, self.device)
+        return predict_ids(self.model, ids, self.device, batch_size)
 
     def predict(self, texts: str | list[str]) -> dict | list[dict]:
         """``{"text", "label", "probability", "probabilities": {label: p}}`` for one text, a
@@ -200,14 +200,14 @@ class Classifier:
                 for t, p in zip(texts, self._proba(texts))]
         return one_or_many.result(rows, single)
 
-    def evaluate(self, data: str | None = None, **data_options) -> dict:
+    def evaluate(self, data: str | None = None, batch_size: int | None = None, **data_options) -> dict:
         """accuracy, macro_f1, per-class scores and the confusion matrix on a labelled file."""
         if not data:
             raise DataError("give the labelled file to evaluate on with --data FILE")
         dcfg = data_config(self.config.data, data_options, _EVAL_FIELDS)
         texts, raw = read_split(data, dcfg, what="evaluation data")
         gold = label_indices(raw, self.labels, data)
-        probs = self._proba(texts)
+        probs = self._proba(texts, batch_size or 256)
         report = classification_report(gold, probs.argmax(1), len(self.labels))
         report.update(labels=[str(n) for n in self.labels], count=len(texts))
         return report

@@ -184,10 +184,10 @@ class SeriesModel:
             raise DataError(f"input series have {rows[0].shape[1]} channel(s); this model was trained on {channels}")
         return model_inputs(rows, self.config.data)
 
-    def predict_proba(self, series) -> np.ndarray:
+    def predict_proba(self, series, batch_size: int = 256) -> np.ndarray:
         """N×K probabilities (K for one series), columns in the order of ``self.labels``."""
         found, single = self.split(series)
-        probs = predict_rows(self.model, self.rows(found), self.device)
+        probs = predict_rows(self.model, self.rows(found), self.device, batch_size)
         return probs[0] if single else probs
 
     def predict(self, series) -> dict | list[dict]:
@@ -203,13 +203,13 @@ class SeriesModel:
         """A series file read as in training (``data_options``: format, columns, ...)."""
         return read_series(path, data_config(self.config.data, data_options, _EVAL_FIELDS), labelled=labelled)
 
-    def evaluate(self, data: str | None = None, **data_options) -> dict:
+    def evaluate(self, data: str | None = None, batch_size: int | None = None, **data_options) -> dict:
         """accuracy, macro_f1, per-class scores and the confusion matrix on a labelled file."""
         if not data:
             raise DataError("give the labelled series file to evaluate on with --data FILE")
         found = self.read(data, labelled=True, **data_options)
         gold = label_indices(found.labels, self.labels, data)
-        probs = predict_rows(self.model, self.rows(self.split(found.values)[0]), self.device)
+        probs = predict_rows(self.model, self.rows(self.split(found.values)[0]), self.device, batch_size or 256)
         report = classification_report(gold, probs.argmax(1), len(self.labels))
         report.update(labels=[str(n) for n in self.labels], count=len(gold))
         return report

@@ -9,7 +9,8 @@ This module imports nothing (no torch, no click): ``rnnlp --help`` reads it.
 
 Option rows are ``(flags, key, help)``. For ``train`` the key is a dotted config key
 (``data.train``); for ``evaluate`` it is a keyword of the loaded model's ``evaluate``.
-A row's ``kind`` of ``"path"`` marks a file or folder option that ``--data-root`` applies to.
+A row's ``kind`` of ``"path"`` marks a file or folder option that ``--data-root`` applies to;
+``"count"`` a whole number >= 1 that the CLI checks while parsing (its bound: ``rnnlp.cli.common``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class Option:
     flags: str
     key: str
     help: str
-    kind: str = "text"          # "text" | "path"
+    kind: str = "text"          # "text" | "path" | "count"
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ _EVAL_DATA = _o("--data", "data", "File to evaluate on.", "path")
 _INIT_FROM = _o("--init-from", "encoder.init_from", "Start the embeddings and the encoder's forward direction "
                 "from a word-level LM run (rnnlp train lm; ULMFiT transfer).", "path")
 _EVAL_FORMAT = _o("--format", "format", "Data format when the extension does not tell.")
+_EVAL_BATCH = _o("--batch-size", "batch_size", "Examples run through the model together.", "count")
+_EVAL_BEAM = _o("--beam-size", "beam_size", "Beam size (1 = greedy; default: the checkpoint's).", "count")
 
 TASKS: dict[str, TaskEntry] = {
     "sentiment": TaskEntry(
@@ -72,6 +75,7 @@ TASKS: dict[str, TaskEntry] = {
             _EVAL_DATA, _EVAL_FORMAT,
             _o("--text-column", "text_column", "Column holding the text (default: as in training)."),
             _o("--label-column", "label_column", "Column holding the label (default: as in training)."),
+            _EVAL_BATCH,
         ),
         commands=(),            # `rnnlp predict` is a core command
         export=True,
@@ -96,6 +100,7 @@ TASKS: dict[str, TaskEntry] = {
             _o("--tag-column", "tag_column", "Tag column (default: as in training)."),
             _o("--tag-field", "tag_field", "CoNLL-U: upos or xpos (default: as in training)."),
             _o("--scheme", "scheme", "Tag scheme of the file (default: as in training)."),
+            _EVAL_BATCH,
         ),
         commands=("rnnlp.cli.tag:tag",),
         export=True,
@@ -112,7 +117,7 @@ TASKS: dict[str, TaskEntry] = {
             _o("--init-from", "model.init_from", "Continue an LM run on this text (its shape and "
                "weights; ULMFiT's target-domain step).", "path"),
         ),
-        eval_options=(_EVAL_DATA,),
+        eval_options=(_EVAL_DATA, _EVAL_BATCH),
         commands=("rnnlp.cli.generate:generate",),
     ),
     "translation": TaskEntry(
@@ -134,7 +139,7 @@ TASKS: dict[str, TaskEntry] = {
             _EVAL_DATA, _EVAL_FORMAT,
             _o("--source-column", "source_column", "Table column holding the source text."),
             _o("--target-column", "target_column", "Table column holding the reference."),
-            _o("--beam-size", "beam_size", "Beam size (1 = greedy; default: the checkpoint's)."),
+            _EVAL_BEAM, _EVAL_BATCH,
         ),
         commands=("rnnlp.cli.translate:translate",),
     ),
@@ -152,7 +157,7 @@ TASKS: dict[str, TaskEntry] = {
             _o("--split", "split", "Split of the checkpoint's data to evaluate (train, valid, test)."),
             _EVAL_DATA,
             _o("--images", "images", "Folder or zip of the images (default: as in training).", "path"),
-            _o("--beam-size", "beam_size", "Beam size (1 = greedy; default: the checkpoint's)."),
+            _EVAL_BEAM, _EVAL_BATCH,
         ),
         commands=("rnnlp.cli.caption:caption",),
     ),
@@ -188,7 +193,8 @@ TASKS: dict[str, TaskEntry] = {
             _o("--format", "data.format", "Series format: ucr, values, long, ts, npy, npz (default: from the extension)."),
             _o("--normalize", "data.normalize", "none, series (z per series) or train (training statistics)."),
         ),
-        eval_options=(_EVAL_DATA, _o("--format", "format", "Data format when the extension does not tell.")),
+        eval_options=(_EVAL_DATA, _o("--format", "format", "Data format when the extension does not tell."),
+                      _EVAL_BATCH),
         commands=(),            # `rnnlp predict` is a core command
     ),
     "speech": TaskEntry(

@@ -309,7 +309,7 @@ class Tagger:
                            for kind, s, e in chunks]  # as conll.entities: token indices
         return row
 
-    def evaluate(self, data: str | None = None, **data_options) -> dict:
+    def evaluate(self, data: str | None = None, batch_size: int | None = None, **data_options) -> dict:
         """Entity P/R/F1 per type and overall (span schemes) and token accuracy on a tagged file."""
         if not data:
             raise DataError("give the tagged file to evaluate on with --data FILE")
@@ -317,7 +317,7 @@ class Tagger:
         gold = read_tagged(data, dcfg)
         tags = model_tags(gold, dcfg, self.scheme)
         start = time.perf_counter()
-        pred = self.tag_tokens(gold.tokens)
+        pred = self.tag_tokens(gold.tokens, batch_size or 128)
         report = tag_scores(tags, pred, self.scheme, self.labels)
         report.update(seconds=time.perf_counter() - start, scheme=self.scheme, data=str(data))
         return report

@@ -277,7 +277,7 @@ class Translator:
 
     def evaluate(self, source: str | None = None, target: str | None = None, data: str | None = None,
                  beam_size: int | str | None = None, length_penalty: float | str | None = None,
-                 **options) -> dict:
+                 batch_size: int | None = None, **options) -> dict:
         """sacreBLEU (with signature) and chrF on aligned files or a two-column table."""
         dcfg = data_config(self.config.data, options, _EVAL_FIELDS)
         pairs = read_pairs(dcfg, "test", source=source, target=target, table=data)
@@ -285,7 +285,8 @@ class Translator:
             raise DataError("give the test data: --source FILE --target FILE, or --data TABLE")
         sources, references = pairs
         beam = int(beam_size) if beam_size is not None else self.config.decode.beam_size
-        hyps = self.translate(sources, beam, float(length_penalty) if length_penalty is not None else None)
+        hyps = self.translate(sources, beam, float(length_penalty) if length_penalty is not None else None,
+                              batch_size)
         report = corpus_scores(hyps, references, _lowercase(self.config))
         report.update(count=len(sources), beam_size=beam, lowercase=_lowercase(self.config))
         return report

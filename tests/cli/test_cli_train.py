@@ -43,12 +43,12 @@ def test_unknown_task_and_unknown_option(capsys):
     code, err = _run(["train", "summarization"], capsys)
     from rnnlp.tasks.table import TASKS
 
-    assert code == 2 and err.splitlines()[-1] == ("Error: unknown task 'summarization'; choose one of: "
-                                                  + ", ".join(TASKS))
+    assert code == 2 and err == ("error: unknown task 'summarization'; choose one of: "
+                                 + ", ".join(TASKS) + " (see 'rnnlp train --help')\n")
     assert list(TASKS)[:5] == ["sentiment", "tagging", "lm", "translation", "captioning"]
     code, err = _run(["train", "--recipe", "r.yaml", "sentiment"], capsys)
-    assert code == 2 and err.splitlines()[-1] == ("Error: --recipe: give the task first, then its options: "
-                                                  "rnnlp train TASK --recipe ...")
+    assert code == 2 and err == ("error: --recipe: give the task first, then its options: "
+                                 "rnnlp train TASK --recipe ... (see 'rnnlp train --help')\n")
     code, err = _run(["train", "sentiment", "--trian", "x"], capsys)
     assert code == 2 and "No such option '--trian'. Did you mean '--train'?" in err
 

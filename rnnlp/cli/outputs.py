@@ -1,0 +1,139 @@
+"""Where results go: stdout (text lines or ``--json``), or ``--output FILE`` (jsonl, csv, tsv by
+extension; .txt: the lines stdout would show) written atomically once every input is done, rows
+in input order.
+
+Every row is checked to hold finite numbers first: a NaN from a broken model is a one-line
+error, never invalid JSON or a "nan" cell. Click and the standard library only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import sys
+
+import click
+
+from rnnlp.errors import CheckpointError, ConfigError
+
+FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".tsv": "tsv", ".txt": "txt"}
+
+
+def output_format(path: str) -> str:
+    """``jsonl``, ``csv``, ``tsv`` or ``txt`` from ``path``'s extension; anything else is a ConfigError."""
+    from pathlib import Path
+
+    fmt = FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise ConfigError(f"--output {path}: unknown extension; name the file .jsonl, .csv or .tsv "
+                          "(or .txt for plain text)")
+    if Path(path).is_dir():
+        raise ConfigError(f"--output {path} is a folder; give a file name ending in .jsonl, .csv or .tsv")
+    return fmt
+
+
+def dumps(row) -> str:
+    """One JSON line; a non-finite number is a CheckpointError (the model's weights are suspect)."""
+    try:
+        return json.dumps(row, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise CheckpointError("the model gave a non-finite number (NaN or infinity); its weights are "
+                              "probably corrupt: retrain it or restore the checkpoint") from None
+
+
+def check_finite(row) -> None:
+    """Raise as ``dumps`` does when ``row`` holds a NaN or infinity anywhere."""
+    values = row.values() if isinstance(row, dict) else row if isinstance(row, (list, tuple)) else [row]
+    for value in values:
+        if isinstance(value, (dict, list, tuple)):
+            check_finite(value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            dumps(value)
+
+
+def finite(value):
+    """``value`` with every NaN or infinity replaced by None (for reports, where a score can be undefined)."""
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+class Sink:
+    """Rows in, in input order: printed as they come (``text(row)`` or JSON), or kept for ``--output``."""
+
+    def __init__(self, output: str | None, as_json: bool, text=None):
+        self.output, self.as_json, self.text = output, as_json, text
+        self.format = output_format(output) if output else None  # checked before any work
+        self.rows: list = []
+
+    def add(self, rows) -> None:
+        for row in rows:
+            check_finite(row)
+            if self.output:
+                self.rows.append(row)
+            else:
+                click.echo(dumps(row) if self.as_json or self.text is None else self.text(row))
+
+    def close(self) -> None:
+        """Write ``--output`` (temp file + rename: a failure leaves no half file)."""
+        from rnnlp.io import atomic_write_text
+
+        if self.output:
+            text = "".join(self.text(row) + "\n" for row in self.rows) if self.format == "txt" else \
+                render(self.rows, self.format)
+            atomic_write_text(self.output, text)
+            click.echo(f"wrote {len(self.rows)} row{'' if len(self.rows) == 1 else 's'} to {self.output}", err=True)
+
+
+def render(rows: list, fmt: str) -> str:
+    """The rows as jsonl, or as a csv/tsv table (columns in first-seen order; lists as JSON).
+
+    csv quotes as RFC 4180; tsv never quotes (as rnnlp reads tsv) and writes a tab, newline or
+    backslash inside a value as ``\\t``, ``\\n``, ``\\\\``.
+    """
+    if fmt == "jsonl":
+        return "".join(dumps(row) + "\n" for row in rows)
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    table = [columns] + [[_cell(row.get(c)) for c in columns] for row in rows]
+    if fmt == "tsv":
+        return "".join("\t".join(_escape(cell) for cell in line) + "\n" for line in table)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(table)
+    return buffer.getvalue()
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return dumps(value) if isinstance(value, (dict, list, tuple)) else str(value)
+
+
+def _escape(cell: str) -> str:
+    return cell.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def note(message: str, quiet: bool) -> None:
+    """A line on stderr (skipped blank inputs, ...) unless ``--quiet``."""
+    if not quiet:
+        click.echo(message, err=True)
+
+
+def in_batches(items, size: int, run, show: bool):
+    """``run(chunk)`` over chunks of ``size`` items, yielding each chunk's rows; a progress bar on
+    stderr when ``show`` and stderr is a terminal and there is more than one chunk."""
+    bar = None
+    if show and sys.stderr.isatty() and len(items) > size:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(items), file=sys.stderr, unit="input", mininterval=0.5, leave=False)
+    for start in range(0, len(items), size):
+        chunk = items[start: start + size]
+        yield run(chunk)
+        if bar is not None:
+            bar.update(len(chunk))
+    if bar is not None:
+        bar.close()
