@@ -215,7 +215,7 @@ TASKS: dict[str, TaskEntry] = {
             _o("--data", "data", "Manifest, or folder/zip of wav files named by the training pattern.", "path"),
             _o("--filter", "filter", "Keep files whose name fields match, e.g. 'index=0-4;speaker!=theo'."),
             _o("--audio", "audio", "Folder or zip holding the manifest's wav files.", "path"),
-            _o("--beam-size", "beam_size", "Beam size (1 = greedy; default: the checkpoint's)."),
+            _EVAL_BEAM,
         ),
         commands=("rnnlp.cli.transcribe:transcribe",),
     ),

@@ -41,7 +41,7 @@ def test_task_options_resolve_paths_and_refuse_other_tasks_options(tmp_path):
     with pytest.raises(ConfigError) as exc:
         task_options("sentiment", {"opt_data": "x", "opt_beam_size": "2", "opt_split": "test"}, None)
     assert str(exc.value) == ("--beam-size, --split: not an option of `rnnlp evaluate` for a sentiment "
-                              "checkpoint (--beam-size is for translation, captioning checkpoints; --split is "
+                              "checkpoint (--beam-size is for translation, captioning, speech checkpoints; --split is "
                               "for captioning checkpoints); its options: --data, --format, --text-column, "
                               "--label-column, --batch-size")
 
@@ -61,5 +61,5 @@ def test_data_root_and_rnnlp_data(trained, tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().out == with_option and '"accuracy"' in with_option
     code, err = _main(["evaluate", str(trained), "--data", "dev.tsv", "--beam-size", "2"], capsys)
     assert code == 2 and err == ("error: --beam-size: not an option of `rnnlp evaluate` for a sentiment checkpoint "
-                                 "(--beam-size is for translation, captioning checkpoints); its options: --data, "
+                                 "(--beam-size is for translation, captioning, speech checkpoints); its options: --data, "
                                  "--format, --text-column, --label-column, --batch-size\n")
