@@ -35,6 +35,7 @@ class Run:
     reported: str      # "valid" when the selection set is also the reported set, else test.json's key
     protocol: str      # selection set, seeds, casing, tokenization, references
     readme: bool = True  # a headline of README's table (False: a comparison row of runs.md only)
+    beside: tuple[str, str] | None = None  # (test.json key, label): a second figure shown beside the first
 
     @property
     def command(self) -> str:
@@ -62,8 +63,9 @@ RUNS = [
         "word perplexity over every test token, <eos> per line; best/ selected on valid loss; one seed; the "
         "dataset's cased tokens"),
     Run("multi30k_de_en", "translation", "Multi30k test2016 de->en",
-        "--recipe recipes/translation/multi30k_de_en.yaml", "bleu", "bleu", "sacreBLEU 13a on detokenized output, lowercased, 1 reference; best/ selected on greedy "
-        "BLEU of the first 500 valid sentences; one seed"),
+        "--recipe recipes/translation/multi30k_de_en.yaml", "bleu", "bleu", "cased sacreBLEU 13a on detokenized output "
+        "(lowercased beside it), 1 reference, beam 5; cased BPE; best/ selected on greedy cased BLEU of the first 500 "
+        "valid sentences; one seed", beside=("bleu_lowercase", "lowercased")),
     Run("flickr8k", "captioning", "Flickr8k test", "--recipe recipes/captioning/flickr8k_attention.yaml",
         "bleu4", "bleu4",
         "BLEU-4 by sacreBLEU 13a, lowercased, 5 references (not coco-caption's scorer); best/ selected on greedy "
@@ -126,7 +128,9 @@ def _figure(run: Run, s: dict) -> str:
     what = f"valid {s['key']}" if run.reported == "valid" else f"test {run.reported}"
     if s["figure"] is None:
         return f"no test.json with {run.reported!r}"
-    return f"{_fmt(s['figure'])} ({what})"
+    key, label = run.beside or (None, None)
+    second = f", {label} {_fmt(s['test'][key])}" if key in s["test"] else ""
+    return f"{_fmt(s['figure'])} ({what}{second})"
 
 
 def tables(found: dict[str, dict]) -> tuple[str, str]:

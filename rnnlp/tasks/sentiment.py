@@ -13,7 +13,7 @@ from rnnlp.data.batching import BucketBatcher, collate
 from rnnlp.data.readers import read_table, require_columns, sample_path
 from rnnlp.errors import CheckpointError, DataError
 from rnnlp.models.builders import build_classifier, build_text_pipeline, extend_pipeline
-from rnnlp.data.labels import label_indices, label_map
+from rnnlp.data.labels import display_names, label_indices, label_map
 from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
@@ -63,12 +63,18 @@ def encode(pipeline: TextPipeline, texts: list[str], max_length: int) -> list[li
     return [ids if ids else [pipeline.unk_id] for ids in ds.with_format(None)["ids"]]
 
 
+BUNDLED_LABEL_NAMES = {0: "negative", 1: "positive"}
+
+
 def default_data(cfg: SentimentConfig) -> SentimentConfig:
-    """No files given: the bundled SST-2 sample (a new config; ``cfg`` is left as it is)."""
+    """No files given: the bundled full SST-2 training set and dev set, with their label names
+    (a new config; ``cfg`` is left as it is)."""
     if cfg.data.train is not None:
         return cfg
     valid = cfg.data.valid if cfg.data.valid is not None else str(sample_path("sst2/dev.tsv"))
-    return replace(cfg, data=replace(cfg.data, train=str(sample_path("sst2/train.tsv")), valid=valid))
+    names = BUNDLED_LABEL_NAMES if cfg.data.label_names is None else cfg.data.label_names
+    return replace(cfg, data=replace(cfg.data, train=str(sample_path("sst2/train_full.tsv.gz")), valid=valid,
+                                     label_names=names))
 
 
 # -- model pieces ----------------------------------------------------------------------
@@ -132,6 +138,7 @@ def prepare(cfg: SentimentConfig, resumed, device) -> Prepared:
     if len(names) < 2:
         raise DataError(f"{cfg.data.train}: only one label ({names[0]!r}) in the training data; "
                         "a classifier needs at least two")
+    display_names(names, cfg.data.label_names)  # a bad mapping fails now, not after training
     pipeline = TextPipeline.from_json(resumed.ckpt["tokenizer_json"]) if resumed else \
         extend_pipeline(build_text_pipeline(cfg.text, texts, cfg.data.root), cfg.embedding, log=say, root=cfg.data.root)
     train_ex = Examples(encode(pipeline, texts, cfg.data.max_length), label_indices(raw, names, cfg.data.train))
@@ -174,6 +181,10 @@ class Classifier:
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
         restore(self, ckpt, device, _build)
+        # ``labels`` are the names predict/evaluate print; ``raw_labels`` the values in the data
+        self.raw_labels = self.labels
+        if self.config.data.label_names is not None:
+            self.labels = display_names(self.labels, self.config.data.label_names)
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """N×C probabilities, columns in the order of ``self.labels``."""
@@ -182,7 +193,9 @@ class Classifier:
         return predict_ids(self.model, ids, self.device)
 
     def predict(self, texts: list[str]) -> list[dict]:
-        """``[{"text", "label", "probability", "probabilities": {label: p}}]`` per text."""
+        """``[{"text", "label", "probability", "probabilities": {label: p}}]`` per text; labels are
+        the names of ``data.label_names`` when the run had them (``negative``/``positive`` for the
+        bundled data), else the training data's own values."""
         probs = self.predict_proba(list(texts))
         return [{"text": t, "label": self.labels[int(p.argmax())], "probability": float(p.max()),
                  "probabilities": {str(n): float(q) for n, q in zip(self.labels, p)}}
@@ -194,7 +207,7 @@ class Classifier:
             raise DataError("give the labelled file to evaluate on with --data FILE")
         dcfg = data_config(self.config.data, data_options, _EVAL_FIELDS)
         texts, raw = read_split(data, dcfg, what="evaluation data")
-        gold = label_indices(raw, self.labels, data)
+        gold = label_indices(raw, self.raw_labels, data, aliases=self.labels)  # values or names
         probs = self.predict_proba(texts)
         report = classification_report(gold, probs.argmax(1), len(self.labels))
         report.update(labels=[str(n) for n in self.labels], count=len(texts))
