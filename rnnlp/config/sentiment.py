@@ -35,6 +35,6 @@ class SentimentConfig:
     data: DataConfig = field(default_factory=DataConfig)
     text: TextConfig = field(default_factory=TextConfig)
     embedding: EmbeddingConfig = field(default_factory=_default_embedding)
-    encoder: EncoderConfig = field(default_factory=lambda: EncoderConfig(hidden_size=64))
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
     head: ClassifierHeadConfig = field(default_factory=ClassifierHeadConfig)
     train: TrainConfig = field(default_factory=_default_train)

@@ -8,12 +8,12 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from rnnlp.config.sentiment import SentimentConfig
+from rnnlp.config.sentiment import BUNDLED_VECTORS, SentimentConfig
 from rnnlp.data.batching import BucketBatcher, collate
 from rnnlp.data.readers import read_table, require_columns, sample_path
 from rnnlp.errors import CheckpointError, DataError
-from rnnlp.models.builders import build_classifier, build_text_pipeline, extend_pipeline
 from rnnlp.data.labels import display_names, label_indices, label_map
+from rnnlp.models.builders import build_classifier, build_text_pipeline, extend_pipeline
 from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
@@ -77,6 +77,16 @@ def default_data(cfg: SentimentConfig) -> SentimentConfig:
                                      label_names=names))
 
 
+def word_vectors_only(cfg: SentimentConfig) -> SentimentConfig:
+    """The bundled GloVe vectors (the default) hold words: a char or BPE vocabulary learns its
+    embeddings instead of failing on them."""
+    e = cfg.embedding
+    if cfg.text.level == "word" or e.kind != "pretrained" or e.vectors != BUNDLED_VECTORS:
+        return cfg
+    say(f"text.level={cfg.text.level}: the bundled GloVe vectors hold words, so the embeddings are learned")
+    return replace(cfg, embedding=replace(e, kind="learned", extend_vocab=False))
+
+
 # -- model pieces ----------------------------------------------------------------------
 def loss_fn(model, batch):
     return classification_loss(model(batch.ids, batch.lengths, batch.mask), batch.targets)
@@ -130,7 +140,7 @@ def evaluate_examples(model, ex: Examples, device, num_classes: int) -> dict:
 # -- training (the driver runs it: rnnlp/tasks/driver.py) ----------------------------
 def prepare(cfg: SentimentConfig, resumed, device) -> Prepared:
     """Data, labels, pipeline and classifier of a run (``Task.prepare``)."""
-    cfg = default_data(cfg)
+    cfg = word_vectors_only(default_data(cfg))
     texts, raw = read_split(cfg.data.train, cfg.data, what="train")
     if cfg.data.train_limit:
         texts, raw = texts[: cfg.data.train_limit], raw[: cfg.data.train_limit]

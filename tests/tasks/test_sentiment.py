@@ -128,3 +128,8 @@ def test_the_default_config_trains_on_the_bundled_data_and_prints_label_names(tm
 def test_label_names_of_a_recipe_must_match_the_training_labels(tmp_path):
     with pytest.raises(ConfigError, match="data.label_names names label.s. 2 that the training data does not have"):
         train("sentiment", TINY, [f"train.output={tmp_path / 'r'}", "data.label_names={0: neg, 2: pos}"])
+
+
+def test_a_char_vocabulary_learns_its_embeddings_instead_of_the_bundled_word_vectors(tmp_path):
+    run = train("sentiment", TINY, [f"train.output={tmp_path / 'r'}", "embedding.kind=pretrained", "text.level=char"])
+    assert rnnlp.load(run).config.embedding.kind == "learned"
