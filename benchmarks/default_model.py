@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import shutil
 import subprocess
@@ -25,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _results import RESULTS, ROOT, Report
+from _results import RESULTS, ROOT, Report, replace_between
 
 LOG = ROOT / "benchmarks" / "logs" / "main_job"
 README_START, README_END = "<!-- default run: benchmarks/default_model.py -->", "<!-- end of default run -->"
@@ -67,16 +66,6 @@ def readme_block(train_out: str, predict_out: str, wall: float, threads: int, lo
         README_END])
 
 
-def update_readme(block: str, readme: Path = ROOT / "README.md") -> None:
-    from rnnlp.io import atomic_write_text
-
-    text = readme.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.S)
-    if not pattern.search(text):
-        raise SystemExit(f"default_model.py: README.md lacks the markers {README_START!r} ... {README_END!r}")
-    atomic_write_text(readme, pattern.sub(lambda _: block, text))
-
-
 def copy_log(run: Path) -> None:
     LOG.mkdir(parents=True, exist_ok=True)
     for name in ("metrics.jsonl", "best/config.yaml", "best/meta.json"):
@@ -111,7 +100,8 @@ def main(argv: list[str] | None = None) -> None:
         "one, the CPU time much less so. Output, as printed:", "",
         "```text", train_out, "```", "", "```text", predict_out, "```"])
     print(report.write(body, RESULTS / "default_model.md"))
-    update_readme(readme_block(train_out, predict_out, wall, args.threads, report.load_start))
+    block = readme_block(train_out, predict_out, wall, args.threads, report.load_start)
+    replace_between(ROOT / "README.md", README_START, README_END, block, "default_model.py")
 
 
 if __name__ == "__main__":

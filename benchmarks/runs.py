@@ -14,12 +14,11 @@ as not reproduced, with the command that would reproduce it; no figure is typed 
 from __future__ import annotations
 
 import json
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from _results import RESULTS, ROOT, Report
+from _results import RESULTS, ROOT, Report, replace_between
 
 LOGS = ROOT / "benchmarks" / "logs"
 README_START, README_END = "<!-- results table: benchmarks/runs.py -->", "<!-- end of results table -->"
@@ -162,15 +161,9 @@ def missing_list(found: dict) -> str:
 
 def update_readme(table: str, missing: str, readme: Path = ROOT / "README.md") -> None:
     """Replace the text between README's two results-table markers."""
-    from rnnlp.io import atomic_write_text
-
-    text = readme.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.S)
-    if not pattern.search(text):
-        raise SystemExit(f"runs.py: README.md lacks the markers {README_START!r} ... {README_END!r}")
     block = (f"{README_START}\n{table}\n\nNot reproduced in this tree (no committed log; rerun with):\n\n"
              f"{missing}\n{README_END}")
-    atomic_write_text(readme, pattern.sub(lambda _: block, text))
+    replace_between(readme, README_START, README_END, block, "runs.py")
 
 
 def main(argv: list[str] | None = None) -> None:

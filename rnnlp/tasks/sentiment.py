@@ -10,9 +10,9 @@ from torch.nn import functional as F
 
 from rnnlp.config.sentiment import BUNDLED_VECTORS, SentimentConfig
 from rnnlp.data.batching import BucketBatcher, collate
+from rnnlp.data.labels import display_names, label_indices, label_map
 from rnnlp.data.readers import read_table, require_columns, sample_path
 from rnnlp.errors import CheckpointError, DataError
-from rnnlp.data.labels import display_names, label_indices, label_map
 from rnnlp.models.builders import build_classifier, build_text_pipeline, extend_pipeline
 from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.driver import model_info, restore
