@@ -85,3 +85,15 @@ class Report:
         text = self.header() + "\n" + body.strip() + "\n"
         atomic_write_text(Path(path), text)
         return text
+
+
+def replace_between(path: Path, start: str, end: str, block: str, script: str) -> None:
+    """Replace ``block`` (which starts with marker ``start`` and ends with ``end``) for the text
+    between those markers in ``path``, atomically; a file without them stops ``script``."""
+    from rnnlp.io import atomic_write_text
+
+    text = path.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"{script}: {path.name} lacks the markers {start!r} ... {end!r}")
+    atomic_write_text(path, pattern.sub(lambda _: block, text))

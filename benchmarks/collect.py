@@ -16,7 +16,7 @@ from pathlib import Path
 
 from _results import ROOT, script_named
 
-ORDER = ["runs", "sentiment", "lm", "tagging", "translation", "captioning", "embeddings", "timeseries",
+ORDER = ["runs", "default_model", "sentiment", "lm", "tagging", "translation", "captioning", "embeddings", "timeseries",
          "forecasting", "gpu"]
 HEADER = """# rnnlp benchmarks
 

@@ -14,12 +14,11 @@ as not reproduced, with the command that would reproduce it; no figure is typed 
 from __future__ import annotations
 
 import json
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from _results import RESULTS, ROOT, Report
+from _results import RESULTS, ROOT, Report, replace_between
 
 LOGS = ROOT / "benchmarks" / "logs"
 README_START, README_END = "<!-- results table: benchmarks/runs.py -->", "<!-- end of results table -->"
@@ -35,6 +34,7 @@ class Run:
     reported: str      # "valid" when the selection set is also the reported set, else test.json's key
     protocol: str      # selection set, seeds, casing, tokenization, references
     readme: bool = True  # a headline of README's table (False: a comparison row of runs.md only)
+    beside: tuple[str, str] | None = None  # (test.json key, label): a second figure shown beside the first
 
     @property
     def command(self) -> str:
@@ -43,9 +43,9 @@ class Run:
 
 
 RUNS = [
-    Run("main_job", "sentiment", "bundled SST-2 sample (5,000 train, 872 dev)", "train.threads=1", "accuracy",
+    Run("main_job", "sentiment", "bundled SST-2 (67,349 train phrases, 872 dev)", "", "accuracy",
         "valid", "accuracy; the dev set is both the selection set and the reported set; one seed; lowercased "
-        "words; the default config (README's main job) on one thread"),
+        "words; the default config (README's main job), run by benchmarks/default_model.py"),
     Run("sst2", "sentiment", "SST-2 (GLUE) dev", "--recipe recipes/sentiment/sst2_bilstm.yaml", "accuracy", "valid",
         "accuracy; the 872-sentence dev set is both the selection set and the reported set (GLUE's test labels "
         "are hidden); one seed; lowercased words"),
@@ -62,8 +62,9 @@ RUNS = [
         "word perplexity over every test token, <eos> per line; best/ selected on valid loss; one seed; the "
         "dataset's cased tokens"),
     Run("multi30k_de_en", "translation", "Multi30k test2016 de->en",
-        "--recipe recipes/translation/multi30k_de_en.yaml", "bleu", "bleu", "sacreBLEU 13a on detokenized output, lowercased, 1 reference; best/ selected on greedy "
-        "BLEU of the first 500 valid sentences; one seed"),
+        "--recipe recipes/translation/multi30k_de_en.yaml", "bleu", "bleu", "cased sacreBLEU 13a on detokenized output "
+        "(lowercased beside it), 1 reference, beam 5; cased BPE; best/ selected on greedy cased BLEU of the first 500 "
+        "valid sentences; one seed", beside=("bleu_lowercase", "lowercased")),
     Run("flickr8k", "captioning", "Flickr8k test", "--recipe recipes/captioning/flickr8k_attention.yaml",
         "bleu4", "bleu4",
         "BLEU-4 by sacreBLEU 13a, lowercased, 5 references (not coco-caption's scorer); best/ selected on greedy "
@@ -126,7 +127,9 @@ def _figure(run: Run, s: dict) -> str:
     what = f"valid {s['key']}" if run.reported == "valid" else f"test {run.reported}"
     if s["figure"] is None:
         return f"no test.json with {run.reported!r}"
-    return f"{_fmt(s['figure'])} ({what})"
+    key, label = run.beside or (None, None)
+    second = f", {label} {_fmt(s['test'][key])}" if key in s["test"] else ""
+    return f"{_fmt(s['figure'])} ({what}{second})"
 
 
 def tables(found: dict[str, dict]) -> tuple[str, str]:
@@ -158,15 +161,9 @@ def missing_list(found: dict) -> str:
 
 def update_readme(table: str, missing: str, readme: Path = ROOT / "README.md") -> None:
     """Replace the text between README's two results-table markers."""
-    from rnnlp.io import atomic_write_text
-
-    text = readme.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.S)
-    if not pattern.search(text):
-        raise SystemExit(f"runs.py: README.md lacks the markers {README_START!r} ... {README_END!r}")
     block = (f"{README_START}\n{table}\n\nNot reproduced in this tree (no committed log; rerun with):\n\n"
              f"{missing}\n{README_END}")
-    atomic_write_text(readme, pattern.sub(lambda _: block, text))
+    replace_between(readme, README_START, README_END, block, "runs.py")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -55,12 +55,11 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     model = rnnlp.load(args.checkpoint)
     sources, refs = read_parallel_files(args.source, args.target)
-    lc = model.config.text.target.lowercase
     beam = f"beam {args.beam_size}"
     common = dict(length_penalty=args.length_penalty, batch_size=args.batch_size)
     hyps, rates = side_by_side(model, sources, {"greedy": dict(beam_size=1, **common),
                                                 beam: dict(beam_size=args.beam_size, **common)}, args.repeats)
-    scores = {name: corpus_scores(h, refs, lc) for name, h in hyps.items()}
+    scores = {name: corpus_scores(h, refs) for name, h in hyps.items()}
     subset = sources[: args.speed_sentences]
     out, speed = side_by_side(model, subset, {
         "batched": dict(beam_size=args.beam_size, length_penalty=args.length_penalty, batch_size=args.batch_size),
@@ -69,8 +68,9 @@ def main(argv: list[str] | None = None) -> None:
     body = [f"Checkpoint `{args.checkpoint}`; {len(sources):,} test sentences, batch {args.batch_size}, "
             f"{args.threads} thread(s); BLEU {scores['greedy']['bleu_signature']}. Speeds: median of "
             f"{args.repeats} calls per setting after a warm-up call, the settings alternating.", "",
-            "| decoding | BLEU | chrF | sentences/s |", "|---|---:|---:|---:|",
-            *(f"| {n} | {scores[n]['bleu']:.2f} | {scores[n]['chrf']:.2f} | {rates[n]:.1f} |" for n in scores), "",
+            "| decoding | BLEU (cased) | BLEU (lowercased) | chrF | sentences/s |", "|---|---:|---:|---:|---:|",
+            *(f"| {n} | {scores[n]['bleu']:.2f} | {scores[n]['bleu_lowercase']:.2f} | {scores[n]['chrf']:.2f} "
+              f"| {rates[n]:.1f} |" for n in scores), "",
             f"{beam} on the first {len(subset)} sentences: batch {args.batch_size} {speed['batched']:.1f} sentences/s, "
             f"one at a time {speed['single']:.1f} sentences/s, speed-up **{speed['batched'] / speed['single']:.2f}x**; "
             f"identical outputs {same}/{len(subset)}"]

@@ -125,3 +125,23 @@ def test_side_by_side_protocols_warm_up_and_alternate(bench):
     assert calls[:4] == list("abcd")  # warm-up
     assert calls[4:] == list("abcd") + list("bcda") + list("cdab") + list("dabc")  # no variant always first
     assert {k: len(v) for k, v in runs.items()} == {k: 4 for k in "abcd"}
+
+
+def test_runs_shows_lowercased_bleu_beside_the_cased_headline(bench, tmp_path):
+    runs = bench("runs")
+    run = next(r for r in runs.RUNS if r.name == "multi30k_de_en")
+    rows = [{"epoch": 1, "step": 10, "elapsed_s": 60.0, "bleu": 30.0}]
+    _log(tmp_path / "m", rows, {"bleu": 31.25, "bleu_lowercase": 33.5})
+    _, readme = runs.tables({"multi30k_de_en": runs.summary(run, tmp_path / "m")})
+    assert "31.2500 (test bleu, lowercased 33.5000)" in readme and "cased sacreBLEU" in readme
+
+
+def test_readmes_default_run_is_the_output_default_model_py_wrote(bench):
+    """README's first screen quotes benchmarks/results/default_model.md, not typed figures."""
+    script = bench("default_model")
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index(script.README_START):readme.index(script.README_END)]
+    written = (ROOT / "benchmarks" / "results" / "default_model.md").read_text()
+    shown = block[block.index("```text\n") + 8:block.rindex("```")].splitlines()
+    output = [line for line in shown if not line.startswith("$ ")]
+    assert output and all(line in written for line in output)

@@ -7,7 +7,7 @@ from data (vocabulary size, classes, pad id) are not config.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 from rnnlp.config.paths import path_field
 
@@ -24,7 +24,9 @@ class DataConfig:
     format: Optional[str] = None         # csv | tsv | json | parquet; None: from the extension
     root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
     max_length: int = 256                # tokens kept per example (longer ones are truncated)
-    train_limit: Optional[int] = None    # use only the first N training examples
+    train_limit: Optional[int] = None    # use only the first N training examples (sentiment: rows)
+    # names printed for the labels, {0: negative, 1: positive} or [negative, positive] (class order)
+    label_names: Optional[Union[dict, list]] = None
 
 
 @dataclass

@@ -33,8 +33,9 @@ class TranslationTextConfig:
     """BPE on both sides: one joint vocabulary or one per side."""
 
     vocab: Literal["joint", "separate"] = "separate"
-    source: TextConfig = field(default_factory=lambda: TextConfig(level="bpe", vocab_size=8000))
-    target: TextConfig = field(default_factory=lambda: TextConfig(level="bpe", vocab_size=8000))
+    # cased: a translation keeps the source's case, and cased BLEU is the standard (issue 15)
+    source: TextConfig = field(default_factory=lambda: TextConfig(level="bpe", lowercase=False, vocab_size=8000))
+    target: TextConfig = field(default_factory=lambda: TextConfig(level="bpe", lowercase=False, vocab_size=8000))
 
 
 @dataclass

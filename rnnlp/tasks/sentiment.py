@@ -8,12 +8,12 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from rnnlp.config.sentiment import SentimentConfig
+from rnnlp.config.sentiment import BUNDLED_VECTORS, SentimentConfig
 from rnnlp.data.batching import BucketBatcher, collate
+from rnnlp.data.labels import display_names, label_indices, label_map
 from rnnlp.data.readers import read_table, require_columns, sample_path
 from rnnlp.errors import CheckpointError, DataError
 from rnnlp.models.builders import build_classifier, build_text_pipeline, extend_pipeline
-from rnnlp.data.labels import label_indices, label_map
 from rnnlp.tasks import one_or_many
 from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.describe import loaded_repr
@@ -39,10 +39,13 @@ class Examples:
         return [len(s) for s in self.ids]
 
 
-def read_split(path, dcfg, label_names: list | None = None, what: str = "data"):
-    """Texts and raw labels of one file; empty texts are skipped with a count."""
+def read_split(path, dcfg, label_names: list | None = None, what: str = "data", limit: int | None = None):
+    """Texts and raw labels of one file (of its first ``limit`` rows); empty texts are skipped
+    with a count."""
     ds = read_table(path, dcfg.format, dcfg.root)
     require_columns(ds, path, dcfg.text_column, *([dcfg.label_column] if label_names is not False else []))
+    if limit:  # before the columns become Python lists: 67k rows take over a second
+        ds = ds.select(range(min(limit, ds.num_rows)))
     texts = [t if isinstance(t, str) else ("" if t is None else str(t)) for t in ds[dcfg.text_column]]
     keep = [i for i, t in enumerate(texts) if t.strip()]
     if not keep:
@@ -65,12 +68,28 @@ def encode(pipeline: TextPipeline, texts: list[str], max_length: int) -> list[li
     return [ids if ids else [pipeline.unk_id] for ids in ds.with_format(None)["ids"]]
 
 
+BUNDLED_LABEL_NAMES = {0: "negative", 1: "positive"}
+
+
 def default_data(cfg: SentimentConfig) -> SentimentConfig:
-    """No files given: the bundled SST-2 sample (a new config; ``cfg`` is left as it is)."""
+    """No files given: the bundled full SST-2 training set and dev set, with their label names
+    (a new config; ``cfg`` is left as it is)."""
     if cfg.data.train is not None:
         return cfg
     valid = cfg.data.valid if cfg.data.valid is not None else str(sample_path("sst2/dev.tsv"))
-    return replace(cfg, data=replace(cfg.data, train=str(sample_path("sst2/train.tsv")), valid=valid))
+    names = BUNDLED_LABEL_NAMES if cfg.data.label_names is None else cfg.data.label_names
+    return replace(cfg, data=replace(cfg.data, train=str(sample_path("sst2/train_full.tsv.gz")), valid=valid,
+                                     label_names=names))
+
+
+def word_vectors_only(cfg: SentimentConfig) -> SentimentConfig:
+    """The bundled GloVe vectors (the default) hold words: a char or BPE vocabulary learns its
+    embeddings instead of failing on them."""
+    e = cfg.embedding
+    if cfg.text.level == "word" or e.kind != "pretrained" or e.vectors != BUNDLED_VECTORS:
+        return cfg
+    say(f"text.level={cfg.text.level}: the bundled GloVe vectors hold words, so the embeddings are learned")
+    return replace(cfg, embedding=replace(e, kind="learned", extend_vocab=False))
 
 
 # -- model pieces ----------------------------------------------------------------------
@@ -126,14 +145,13 @@ def evaluate_examples(model, ex: Examples, device, num_classes: int) -> dict:
 # -- training (the driver runs it: rnnlp/tasks/driver.py) ----------------------------
 def prepare(cfg: SentimentConfig, resumed, device) -> Prepared:
     """Data, labels, pipeline and classifier of a run (``Task.prepare``)."""
-    cfg = default_data(cfg)
-    texts, raw = read_split(cfg.data.train, cfg.data, what="train")
-    if cfg.data.train_limit:
-        texts, raw = texts[: cfg.data.train_limit], raw[: cfg.data.train_limit]
+    cfg = word_vectors_only(default_data(cfg))
+    texts, raw = read_split(cfg.data.train, cfg.data, what="train", limit=cfg.data.train_limit)
     names = resumed.ckpt["labels"] if resumed else label_map(raw)
     if len(names) < 2:
         raise DataError(f"{cfg.data.train}: only one label ({names[0]!r}) in the training data; "
                         "a classifier needs at least two")
+    display_names(names, cfg.data.label_names)  # a bad mapping fails now, not after training
     pipeline = TextPipeline.from_json(resumed.ckpt["tokenizer_json"]) if resumed else \
         extend_pipeline(build_text_pipeline(cfg.text, texts, cfg.data.root), cfg.embedding, log=say, root=cfg.data.root)
     train_ex = Examples(encode(pipeline, texts, cfg.data.max_length), label_indices(raw, names, cfg.data.train))
@@ -177,6 +195,10 @@ class Classifier:
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
         restore(self, ckpt, device, _build)
+        # ``labels`` are the names predict/evaluate print; ``raw_labels`` the values in the data
+        self.raw_labels = self.labels
+        if self.config.data.label_names is not None:
+            self.labels = display_names(self.labels, self.config.data.label_names)
 
     def predict_proba(self, texts: str | list[str], batch_size: int = 256) -> np.ndarray:
         """N×C probabilities (C for one text), columns in the order of ``self.labels``.
@@ -193,7 +215,9 @@ class Classifier:
 
     def predict(self, texts: str | list[str]) -> dict | list[dict]:
         """``{"text", "label", "probability", "probabilities": {label: p}}`` for one text, a
-        list of them for a list. Raises InputError for None or a blank text."""
+        list of them for a list; labels are the names of ``data.label_names`` when the run had
+        them (``negative``/``positive`` for the bundled data), else the training data's own
+        values. Raises InputError for None or a blank text."""
         texts, single = one_or_many.texts(texts)
         rows = [{"text": t, "label": self.labels[int(p.argmax())], "probability": float(p.max()),
                  "probabilities": {str(n): float(q) for n, q in zip(self.labels, p)}}
@@ -206,7 +230,7 @@ class Classifier:
             raise DataError("give the labelled file to evaluate on with --data FILE")
         dcfg = data_config(self.config.data, data_options, _EVAL_FIELDS)
         texts, raw = read_split(data, dcfg, what="evaluation data")
-        gold = label_indices(raw, self.labels, data)
+        gold = label_indices(raw, self.raw_labels, data, aliases=self.labels)  # values or names
         probs = self._proba(texts, batch_size or 256)
         report = classification_report(gold, probs.argmax(1), len(self.labels))
         report.update(labels=[str(n) for n in self.labels], count=len(texts))

@@ -192,16 +192,12 @@ def _evaluator(cfg, valid, tgt_pipe, device):
         found = decode_ids(model, valid["source"], device, cfg.decode, beam_size=cfg.seq2seq.eval_beam_size,
                            length_penalty=cfg.decode.length_penalty)
         hyps = [tgt_pipe.decode(h[0][0]) for h in found]
-        report = corpus_scores(hyps, valid["references"], _lowercase(cfg))
+        report = corpus_scores(hyps, valid["references"])
         total = sum(n for _, n in losses)
-        return {"bleu": report["bleu"], "chrf": report["chrf"],
+        return {"bleu": report["bleu"], "bleu_lowercase": report["bleu_lowercase"], "chrf": report["chrf"],
                 "loss": sum(v * n for v, n in losses) / max(total, 1)}
 
     return evaluate
-
-
-def _lowercase(cfg) -> bool:
-    return cfg.text.target.lowercase
 
 
 def _pipelines(ckpt: dict) -> tuple[TextPipeline, TextPipeline]:
@@ -278,7 +274,8 @@ class Translator:
     def evaluate(self, source: str | None = None, target: str | None = None, data: str | None = None,
                  beam_size: int | str | None = None, length_penalty: float | str | None = None,
                  batch_size: int | None = None, **options) -> dict:
-        """sacreBLEU (with signature) and chrF on aligned files or a two-column table."""
+        """Cased sacreBLEU (with signature; lowercased beside it) and chrF on aligned files or a
+        two-column table."""
         dcfg = data_config(self.config.data, options, _EVAL_FIELDS)
         pairs = read_pairs(dcfg, "test", source=source, target=target, table=data)
         if pairs is None:
@@ -287,17 +284,21 @@ class Translator:
         beam = int(beam_size) if beam_size is not None else self.config.decode.beam_size
         hyps = self.translate(sources, beam, float(length_penalty) if length_penalty is not None else None,
                               batch_size)
-        report = corpus_scores(hyps, references, _lowercase(self.config))
-        report.update(count=len(sources), beam_size=beam, lowercase=_lowercase(self.config))
+        report = corpus_scores(hyps, references)
+        report.update(count=len(sources), beam_size=beam, cased_model=not self.config.text.target.lowercase)
         return report
 
     @staticmethod
     def format_report(report: dict) -> str:
-        return "\n".join([f"sentences: {report['count']} (beam {report['beam_size']})",
-                          f"BLEU: {report['bleu']:.2f}  ({report['bleu_detail']})",
-                          f"  signature: {report['bleu_signature']}",
-                          f"chrF: {report['chrf']:.2f}",
-                          f"  signature: {report['chrf_signature']}"])
+        lines = [f"sentences: {report['count']} (beam {report['beam_size']})",
+                 f"BLEU: {report['bleu']:.2f} cased, {report['bleu_lowercase']:.2f} lowercased  ({report['bleu_detail']})",
+                 f"  signature: {report['bleu_signature']}",
+                 f"  lowercased: {report['bleu_lowercase_signature']}",
+                 f"chrF: {report['chrf']:.2f}",
+                 f"  signature: {report['chrf_signature']}"]
+        if not report.get("cased_model", True):  # trained lowercased: cased BLEU counts every capital as wrong
+            lines.append("note: this model was trained lowercased (text.target.lowercase), so its output has no capitals")
+        return "\n".join(lines)
 
 
 Loaded = Translator

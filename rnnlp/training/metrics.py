@@ -94,11 +94,15 @@ def span_scores(gold: list, pred: list, scheme: str) -> dict:
             "f1_seqeval_default": f1_score(gold, pred)}
 
 
-def corpus_scores(hypotheses: list[str], references: list[str], lowercase: bool) -> dict:
-    """sacreBLEU and chrF of detokenized hypotheses against one reference each."""
+def corpus_scores(hypotheses: list[str], references: list[str]) -> dict:
+    """Cased sacreBLEU and chrF of detokenized hypotheses against one reference each (the
+    standard, as WMT reports), with lowercased BLEU beside them (``bleu_lowercase``): a model that
+    speaks in lower case scores well only there."""
     from sacrebleu.metrics import BLEU, CHRF
 
-    bleu, chrf = BLEU(lowercase=lowercase), CHRF(lowercase=lowercase)
-    b, c = bleu.corpus_score(hypotheses, [references]), chrf.corpus_score(hypotheses, [references])
-    return {"bleu": float(b.score), "chrf": float(c.score), "bleu_signature": str(bleu.get_signature()),
+    bleu, lower, chrf = BLEU(), BLEU(lowercase=True), CHRF()
+    b, lc = bleu.corpus_score(hypotheses, [references]), lower.corpus_score(hypotheses, [references])
+    c = chrf.corpus_score(hypotheses, [references])
+    return {"bleu": float(b.score), "bleu_lowercase": float(lc.score), "chrf": float(c.score),
+            "bleu_signature": str(bleu.get_signature()), "bleu_lowercase_signature": str(lower.get_signature()),
             "chrf_signature": str(chrf.get_signature()), "bleu_detail": str(b)}

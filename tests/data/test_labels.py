@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from rnnlp.data.labels import label_indices, label_map
-from rnnlp.errors import DataError
+from rnnlp.data.labels import display_names, label_indices, label_map
+from rnnlp.errors import ConfigError, DataError
 
 
 def test_label_map_sorts_numbers_numerically_then_strings():
@@ -25,3 +25,25 @@ def test_a_label_unseen_in_training_names_row_and_labels():
         label_indices(["pos", "meh"], ["neg", "pos"], "dev.csv")
     assert str(err.value) == ("dev.csv: label 'meh' (row 2) never appears in the training data (labels: neg, pos); "
                               "fix the label or add training examples")
+
+
+def test_display_names_from_a_mapping_a_list_or_none():
+    assert display_names([0, 1], {0: "negative", 1: "positive"}) == ["negative", "positive"]
+    assert display_names([0, 1], {"1": "positive"}) == ["0", "positive"]  # keys match the text form; gaps keep it
+    assert display_names([1, 3, 5], ["bad", "ok", "good"]) == ["bad", "ok", "good"]
+    assert display_names(["neg", "pos"], None) == ["neg", "pos"]
+
+
+@pytest.mark.parametrize("names,message", [
+    ({2: "x"}, "data.label_names names label.s. 2 that the training data does not have .labels: 0, 1.; fix the keys"),
+    (["only one"], "data.label_names lists 1 names but there are 2 labels .0, 1.; give one name per label"),
+    ({0: "same", 1: "same"}, "data.label_names gives two labels the same name"),
+])
+def test_bad_display_names_are_one_line_config_errors(names, message):
+    with pytest.raises(ConfigError, match=message):
+        display_names([0, 1], names)
+
+
+def test_gold_labels_may_be_given_by_name():
+    gold = label_indices(["positive", 0, "1"], [0, 1], "dev.tsv", aliases=["negative", "positive"])
+    assert gold.tolist() == [1, 0, 1]

@@ -1,5 +1,6 @@
 """The sentiment task end to end on tiny data: train, save, reload, predict, evaluate, resume."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -100,3 +101,37 @@ def test_pretrained_vectors_are_used(tmp_path, assets):
     assert model.config.embedding.embedding_dim == model.model.embedding.weight.shape[1]
     assert not model.model.embedding.weight.requires_grad
     assert torch.all(model.model.embedding.weight[0] == 0)
+
+
+def test_the_default_config_trains_on_the_bundled_data_and_prints_label_names(tmp_path, capsys):
+    """`rnnlp train sentiment` with no arguments, cut to 2 steps on 512 rows: bundled SST-2 and
+    GloVe, and the names negative/positive in predict, evaluate and --json (recorded in config.yaml)."""
+    from rnnlp.cli import main
+
+    run = train("sentiment", None, [f"train.output={tmp_path / 'r'}", "train.max_steps=2", "data.train_limit=512",
+                                    "train.threads=1", "train.progress=false"])
+    assert "label_names:\n    0: negative\n    1: positive" in (run / "best" / "config.yaml").read_text()
+    assert json.loads((run / "best" / "labels.json").read_text()) == [0, 1]  # the data's own values
+    model = rnnlp.load(run)
+    assert model.config.embedding.kind == "pretrained" and model.model.embedding.weight.shape[1] == 50
+    [row] = model.predict(["a gripping , funny film"])
+    assert row["label"] in ("negative", "positive") and set(row["probabilities"]) == {"negative", "positive"}
+    dev = tmp_path / "dev.tsv"  # gold labels may be given by name too
+    dev.write_text("sentence\tlabel\ngood fun\tpositive\ndull\t0\n")
+    report = model.evaluate(str(dev))
+    assert report["labels"] == ["negative", "positive"] and np.array(report["confusion"]).sum(1).tolist() == [1, 1]
+    capsys.readouterr()  # what training printed
+    main(["predict", str(run), "a gripping , funny film", "--json"])
+    assert json.loads(capsys.readouterr().out)["label"] == row["label"]
+    main(["evaluate", str(run), "--data", str(dev)])
+    assert "negative" in capsys.readouterr().out
+
+
+def test_label_names_of_a_recipe_must_match_the_training_labels(tmp_path):
+    with pytest.raises(ConfigError, match="data.label_names names label.s. 2 that the training data does not have"):
+        train("sentiment", TINY, [f"train.output={tmp_path / 'r'}", "data.label_names={0: neg, 2: pos}"])
+
+
+def test_a_char_vocabulary_learns_its_embeddings_instead_of_the_bundled_word_vectors(tmp_path):
+    run = train("sentiment", TINY, [f"train.output={tmp_path / 'r'}", "embedding.kind=pretrained", "text.level=char"])
+    assert rnnlp.load(run).config.embedding.kind == "learned"

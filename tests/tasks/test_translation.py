@@ -166,14 +166,17 @@ def test_mismatched_training_files(tmp_path):
         tiny(tmp_path / "r", f"data.source={tmp_path / 'a.de'}", f"data.target={tmp_path / 'a.en'}")
 
 
-def test_bleu_is_sacrebleu(translator):
+def test_bleu_is_cased_sacrebleu_with_lowercased_beside_it():
     hyps = ["a man rides a bike .", "a dog sees the ball ."]
     refs = ["A man rides a bike .", "a dog sees a ball in the park ."]
-    report = corpus_scores(hyps, refs, lowercase=True)
-    assert report["bleu"] == pytest.approx(sacrebleu.corpus_bleu(hyps, [refs], lowercase=True).score)
-    assert report["chrf"] == pytest.approx(sacrebleu.corpus_chrf(hyps, [refs]).score, abs=5)
-    assert "case:lc" in report["bleu_signature"] and report["bleu_signature"].startswith("nrefs:1")
-    assert corpus_scores(refs, refs, lowercase=False)["bleu"] == pytest.approx(100.0)
+    report = corpus_scores(hyps, refs)
+    assert report["bleu"] == pytest.approx(sacrebleu.corpus_bleu(hyps, [refs]).score)
+    assert report["bleu_lowercase"] == pytest.approx(sacrebleu.corpus_bleu(hyps, [refs], lowercase=True).score)
+    assert report["bleu"] < report["bleu_lowercase"]  # "a man" against "A man"
+    assert report["chrf"] == pytest.approx(sacrebleu.corpus_chrf(hyps, [refs]).score)
+    assert "case:mixed" in report["bleu_signature"] and report["bleu_signature"].startswith("nrefs:1")
+    assert "case:lc" in report["bleu_lowercase_signature"]
+    assert corpus_scores(refs, refs)["bleu"] == pytest.approx(100.0)
 
 
 def test_evaluate_on_files_and_table(translator):
@@ -183,8 +186,11 @@ def test_evaluate_on_files_and_table(translator):
     assert by_files["count"] == 20 and by_files["bleu"] == pytest.approx(by_table["bleu"])
     hyps = translator.translate((ASSETS / "val.de").read_text().splitlines(), beam_size=2)
     refs = (ASSETS / "val.en").read_text().splitlines()
-    assert by_files["bleu"] == pytest.approx(sacrebleu.corpus_bleu(hyps, [refs], lowercase=True).score)
-    assert "BLEU" in translator.format_report(by_files) and "signature" in translator.format_report(by_files)
+    assert by_files["bleu"] == pytest.approx(sacrebleu.corpus_bleu(hyps, [refs]).score)
+    assert by_files["bleu_lowercase"] == pytest.approx(sacrebleu.corpus_bleu(hyps, [refs], lowercase=True).score)
+    text = translator.format_report(by_files)
+    assert f"BLEU: {by_files['bleu']:.2f} cased, {by_files['bleu_lowercase']:.2f} lowercased" in text
+    assert "case:mixed" in text and "case:lc" in text
 
 
 def test_joint_vocabulary_from_a_table_with_lstm_and_input_feeding(tmp_path):
