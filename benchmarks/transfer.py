@@ -82,6 +82,9 @@ CURVE = [Row(f"sst2_{size}_{kind}", f"SST-2, {size} training examples, {'with' i
 CURVE.append(Row("sst2_1k_wt2_199steps", "SST-2, 1k examples, transfer from a 199-step WikiText-2 LM (cased, "
                  "valid ppl 604, no step two)", "sentiment --recipe recipes/sentiment/sst2_ulmfit.yaml "
                  "--init-from /work/runs3/wt2/best" + SIZES["1k"], "accuracy", "valid", "18 + 30 min"))
+CURVE.append(Row("sst2_1k_wt2_199steps_plain", "SST-2, 1k examples, the same LM, plain fine-tuning (no ULMFiT tricks)",
+                 "sentiment --recipe recipes/sentiment/sst2_ulmfit.yaml --init-from /work/runs3/wt2/best "
+                 f"{NO_TRICKS}" + SIZES["1k"], "accuracy", "valid", "18 + 30 min"))
 
 
 def seeds(row: Row) -> list[dict]:
