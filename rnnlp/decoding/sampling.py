@@ -121,7 +121,8 @@ class RowSampler:
 
 def reshape(log_probs: torch.Tensor, temperature: float, top_k, top_p: float) -> torch.Tensor:
     """Divide by ``temperature``, then keep the top-k (None = all) and the top-p nucleus."""
-    log_probs = log_probs / temperature
+    if temperature != 1:  # x / 1 == x: skip a B×V pass
+        log_probs = log_probs / temperature
     if top_k is not None:
         log_probs = filter_top_k(log_probs, top_k)
     if top_p < 1:
@@ -129,19 +130,37 @@ def reshape(log_probs: torch.Tensor, temperature: float, top_k, top_p: float) ->
     return log_probs
 
 
+BLOCK = 256  # vocabulary ids per block of the two-level inverse-CDF search
+
+
 def inverse_cdf(probs: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
     """Row b's index i with cdf[i-1] <= u_b * total < cdf[i]: a draw from row b of ``probs``
     (B×V, >= 0, need not sum to 1) given u_b uniform in [0, 1).
 
-    The cumulative sum is in float64 so that rare tokens keep their mass over a large
-    vocabulary; the target stays strictly below the row's total, so a zero-probability tail
-    is never picked even when u_b * total rounds up.
+    Two levels, so that no B×V cumulative sum is written: the target is first placed among
+    the sums of blocks of ``BLOCK`` ids, then among the ids of its block. Sums are float64
+    (rare tokens keep their mass over a large vocabulary), and each target stays strictly
+    below its total, so a zero-probability id is never picked even when u_b * total rounds up.
     """
-    cdf = probs.to(torch.float64).cumsum(dim=-1)
-    total = cdf[:, -1:]
-    target = torch.minimum(uniforms.to(torch.float64).unsqueeze(1) * total,
-                           torch.nextafter(total, torch.zeros_like(total)))
-    return torch.searchsorted(cdf, target, right=True).squeeze(1)
+    rows, vocab = probs.shape
+    full = vocab // BLOCK * BLOCK
+    sums = probs[:, :full].reshape(rows, -1, BLOCK).sum(dim=-1, dtype=torch.float64)
+    if full < vocab:
+        sums = torch.cat([sums, probs[:, full:].sum(dim=-1, keepdim=True, dtype=torch.float64)], dim=1)
+    cdf = sums.cumsum(dim=-1)
+    target = _below(uniforms.to(torch.float64).unsqueeze(1) * cdf[:, -1:], cdf[:, -1:])
+    block = torch.searchsorted(cdf, target, right=True)  # B×1
+    before = (cdf - sums).gather(1, block)  # the mass of the blocks before it
+    ids = block * BLOCK + torch.arange(BLOCK, device=probs.device)
+    inside = probs.gather(1, ids.clamp(max=vocab - 1)).masked_fill(ids >= vocab, 0)
+    local = inside.cumsum(dim=-1, dtype=torch.float64)
+    rest = _below((target - before).clamp(min=0), local[:, -1:])
+    return (block * BLOCK + torch.searchsorted(local, rest, right=True)).squeeze(1)
+
+
+def _below(target: torch.Tensor, total: torch.Tensor) -> torch.Tensor:
+    """``target``, at most the largest float64 below ``total``."""
+    return torch.minimum(target, torch.nextafter(total, torch.zeros_like(total)))
 
 
 def _uniforms(samplers: list[RowSampler], device) -> torch.Tensor:
@@ -165,10 +184,11 @@ def choose_rows(log_probs: torch.Tensor, samplers: list[RowSampler]) -> torch.Te
     ``searchsorted`` serve every sampled row, and each row's draw depends only on its own
     log-probs and its generator's uniform, so a seeded row gives the same ids in any batch.
     """
-    ids = log_probs.argmax(dim=-1)
     rows = [i for i, s in enumerate(samplers) if not s.greedy]
-    if not rows:
-        return ids
+    if len(rows) < len(samplers):
+        ids = log_probs.argmax(dim=-1)
+        if not rows:
+            return ids
     part = [samplers[i] for i in rows]
     scores = log_probs if len(rows) == len(samplers) else log_probs[rows]
     groups: dict[tuple, list[int]] = {}
@@ -181,6 +201,8 @@ def choose_rows(log_probs: torch.Tensor, samplers: list[RowSampler]) -> torch.Te
         for options, members in groups.items():
             scores[members] = reshape(scores[members], *options)
     drawn = inverse_cdf(torch.softmax(scores, dim=-1), _uniforms(part, log_probs.device))
+    if len(rows) == len(samplers):
+        return drawn
     ids[rows] = drawn
     return ids
 
