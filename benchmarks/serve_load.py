@@ -204,6 +204,20 @@ def sampler_ms(vocab: int, rows: int) -> float:
     return (time.process_time() - start) * 1000 / (200 * rows)
 
 
+def multinomial_ms(vocab: int) -> float:
+    """CPU ms per token of the sampler up to 0.2.0, for comparison: one ``torch.multinomial``
+    draw per stream with its own generator, in this process, one thread."""
+    import torch
+
+    torch.set_num_threads(1)
+    probs, generator = torch.softmax(torch.randn(1, vocab), dim=-1), torch.Generator().manual_seed(0)
+    torch.multinomial(probs, 1, generator=generator)
+    start = time.process_time()
+    for _ in range(200):
+        torch.multinomial(probs, 1, generator=generator)
+    return (time.process_time() - start) * 1000 / 200
+
+
 def vocab_size(server: Server, name: str) -> int:
     catalog = json.loads(request(server.connect(), "GET", "/v1/models")[1])
     return max(catalog["models"][name]["vocab_sizes"].values())
@@ -255,6 +269,7 @@ def measure(args) -> dict:
         out["batched"] = sentiment_load(batched, "sst2", args.clients, args.seconds)
         out["vocab"] = vocab_size(batched, "wiki")
         out["sampler_ms"] = {n: sampler_ms(out["vocab"], n) for n in (1, args.streams)}
+        out["multinomial_ms"] = multinomial_ms(out["vocab"])
         for mode in ("sampled", "greedy"):
             out[mode] = generation(batched, "wiki", args.streams, args.tokens, args.rounds, mode == "greedy")
     return out
@@ -327,9 +342,9 @@ def report_text(args, m: dict) -> str:
              f"equal to `generate`'s (rnnlp/decoding/sampling.py `choose_rows`). Over the {m['vocab']:,}-word "
              f"vocabulary that costs {m['sampler_ms'][1]:.2f} CPU ms per token for one stream and "
              f"{m['sampler_ms'][args.streams]:.2f} per token with {args.streams} streams (measured in the "
-             "benchmark's process). Until 0.2.0 each stream drew with its own `torch.multinomial` call "
-             "(about 0.73 ms per token here), which batching could not share: 4.40x sampled against 7.39x "
-             "greedy in that run (`git log -p benchmarks/results/serve.md`).", "",
+             "benchmark's process). Until 0.2.0 each stream drew with its own `torch.multinomial` call, "
+             f"{m['multinomial_ms']:.2f} CPU ms per token here, which batching could not share (the figures "
+             "of that sampler: `git log -p benchmarks/results/serve.md`).", "",
              *APPROACHES]
     return "\n".join(lines)
 
