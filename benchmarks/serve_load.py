@@ -336,8 +336,8 @@ def report_text(args, m: dict) -> str:
                                                                      ("greedy", "greedy"))), "",
              f"{args.streams} streams / 1 stream, sampled: **{_ratio(m['sampled']):.2f}x** tokens/s; greedy: "
              f"**{_ratio(m['greedy']):.2f}x**.", "",
-             f"Sampling is batched: every step runs one softmax, one float64 cumulative sum and one "
-             "`searchsorted` (inverse CDF) for all the streams' rows, and each stream draws ONE uniform from its "
+             f"Sampling is batched: every step runs one softmax and one two-level float64 inverse-CDF "
+             "search (`searchsorted` over block sums, then within the block) for all the streams' rows, and each stream draws ONE uniform from its "
              "own seeded generator, so a seed still gives the same text whatever else is in the batch, and "
              f"equal to `generate`'s (rnnlp/decoding/sampling.py `choose_rows`). Over the {m['vocab']:,}-word "
              f"vocabulary that costs {m['sampler_ms'][1]:.2f} CPU ms per token for one stream and "
