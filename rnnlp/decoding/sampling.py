@@ -150,7 +150,7 @@ def inverse_cdf(probs: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
     cdf = sums.cumsum(dim=-1)
     target = _below(uniforms.to(torch.float64).unsqueeze(1) * cdf[:, -1:], cdf[:, -1:])
     block = torch.searchsorted(cdf, target, right=True)  # B×1
-    before = (cdf - sums).gather(1, block)  # the mass of the blocks before it
+    before = torch.cat([torch.zeros_like(cdf[:, :1]), cdf[:, :-1]], dim=1).gather(1, block)
     ids = block * BLOCK + torch.arange(BLOCK, device=probs.device)
     inside = probs.gather(1, ids.clamp(max=vocab - 1)).masked_fill(ids >= vocab, 0)
     local = inside.cumsum(dim=-1, dtype=torch.float64)
@@ -177,11 +177,24 @@ def _uniforms(samplers: list[RowSampler], device) -> torch.Tensor:
     return u
 
 
+def _reshaped(scores: torch.Tensor, samplers: list[RowSampler]) -> torch.Tensor:
+    """Row j of ``scores`` reshaped by ``samplers[j]``'s options, rows alike in one call."""
+    groups: dict[tuple, list[int]] = {}
+    for j, s in enumerate(samplers):
+        groups.setdefault(s.options, []).append(j)
+    if len(groups) == 1:
+        return reshape(scores, *samplers[0].options)
+    scores = scores.clone()
+    for options, members in groups.items():
+        scores[members] = reshape(scores[members], *options)
+    return scores
+
+
 def choose_rows(log_probs: torch.Tensor, samplers: list[RowSampler]) -> torch.Tensor:
     """The next id of every row of ``log_probs`` (B×V), row b picked by ``samplers[b]``.
 
-    Rows with the same options are reshaped together; then ONE softmax, cumulative sum and
-    ``searchsorted`` serve every sampled row, and each row's draw depends only on its own
+    Rows with the same options are reshaped together; then ONE softmax and ``inverse_cdf``
+    serve every sampled row (one uniform each), and a row's draw depends only on its own
     log-probs and its generator's uniform, so a seeded row gives the same ids in any batch.
     """
     rows = [i for i, s in enumerate(samplers) if not s.greedy]
@@ -190,16 +203,7 @@ def choose_rows(log_probs: torch.Tensor, samplers: list[RowSampler]) -> torch.Te
         if not rows:
             return ids
     part = [samplers[i] for i in rows]
-    scores = log_probs if len(rows) == len(samplers) else log_probs[rows]
-    groups: dict[tuple, list[int]] = {}
-    for j, s in enumerate(part):
-        groups.setdefault(s.options, []).append(j)
-    if len(groups) == 1:
-        scores = reshape(scores, *part[0].options)
-    else:
-        scores = scores.clone()
-        for options, members in groups.items():
-            scores[members] = reshape(scores[members], *options)
+    scores = _reshaped(log_probs if len(rows) == len(samplers) else log_probs[rows], part)
     drawn = inverse_cdf(torch.softmax(scores, dim=-1), _uniforms(part, log_probs.device))
     if len(rows) == len(samplers):
         return drawn
