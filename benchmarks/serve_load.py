@@ -186,9 +186,27 @@ def streams(server: Server, name: str, n: int, tokens: int, greedy: bool) -> dic
     return {"tokens_s": sum(counts) / seconds, "first": first, "tokens": sum(counts), "cpu": used}
 
 
-def sampler_ms(vocab: int) -> float:
-    """CPU ms of one seeded draw from a ``vocab``-word distribution as the server samples
-    (``torch.multinomial``, one generator per stream), in this process, one thread."""
+def sampler_ms(vocab: int, rows: int) -> float:
+    """CPU ms per token of the server's seeded sampler (``choose_rows``: one softmax and
+    inverse-CDF search for the batch, one uniform per row from its own generator) over a
+    ``vocab``-word distribution, ``rows`` streams at a time, in this process, one thread."""
+    import torch
+
+    from rnnlp.decoding import RowSampler, choose_rows
+
+    torch.set_num_threads(1)
+    log_probs = torch.log_softmax(torch.randn(rows, vocab), dim=-1)
+    samplers = [RowSampler(generator=torch.Generator().manual_seed(k)) for k in range(rows)]
+    choose_rows(log_probs, samplers)
+    start = time.process_time()
+    for _ in range(200):
+        choose_rows(log_probs, samplers)
+    return (time.process_time() - start) * 1000 / (200 * rows)
+
+
+def multinomial_ms(vocab: int) -> float:
+    """CPU ms per token of the sampler up to 0.2.0, for comparison: one ``torch.multinomial``
+    draw per stream with its own generator, in this process, one thread."""
     import torch
 
     torch.set_num_threads(1)
@@ -250,7 +268,8 @@ def measure(args) -> dict:
     with Server(runs, *BATCHED, *threads) as batched:
         out["batched"] = sentiment_load(batched, "sst2", args.clients, args.seconds)
         out["vocab"] = vocab_size(batched, "wiki")
-        out["sampler_ms"] = sampler_ms(out["vocab"])
+        out["sampler_ms"] = {n: sampler_ms(out["vocab"], n) for n in (1, args.streams)}
+        out["multinomial_ms"] = multinomial_ms(out["vocab"])
         for mode in ("sampled", "greedy"):
             out[mode] = generation(batched, "wiki", args.streams, args.tokens, args.rounds, mode == "greedy")
     return out
@@ -317,13 +336,15 @@ def report_text(args, m: dict) -> str:
                                                                      ("greedy", "greedy"))), "",
              f"{args.streams} streams / 1 stream, sampled: **{_ratio(m['sampled']):.2f}x** tokens/s; greedy: "
              f"**{_ratio(m['greedy']):.2f}x**.", "",
-             f"Each sampled token costs its stream one `torch.multinomial` draw over the {m['vocab']:,}-word "
-             f"vocabulary, {m['sampler_ms']:.2f} CPU ms here (measured in the benchmark's process), one "
-             "exponential variate per word from the stream's own generator. Batching cannot share that work: "
-             "the generator per stream is what makes a seed give the same text whatever else is in the batch, "
-             "and equal to `generate`'s. Greedy streams show what continuous batching shares (the LSTM step "
-             "and the adaptive softmax). A sampler with one uniform draw per token (inverse CDF) would remove "
-             "most of the difference, but change `generate`'s seeded output (rnnlp/decoding).", "",
+             f"Sampling is batched: every step runs one softmax and one two-level float64 inverse-CDF "
+             "search (`searchsorted` over block sums, then within the block) for all the streams' rows, and each stream draws ONE uniform from its "
+             "own seeded generator, so a seed still gives the same text whatever else is in the batch, and "
+             f"equal to `generate`'s (rnnlp/decoding/sampling.py `choose_rows`). Over the {m['vocab']:,}-word "
+             f"vocabulary that costs {m['sampler_ms'][1]:.2f} CPU ms per token for one stream and "
+             f"{m['sampler_ms'][args.streams]:.2f} per token with {args.streams} streams (measured in the "
+             "benchmark's process). Until 0.2.0 each stream drew with its own `torch.multinomial` call, "
+             f"{m['multinomial_ms']:.2f} CPU ms per token here, which batching could not share (the figures "
+             "of that sampler: `git log -p benchmarks/results/serve.md`).", "",
              *APPROACHES]
     return "\n".join(lines)
 

@@ -14,9 +14,12 @@ from rnnlp.decoding.constraints import Constrained, constrained_chooser
 from rnnlp.decoding.memory import EncoderDecoder, Memory
 from rnnlp.decoding.protocol import Decoder, index_state
 from rnnlp.decoding.sampling import (
+    RowSampler,
+    choose_rows,
     filter_top_k,
     filter_top_p,
     greedy,
+    inverse_cdf,
     sample,
     sample_chooser,
     stream_greedy,
@@ -30,8 +33,10 @@ __all__ = [
     "Decoder",
     "EncoderDecoder",
     "Memory",
+    "RowSampler",
     "StopStrings",
     "beam_search",
+    "choose_rows",
     "constrained_chooser",
     "decode_batched",
     "filter_top_k",
@@ -39,6 +44,7 @@ __all__ = [
     "gnmt_length_penalty",
     "greedy",
     "index_state",
+    "inverse_cdf",
     "sample",
     "sample_chooser",
     "stream_greedy",

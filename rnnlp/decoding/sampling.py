@@ -10,6 +10,7 @@ as ``bos_id`` (an int, or a LongTensor B with one per row) and the resulting sta
 """
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import torch
 
@@ -85,7 +86,8 @@ def filter_top_p(log_probs: torch.Tensor, top_p: float) -> torch.Tensor:
     return log_probs.masked_fill(drop, float("-inf"))
 
 
-def sample_chooser(temperature: float, top_k, top_p: float, generator):
+def check_sampling(temperature: float, top_k, top_p: float) -> None:
+    """ConfigError unless temperature > 0, top_p in (0, 1] and top_k >= 1 or None."""
     if temperature <= 0:
         raise ConfigError(
             f"temperature must be > 0, got {temperature}; use greedy decoding instead")
@@ -94,16 +96,125 @@ def sample_chooser(temperature: float, top_k, top_p: float, generator):
     if top_k is not None and top_k < 1:
         raise ConfigError(f"top_k must be >= 1 or None, got {top_k}")
 
-    def choose(log_probs: torch.Tensor) -> torch.Tensor:
-        log_probs = log_probs / temperature
-        if top_k is not None:
-            log_probs = filter_top_k(log_probs, top_k)
-        if top_p < 1:
-            log_probs = filter_top_p(log_probs, top_p)
-        probs = torch.softmax(log_probs, dim=-1)
-        return torch.multinomial(probs, 1, generator=generator).squeeze(1)
 
-    return choose
+@dataclass(frozen=True, eq=False)
+class RowSampler:
+    """How one row picks its next token: its options and the generator its uniforms come from.
+
+    Rows that share a generator object draw their uniforms from it together, in row order.
+    """
+
+    temperature: float = 1.0
+    top_k: int | None = None
+    top_p: float = 1.0
+    generator: torch.Generator | None = None
+    greedy: bool = False
+
+    def __post_init__(self):
+        if not self.greedy:
+            check_sampling(self.temperature, self.top_k, self.top_p)
+
+    @property
+    def options(self) -> tuple:
+        return self.temperature, self.top_k, self.top_p
+
+
+def reshape(log_probs: torch.Tensor, temperature: float, top_k, top_p: float) -> torch.Tensor:
+    """Divide by ``temperature``, then keep the top-k (None = all) and the top-p nucleus."""
+    if temperature != 1:  # x / 1 == x: skip a B×V pass
+        log_probs = log_probs / temperature
+    if top_k is not None:
+        log_probs = filter_top_k(log_probs, top_k)
+    if top_p < 1:
+        log_probs = filter_top_p(log_probs, top_p)
+    return log_probs
+
+
+BLOCK = 256  # vocabulary ids per block of the two-level inverse-CDF search
+
+
+def inverse_cdf(probs: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
+    """Row b's index i with cdf[i-1] <= u_b * total < cdf[i]: a draw from row b of ``probs``
+    (B×V, >= 0, need not sum to 1) given u_b uniform in [0, 1).
+
+    Two levels, so that no B×V cumulative sum is written: the target is first placed among
+    the sums of blocks of ``BLOCK`` ids, then among the ids of its block. Sums are float64
+    (rare tokens keep their mass over a large vocabulary), and each target stays strictly
+    below its total, so a zero-probability id is never picked even when u_b * total rounds up.
+    """
+    rows, vocab = probs.shape
+    full = vocab // BLOCK * BLOCK
+    sums = probs[:, :full].reshape(rows, -1, BLOCK).sum(dim=-1, dtype=torch.float64)
+    if full < vocab:
+        sums = torch.cat([sums, probs[:, full:].sum(dim=-1, keepdim=True, dtype=torch.float64)], dim=1)
+    cdf = sums.cumsum(dim=-1)
+    target = _below(uniforms.to(torch.float64).unsqueeze(1) * cdf[:, -1:], cdf[:, -1:])
+    block = torch.searchsorted(cdf, target, right=True)  # B×1
+    before = torch.cat([torch.zeros_like(cdf[:, :1]), cdf[:, :-1]], dim=1).gather(1, block)
+    ids = block * BLOCK + torch.arange(BLOCK, device=probs.device)
+    inside = probs.gather(1, ids.clamp(max=vocab - 1)).masked_fill(ids >= vocab, 0)
+    local = inside.cumsum(dim=-1, dtype=torch.float64)
+    rest = _below((target - before).clamp(min=0), local[:, -1:])
+    return (block * BLOCK + torch.searchsorted(local, rest, right=True)).squeeze(1)
+
+
+def _below(target: torch.Tensor, total: torch.Tensor) -> torch.Tensor:
+    """``target``, at most the largest float64 below ``total``."""
+    return torch.minimum(target, torch.nextafter(total, torch.zeros_like(total)))
+
+
+def _uniforms(samplers: list[RowSampler], device) -> torch.Tensor:
+    """One uniform per row, each from its row's generator (rows sharing one draw together)."""
+    by_generator: dict[int, tuple] = {}
+    for i, s in enumerate(samplers):
+        by_generator.setdefault(id(s.generator), (s.generator, []))[1].append(i)
+    if len(by_generator) == 1:
+        return torch.rand(len(samplers), generator=samplers[0].generator, dtype=torch.float64,
+                          device=device)
+    u = torch.empty(len(samplers), dtype=torch.float64, device=device)
+    for generator, rows in by_generator.values():
+        u[rows] = torch.rand(len(rows), generator=generator, dtype=torch.float64, device=device)
+    return u
+
+
+def _reshaped(scores: torch.Tensor, samplers: list[RowSampler]) -> torch.Tensor:
+    """Row j of ``scores`` reshaped by ``samplers[j]``'s options, rows alike in one call."""
+    groups: dict[tuple, list[int]] = {}
+    for j, s in enumerate(samplers):
+        groups.setdefault(s.options, []).append(j)
+    if len(groups) == 1:
+        return reshape(scores, *samplers[0].options)
+    scores = scores.clone()
+    for options, members in groups.items():
+        scores[members] = reshape(scores[members], *options)
+    return scores
+
+
+def choose_rows(log_probs: torch.Tensor, samplers: list[RowSampler]) -> torch.Tensor:
+    """The next id of every row of ``log_probs`` (B×V), row b picked by ``samplers[b]``.
+
+    Rows with the same options are reshaped together; then ONE softmax and ``inverse_cdf``
+    serve every sampled row (one uniform each), and a row's draw depends only on its own
+    log-probs and its generator's uniform, so a seeded row gives the same ids in any batch.
+    """
+    rows = [i for i, s in enumerate(samplers) if not s.greedy]
+    if len(rows) < len(samplers):
+        ids = log_probs.argmax(dim=-1)
+        if not rows:
+            return ids
+    part = [samplers[i] for i in rows]
+    scores = _reshaped(log_probs if len(rows) == len(samplers) else log_probs[rows], part)
+    drawn = inverse_cdf(torch.softmax(scores, dim=-1), _uniforms(part, log_probs.device))
+    if len(rows) == len(samplers):
+        return drawn
+    ids[rows] = drawn
+    return ids
+
+
+def sample_chooser(temperature: float, top_k, top_p: float, generator):
+    """``choose`` (log_probs B×V -> LongTensor B) drawing every row with ``generator``."""
+    sampler = RowSampler(temperature, top_k, top_p, generator)
+    return lambda log_probs: choose_rows(log_probs, [sampler] * log_probs.shape[0])
 
 
 def stream_sample(decoder: Decoder, state, bos_id, eos_id: int, max_len: int,
@@ -125,8 +236,10 @@ def sample(decoder: Decoder, state, bos_id, eos_id: int, max_len: int, batch_siz
     """Sample each token from the decoder's distribution, reshaped in this order:
 
     divide log-probs by ``temperature``; keep the ``top_k`` most probable tokens (None = all);
-    keep the nucleus of mass ``top_p`` (1 = all); renormalise and draw with ``generator``
-    (a ``torch.Generator`` on the decoder's device; None = torch's global one).
+    keep the nucleus of mass ``top_p`` (1 = all); renormalise and draw by inverse CDF with one
+    float64 uniform per row and step from ``generator`` (a ``torch.Generator`` on the
+    decoder's device; None = torch's global one); a row's draw depends only on its own
+    log-probs and its uniform (``choose_rows``).
     Other arguments and the result are as in ``greedy``.
 
     Raises:

@@ -1,8 +1,9 @@
 """Streaming generation with continuous batching: concurrent streams share each LSTM step.
 
 Every active stream is one row. Each step concatenates the rows' states, runs the model once
-for all of them, and samples each row's next token with that row's own generator (seeded per
-request), so a seed gives the same text whatever else is in the batch. Streams join and
+for all of them, and picks every row's next token in one batched ``choose_rows`` (one softmax
+and inverse-CDF search for all rows), each row's uniform drawn from that row's own generator
+(seeded per request), so a seed gives the same text whatever else is in the batch. Streams join and
 leave between steps. Steps run on the model's worker thread (``Batcher.call``), interleaved
 with the model's other batches.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from rnnlp.decoding.sampling import sample_chooser
+from rnnlp.decoding.sampling import RowSampler, choose_rows
 from rnnlp.serve.batcher import Batcher
 from rnnlp.serve.metrics import Metrics
 from rnnlp.tasks.lm import check_generation, seeded_generator
@@ -31,7 +32,7 @@ class Row:
     state: object
     last: torch.Tensor            # LongTensor 1
     renderer: object
-    choose: object                # log_probs 1×V -> LongTensor 1
+    sampler: RowSampler           # how it picks its tokens (its options and generator)
     left: int                     # tokens still to produce
     out: asyncio.Queue = field(default_factory=asyncio.Queue)
     closed: bool = False          # the client went away
@@ -95,12 +96,9 @@ class StreamEngine:
     def _prime(self, prompt: str, o: dict) -> Row:
         check_generation(o["max_tokens"], o["temperature"], o["top_p"], o["top_k"], 1)
         state, last, renderer = self.model.prime(prompt, 1)
-        if o["greedy"]:
-            choose = lambda log_probs: log_probs.argmax(dim=-1)  # noqa: E731
-        else:
-            choose = sample_chooser(o["temperature"], o["top_k"], o["top_p"],
-                                     seeded_generator(o["seed"], self.model.device))
-        return Row(state, last, renderer, choose, o["max_tokens"])
+        sampler = RowSampler(greedy=True) if o["greedy"] else RowSampler(
+            o["temperature"], o["top_k"], o["top_p"], seeded_generator(o["seed"], self.model.device))
+        return Row(state, last, renderer, sampler, o["max_tokens"])
 
     async def _loop(self) -> None:
         while True:
@@ -138,9 +136,10 @@ class StreamEngine:
         with torch.no_grad():
             state = cat_states([r.state for r in rows])
             log_probs, state = self.model.decoder.step(torch.cat([r.last for r in rows]), state)
+            ids = choose_rows(log_probs, [r.sampler for r in rows])
             pieces = []
             for i, row in enumerate(rows):
-                row.last = row.choose(log_probs[i: i + 1])
+                row.last = ids[i: i + 1]
                 row.state = row_of(state, i)
                 pieces.append(row.renderer.pieces(row.last.tolist())[0])
         return pieces
