@@ -25,6 +25,8 @@ from series import DATA, train_seed
 ATTEMPTS = {
     "recipe (conv frames, BiGRU 64, mean pooling, EMA weights)": [],
     "attention pooling (head.pool=attention)": ["head.pool=attention"],
+    "no weight averaging (train.ema=null)": ["train.ema=null"],
+    "wider recurrent layer (encoder.hidden_size=128)": ["encoder.hidden_size=128"],
 }
 
 

@@ -25,6 +25,7 @@ def test_section_reads_the_logs_and_says_whether_the_goal_is_met(monkeypatch, tm
             **{s: {p: _metrics(v) for p in ("seen", "all")} for s, v in
                [("gru", 0.09), ("most_popular", 0.01), ("item_knn", 0.1)]}}
     (folder / "test.json").write_text(json.dumps(test))
+    (folder / "config.yaml").write_text("data:\n  batching: padded\n")
     text = rec.section("recommender_beauty")
     assert "best validation NDCG@10 0.0300 at step 20" in text and "training 200 items/s" in text
     assert "| gru | full ranking, history excluded | 0.0900 | 0.0450 |" in text
