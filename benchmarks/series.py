@@ -98,12 +98,18 @@ def report_text(args, runs: list[dict], baseline) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def ecg_arguments(description: str, runs: str) -> argparse.ArgumentParser:
+    """The options every ECG5000 script shares: data root, recipe, seeds, run folder."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data-root", default=os.environ.get("RNNLP_DATA", str(ROOT.parent / "shared" / "data")))
     parser.add_argument("--recipe", default=str(ROOT / "recipes" / "series" / "ecg5000.yaml"))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--runs", default="runs/bench-series", help="Where the runs are written.")
+    parser.add_argument("--runs", default=runs, help="Where the runs are written.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = ecg_arguments(__doc__.splitlines()[0], "runs/bench-series")
     parser.add_argument("--no-baseline", action="store_true", help="Skip MiniRocket.")
     parser.add_argument("overrides", nargs="*", help="Recipe overrides (SECTION.FIELD=VALUE).")
     args = parser.parse_args(argv)

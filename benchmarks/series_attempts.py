@@ -13,13 +13,12 @@ Writes benchmarks/results/series_attempts.md.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 from pathlib import Path
 
-from _results import RESULTS, ROOT, Report
-from series import DATA, train_seed
+from _results import RESULTS, Report
+from series import DATA, ecg_arguments, train_seed
 
 # name -> recipe overrides; "recipe" is recipes/series/ecg5000.yaml as committed
 ATTEMPTS = {
@@ -56,12 +55,7 @@ def report_text(args, attempts: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-root", default=os.environ.get("RNNLP_DATA", str(ROOT.parent / "shared" / "data")))
-    parser.add_argument("--recipe", default=str(ROOT / "recipes" / "series" / "ecg5000.yaml"))
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--runs", default="runs/bench-series-attempts", help="Where the runs are written.")
-    args = parser.parse_args(argv)
+    args = ecg_arguments(__doc__.splitlines()[0], "runs/bench-series-attempts").parse_args(argv)
     report = Report(__file__, "Series classification: ECG5000 attempts", argv)
     test = str(Path(args.data_root) / DATA / "ECG5000_TEST.tsv.gz")
     attempts = [run_attempt(args, name, overrides, test) for name, overrides in ATTEMPTS.items()]
