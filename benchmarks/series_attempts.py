@@ -15,10 +15,14 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import time
 from pathlib import Path
 
+import numpy as np
 from _results import RESULTS, Report
 from series import DATA, ecg_arguments, train_seed
+
+import rnnlp
 
 # name -> recipe overrides; "recipe" is recipes/series/ecg5000.yaml as committed
 ATTEMPTS = {
@@ -35,6 +39,29 @@ def run_attempt(args, name: str, overrides: list[str], test: str) -> dict:
     runs = [train_seed(ns, seed, test) for seed in args.seeds]
     return {"name": name, "overrides": overrides, "runs": runs,
             "median": statistics.median(r["test"] for r in runs),
+            "seconds": statistics.median(r["seconds"] for r in runs)}
+
+
+def run_ensemble(args, members: int, test: str) -> dict:
+    """Per seed: ``members`` recipe models (seeds seed*100+i) trained one after another, their
+    test probabilities averaged; the training time is the sum over the members."""
+    runs = []
+    for seed in args.seeds:
+        start, total, found = time.perf_counter(), None, None
+        for i in range(members):
+            out = Path(args.runs) / f"ensemble{members}" / f"seed{seed}" / f"member{i}"
+            rnnlp.api.train("series", args.recipe, [f"train.seed={seed * 100 + i}", f"train.output={out}",
+                                                    "train.threads=1", f"data.root={args.data_root}"], overwrite=True)
+            model = rnnlp.load(out)
+            found = found or model.read(test, labelled=True)
+            probs = model.predict_proba(found.values)
+            total = probs if total is None else total + probs
+        seconds = time.perf_counter() - start  # training, plus each member's pass over the test beats
+        predicted = [str(model.labels[i]) for i in total.argmax(1)]
+        runs.append({"seed": seed, "test": float(np.mean([p == str(g) for p, g in zip(predicted, found.labels)])),
+                     "seconds": seconds})
+    return {"name": f"ensemble of {members} recipe models (test probabilities averaged; time = all members)",
+            "overrides": [], "runs": runs, "median": statistics.median(r["test"] for r in runs),
             "seconds": statistics.median(r["seconds"] for r in runs)}
 
 
@@ -55,10 +82,14 @@ def report_text(args, attempts: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = ecg_arguments(__doc__.splitlines()[0], "runs/bench-series-attempts").parse_args(argv)
+    parser = ecg_arguments(__doc__.splitlines()[0], "runs/bench-series-attempts")
+    parser.add_argument("--ensemble", type=int, nargs="*", default=[5],
+                        help="Ensemble sizes to try (members trained one after another, all within the budget).")
+    args = parser.parse_args(argv)
     report = Report(__file__, "Series classification: ECG5000 attempts", argv)
     test = str(Path(args.data_root) / DATA / "ECG5000_TEST.tsv.gz")
     attempts = [run_attempt(args, name, overrides, test) for name, overrides in ATTEMPTS.items()]
+    attempts += [run_ensemble(args, members, test) for members in args.ensemble]
     print(report.write(report_text(args, attempts), RESULTS / "series_attempts.md"))
 
 

@@ -19,7 +19,9 @@ def _default_embedding() -> EmbeddingConfig:
 
 
 def _default_train() -> TrainConfig:
-    return TrainConfig(epochs=2, batch_size=64, lr=3e-3, schedule="linear")
+    # one thread: this small BiLSTM at batch 64 spends 3.6x the CPU on two threads for no gain in
+    # wall time (benchmarks/results/default_model.md: 53 s on 1 thread, 338 s on 2)
+    return TrainConfig(epochs=2, batch_size=64, lr=3e-3, schedule="linear", threads=1)
 
 
 @dataclass
