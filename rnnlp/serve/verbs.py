@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import math
+import wave
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -117,7 +119,7 @@ def _image(value, field, limits):
     from rnnlp.data.images import decode_image
     from rnnlp.errors import DataError
 
-    data = value if isinstance(value, bytes) else _base64(value, field, limits)
+    data = value if isinstance(value, bytes) else _base64(value, field, limits.max_image_bytes, "image (PNG, JPEG, ...)")
     if len(data) > limits.max_image_bytes:
         raise RequestError(field, f"image of {len(data)} bytes; at most {limits.max_image_bytes}", 413)
     try:
@@ -126,24 +128,54 @@ def _image(value, field, limits):
         raise RequestError(field, "is not an image PIL can read") from exc
 
 
-def _base64(value, field, limits) -> bytes:
+def _base64(value, field, most: int, kind: str) -> bytes:
+    """The bytes of a base64 ``kind`` (a data: URL prefix is allowed), refused past ``most`` bytes."""
     if not isinstance(value, str) or not value:
-        raise RequestError(field, "must be a base64-encoded image (PNG, JPEG, ...) or a multipart file")
+        raise RequestError(field, f"must be a base64-encoded {kind} or a multipart file")
     payload = value.split(",", 1)[1] if value.startswith("data:") else value
-    if len(payload) * 3 // 4 > limits.max_image_bytes:
-        raise RequestError(field, f"image larger than {limits.max_image_bytes} bytes", 413)
+    if len(payload) * 3 // 4 > most:
+        raise RequestError(field, f"{kind.split()[0]} larger than {most} bytes", 413)
     try:
         return base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
         raise RequestError(field, "is not valid base64") from None
 
 
-def _caption_options(body, limits) -> dict:
+def _beam_options(body, limits) -> dict:
     return {"beam_size": fields.integer(body, "beam_size", None, 1, limits.max_beam)}
 
 
 def _caption(model, images, options) -> list:
     return [{"caption": c} for c in model.caption(images, beam_size=options["beam_size"])]
+
+
+# -- speech ------------------------------------------------------------------------------------
+def _audio(value, field, limits) -> bytes:
+    """A wav file as multipart file bytes or base64 text, checked (PCM wav, not empty, at most
+    ``max_audio_seconds``) from its header; decoded at the model's rate in ``_transcribe``."""
+    data = value if isinstance(value, bytes) else _base64(value, field, limits.max_audio_bytes, "wav file")
+    if len(data) > limits.max_audio_bytes:
+        raise RequestError(field, f"wav file of {len(data)} bytes; at most {limits.max_audio_bytes}", 413)
+    try:
+        with wave.open(io.BytesIO(data)) as f:
+            frames, rate = f.getnframes(), f.getframerate()
+    except (wave.Error, EOFError, ValueError) as exc:
+        raise RequestError(field, f"is not a PCM wav file ({exc})") from None
+    if frames == 0 or rate <= 0:
+        raise RequestError(field, "is an empty wav file (no samples)")
+    if frames / rate > limits.max_audio_seconds:
+        raise RequestError(field, f"{frames / rate:.1f} s of audio; at most {limits.max_audio_seconds:g} s", 413)
+    return data
+
+
+def _transcribe(model, clips, options) -> list:
+    """Each clip decoded by rnnlp's wav reader at the checkpoint's rate (stereo mixed down, other
+    rates resampled; said in ``notes``), then one batched ``transcribe``."""
+    from rnnlp.data.audio import decode_wav
+
+    decoded = [decode_wav(c, f"input {i}", model.config.features.sample_rate) for i, c in enumerate(clips)]
+    found = model.transcribe([samples for samples, _ in decoded], beam_size=options["beam_size"])
+    return [{**out, "notes": notes + out["notes"]} for out, (_, notes) in zip(found, decoded)]
 
 
 # -- recommender -------------------------------------------------------------------------------
@@ -214,10 +246,11 @@ VERBS: dict[str, dict[str, Verb]] = {
     "lm": {"generate": Verb("generate", _prompt, generate_options, _generate,
                             frozenset({"max_tokens", "temperature", "top_k", "top_p", "seed", "greedy",
                                        "stream"}))},
-    "captioning": {"caption": Verb("caption", _image, _caption_options, _caption, frozenset({"beam_size"}))},
+    "captioning": {"caption": Verb("caption", _image, _beam_options, _caption, frozenset({"beam_size"}))},
     "recommender": {"recommend": Verb("recommend", _history, _recommend_options, _recommend,
                                       frozenset({"k", "exclude_seen"}))},
     "series": {"predict": Verb("predict", _series, _none, _series_predict)},
+    "speech": {"transcribe": Verb("transcribe", _audio, _beam_options, _transcribe, frozenset({"beam_size"}))},
 }
 
 
