@@ -150,32 +150,50 @@ def _caption(model, images, options) -> list:
 
 
 # -- speech ------------------------------------------------------------------------------------
-def _audio(value, field, limits) -> bytes:
-    """A wav file as multipart file bytes or base64 text, checked (PCM wav, not empty, at most
-    ``max_audio_seconds``) from its header; decoded at the model's rate in ``_transcribe``."""
+def _audio(value, field, limits) -> tuple:
+    """A wav file (multipart file bytes or base64 text) as (mono samples, its rate, notes),
+    decoded here by rnnlp's wav reader so that a bad file fails its own request, not a batch;
+    its header's length is checked against ``max_audio_seconds`` before any decoding."""
+    from rnnlp.data.audio import decode_wav
+    from rnnlp.errors import DataError
+
     data = value if isinstance(value, bytes) else _base64(value, field, limits.max_audio_bytes, "wav file")
     if len(data) > limits.max_audio_bytes:
         raise RequestError(field, f"wav file of {len(data)} bytes; at most {limits.max_audio_bytes}", 413)
+    frames, rate = _wav_header(data, field)
+    if frames / rate > limits.max_audio_seconds:
+        raise RequestError(field, f"{frames / rate:.1f} s of audio; at most {limits.max_audio_seconds:g} s", 413)
+    try:
+        samples, notes = decode_wav(data, field, rate)  # its own rate: mixed to mono, not resampled
+    except DataError as exc:
+        raise RequestError(field, str(exc).split(": ", 1)[1]) from None
+    return samples, rate, notes
+
+
+def _wav_header(data: bytes, field: str) -> tuple[int, int]:
+    """(frames, rate) a wav file's header declares."""
     try:
         with wave.open(io.BytesIO(data)) as f:
             frames, rate = f.getnframes(), f.getframerate()
     except (wave.Error, EOFError, ValueError) as exc:
-        raise RequestError(field, f"is not a PCM wav file ({exc})") from None
+        raise RequestError(field, f"is not a PCM wav file ({str(exc) or 'too short'}); convert it, e.g. "
+                                  "`ffmpeg -i IN -ac 1 OUT.wav`") from None
     if frames == 0 or rate <= 0:
         raise RequestError(field, "is an empty wav file (no samples)")
-    if frames / rate > limits.max_audio_seconds:
-        raise RequestError(field, f"{frames / rate:.1f} s of audio; at most {limits.max_audio_seconds:g} s", 413)
-    return data
+    return frames, rate
 
 
 def _transcribe(model, clips, options) -> list:
-    """Each clip decoded by rnnlp's wav reader at the checkpoint's rate (stereo mixed down, other
-    rates resampled; said in ``notes``), then one batched ``transcribe``."""
-    from rnnlp.data.audio import decode_wav
+    """Each clip resampled to the checkpoint's rate where it differs (said in ``notes``, as
+    ``rnnlp transcribe`` says it), then one batched ``transcribe``."""
+    from rnnlp.data.audio import resample
 
-    decoded = [decode_wav(c, f"input {i}", model.config.features.sample_rate) for i, c in enumerate(clips)]
-    found = model.transcribe([samples for samples, _ in decoded], beam_size=options["beam_size"])
-    return [{**out, "notes": notes + out["notes"]} for out, (_, notes) in zip(found, decoded)]
+    target, waves, notes = model.config.features.sample_rate, [], []
+    for samples, rate, said in clips:
+        waves.append(samples if rate == target else resample(samples, rate, target).astype(np.float32))
+        notes.append(said + ([f"resampled from {rate} Hz to {target} Hz"] if rate != target else []))
+    found = model.transcribe(waves, beam_size=options["beam_size"])
+    return [{**out, "notes": said + out["notes"]} for out, said in zip(found, notes)]
 
 
 # -- recommender -------------------------------------------------------------------------------
