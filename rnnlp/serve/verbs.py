@@ -119,7 +119,8 @@ def _image(value, field, limits):
     from rnnlp.data.images import decode_image
     from rnnlp.errors import DataError
 
-    data = value if isinstance(value, bytes) else _base64(value, field, limits.max_image_bytes, "image (PNG, JPEG, ...)")
+    kind = "image (PNG, JPEG, ...)"
+    data = value if isinstance(value, bytes) else _base64(value, field, limits.max_image_bytes, kind)
     if len(data) > limits.max_image_bytes:
         raise RequestError(field, f"image of {len(data)} bytes; at most {limits.max_image_bytes}", 413)
     try:
