@@ -26,10 +26,11 @@ from rnnlp.serve.app import create_app
 
 TINY = ROOT / "tests" / "assets" / "checkpoints_v0_1"
 IMAGE = sorted((ROOT / "tests" / "assets" / "captioning" / "images").iterdir())[0]
+FILES = {"captioning": IMAGE, "speech": ROOT / "tests" / "assets" / "speech" / "fsdd" / "2_theo_0.wav"}
 EXAMPLES = {"sentiment": "a gripping, funny film", "tagging": "EU rejects German call to boycott British lamb",
             "translation": "ein hund läuft im park", "lm": "the", "recommender": "i30 i31 i32",
             "series": "0 0.48 0.84 1 0.91 0.6 0.14 -0.35 -0.76 -0.98 -0.96 -0.71 -0.28 0.22 0.66 0.94"}
-TRAINED = ("recommender", "series")  # no committed tiny checkpoint: trained for two steps
+TRAINED = ("recommender", "series", "speech")  # no committed tiny checkpoint: trained for two steps
 
 
 def default_runs(folder: Path) -> dict:
@@ -57,7 +58,7 @@ def main(argv=None) -> None:
     with serving(create_app(models)) as site, chromedriver() as browser:
         browser.open_demo(site)
         for name, model in models.items():
-            state = browser.submit(name, file=IMAGE) if model.task == "captioning" else \
+            state = browser.submit(name, file=FILES[model.task]) if model.task in FILES else \
                 browser.submit(name, EXAMPLES.get(model.task, "an example"))
             # a panel below the fold comes out clipped at the window's edge: bring it to the top first
             browser.run("document.getElementById(arguments[0]).scrollIntoView()", f"panel-{name}")

@@ -60,9 +60,11 @@ def _stop_while_loading(signum, frame):
 @click.option("--max-body-bytes", default=10_000_000, show_default=True, type=click.IntRange(1))
 @click.option("--max-values", default=100_000, show_default=True, type=click.IntRange(1),
               help="recommend: items per history; series: steps per series.")
+@click.option("--max-audio-seconds", default=60.0, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="transcribe: seconds per wav file.")
 @click.option("--threads", default=None, type=click.IntRange(1), help="torch CPU threads.")
 def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, cors_origin, max_items,
-          max_chars, max_tokens, max_body_bytes, max_values, threads):
+          max_chars, max_tokens, max_body_bytes, max_values, max_audio_seconds, threads):
     """Serve checkpoints (run folders) over HTTP: POST /v1/models/NAME/VERB, GET /v1/models, /health,
     /metrics, and a demo page at /. A model is named after its run folder unless NAME=RUN is given."""
     paths = named_runs(runs)
@@ -73,7 +75,7 @@ def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, 
     finally:
         signal.signal(signal.SIGTERM, previous)  # uvicorn's own: finish in-flight requests, then stop
     limits = Limits(max_items=max_items, max_chars=max_chars, max_tokens=max_tokens, max_body_bytes=max_body_bytes,
-                    max_values=max_values)
+                    max_values=max_values, max_audio_seconds=max_audio_seconds)
     settings = Settings(limits, max_batch, max_wait_ms, timeout_s, api_key or None, tuple(cors_origin))
     click.echo(f"serving {', '.join(f'{n} ({m.task})' for n, m in models.items())} on http://{host}:{port}"
                f"{'' if api_key else ' (no API key)'}", err=True)

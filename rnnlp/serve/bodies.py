@@ -1,4 +1,4 @@
-"""Request bodies: JSON, or a multipart form (file uploads such as caption's images).
+"""Request bodies: JSON, or a multipart form (file uploads such as caption's images, transcribe's wav files).
 
 Both come back as the same dict, so a verb parses one shape. In a form, a file part named
 ``input`` (one) or ``inputs`` (repeated) is an item as bytes; every other part is a field whose
@@ -71,9 +71,9 @@ async def _file(name: str, upload: UploadFile, limits: Limits) -> bytes:
     if name not in FILE_FIELDS:
         raise RequestError(name, f"a file part must be named 'input' (one) or 'inputs' (repeated), not {name!r}")
     data = await upload.read()
-    if len(data) > limits.max_image_bytes:
-        raise RequestError(name, f"{upload.filename or 'file'}: {len(data)} bytes; at most {limits.max_image_bytes}",
-                           413)
+    most = max(limits.max_image_bytes, limits.max_audio_bytes)  # the verb then applies its own limit
+    if len(data) > most:
+        raise RequestError(name, f"{upload.filename or 'file'}: {len(data)} bytes; at most {most}", 413)
     if not data:
         raise RequestError(name, f"{upload.filename or 'file'} is empty")
     return data

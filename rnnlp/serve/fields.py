@@ -23,8 +23,10 @@ class Limits:
     max_items: int = 64              # items per request
     max_chars: int = 10_000          # characters per text
     max_tokens: int = 512            # generate: tokens per item
-    max_beam: int = 16               # translate/caption: beam size
+    max_beam: int = 16               # translate/caption/transcribe: beam size
     max_image_bytes: int = 5_000_000  # caption: decoded bytes per image
+    max_audio_bytes: int = 10_000_000  # transcribe: bytes per wav file
+    max_audio_seconds: float = 60.0    # transcribe: seconds per wav file
     max_body_bytes: int = 10_000_000  # the whole request body
     max_values: int = 100_000        # recommend: items per history; series: steps per series
     max_k: int = 1_000               # recommend: items per answer

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import math
+import wave
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -117,7 +119,8 @@ def _image(value, field, limits):
     from rnnlp.data.images import decode_image
     from rnnlp.errors import DataError
 
-    data = value if isinstance(value, bytes) else _base64(value, field, limits)
+    kind = "image (PNG, JPEG, ...)"
+    data = value if isinstance(value, bytes) else _base64(value, field, limits.max_image_bytes, kind)
     if len(data) > limits.max_image_bytes:
         raise RequestError(field, f"image of {len(data)} bytes; at most {limits.max_image_bytes}", 413)
     try:
@@ -126,24 +129,72 @@ def _image(value, field, limits):
         raise RequestError(field, "is not an image PIL can read") from exc
 
 
-def _base64(value, field, limits) -> bytes:
+def _base64(value, field, most: int, kind: str) -> bytes:
+    """The bytes of a base64 ``kind`` (a data: URL prefix is allowed), refused past ``most`` bytes."""
     if not isinstance(value, str) or not value:
-        raise RequestError(field, "must be a base64-encoded image (PNG, JPEG, ...) or a multipart file")
+        raise RequestError(field, f"must be a base64-encoded {kind} or a multipart file")
     payload = value.split(",", 1)[1] if value.startswith("data:") else value
-    if len(payload) * 3 // 4 > limits.max_image_bytes:
-        raise RequestError(field, f"image larger than {limits.max_image_bytes} bytes", 413)
+    if len(payload) * 3 // 4 > most:
+        raise RequestError(field, f"{kind.split()[0]} larger than {most} bytes", 413)
     try:
         return base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
         raise RequestError(field, "is not valid base64") from None
 
 
-def _caption_options(body, limits) -> dict:
+def _beam_options(body, limits) -> dict:
     return {"beam_size": fields.integer(body, "beam_size", None, 1, limits.max_beam)}
 
 
 def _caption(model, images, options) -> list:
     return [{"caption": c} for c in model.caption(images, beam_size=options["beam_size"])]
+
+
+# -- speech ------------------------------------------------------------------------------------
+def _audio(value, field, limits) -> tuple:
+    """A wav file (multipart file bytes or base64 text) as (mono samples, its rate, notes),
+    decoded here by rnnlp's wav reader so that a bad file fails its own request, not a batch;
+    its header's length is checked against ``max_audio_seconds`` before any decoding."""
+    from rnnlp.data.audio import decode_wav
+    from rnnlp.errors import DataError
+
+    data = value if isinstance(value, bytes) else _base64(value, field, limits.max_audio_bytes, "wav file")
+    if len(data) > limits.max_audio_bytes:
+        raise RequestError(field, f"wav file of {len(data)} bytes; at most {limits.max_audio_bytes}", 413)
+    frames, rate = _wav_header(data, field)
+    if frames / rate > limits.max_audio_seconds:
+        raise RequestError(field, f"{frames / rate:.1f} s of audio; at most {limits.max_audio_seconds:g} s", 413)
+    try:
+        samples, notes = decode_wav(data, field, rate)  # its own rate: mixed to mono, not resampled
+    except DataError as exc:
+        raise RequestError(field, str(exc).split(": ", 1)[1]) from None
+    return samples, rate, notes
+
+
+def _wav_header(data: bytes, field: str) -> tuple[int, int]:
+    """(frames, rate) a wav file's header declares."""
+    try:
+        with wave.open(io.BytesIO(data)) as f:
+            frames, rate = f.getnframes(), f.getframerate()
+    except (wave.Error, EOFError, ValueError) as exc:
+        raise RequestError(field, f"is not a PCM wav file ({str(exc) or 'too short'}); convert it, e.g. "
+                                  "`ffmpeg -i IN -ac 1 OUT.wav`") from None
+    if frames == 0 or rate <= 0:
+        raise RequestError(field, "is an empty wav file (no samples)")
+    return frames, rate
+
+
+def _transcribe(model, clips, options) -> list:
+    """Each clip resampled to the checkpoint's rate where it differs (said in ``notes``, as
+    ``rnnlp transcribe`` says it), then one batched ``transcribe``."""
+    from rnnlp.data.audio import resample
+
+    target, waves, notes = model.config.features.sample_rate, [], []
+    for samples, rate, said in clips:
+        waves.append(samples if rate == target else resample(samples, rate, target).astype(np.float32))
+        notes.append(said + ([f"resampled from {rate} Hz to {target} Hz"] if rate != target else []))
+    found = model.transcribe(waves, beam_size=options["beam_size"])
+    return [{**out, "notes": said + out["notes"]} for out, said in zip(found, notes)]
 
 
 # -- recommender -------------------------------------------------------------------------------
@@ -214,10 +265,11 @@ VERBS: dict[str, dict[str, Verb]] = {
     "lm": {"generate": Verb("generate", _prompt, generate_options, _generate,
                             frozenset({"max_tokens", "temperature", "top_k", "top_p", "seed", "greedy",
                                        "stream"}))},
-    "captioning": {"caption": Verb("caption", _image, _caption_options, _caption, frozenset({"beam_size"}))},
+    "captioning": {"caption": Verb("caption", _image, _beam_options, _caption, frozenset({"beam_size"}))},
     "recommender": {"recommend": Verb("recommend", _history, _recommend_options, _recommend,
                                       frozenset({"k", "exclude_seen"}))},
     "series": {"predict": Verb("predict", _series, _none, _series_predict)},
+    "speech": {"transcribe": Verb("transcribe", _audio, _beam_options, _transcribe, frozenset({"beam_size"}))},
 }
 
 

@@ -1,5 +1,5 @@
-"""Fixtures of the server tests: every task's tiny checkpoint, loaded once (the recommender and
-series tasks have none committed: their tiny recipes are trained for two steps, once)."""
+"""Fixtures of the server tests: every task's tiny checkpoint, loaded once (the recommender,
+series and speech tasks have none committed: their tiny recipes are trained for two steps, once)."""
 
 import base64
 from pathlib import Path
@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CKPTS = ROOT / "tests" / "assets" / "checkpoints_v0_1"
 IMAGES = sorted((ROOT / "tests" / "assets" / "captioning" / "images").iterdir())
 TASK_NAMES = ("sentiment", "tagging", "translation", "lm", "captioning")
-TRAINED = ("recommender", "series")
+TRAINED = ("recommender", "series", "speech")
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +46,9 @@ def image_paths() -> list[Path]:
 @pytest.fixture(scope="session")
 def images_b64() -> list[str]:
     return [base64.b64encode(p.read_bytes()).decode() for p in IMAGES[:3]]
+
+
+@pytest.fixture(scope="session")
+def wav_paths() -> list[Path]:
+    """Three FSDD clips (8 kHz mono, the tiny speech recipe's rate)."""
+    return sorted((ROOT / "tests" / "assets" / "speech" / "fsdd").iterdir())[:3]

@@ -1,7 +1,9 @@
 """The HTTP API in-process (FastAPI's TestClient) over every task's tiny checkpoint."""
 
+import base64
 import json
 
+import numpy as np
 import pytest
 
 pytest.importorskip("fastapi", reason="the 'serve' extra (pip install 'rnnlp[serve]') is not installed")
@@ -12,7 +14,13 @@ from rnnlp.serve.app import Settings, create_app  # noqa: E402
 from rnnlp.serve.fields import Limits  # noqa: E402
 
 LIMITS = Limits(max_items=4, max_chars=50, max_tokens=20, max_beam=4, max_image_bytes=50_000, max_body_bytes=100_000,
-                max_values=30, max_k=20)
+                max_values=30, max_k=20, max_audio_bytes=40_000, max_audio_seconds=1.0)
+
+
+def wav_b64(seconds: float, rate: int = 8000) -> str:
+    from rnnlp.data.audio import encode_wav
+
+    return base64.b64encode(encode_wav(np.zeros(int(seconds * rate), np.float32), rate)).decode()
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +39,7 @@ def test_health_and_catalog(client, models):
     verbs = {name: m["verbs"] for name, m in catalog["models"].items()}
     assert verbs == {"sentiment": ["predict"], "tagging": ["predict", "tag"], "translation": ["translate"],
                      "lm": ["generate"], "captioning": ["caption"], "recommender": ["recommend"],
-                     "series": ["predict"]}
+                     "series": ["predict"], "speech": ["transcribe"]}
     tagging = catalog["models"]["tagging"]
     assert tagging["task"] == "tagging" and tagging["labels"] == models["tagging"].info()["labels"]
     assert tagging["vocab_sizes"]["pipeline"] > 0 and catalog["rnnlp_version"]
@@ -120,6 +128,15 @@ BAD = [  # (path, body, status, field)
     ("series/predict", {"input": [0.5] * 31}, 413, "input"),
     ("series/predict", {"input": [1, None, 2]}, 422, "input"),  # a gap inside: the model's own check
     ("series/predict", {"input": [[1, 2], [3, 4]]}, 422, "input"),  # 2 channels; it was trained on 1
+    ("speech/transcribe", {"input": "not base64!"}, 422, "input"),
+    ("speech/transcribe", {"input": "aGVsbG8="}, 422, "input"),  # "hello": not a wav
+    ("speech/transcribe", {"input": "/tmp/clip.wav"}, 422, "input"),  # never a server-side path
+    ("speech/transcribe", {"inputs": [wav_b64(0.5), wav_b64(0)]}, 422, "inputs[1]"),  # no samples
+    ("speech/transcribe", {"input": wav_b64(1.5)}, 413, "input"),  # 1.5 s > max_audio_seconds
+    ("speech/transcribe", {"input": "A" * 60_000}, 413, "input"),  # > max_audio_bytes
+    ("speech/transcribe", {"input": wav_b64(0.5), "beam_size": 5}, 422, "beam_size"),
+    ("speech/transcribe", {"input": wav_b64(0.5), "beam_size": "2"}, 422, "beam_size"),
+    ("speech/transcribe", {"input": wav_b64(0.5), "n_best": 2}, 422, "n_best"),
 ]
 
 

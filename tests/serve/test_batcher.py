@@ -60,6 +60,17 @@ def test_concurrent_requests_share_a_batch_and_equal_unbatched_results(models, i
     assert [r["output"]["text"] for r in found[6:]] == [seeded, models["lm"].generate("a", 5, seed=3), seeded]
 
 
+def test_concurrent_transcribe_requests_share_a_batch_and_equal_unbatched_results(models, wav_paths):
+    import base64
+
+    clips = [base64.b64encode(p.read_bytes()).decode() for p in wav_paths]
+    requests = [("speech/transcribe", {"input": c, "beam_size": 2}) for c in clips]
+    found, metrics = asyncio.run(concurrently({"speech": models["speech"]}, requests))
+    assert mean_batch(metrics, "speech", "transcribe") > 1
+    alone = [models["speech"].transcribe(str(p), beam_size=2)[0] for p in wav_paths]
+    assert [r["output"] for r in found] == alone and len({a["text"] for a in alone}) > 1
+
+
 def test_requests_with_other_options_are_not_mixed(models):
     requests = [("translation/translate", {"input": "ein hund", "beam_size": b}) for b in (1, 2, 1, 2)]
     found, metrics = asyncio.run(concurrently({"translation": models["translation"]}, requests))

@@ -16,7 +16,7 @@ URL = "/v1/models/captioning/caption"
 
 @pytest.fixture(scope="module")
 def client(models):
-    served = {name: models[name] for name in ("captioning", "sentiment")}
+    served = {name: models[name] for name in ("captioning", "sentiment", "speech")}
     with TestClient(create_app(served, Settings(limits=LIMITS)), raise_server_exceptions=False) as c:
         yield c
 
@@ -67,3 +67,16 @@ def test_bad_uploads_get_a_4xx_naming_the_field(client, image_paths, tmp_path):
     fails(400, "body", files=[("inputs", png(p)) for p in image_paths[:3]] * 2)  # the parser stops at 4
     fails(422, "beam_size", files={"input": png(image_paths[0])}, data={"beam_size": "two"})
     fails(400, "body", content=b"--x\r\nnot a part", headers={"content-type": "multipart/form-data; boundary=x"})
+
+
+def test_bad_wav_uploads_get_a_4xx_naming_the_field(client, wav_paths):
+    def fails(status, field, **kw):
+        r = client.post("/v1/models/speech/transcribe", **kw)
+        assert (r.status_code, r.json()["field"]) == (status, field), r.text
+        return r.json()["error"]
+
+    assert "not a PCM wav" in fails(422, "input", files={"input": ("a.wav", b"RIFF but not a wav", "audio/wav")})
+    assert "empty" in fails(422, "input", files={"input": ("a.wav", b"", "audio/wav")})
+    assert "empty" in fails(422, "inputs[1]", files=[("inputs", ("a.wav", wav_paths[0].read_bytes())),
+                                                     ("inputs", ("b.wav", wav_paths[1].read_bytes()[:44]))])
+    fails(422, "beam_size", files={"input": ("a.wav", wav_paths[0].read_bytes())}, data={"beam_size": "0"})

@@ -37,7 +37,7 @@ def site(models):
         yield url
 
 
-def test_the_demo_page_runs_every_task_in_a_real_browser(browser, site, models, image_paths, tmp_path):
+def test_the_demo_page_runs_every_task_in_a_real_browser(browser, site, models, image_paths, wav_paths, tmp_path):
     browser.open_demo(site)
     assert browser.submit("sentiment", "a gripping, funny film") == "done"
     [expected] = models["sentiment"].predict(["a gripping, funny film"])
@@ -62,6 +62,9 @@ def test_the_demo_page_runs_every_task_in_a_real_browser(browser, site, models, 
     [expected] = models["series"].predict([np.array(wave)])
     assert browser.texts("#result-series .label") == [str(expected["label"])]
     assert browser.texts("#result-series .bar .name") == list(expected["probabilities"])
+    assert browser.submit("speech", file=wav_paths[0]) == "done"
+    [heard] = models["speech"].transcribe(str(wav_paths[0]))
+    assert browser.texts("#result-speech .transcript") == [heard["text"] or "(nothing heard)"]
     shot = tmp_path / "demo.png"
     shot.write_bytes(base64.b64decode(browser.do("GET", "/screenshot")))
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

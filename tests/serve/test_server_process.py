@@ -24,6 +24,7 @@ README = (ROOT / "README.md").read_text()
 SECTION = README[README.index("## Serving"):].split("\n## ")[0]
 COMMANDS = [line for block in re.findall(r"```bash\n(.*?)```", SECTION, flags=re.S) for line in block.splitlines()]
 IMAGE = sorted((ROOT / "tests" / "assets" / "captioning" / "images").iterdir())[0]  # README's photo.jpg
+CLIP = ROOT / "tests" / "assets" / "speech" / "fsdd" / "2_theo_0.wav"  # README's clip.wav
 TEXTS = ["a fine film", "dull", "the best movie of the year , truly", "bad", "not good at all", "fun",
          "an utterly boring and long film that never ends", "great acting", "meh", "a gem"]
 
@@ -94,13 +95,15 @@ def curl(line: str, port: int) -> tuple[int, str]:
 
 
 def multipart(parts: list[str]) -> tuple[bytes, str]:
-    """curl's ``-F name=value`` / ``-F name=@file`` as a multipart/form-data body (README's file: IMAGE)."""
+    """curl's ``-F name=value`` / ``-F name=@file`` as a multipart/form-data body (README's files: a
+    ``.wav`` is CLIP, any other IMAGE)."""
     boundary, body = "rnnlp-test-boundary", b""
     for part in parts:
         name, _, value = part.partition("=")
         disposition = f'form-data; name="{name}"'
         if value.startswith("@"):
-            disposition, content = disposition + f'; filename="{value[1:]}"', IMAGE.read_bytes()
+            file = CLIP if value.endswith(".wav") else IMAGE
+            disposition, content = disposition + f'; filename="{value[1:]}"', file.read_bytes()
         else:
             content = value.encode()
         body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + content + b"\r\n"
@@ -110,7 +113,7 @@ def multipart(parts: list[str]) -> tuple[bytes, str]:
 def test_readme_curl_examples_run(server):
     _, port = server
     lines = [c for c in COMMANDS if c.startswith("curl ")]
-    assert len(lines) >= 7
+    assert len(lines) >= 8
     for line in lines:
         status, text = curl(line, port)
         assert status == 200, line
@@ -118,6 +121,8 @@ def test_readme_curl_examples_run(server):
             assert "rnnlp_requests_total" in text
         elif '"stream": true' in line:
             assert json.loads(text.strip().splitlines()[-1][6:])["done"]
+        elif "/transcribe" in line:
+            assert set(json.loads(text)["output"]) == {"text", "notes"}
         else:
             assert "error" not in json.loads(text)
 
@@ -132,7 +137,7 @@ def batch_counts(port: int, model: str) -> tuple[float, float]:
 
 def test_it_binds_loopback_and_batches_concurrent_requests_to_the_unbatched_results(server, models):
     proc, port = server
-    assert json.loads(get(port, "/health"))["models"] == ["sst2", "ner", "wiki", "cap", "shop", "ecg"]
+    assert json.loads(get(port, "/health"))["models"] == ["sst2", "ner", "wiki", "cap", "shop", "ecg", "asr"]
     before = batch_counts(port, "sst2")
     with ThreadPoolExecutor(len(TEXTS)) as pool:
         found = list(pool.map(lambda t: json.loads(get(port, "/v1/models/sst2/predict", {"input": t})), TEXTS))
