@@ -25,10 +25,16 @@ def json_dumps(data, *, nonfinite: str = "null", **kwargs) -> str:
     (a prediction must never quietly become null). numpy scalars and arrays become numbers and
     lists. Other ``json.dumps`` keywords pass through (``ensure_ascii`` defaults to False).
     """
+    kwargs.setdefault("ensure_ascii", False)
+    return json.dumps(replace_nonfinite(data, nonfinite), allow_nan=False, **kwargs)
+
+
+def replace_nonfinite(data, nonfinite: str = "null"):
+    """``data`` with containers copied and every NaN/infinity replaced by None (``"null"``), or a
+    DataError naming where the first one sits (``"error"``); numpy values become plain ones."""
     if nonfinite not in ("null", "error"):
         raise ValueError(f"nonfinite must be 'null' or 'error', got {nonfinite!r}")
-    kwargs.setdefault("ensure_ascii", False)
-    return json.dumps(_finite(data, nonfinite, ""), allow_nan=False, **kwargs)
+    return _finite(data, nonfinite, "")
 
 
 def _finite(value, policy: str, where: str):

@@ -13,7 +13,7 @@ from dataclasses import replace
 import click
 
 from rnnlp.cli.common import device_option, dest, table_options
-from rnnlp.cli.outputs import finite
+from rnnlp.io import json_dumps
 from rnnlp.tasks.table import TASKS
 
 
@@ -84,6 +84,4 @@ def evaluate(checkpoint, data_root, as_json, device, **options):
 
 def json_report(report: dict) -> str:
     """The report as indented JSON; an undefined score (NaN) is written as null, never as NaN."""
-    import json
-
-    return json.dumps(finite(report), indent=2, ensure_ascii=False, allow_nan=False)
+    return json_dumps(report, indent=2)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import math
 import sys
 
 import click
 
-from rnnlp.errors import CheckpointError, ConfigError
+from rnnlp.errors import CheckpointError, ConfigError, DataError
+from rnnlp.io import json_dumps, replace_nonfinite
 
 FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".tsv": "tsv", ".txt": "txt"}
 
@@ -34,32 +33,22 @@ def output_format(path: str) -> str:
     return fmt
 
 
-def dumps(row) -> str:
-    """One JSON line; a non-finite number is a CheckpointError (the model's weights are suspect)."""
+def check_finite(row) -> None:
+    """A NaN or infinity anywhere in ``row`` is a CheckpointError (the model's weights are suspect)."""
     try:
-        return json.dumps(row, ensure_ascii=False, allow_nan=False)
-    except ValueError:
+        replace_nonfinite(row, "error")
+    except DataError:
         raise CheckpointError("the model gave a non-finite number (NaN or infinity); its weights are "
                               "probably corrupt: retrain it or restore the checkpoint") from None
 
 
-def check_finite(row) -> None:
-    """Raise as ``dumps`` does when ``row`` holds a NaN or infinity anywhere."""
-    values = row.values() if isinstance(row, dict) else row if isinstance(row, (list, tuple)) else [row]
-    for value in values:
-        if isinstance(value, (dict, list, tuple)):
-            check_finite(value)
-        elif isinstance(value, float) and not math.isfinite(value):
-            dumps(value)
+def dumps(row) -> str:
+    """One JSON line of a row that ``Sink.add`` has checked."""
+    return json_dumps(row)
 
 
-def finite(value):
-    """``value`` with every NaN or infinity replaced by None (for reports, where a score can be undefined)."""
-    if isinstance(value, dict):
-        return {k: finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite(v) for v in value]
-    return None if isinstance(value, float) and not math.isfinite(value) else value
+# for reports, where a score can be undefined: every NaN or infinity becomes None
+finite = replace_nonfinite
 
 
 class Sink:
