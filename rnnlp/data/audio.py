@@ -42,10 +42,15 @@ def decode_wav(data: bytes, where: str, sample_rate: int) -> tuple[np.ndarray, l
         notes.append(f"{channels} channels mixed to mono")
     else:
         samples = samples[:, 0]
-    if rate != sample_rate:
-        samples = resample(samples, rate, sample_rate)
-        notes.append(f"resampled from {rate} Hz to {sample_rate} Hz")
-    return samples.astype(np.float32), notes
+    samples, resampled = to_rate(samples, rate, sample_rate)
+    return samples, notes + resampled
+
+
+def to_rate(samples: np.ndarray, rate: int, target: int) -> tuple[np.ndarray, list[str]]:
+    """(float32 ``samples`` at ``target`` Hz, the note saying so when they were resampled)."""
+    if rate == target:
+        return samples.astype(np.float32, copy=False), []
+    return resample(samples, rate, target).astype(np.float32), [f"resampled from {rate} Hz to {target} Hz"]
 
 
 def _pcm(raw: bytes, width: int, channels: int) -> np.ndarray:

@@ -187,12 +187,13 @@ def _wav_header(data: bytes, field: str) -> tuple[int, int]:
 def _transcribe(model, clips, options) -> list:
     """Each clip resampled to the checkpoint's rate where it differs (said in ``notes``, as
     ``rnnlp transcribe`` says it), then one batched ``transcribe``."""
-    from rnnlp.data.audio import resample
+    from rnnlp.data.audio import to_rate
 
     target, waves, notes = model.config.features.sample_rate, [], []
     for samples, rate, said in clips:
-        waves.append(samples if rate == target else resample(samples, rate, target).astype(np.float32))
-        notes.append(said + ([f"resampled from {rate} Hz to {target} Hz"] if rate != target else []))
+        converted, resampled = to_rate(samples, rate, target)
+        waves.append(converted)
+        notes.append(said + resampled)
     found = model.transcribe(waves, beam_size=options["beam_size"])
     return [{**out, "notes": said + out["notes"]} for out, said in zip(found, notes)]
 
