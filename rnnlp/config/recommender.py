@@ -26,6 +26,9 @@ class InteractionDataConfig:
     #   max_length, one RNN call per batch) or GRU4Rec's session-parallel lanes (one item per lane per step)
     root: Optional[str] = None           # data root (relative paths are looked up here)
     train_limit: Optional[int] = None    # use only the first N interactions of the file (smoke runs)
+    refit: bool = False                  # also train on each user's validation item (the second-last), as
+    #   the refit after settings were chosen on a run without it: nothing is selected (validation has been
+    #   trained on), the last checkpoint is kept; test (the last item) stays unseen
 
 
 @dataclass

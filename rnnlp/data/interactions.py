@@ -175,7 +175,8 @@ class Split:
     """Leave-one-out: ``train`` sequences, and (history, target) pairs for validation and test.
 
     A user with 3+ items gives seq[:-2] to training, (seq[:-2], seq[-2]) to validation and
-    (seq[:-1], seq[-1]) to test; users with 2 items only train (as in SASRec's split)."""
+    (seq[:-1], seq[-1]) to test; users with 2 items only train (as in SASRec's split). With
+    ``refit`` training keeps seq[:-1] (the validation item becomes a training target)."""
 
     train: list
     valid: tuple      # (histories, targets)
@@ -183,13 +184,13 @@ class Split:
     users: list       # the users of valid/test, in order
 
 
-def leave_one_out(data: Sequences) -> Split:
+def leave_one_out(data: Sequences, refit: bool = False) -> Split:
     train, vh, vt, th, tt, users = [], [], [], [], [], []
     for user, seq in zip(data.users, data.seqs):
         if len(seq) < 3:
             train.append(seq)
             continue
-        train.append(seq[:-2])
+        train.append(seq[:-1] if refit else seq[:-2])
         vh.append(seq[:-2]), vt.append(seq[-2]), th.append(seq[:-1]), tt.append(seq[-1]), users.append(user)
     if not users:
         raise DataError("no user has 3 or more interactions: leave-one-out needs one item each for "

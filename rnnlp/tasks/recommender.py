@@ -35,6 +35,7 @@ from rnnlp.training.ranking import mask_seen, ranking_metrics, sampled_ranks, ta
 
 TASK = "recommender"
 METRIC = "ndcg@10"
+REFIT = "evaluation"  # data.refit's selection key: the evaluation count (the last one wins)
 _EVAL_FIELDS = ("format", "user_column", "item_column", "time_column", "root", "min_user_count", "min_item_count",
                 "max_length")  # kept from training (not train_limit: evaluation reads the whole file)
 
@@ -50,7 +51,7 @@ def load_split(dcfg, what: str = "train"):
     short = sum(len(s) < 2 for s in data.seqs)
     if short:
         say(f"{what} {dcfg.train}: {short} users with one interaction give no training pair")
-    return data, leave_one_out(data)
+    return data, leave_one_out(data, dcfg.refit)
 
 
 def training_sessions(split: Split, data, dcfg) -> list:
@@ -275,15 +276,25 @@ def prepare(cfg: RecommenderConfig, resumed, device) -> Prepared:
     model = build_recommender(cfg, data.num_items)
 
     vh, vt = split.valid
+    evaluations = []
 
     def evaluate(m):
         ranks = rank_all(model_scores(m, vh, cfg.data.max_length, device), vh, vt, unmasked=False)
-        return ranking_metrics(ranks["seen"], cfg.eval.ks)  # selection uses this protocol only
+        metrics = ranking_metrics(ranks["seen"], cfg.eval.ks)  # selection uses this protocol only
+        if not cfg.data.refit:
+            return metrics
+        evaluations.append(len(evaluations) + 1)  # the latest evaluation is "best": the last checkpoint
+        return {REFIT: evaluations[-1], **{f"trained_valid_{k}": v for k, v in metrics.items()}}
 
-    return Prepared(cfg, model, loss, batches, steps, evaluate, METRIC,
-                    f"{len(data.users)} users, {data.num_items} items, {shape}, {len(vt)} valid/test users",
+    if cfg.data.refit:
+        say("data.refit: the validation items are training targets, so nothing is selected: the last "
+            "checkpoint is kept (choose settings on a run without refit)")
+    return Prepared(cfg, model, loss, batches, steps, evaluate, REFIT if cfg.data.refit else METRIC,
+                    f"{len(data.users)} users, {data.num_items} items, {shape}, {len(vt)} valid/test users"
+                    + (", refit on train + validation items" if cfg.data.refit else ""),
                     extra_files={"items.json": items.to_json()}, trainer_tensors=carried,
-                    describe=lambda best: f"best valid NDCG@10 {best[METRIC]:.4f} (history excluded)")
+                    describe=lambda best: (f"kept the last checkpoint (refit; step {best['step']})" if cfg.data.refit
+                                           else f"best valid NDCG@10 {best[METRIC]:.4f} (history excluded)"))
 
 
 # -- use -------------------------------------------------------------------------------

@@ -140,3 +140,12 @@ def test_session_parallel_lanes_read_each_sequence_in_order_then_the_next():
     assert sum(run == by_first[run[0][0]] for run in read) >= len(seqs) - 2
     assert [s[0].tolist() for s in steps] == [s[0].tolist() for s in session_parallel(seqs, 2, seed=0)]
     assert len(list(session_parallel(seqs, 10, seed=0))[0][0]) == 4  # never more lanes than sequences
+
+
+def test_refit_trains_on_the_validation_item_but_never_the_test_item():
+    seqs = [[1, 2], [3, 4, 5], [6, 7, 8, 9]]
+    split = leave_one_out(SimpleNamespace(users=[0, 1, 2], seqs=seqs), refit=True)
+    assert split.train == [[1, 2], [3, 4], [6, 7, 8]]  # seq[:-1]: the validation item is a target
+    plain = leave_one_out(SimpleNamespace(users=[0, 1, 2], seqs=seqs))
+    assert (split.valid[0], list(split.valid[1])) == (plain.valid[0], list(plain.valid[1]))
+    assert (split.test[0], list(split.test[1])) == (plain.test[0], list(plain.test[1])) == ([[3, 4], [6, 7, 8]], [5, 9])

@@ -110,6 +110,18 @@ def test_sampled_losses_learn_the_chains(loss, tmp_path):
     assert report["gru"]["seen"]["ndcg@10"] > report["most_popular"]["seen"]["ndcg@10"] + 0.2
 
 
+def test_refit_keeps_the_last_checkpoint_and_says_validation_was_trained_on(tmp_path):
+    out = rnnlp.api.train("recommender", TINY, [f"train.output={tmp_path / 'run'}", "train.threads=1",
+                                                 "train.max_steps=30", "train.epochs=20", "train.eval_every=10",
+                                                 "data.refit=true"])
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["evaluation"] for r in rows] == list(range(1, len(rows) + 1)) and len(rows) >= 3
+    assert "ndcg@10" not in rows[-1] and "trained_valid_ndcg@10" in rows[-1]
+    best = json.loads((out / "best" / "metrics.json").read_text())
+    assert best["step"] == rows[-1]["step"]  # the last evaluation, whatever its score
+    assert rnnlp.load(out).evaluate()["gru"]["seen"]["ndcg@10"] > 0
+
+
 def test_session_gap_cuts_training_sequences_and_needs_times(tmp_path):
     cfg = RecommenderConfig()
     cfg.data.train, cfg.data.session_gap = str(LOG), 1800.0  # the log's gaps are 0, 60 or 3600 s
