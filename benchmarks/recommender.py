@@ -33,11 +33,19 @@ BEAUTY_APPROACHES = {  # log folder -> what the run changed against the recipe (
                                        "(about 2x the items/s of full CE), dropout 0.3, lr 0.003 cosine (28 min)",
     "recommender_beauty_quiet": "the recipe (as sampled_logq) again, on a quiet machine: early stopping (patience "
                                 "10) ended it well inside the 28 min",
+    "recommender_beauty_drop5": "the recipe with model.dropout=0.5, quiet machine",
+    "recommender_beauty_ce": "the recipe with model.loss=ce (full softmax over all items), quiet machine",
+    "recommender_beauty_drop5_refit": "recommender_beauty_drop5 repeated with data.refit=true: the validation items "
+                                      "are training targets too, as many steps as that run's best validation, the "
+                                      "last checkpoint kept",
     "recommender_beauty_refit": "recommender_beauty_quiet repeated with data.refit=true: the validation items are "
                                 "training targets too, as many steps as that run's best validation, the last "
                                 "checkpoint kept",
 }
-REFITS = {"recommender_beauty_refit": "recommender_beauty_quiet"}  # refit log -> the approach it repeats
+REFITS = {"recommender_beauty_refit": "recommender_beauty_quiet",  # refit log -> the approach it repeats
+          "recommender_beauty_drop5_refit": "recommender_beauty_drop5"}
+OVERRIDES = {"recommender_beauty_drop5": "model.dropout=0.5", "recommender_beauty_ce": "model.loss=ce"}
+#   an approach's command-line overrides of the recipe (the earlier approaches' are in the table)
 #   A refit run trained on the validation items, so its validation score chooses nothing: it is the
 #   headline when the approach it repeats has the best validation NDCG@10 of the plain runs.
 ABLATION = {"ce": "full softmax cross-entropy", "sampled": "sampled softmax (batch targets + 256 by popularity)",
@@ -58,7 +66,9 @@ def section(name: str, folder=None) -> str:
     title, recipe, references = DATASETS[name]
     folder = folder or LOGS / name
     refit = folder.name in REFITS
+    overrides = OVERRIDES.get(REFITS.get(folder.name, folder.name), "")
     command = (f"RNNLP_DATA=../shared/data rnnlp train recommender --recipe {recipe} train.threads=1"
+               + (f" {overrides}" if overrides else "")
                + (f" data.refit=true train.max_steps={_refit_steps(folder.name)}" if refit else ""))
     if not (folder / "test.json").is_file():
         return f"## {title}\n\nNo committed log: run `{command}`, then see benchmarks/logs/README.md.\n"
