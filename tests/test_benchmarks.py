@@ -145,3 +145,11 @@ def test_readmes_default_run_is_the_output_default_model_py_wrote(bench):
     shown = block[block.index("```text\n") + 8:block.rindex("```")].splitlines()
     output = [line for line in shown if not line.startswith("$ ")]
     assert output and all(line in written for line in output)
+
+
+def test_transfer_coverage_counts_the_words_an_lm_reads_as_unknown(bench):
+    from rnnlp.text.pipeline import TextPipeline
+
+    pipeline = TextPipeline.build(["it does n't work", "it is good"], "word")
+    tokens, unknown, missing = bench("transfer_coverage").coverage(pipeline, ["It doesn 't WORK", "good good"])
+    assert (tokens, unknown) == (6, 2) and missing == {"doesn": 1, "'t": 1}  # lowercased like the LM's text
