@@ -54,6 +54,9 @@ ABLATION = [
         f"sentiment --recipe recipes/sentiment/sst2_ulmfit.yaml {NO_TRICKS}", "accuracy", "valid", "30 min"),
     Row("sst2_lm", "SST-2, word-LM transfer, none of ULMFiT's tricks", f"sentiment {ULMFIT} {NO_TRICKS}",
         "accuracy", "valid", "60 + 30 min"),
+    Row("sst2_lm_task_vocab", "SST-2, word-LM transfer, the task's vocabulary (encoder.init_vocab=task: words the "
+        "LM lacks, n't among them, start random), none of ULMFiT's tricks",
+        f"sentiment {ULMFIT} encoder.init_vocab=task {NO_TRICKS}", "accuracy", "valid", "60 + 30 min"),
     Row("sst2_ulmfit", "SST-2, word-LM transfer, all three tricks", f"sentiment {ULMFIT}", "accuracy", "valid",
         "60 + 30 min"),
     Row("sst2_ulmfit_no_discriminative", "SST-2, ... without discriminative LRs",
