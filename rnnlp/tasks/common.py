@@ -35,9 +35,12 @@ def session(cfg_train) -> Iterator[torch.device]:
         joined, device = init_from_env(cfg_train.device)
         try:
             yield device
-        finally:
+        except BaseException:
             if joined:
                 leave()
+            raise
+        if joined:
+            leave(synchronise=True)
     finally:
         _restore_process_state(saved)
 

@@ -10,9 +10,12 @@ writes logs and checkpoints. ``train.batch_size`` stays the global batch size.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 import torch
 import torch.distributed as dist
+
+BARRIER_SECONDS = 300  # how long ranks that finished wait for the others before leaving
 
 
 def world() -> tuple[int, int]:
@@ -40,10 +43,22 @@ def init_from_env(device_name: str = "auto") -> tuple[bool, torch.device]:
     return joined, resolve_device(device_name)
 
 
-def leave() -> None:
-    """Leave the process group (no barrier: a rank that failed must not hang the others)."""
-    if dist.is_initialized():
-        dist.destroy_process_group()
+def leave(synchronise: bool = False) -> None:
+    """Leave the process group. With ``synchronise`` (a run that ended normally) the ranks
+    meet first, so none tears its connections down while another still uses them (gloo can
+    abort a rank at exit then); a rank that failed leaves at once and must not hang the others,
+    so the meeting has a timeout."""
+    if not dist.is_initialized():
+        return
+    if synchronise:
+        try:
+            if dist.get_backend() == "gloo":
+                dist.monitored_barrier(timeout=timedelta(seconds=BARRIER_SECONDS))
+            else:
+                dist.barrier()
+        except RuntimeError:  # another rank failed or timed out: leave anyway
+            pass
+    dist.destroy_process_group()
 
 
 def resolve_device(name: str = "auto") -> torch.device:
