@@ -10,14 +10,12 @@ a caller can say so once instead of failing. Resampling uses ``scipy.signal.resa
 from __future__ import annotations
 
 import io
-import os
 import wave
-import zipfile
 from math import gcd
-from pathlib import Path
 
 import numpy as np
 
+from rnnlp.data.files import FileStore
 from rnnlp.errors import DataError
 
 _SCALE = {1: 128.0, 2: 32768.0, 3: 8388608.0, 4: 2147483648.0}
@@ -85,36 +83,18 @@ def encode_wav(samples: np.ndarray, sample_rate: int) -> bytes:
     return out.getvalue()
 
 
-class AudioStore:
+class AudioStore(FileStore):
     """The files of a folder (searched recursively) or of a zip, by relative path or base name."""
 
-    def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
-        if self.path.is_dir():
-            self._zip = None
-            self._files = {p.relative_to(self.path).as_posix(): p for p in self.path.rglob("*") if p.is_file()}
-        elif self.path.is_file() and zipfile.is_zipfile(self.path):
-            self._zip = zipfile.ZipFile(self.path)
-            self._files = {i.filename: i.filename for i in self._zip.infolist() if not i.is_dir()}
-        elif self.path.exists():
-            raise DataError(f"{self.path}: not a folder or a zip file of wav files")
-        else:
-            raise DataError(f"audio folder or zip not found: {self.path}")
-        self._base = {}
-        for name in sorted(self._files):
-            self._base.setdefault(name.rsplit("/", 1)[-1], name)
+    KIND, CONTENTS = "audio", "wav files"
 
     def wav_names(self) -> list[str]:
         """Every ``.wav`` file's path inside the store, sorted."""
         return sorted(n for n in self._files if n.lower().endswith(".wav"))
-
-    def key(self, name: str) -> str | None:
-        name = str(name).replace("\\", "/")
-        return name if name in self._files else self._base.get(name.rsplit("/", 1)[-1])
 
     def read(self, name: str, where: str = "") -> bytes:
         key = self.key(name)
         if key is None:
             raise DataError(f"{where or self.path}: names {name!r}, which is not in {self.path}; "
                             "fix the path or add the file")
-        return self._zip.read(key) if self._zip is not None else self._files[key].read_bytes()
+        return self._bytes(key)

@@ -12,59 +12,34 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import zipfile
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
+from rnnlp.data.files import FileStore
 from rnnlp.errors import DataError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
 
-class ImageStore:
+class ImageStore(FileStore):
     """Images of a folder (searched recursively) or a zip, looked up by file name.
 
     Names are matched as given, else by their base name (zips often hold ``Images/x.jpg``).
     """
 
-    def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
-        if self.path.is_dir():
-            self._zip = None
-            files = [p for p in self.path.rglob("*") if p.is_file()]
-            self._members = {str(p.relative_to(self.path)).replace(os.sep, "/"): p for p in files}
-        elif self.path.is_file() and zipfile.is_zipfile(self.path):
-            self._zip = zipfile.ZipFile(self.path)
-            self._members = {i.filename: i.filename for i in self._zip.infolist() if not i.is_dir()}
-        elif self.path.exists():
-            raise DataError(f"{self.path}: not a folder or a zip file of images")
-        else:
-            raise DataError(f"image folder or zip not found: {self.path}")
-        self._by_base = {}
-        for name in sorted(self._members):
-            self._by_base.setdefault(name.rsplit("/", 1)[-1], name)
-
-    def __contains__(self, name: str) -> bool:
-        return self._key(name) is not None
-
-    def _key(self, name: str):
-        if name in self._members:
-            return name
-        return self._by_base.get(str(name).replace("\\", "/").rsplit("/", 1)[-1])
+    KIND, CONTENTS = "image", "images"
 
     def names(self) -> list[str]:
         """Base names of the files that look like images (by suffix), sorted."""
-        return sorted(b for b in self._by_base if b.lower().endswith(IMAGE_SUFFIXES))
+        return sorted(b for b in self._base if b.lower().endswith(IMAGE_SUFFIXES))
 
     def read_bytes(self, name: str) -> bytes:
-        key = self._key(name)
+        key = self.key(name)
         if key is None:
             raise DataError(f"image {name!r} not found in {self.path}")
-        if self._zip is not None:
-            return self._zip.read(self._members[key])
-        return self._members[key].read_bytes()
+        return self._bytes(key)
 
     def open(self, name: str):
         """The image as an RGB ``PIL.Image``; DataError naming it when missing or unreadable."""
