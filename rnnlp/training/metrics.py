@@ -1,6 +1,6 @@
 """Metrics: classification (accuracy, per-class and macro F1, confusion matrix; numpy), entity
 spans (seqeval), translation BLEU and chrF (sacreBLEU), and caption BLEU-1..4 against several
-references (sacreBLEU), CIDEr-D when pycocoevalcap is installed."""
+references (sacreBLEU), CIDEr-D when pycocoevalcap is installed (`pip install rnnlp[cider]`)."""
 
 from __future__ import annotations
 
