@@ -10,6 +10,7 @@ are scored on the same split in the same report."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 
@@ -276,15 +277,15 @@ def prepare(cfg: RecommenderConfig, resumed, device) -> Prepared:
     model = build_recommender(cfg, data.num_items)
 
     vh, vt = split.valid
-    evaluations = []
+    evaluations = itertools.count(1)
 
     def evaluate(m):
         ranks = rank_all(model_scores(m, vh, cfg.data.max_length, device), vh, vt, unmasked=False)
         metrics = ranking_metrics(ranks["seen"], cfg.eval.ks)  # selection uses this protocol only
         if not cfg.data.refit:
             return metrics
-        evaluations.append(len(evaluations) + 1)  # the latest evaluation is "best": the last checkpoint
-        return {REFIT: evaluations[-1], **{f"trained_valid_{k}": v for k, v in metrics.items()}}
+        # the latest evaluation is "best": the last checkpoint
+        return {REFIT: next(evaluations), **{f"trained_valid_{k}": v for k, v in metrics.items()}}
 
     if cfg.data.refit:
         say("data.refit: the validation items are training targets, so nothing is selected: the last "
