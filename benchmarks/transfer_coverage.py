@@ -34,10 +34,8 @@ def read_column(path: Path, column: str) -> list[str]:
 def coverage(pipeline, texts: list[str]) -> tuple[int, int, Counter]:
     """(tokens, unknown tokens, Counter of the unknown words) of ``texts`` under a word pipeline."""
     known, tokens, missing = set(pipeline.vocab()), 0, Counter()
-    tok = pipeline.tokenizer
     for text in texts:
-        normal = tok.normalizer.normalize_str(text) if tok.normalizer else text
-        words = [w for w, _ in tok.pre_tokenizer.pre_tokenize_str(normal)] if tok.pre_tokenizer else normal.split()
+        words = pipeline.words(text)
         tokens += len(words)
         missing.update(w for w in words if w not in known)
     return tokens, sum(missing.values()), missing

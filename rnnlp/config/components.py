@@ -39,6 +39,12 @@ class TextConfig:
     max_size: Optional[int] = None       # word/char vocabulary cap (most frequent first)
     vocab_size: int = 8000               # BPE merges target
     path: Optional[str] = path_field("tokenizer")  # a prebuilt pipeline JSON (e.g. vocab/); skips building
+    # regex rewrites after lowercasing, in order: [[pattern, replacement], ...]; saved in the tokenizer,
+    # so a run reads new text as it read its training text (e.g. [[" n't", "n 't"]]: PTB -> WikiText)
+    replace: list[list[str]] = field(default_factory=list)
+    # with path: add the training text's words that the file lacks (min_freq or more, new ids after its
+    # own) and rebuild its normalizer from lowercase and replace (the LM continued by init_vocab=extend)
+    extend: bool = False
 
 
 @dataclass

@@ -43,7 +43,10 @@ class LMModelConfig:
     div_value: float = 4.0               # adaptive: each tail cluster's width shrinks by this
     # ULMFiT step 2: continue an LM run on new text; its shape (the fields above) is taken from it
     init_from: Optional[str] = path_field("file")  # an `rnnlp train lm` run or checkpoint
-    init_vocab: Literal["lm", "text"] = "lm"  # lm: keep its tokenizer; text: the new text's words, rows mapped
+    # lm: keep its tokenizer; text: the new text's words, rows mapped (full softmax only); extend: its
+    # tokenizer plus the new text's words it lacks (text.min_freq or more, new rows = the mean row) and
+    # text.replace's rewrites added to its normalizer (ULMFiT's step 2 on a new domain's vocabulary)
+    init_vocab: Literal["lm", "text", "extend"] = "lm"
 
 
 @dataclass

@@ -91,15 +91,20 @@ def pretrained_matrix(cfg, vocab: list[str], log=None, root: str | None = None):
 
 
 def build_text_pipeline(tcfg, texts: list[str], root: str | None = None):
-    """A ``TextPipeline`` from a ``TextConfig``: loaded from ``tcfg.path`` (a prebuilt JSON),
-    or learned from ``texts``."""
+    """A ``TextPipeline`` from a ``TextConfig``: loaded from ``tcfg.path`` (a prebuilt JSON;
+    with ``tcfg.extend``, renormalized and extended by the words of ``texts``), or learned from
+    ``texts``."""
     from rnnlp.text import TextPipeline
 
     if tcfg.path:
         from rnnlp.data.readers import resolve_path
-        return TextPipeline.load(resolve_path(tcfg.path, root))
+        loaded = TextPipeline.load(resolve_path(tcfg.path, root))
+        if not tcfg.extend:
+            return loaded
+        loaded = loaded.renormalized(tcfg.lowercase, tcfg.replace)
+        return loaded.extended(loaded.new_words(texts, tcfg.min_freq))
     return TextPipeline.build(texts, tcfg.level, lowercase=tcfg.lowercase, min_freq=tcfg.min_freq,
-                              max_size=tcfg.max_size, vocab_size=tcfg.vocab_size)
+                              max_size=tcfg.max_size, vocab_size=tcfg.vocab_size, replace=tcfg.replace)
 
 
 def _stderr(msg: str) -> None:

@@ -126,7 +126,7 @@ def build_word_pipeline(cfg: TaggingConfig, sentences: list) -> TextPipeline:
         words = [w for w in kv.index_to_key if w and not any(c.isspace() for c in w)]
         texts += [" ".join(words[i: i + 1000]) for i in range(0, len(words), 1000)]
     return TextPipeline.build(texts, "word", lowercase=cfg.text.lowercase, min_freq=cfg.text.min_freq,
-                              max_size=cfg.text.max_size)
+                              max_size=cfg.text.max_size, replace=cfg.text.replace)
 
 
 # -- evaluation ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -20,9 +21,24 @@ SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
 PAD, UNK, BOS, EOS = range(4)
 
 
-def _normalizer(lowercase: bool):
+def _normalizer(lowercase: bool, replace: Sequence[Sequence[str]] = ()):
+    """NFKC, then lowercasing, then each ``[pattern, replacement]`` of ``replace`` in order (a
+    regular expression and the literal text that takes each match's place)."""
     steps = [normalizers.NFKC()] + ([normalizers.Lowercase()] if lowercase else [])
-    return normalizers.Sequence(steps)
+    return normalizers.Sequence(steps + [_replacement(rule, i) for i, rule in enumerate(replace)])
+
+
+def _replacement(rule, i: int):
+    from rnnlp.errors import ConfigError
+
+    if len(rule) != 2 or not all(isinstance(x, str) for x in rule) or not rule[0]:
+        raise ConfigError(f"text.replace[{i}] must be a [pattern, replacement] pair of strings (pattern not "
+                          f"empty), got {rule!r}")
+    try:
+        return normalizers.Replace(Regex(rule[0]), rule[1])
+    except Exception as exc:  # tokenizers raises plain Exceptions for bad patterns
+        raise ConfigError(f"text.replace[{i}]: {rule[0]!r} is not a valid regular expression "
+                          f"({str(exc).splitlines()[0]}); escape special characters with a backslash") from None
 
 
 def _word_tokenizer():
@@ -77,13 +93,15 @@ class TextPipeline:
     # -- building -------------------------------------------------------------------------
     @classmethod
     def build(cls, texts: Iterable[str], level: str = "word", *, lowercase: bool = True,
-              min_freq: int = 1, max_size: int | None = None, vocab_size: int = 8000) -> "TextPipeline":
-        """Learn a vocabulary from ``texts`` (an iterable of strings)."""
+              min_freq: int = 1, max_size: int | None = None, vocab_size: int = 8000,
+              replace: Sequence[Sequence[str]] = ()) -> "TextPipeline":
+        """Learn a vocabulary from ``texts`` (an iterable of strings); ``replace``: regex rewrites
+        of the normalizer (``TextConfig.replace``)."""
         if level not in _BUILDERS:
             from rnnlp.errors import choice_error
             raise choice_error("tokenizer level", level, _BUILDERS)
         tok = _BUILDERS[level]()
-        tok.normalizer = _normalizer(lowercase)
+        tok.normalizer = _normalizer(lowercase, replace)
         if level == "bpe":
             trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_freq,
                                           special_tokens=list(SPECIALS), show_progress=False)
@@ -106,8 +124,27 @@ class TextPipeline:
         data = json.loads(self.tokenizer.to_str())
         vocab = data["model"]["vocab"]
         for word in words:
-            vocab.setdefault(word, len(vocab))
+            vocab.setdefault(word, max(vocab.values(), default=-1) + 1)
         return TextPipeline(Tokenizer.from_str(json.dumps(data)), self.level)
+
+    def new_words(self, texts: Iterable[str], min_freq: int = 1) -> list[str]:
+        """Words of ``texts`` missing from the vocabulary, seen ``min_freq`` times or more, most
+        frequent first (ties in order of first appearance)."""
+        counts = Counter(w for text in texts for w in self.words(text))
+        known = self.tokenizer.get_vocab()
+        return [w for w, n in counts.most_common() if n >= min_freq and w not in known]
+
+    def renormalized(self, lowercase: bool, replace: Sequence[Sequence[str]]) -> "TextPipeline":
+        """The same vocabulary behind a new normalizer (``_normalizer(lowercase, replace)``)."""
+        tok = Tokenizer.from_str(self.tokenizer.to_str())
+        tok.normalizer = _normalizer(lowercase, replace)
+        return TextPipeline(tok, self.level)
+
+    def words(self, text: str) -> list[str]:
+        """The normalized, pre-tokenized words of ``text`` (before the vocabulary lookup)."""
+        tok = self.tokenizer
+        normal = tok.normalizer.normalize_str(text) if tok.normalizer else text
+        return [w for w, _ in tok.pre_tokenizer.pre_tokenize_str(normal)] if tok.pre_tokenizer else normal.split()
 
     # -- encoding -------------------------------------------------------------------------
     def encode_batch(self, texts: Sequence[str], *, bos: bool = False, eos: bool = False,

@@ -77,7 +77,8 @@ def _encoder_shape(run: LMRun) -> dict:
 
 
 def _continued_lm(cfg):
-    """ULMFiT step 2: the LM run's shape, and its tokenizer (init_vocab=lm) or its text settings."""
+    """ULMFiT step 2: the LM run's shape, and its tokenizer (init_vocab=lm), its text settings
+    (text), or both with the new text's rewrites and minimum count (extend)."""
     m = cfg.model
     run = read_lm_run(m.init_from, "model.init_from")
     shape = {k: getattr(run.config.model, k) for k in LM_SHAPE}
@@ -86,6 +87,12 @@ def _continued_lm(cfg):
                           "has an adaptive softmax; keep its vocabulary with model.init_vocab=lm")
     if m.init_vocab == "lm":
         text = replace(run.config.text, path=str(run.path / "tokenizer.json"))
+    elif m.init_vocab == "extend":
+        if run.level != "word":
+            raise ConfigError(f"model.init_vocab=extend adds words to a word-level vocabulary, but {m.init_from} "
+                              f"is a {run.level}-level LM; keep its vocabulary with model.init_vocab=lm")
+        text = replace(run.config.text, path=str(run.path / "tokenizer.json"), extend=True,
+                       min_freq=cfg.text.min_freq, replace=[*run.config.text.replace, *cfg.text.replace])
     else:
         text = replace(cfg.text, level=run.level, lowercase=run.config.text.lowercase, path=None)
     return replace(cfg, model=replace(m, **shape), text=text)

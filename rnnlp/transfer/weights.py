@@ -132,6 +132,11 @@ def _continue_lm(model, pipeline, cfg) -> None:
         model.load_state_dict(run.weights, strict=True)
         say(f"model.init_from {run.path}: every weight copied; its vocabulary ({pipeline.vocab_size} words) is kept")
         return
+    if cfg.model.init_vocab == "extend":
+        added = _extend_rows(state, run.weights)
+        say(f"model.init_from {run.path}: every weight copied; its vocabulary of {len(run.vocab)} words extended "
+            f"by {added} words of the new text (min count {cfg.text.min_freq}), their rows the LM's mean row")
+        return
     words = pipeline.vocab()
     for key, value in run.weights.items():
         if key in OUTPUT_ROWS:
@@ -139,3 +144,21 @@ def _continue_lm(model, pipeline, cfg) -> None:
         else:
             state[key].copy_(value)
     say(f"model.init_from {run.path}: {coverage(found, words)}; its layers copied")
+
+
+def _extend_rows(state: dict, weights: dict) -> int:
+    """Copy ``weights`` into ``state``; a tensor that grew in its first dimension (one row per
+    word: embedding, output rows, the adaptive softmax's last cluster) keeps the LM's rows first,
+    and the rows after them (the added words) become the mean of the LM's rows (ULMFiT).
+    Returns how many rows the embedding grew by."""
+    for key, value in weights.items():
+        target = state[key]
+        if target.shape == value.shape:
+            target.copy_(value)
+        elif target.dim() == value.dim() and target.shape[1:] == value.shape[1:] and target.shape[0] > value.shape[0]:
+            target[: value.shape[0]] = value
+            target[value.shape[0]:] = value.mean(dim=0)
+        else:
+            raise ConfigError(f"model.init_from: {key} is {tuple(value.shape)} in the LM and {tuple(target.shape)} "
+                              "here; model.init_vocab=extend only adds rows")
+    return int(state["embedding.weight"].shape[0] - weights["embedding.weight"].shape[0])

@@ -63,6 +63,25 @@ def test_bad_files(tmp_path):
         TextPipeline.load(tmp_path / "bad.json")
 
 
+def test_replace_rules_run_after_lowercasing_in_order_and_are_saved(tmp_path):
+    pipe = TextPipeline.build(["It does n't , `` Old-Fashioned ''"], "word",
+                              replace=[[" n't", "n 't"], ["``|''", '"'], [r"(?<=\w)-(?=\w)", " @-@ "]])
+    assert pipe.tokens("It does n't") == ["it", "doesn", "'t"]
+    assert pipe.tokens("`` Old-Fashioned ''") == ['"', "old", "@-@", "fashioned", '"']
+    pipe.save(tmp_path / "p.json")
+    assert TextPipeline.load(tmp_path / "p.json").tokens("DOES N'T") == ["doesn", "'t"]
+
+
+def test_new_words_and_renormalized():
+    pipe = TextPipeline.build(["the cat sat"], "word")
+    texts = ["the Dog sat", "a dog , a bird", "does n't"]
+    assert pipe.new_words(texts) == ["dog", "a", ",", "bird", "does", "n't"]
+    assert pipe.new_words(texts, min_freq=2) == ["dog", "a"]
+    again = pipe.renormalized(True, [[" n't", "n 't"]])
+    assert again.vocab() == pipe.vocab() and again.new_words(texts[2:]) == ["doesn", "'t"]
+    assert pipe.tokens("does n't") == ["<unk>", "<unk>"]  # the original is unchanged
+
+
 def test_extended_vocabulary_keeps_old_ids_and_adds_words():
     pipe = TextPipeline.build(CORPUS, "word")
     bigger = pipe.extended(["zebra", "the", "okapi"])

@@ -28,6 +28,8 @@ def runs(tmp_path_factory):
             "char": _train("lm", tmp / "char", "text.level=char", "text.lowercase=false", "train.max_steps=1"),
             "charb": _train("lm", tmp / "charb", "text.level=char", "text.lowercase=false", "train.max_steps=1",
                             "data.reverse=true", "model.hidden_size=16"),
+            "adaptive": _train("lm", tmp / "adaptive", "model.tie_weights=false", "model.output=adaptive",
+                               "model.cutoffs=[20, 100]"),
             "tagger": _train("tagging", tmp / "tag", f"data.train={TAGGING}", "train.max_steps=1")}
 
 

@@ -34,3 +34,19 @@ def test_pretrain_continue_finetune(tmp_path, monkeypatch, capsys):
     assert torch.equal(clf.model.embedding.weight[1:], lm.weights["embedding.weight"][1:])
     assert torch.equal(clf.model.encoder.fwd[1].weight_hh_l0, lm.weights["layers.1.weight_hh_l0"])
     assert clf.predict(["a gorgeous , witty film"])[0]["label"] in clf.labels
+
+
+def test_extended_vocabulary_and_rewrites_reach_the_classifier(tmp_path, monkeypatch, capsys):
+    """Step two with model.init_vocab=extend: the classifier started from it reads the task's
+    words the first LM lacked, through the same rewrites (saved in the tokenizer)."""
+    monkeypatch.chdir(tmp_path)
+    main(["train", "lm", "--recipe", str(LM), *FAST, "-o", "pretrained"])
+    main(["train", "lm", "--recipe", str(LM), "--train", str(SST2), "data.text_column=sentence",
+          "--init-from", "pretrained", "model.init_vocab=extend", "text.min_freq=2",
+          "text.replace=[[\" n't\", \"n 't\"]]", *FAST, "-o", "continued"])
+    main(["train", "sentiment", "--recipe", str(SENTIMENT), "--init-from", "continued", "encoder.shape_from_lm=true",
+          "encoder.init_vocab=lm", "encoder.bidirectional=false", *FAST, "-o", "classifier"])
+    assert "extended by" in capsys.readouterr().err
+    first, clf = read_lm_run(tmp_path / "pretrained", "x"), rnnlp.api.load(tmp_path / "classifier")
+    assert "film" not in first.vocab and "film" in clf.pipeline.vocab()
+    assert clf.pipeline.tokens("it does n't work") == ["it", "doesn", "'t", "work"]

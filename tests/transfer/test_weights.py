@@ -86,6 +86,45 @@ def test_lm_continued_on_new_text(runs, tmp_path, prepared):
     assert torch.equal(mapped.model.layers[0].weight_hh_l0, lm.weights["layers.0.weight_hh_l0"])
 
 
+def test_lm_vocabulary_extended_by_new_text(runs, tmp_path, prepared):
+    """init_vocab=extend keeps every id and weight of the LM, appends the new text's words seen
+    min_freq times (most frequent first) with the LM's mean row, and adds text.replace's rewrites."""
+    text = tmp_path / "task.txt"
+    text.write_text("the film does n't work\nzzfilm is fine\nzzfilm zzfilm zzonce\n" * 2 + "zzrare\n")
+    prep = prepared("lm", [f"data.train={text}", f"data.valid={text}", f"model.init_from={runs['adaptive']}",
+                           "model.init_vocab=extend",
+                           "text.min_freq=2", "text.replace=[[\" n't\", \"n 't\"]]"])
+    lm, pipe, model = read_lm_run(runs["adaptive"] / "best", "x"), prep.pipeline, prep.model
+    old = lm.pipeline.vocab()
+    added = [w for w in pipe.vocab()[len(old):]]
+    assert pipe.vocab()[: len(old)] == old
+    assert added[0] == "zzfilm" and "zzonce" in added and "zzrare" not in added and "doesn" in added
+    assert pipe.tokens("The film does n't work") == ["the", "film", "doesn", "'t", "work"]
+    state, n = model.state_dict(), len(old)
+    emb = lm.weights["embedding.weight"]
+    assert torch.equal(state["embedding.weight"][:n], emb)
+    assert torch.allclose(state["embedding.weight"][n:], emb.mean(0).expand(len(added), -1))
+    tail = [k for k in lm.weights if k.startswith("adaptive.tail.")][-1]
+    rows = lm.weights[tail]
+    assert state[tail].shape[0] == rows.shape[0] + len(added)
+    assert torch.equal(state[tail][: rows.shape[0]], rows)
+    assert torch.allclose(state[tail][rows.shape[0]:], rows.mean(0).expand(len(added), -1))
+    same = [k for k in lm.weights if k not in ("embedding.weight", tail)]
+    assert same and all(torch.equal(state[k], lm.weights[k]) for k in same)
+
+
+def test_text_replace_rules_are_checked(runs, tmp_path, prepared):
+    with pytest.raises(ConfigError, match=r"text.replace\[0\] must be a \[pattern, replacement\] pair"):
+        prepared("sentiment", ["text.replace=[[a]]"])
+    with pytest.raises(ConfigError, match=r"text.replace\[1\]: '\(' is not a valid regular expression"):
+        prepared("sentiment", ["text.replace=[[a, b], ['(', c]]"])
+
+
+def test_extend_needs_a_word_lm(runs, tmp_path, prepared):
+    with pytest.raises(ConfigError, match="adds words to a word-level vocabulary"):
+        prepared("lm", [f"model.init_from={runs['char']}", "model.init_vocab=extend"])
+
+
 @pytest.mark.parametrize("overrides, error, message", [
     (["encoder.init_from={char}"], ConfigError, "is a char-level language model, but this model reads words"),
     (["encoder.init_from={tagger}"], ConfigError, "is a tagging run; give a language-model run"),
