@@ -88,6 +88,7 @@ class TrainConfig:
     slanted_ratio: float = 32.0          # slanted: the peak LR is this many times the lowest
     discriminative: Optional[float] = None  # ULMFiT 2.6: a layer group d below the top trains at lr / 2.6^d
     unfreeze: bool = False               # gradual unfreezing: epoch k trains the top k+1 layer groups
+    unfreeze_every: int = 0              # with unfreeze: one more group every this many steps (0: every epoch)
     warmup_steps: int = 0
     clip_norm: Optional[float] = 5.0
     ema: Optional[float] = None          # e.g. 0.999: evaluate and keep an average of the weights

@@ -7,6 +7,8 @@ softmax).
 
 - ``train.discriminative=2.6``: group d below the top trains at ``lr / 2.6**d``.
 - ``train.unfreeze=true``: epoch k (from 0) trains only the top k+1 groups; the rest are frozen.
+  With ``train.unfreeze_every=N`` a group is let in every N steps instead (a run of few epochs
+  then trains all layers for most of its steps, as fastai's ULMFiT stages do).
 - ``train.schedule=slanted``: the slanted triangular LR (``rnnlp.training.optim``).
 """
 
@@ -78,6 +80,9 @@ def fine_tuning(model: nn.Module, tcfg, batches):
     """(parameters or parameter groups for the optimizer, ``batches(epoch)``) for ``fit``:
     with ``train.discriminative`` one LR per layer group, with ``train.unfreeze`` batches
     that unfreeze one more group at each epoch's start. Without either, unchanged."""
+    if tcfg.unfreeze_every and not tcfg.unfreeze:
+        raise ConfigError(f"train.unfreeze_every={tcfg.unfreeze_every} paces gradual unfreezing: set train.unfreeze=true "
+                          "too (or train.unfreeze_every=0)")
     if not tcfg.discriminative and not tcfg.unfreeze:
         return model.parameters(), batches
     if tcfg.discriminative is not None and tcfg.discriminative < 1:
@@ -92,4 +97,18 @@ def fine_tuning(model: nn.Module, tcfg, batches):
         unfreeze(groups, epoch, trainable)
         yield from batches(epoch)
 
-    return params, unfreezing
+    return params, (_by_steps(groups, trainable, batches, tcfg.unfreeze_every) if tcfg.unfreeze_every else unfreezing)
+
+
+def _by_steps(groups: list, trainable: set, batches, every: int):
+    """``batches`` that let one more group train every ``every`` steps, counted over epochs."""
+    step = 0
+
+    def unfreezing(epoch: int):
+        nonlocal step
+        for batch in batches(epoch):
+            unfreeze(groups, step // every, trainable)
+            step += 1
+            yield batch
+
+    return unfreezing

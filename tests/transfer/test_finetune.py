@@ -54,6 +54,19 @@ def test_unfreezing_follows_the_schedule():
         assert not any(p.requires_grad for p in groups[0])  # frozen by embedding.freeze: stays frozen
 
 
+def test_unfreezing_by_steps_counts_across_epochs():
+    cfg, model = classifier("train.unfreeze=true", "train.unfreeze_every=2")
+    _, batches = fine_tuning(model, cfg.train, lambda epoch: iter(range(3)))
+    groups, seen = layer_groups(model), []
+    for epoch in range(3):
+        for _ in batches(epoch):  # the groups as they train on this batch
+            seen.append(sum(all(p.requires_grad for p in g) for g in groups))
+    assert seen == [1, 1, 2, 2, 3, 3, 4, 4, 4]
+    cfg, model = classifier("train.unfreeze_every=2")
+    with pytest.raises(ConfigError, match="set train.unfreeze=true"):
+        fine_tuning(model, cfg.train, lambda epoch: iter(()))
+
+
 def test_lm_layer_groups_and_unknown_models():
     lm_cfg = rnnlp.api.make_config("lm", None, ["model.num_layers=3", "model.embedding_dim=4", "model.hidden_size=4"])
     from rnnlp.models.builders import build_language_model
