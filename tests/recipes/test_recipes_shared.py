@@ -36,6 +36,7 @@ CUTS = {
     # trains alone too: the ablation's "no transfer" rows); tests/transfer runs both steps on tiny data
     "lm/wikitext2_transfer.yaml": ["data.train_limit=20000", "model.hidden_size=64", "model.embedding_dim=64"],
     "lm/sst2_text.yaml": ["data.train_limit=20000"],
+    "lm/sst2_text_extended.yaml": ["data.train_limit=20000"],
     "lm/wikitext2_char_fwd.yaml": ["data.train_limit=20000", "model.hidden_size=64"],
     "lm/wikitext2_char_bwd.yaml": ["data.train_limit=20000", "model.hidden_size=64"],
     "sentiment/sst2_ulmfit.yaml": ["data.train_limit=256"],
