@@ -35,11 +35,7 @@ def read_column(path: Path, column: str) -> list[str]:
 
 def coverage(pipeline, texts: list[str]) -> tuple[int, int, Counter]:
     """(tokens, unknown tokens, Counter of the unknown words) of ``texts`` under a word pipeline."""
-    known, tokens, missing = set(pipeline.vocab()), 0, Counter()
-    for text in texts:
-        words = pipeline.words(text)
-        tokens += len(words)
-        missing.update(w for w in words if w not in known)
+    tokens, missing = pipeline.unknown_words(texts)
     return tokens, sum(missing.values()), missing
 
 

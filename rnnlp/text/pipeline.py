@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
-from rnnlp.errors import DataError
+from rnnlp.errors import ConfigError, DataError
 
 SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
 PAD, UNK, BOS, EOS = range(4)
@@ -29,8 +29,6 @@ def _normalizer(lowercase: bool, replace: Sequence[Sequence[str]] = ()):
 
 
 def _replacement(rule, i: int):
-    from rnnlp.errors import ConfigError
-
     if len(rule) != 2 or not all(isinstance(x, str) for x in rule) or not rule[0]:
         raise ConfigError(f"text.replace[{i}] must be a [pattern, replacement] pair of strings (pattern not "
                           f"empty), got {rule!r}")
@@ -123,16 +121,25 @@ class TextPipeline:
             raise ConfigError(f"only a word-level vocabulary can be extended with words (this one is {self.level})")
         data = json.loads(self.tokenizer.to_str())
         vocab = data["model"]["vocab"]
+        next_id = max(vocab.values(), default=-1) + 1  # after the largest id: older files may have holes
         for word in words:
-            vocab.setdefault(word, max(vocab.values(), default=-1) + 1)
+            if word not in vocab:
+                vocab[word], next_id = next_id, next_id + 1
         return TextPipeline(Tokenizer.from_str(json.dumps(data)), self.level)
+
+    def unknown_words(self, texts: Iterable[str]) -> tuple[int, Counter]:
+        """(how many words ``texts`` hold, a Counter of those missing from the vocabulary)."""
+        known, total, missing = self.tokenizer.get_vocab(), 0, Counter()
+        for text in texts:
+            words = self.words(text)
+            total += len(words)
+            missing.update(w for w in words if w not in known)
+        return total, missing
 
     def new_words(self, texts: Iterable[str], min_freq: int = 1) -> list[str]:
         """Words of ``texts`` missing from the vocabulary, seen ``min_freq`` times or more, most
         frequent first (ties in order of first appearance)."""
-        counts = Counter(w for text in texts for w in self.words(text))
-        known = self.tokenizer.get_vocab()
-        return [w for w, n in counts.most_common() if n >= min_freq and w not in known]
+        return [w for w, n in self.unknown_words(texts)[1].most_common() if n >= min_freq]
 
     def renormalized(self, lowercase: bool, replace: Sequence[Sequence[str]]) -> "TextPipeline":
         """The same vocabulary behind a new normalizer (``_normalizer(lowercase, replace)``)."""

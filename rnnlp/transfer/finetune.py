@@ -107,7 +107,8 @@ def _by_steps(groups: list, trainable: set, batches, every: int):
     def unfreezing(epoch: int):
         nonlocal step
         for batch in batches(epoch):
-            unfreeze(groups, step // every, trainable)
+            if step % every == 0:  # a new stage starts: one more group trains from here
+                unfreeze(groups, step // every, trainable)
             step += 1
             yield batch
 
