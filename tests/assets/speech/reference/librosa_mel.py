@@ -1,8 +1,8 @@
 """Prints librosa_mel.json: librosa 0.11.0's mel filterbank and a log-mel spectrogram, the
 reference values tests/nn/test_spectrogram.py checks rnnlp.nn.spectrogram against (rnnlp does
-not depend on librosa). Run with librosa installed:
+not depend on librosa; it is the `reference` extra). Run with librosa installed:
 
-    PYTHONPATH=/path/to/librosa python tests/assets/speech/reference/librosa_mel.py > librosa_mel.json
+    pip install 'rnnlp[reference]' && python tests/assets/speech/reference/librosa_mel.py > librosa_mel.json
 """
 
 import json
