@@ -41,10 +41,25 @@ def train(task: str, recipe: str | None = None, overrides: Iterable[str] = (), *
     """Train ``task`` and return the run folder (``<run>/best`` is the best checkpoint).
 
     An output folder (``train.output``) that already holds a run is a ConfigError unless
-    ``overwrite`` (the old run is then replaced once the new one saves its first checkpoint)."""
+    ``overwrite`` (the new run is built beside the old one and replaces it once it has a
+    checkpoint). With ``resume``, the overrides and ``extra`` keys of ``driver.RESUMABLE`` apply
+    and any other change from the run's saved config is a ConfigError."""
+    from rnnlp.config.base import parse_override
     from rnnlp.tasks import driver
 
-    return driver.train(task, make_config(task, recipe, overrides, extra), resume=resume, overwrite=overwrite)
+    overrides = list(overrides)
+    given = (*(parse_override(text)[0] for text in overrides), *_dotted_keys(extra or {}))
+    return driver.train(task, make_config(task, recipe, overrides, extra), resume=resume, overwrite=overwrite,
+                        given=given)
+
+
+def _dotted_keys(tree: dict, prefix: str = "") -> list[str]:
+    """The dotted keys of a nested dict's leaves: ``{"data": {"train": x}}`` -> ``["data.train"]``."""
+    keys = []
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        keys += _dotted_keys(value, f"{name}.") if isinstance(value, dict) else [name]
+    return keys
 
 
 def load(path: str | Path, device: str = "cpu"):

@@ -23,6 +23,10 @@ class CheckpointError(RnnlpError):
     """A checkpoint directory is missing, incomplete, corrupt or of another task."""
 
 
+class TrainingError(RnnlpError):
+    """Training cannot go on without producing a broken model (a non-finite loss or weights)."""
+
+
 class InputError(RnnlpError, ValueError):
     """A bad argument to a loaded model's verb (None, an empty text, a wrong type); also a
     ``ValueError``, as Python callers expect."""

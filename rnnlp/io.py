@@ -90,16 +90,23 @@ def atomic_directory(path: str | os.PathLike):
     os.chmod(tmp, 0o777 & ~_umask())
     try:
         yield tmp
-        old = path.with_name(f".{path.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        if path.exists():
-            os.replace(path, old)
-        os.replace(tmp, path)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def swap_in(new: Path, path: Path) -> None:
+    """Replace folder ``path`` by folder ``new`` (same file system): the old one is renamed to its
+    ``.old`` twin, the new one into place, then the old one deleted; ``recover_directory`` undoes
+    a stop between the two renames."""
+    old = path.with_name(f".{path.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if path.exists():
+        os.replace(path, old)
+    os.replace(new, path)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def recover_directory(path: str | os.PathLike) -> None:

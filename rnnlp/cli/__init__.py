@@ -16,6 +16,7 @@ import sys
 import click
 
 from rnnlp import __version__
+from rnnlp.cli.guard import guard
 from rnnlp.tasks.table import TASKS
 
 # "module:attribute" of the commands every install has; task commands come from the table.
@@ -62,6 +63,7 @@ def add_commands(group: click.Group, paths) -> None:
         command = load_command(path)
         if command.name in group.commands:
             raise ImportError(f"rnnlp command {path!r}: {command.name!r} is already a command")
+        guard(command)  # no output over an input or into a checkpoint (rnnlp/cli/guard.py)
         group.add_command(command)
 
 

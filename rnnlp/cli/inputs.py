@@ -55,16 +55,17 @@ def _extension(path: str) -> str:
 
 def read_inputs(path: str, fmt: str | None = None, column: str | None = None, *,
                 names: tuple = TEXT_COLUMNS, flag: str = "--text-column",
-                allowed: tuple = ("lines", "table"), lists: bool = False) -> Inputs:
+                allowed: tuple = ("lines", "table"), lists: bool = False, keep_blank: bool = False) -> Inputs:
     """The inputs of ``path`` (``-`` = stdin) read as ``fmt`` (default: from the extension);
-    ``lists``: a table cell may hold a list (tokens, item ids), else only strings."""
+    ``lists``: a table cell may hold a list (tokens, item ids), else only strings; ``keep_blank``:
+    blank lines and cells stay, as ``""``, so that outputs stay line-aligned with the input."""
     kind = input_format(path, fmt, allowed)
     if column is not None and kind == "lines":
         raise ConfigError(f"{flag} is for tables (csv, tsv, jsonl, parquet); {path} is read as plain lines "
                           "(pass --format csv|tsv|jsonl|parquet if it is a table)")
     with _local_copy(path, kind) as local:
         if kind == "lines":
-            return _nonblank(_lines(local, path))
+            return _nonblank(_lines(local, path), keep_blank)
         if kind in CONLL:
             return Inputs(_conll(local, kind, column))
         try:
@@ -75,7 +76,7 @@ def read_inputs(path: str, fmt: str | None = None, column: str | None = None, *,
             raise DataError(str(exc).replace(local, "stdin")) from None  # not its temp copy
     if not lists and any(isinstance(v, (list, tuple)) for v in values):
         raise DataError(f"{path}: the input column holds lists; give a column of strings ({flag})")
-    return _nonblank(values)
+    return _nonblank(values, keep_blank)
 
 
 class _local_copy:
@@ -120,7 +121,9 @@ def _lines(local: str | None, shown: str) -> list[str]:
                         "re-save it as UTF-8") from None
 
 
-def _nonblank(values: list) -> Inputs:
+def _nonblank(values: list, keep_blank: bool = False) -> Inputs:
+    if keep_blank:
+        return Inputs(["" if _blank(v) else v for v in values])
     kept = [v for v in values if not _blank(v)]
     return Inputs(kept, len(values) - len(kept))
 

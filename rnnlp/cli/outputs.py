@@ -21,13 +21,11 @@ FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".tsv": "tsv", ".txt": "txt"}
 
 
 def output_format(path: str) -> str:
-    """``jsonl``, ``csv``, ``tsv`` or ``txt`` from ``path``'s extension; anything else is a ConfigError."""
+    """``jsonl``, ``csv`` or ``tsv`` from ``path``'s extension; any other name (``hyp.en``,
+    ``out.txt``) is plain text: the lines stdout would show."""
     from pathlib import Path
 
-    fmt = FORMATS.get(Path(path).suffix.lower())
-    if fmt is None:
-        raise ConfigError(f"--output {path}: unknown extension; name the file .jsonl, .csv or .tsv "
-                          "(or .txt for plain text)")
+    fmt = FORMATS.get(Path(path).suffix.lower(), "txt")
     if Path(path).is_dir():
         raise ConfigError(f"--output {path} is a folder; give a file name ending in .jsonl, .csv or .tsv")
     return fmt
@@ -58,21 +56,30 @@ class Sink:
         self.output, self.as_json, self.text = output, as_json, text
         self.format = output_format(output) if output else None  # checked before any work
         self.rows: list = []
+        self.count, self.truncated = 0, []  # inputs seen; numbers of those cut at the model's limit
 
     def add(self, rows) -> None:
         for row in rows:
             check_finite(row)
+            self.count += 1
+            if isinstance(row, dict) and row.get("truncated"):
+                self.truncated.append(self.count)
             if self.output:
                 self.rows.append(row)
             else:
                 click.echo(dumps(row) if self.as_json or self.text is None else self.text(row))
 
     def close(self) -> None:
-        """Write ``--output`` (temp file + rename: a failure leaves no half file)."""
+        """Write ``--output`` (temp file + rename: a failure leaves no half file); say which inputs
+        were longer than the model reads (their rows carry ``truncated``: the tokens left out)."""
         from rnnlp.io import atomic_write_text
 
+        if self.truncated:
+            shown = ", ".join(map(str, self.truncated[:10])) + (", ..." if len(self.truncated) > 10 else "")
+            click.echo(f"warning: {len(self.truncated)} of {self.count} inputs were longer than the model reads "
+                       f"(data.max_length) and only their beginning was used: input {shown}", err=True)
         if self.output:
-            text = "".join(self.text(row) + "\n" for row in self.rows) if self.format == "txt" else \
+            text = "".join((self.text or dumps)(row) + "\n" for row in self.rows) if self.format == "txt" else \
                 render(self.rows, self.format)
             atomic_write_text(self.output, text)
             click.echo(f"wrote {len(self.rows)} row{'' if len(self.rows) == 1 else 's'} to {self.output}", err=True)
@@ -109,6 +116,16 @@ def note(message: str, quiet: bool) -> None:
     """A line on stderr (skipped blank inputs, ...) unless ``--quiet``."""
     if not quiet:
         click.echo(message, err=True)
+
+
+def keeping_blanks(run, blank_row):
+    """``run`` for chunks that may hold blank inputs: the model sees only the others, and each blank
+    gets ``blank_row(item)`` in its place, so an output file stays line-aligned with its input."""
+    def wrapped(chunk):
+        found = iter(run([x for x in chunk if x.strip()]) if any(x.strip() for x in chunk) else [])
+        return [next(found) if x.strip() else blank_row(x) for x in chunk]
+
+    return wrapped
 
 
 def in_batches(items, size: int, run, show: bool):

@@ -19,7 +19,7 @@ def item_titles(path: str, id_column: str, name_column: str, data_root: str | No
     """item id -> title from an item metadata table (csv, tsv, parquet, json)."""
     from rnnlp.data.readers import read_table, require_columns
 
-    table = read_table(path, None, data_root)
+    table = read_table(path, None, data_root, strings=(id_column,))  # ids are text, as in training
     require_columns(table, path, id_column, name_column)
     return {str(i): str(t) for i, t in zip(table[id_column], table[name_column])}
 

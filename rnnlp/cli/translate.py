@@ -9,7 +9,7 @@ import click
 
 from rnnlp.cli.common import MAX_BEAM, gather, in_range, input_options, model_options
 from rnnlp.cli.inputs import read_inputs
-from rnnlp.cli.outputs import Sink, in_batches
+from rnnlp.cli.outputs import Sink, in_batches, keeping_blanks
 
 # Sentences handed to the model at once: it sorts them by length into batches of --batch-size.
 CHUNK = 512
@@ -19,7 +19,8 @@ def text_line(row: dict) -> str:
     """The translation, or with several hypotheses "score<TAB>translation" lines and an empty line."""
     if "translations" not in row:
         return row["translation"]
-    return "\n".join(f"{score:.4f}\t{text}" for text, score in zip(row["translations"], row["scores"])) + "\n"
+    return "\n".join(("" if score is None else f"{score:.4f}") + f"\t{text}"
+                     for text, score in zip(row["translations"], row["scores"])) + "\n"
 
 
 @click.command()
@@ -41,7 +42,8 @@ def translate(checkpoint, texts, input_path, fmt, text_column, output, beam_size
               attention_plot, device, batch_size, as_json, quiet):
     """Translate TEXTS (or --input FILE) with a translation CHECKPOINT (or run folder).
 
-    Prints one translation a line, in input order (blank inputs are skipped). With --n-best N
+    Prints one translation a line, in input order (a blank input line gives an empty line, so the
+    output stays line-aligned with --input, as OpenNMT-py's does). With --n-best N
     each sentence gives N lines "score<TAB>translation" followed by an empty line.
     """
     from rnnlp import api
@@ -49,7 +51,7 @@ def translate(checkpoint, texts, input_path, fmt, text_column, output, beam_size
     if n_best > (beam_size or n_best):
         raise click.UsageError(f"--n-best ({n_best}) must be <= --beam-size ({beam_size})")
     sink = Sink(output, as_json, text_line)
-    texts = gather(texts, input_path, lambda path: read_inputs(path, fmt, text_column),
+    texts = gather(texts, input_path, lambda path: read_inputs(path, fmt, text_column, keep_blank=True),
                    "sentences to translate", quiet)
     if attention_plot:
         from rnnlp.plotting import pyplot
@@ -63,13 +65,14 @@ def translate(checkpoint, texts, input_path, fmt, text_column, output, beam_size
                                        batch_size=batch_size)
         return [_row(text, hyps, n_best) for text, hyps in zip(chunk, found)]
 
-    for rows in in_batches(texts, CHUNK, run, not (as_json or quiet)):
+    blank = lambda text: _row(text, [("", None)] * n_best, n_best)  # noqa: E731  (a blank line stays one)
+    for rows in in_batches(texts, CHUNK, keeping_blanks(run, blank), not (as_json or quiet)):
         sink.add(rows)
     sink.close()
     if attention_plot:
         from rnnlp.plotting import plot_translation_attention
 
-        plot_translation_attention(model.attention(texts[0]), attention_plot)
+        plot_translation_attention(model.attention(next(t for t in texts if t.strip())), attention_plot)
 
 
 def _row(text: str, hyps: list, n_best: int) -> dict:

@@ -77,6 +77,7 @@ def _update(base, data: dict, where: str):
 # Keys are "section.field" as the task configs spell them; a lane adding a size field adds it here.
 POSITIVE = {"train.epochs", "train.batch_size", "train.lr", "train.max_steps", "train.log_every",
             "train.threads", "train.save_every", "train.eval_every", "train.patience", "train.time_limit_minutes",
+            "train.schedule_steps",
             "encoder.hidden_size", "encoder.num_layers", "embedding.embedding_dim", "data.max_length",
             "data.train_limit", "data.valid_limit", "data.bptt", "data.eval_batch_size", "data.max_word_length",
             "source_embedding.embedding_dim", "target_embedding.embedding_dim", "text.vocab_size", "text.max_size",

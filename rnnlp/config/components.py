@@ -90,11 +90,14 @@ class TrainConfig:
     unfreeze: bool = False               # gradual unfreezing: epoch k trains the top k+1 layer groups
     unfreeze_every: int = 0              # with unfreeze: one more group every this many steps (0: every epoch)
     warmup_steps: int = 0
+    schedule_steps: Optional[int] = None  # steps the linear/cosine/slanted decay spans; None: the run's
+    #                                       total (epochs, capped by max_steps)
     clip_norm: Optional[float] = 5.0
     ema: Optional[float] = None          # e.g. 0.999: evaluate and keep an average of the weights
     save_every: Optional[int] = None     # steps between resume checkpoints (last/), besides evals
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # autocast on CUDA; CPU stays fp32
-    deterministic: bool = False          # torch.use_deterministic_algorithms (slower on CUDA)
+    deterministic: bool = True           # deterministic kernels: the same seed gives the same weights
+    #                                       (false trades that for speed on CUDA; CPU is unaffected)
     patience: Optional[int] = None       # early stopping: epochs without dev improvement
     eval_every: Optional[int] = None     # steps; None: once per epoch
     bucket: bool = True                  # length-bucketed batches
@@ -102,8 +105,8 @@ class TrainConfig:
     threads: Optional[int] = None        # torch intra-op threads; None: torch default
     device: str = "auto"                 # auto | cpu | cuda
     max_steps: Optional[int] = None      # stop after N steps (tests, smoke runs)
-    time_limit_minutes: Optional[float] = None  # stop after this much wall time (evaluate, save);
-    #                                       linear/cosine LR decay then follow the time used
+    time_limit_minutes: Optional[float] = None  # stop after the step that crosses this wall time
+    #                                       (evaluate, save); it never shapes the schedule
     output: Optional[str] = None         # checkpoint directory; None: runs/<task>-<time>
     progress: bool = True
     log_every: int = 50

@@ -33,6 +33,7 @@ class SpeechDataConfig:
     lowercase: bool = False
     root: Optional[str] = None                    # data root (relative paths are looked up here)
     train_limit: Optional[int] = None             # use only the first N training recordings
+    skip_bad_files: bool = False                  # train without unreadable wav files (named, counted)
 
 
 @dataclass

@@ -34,6 +34,12 @@ def decode_wav(data: bytes, where: str, sample_rate: int) -> tuple[np.ndarray, l
                         f"`ffmpeg -i IN -ac 1 -ar {sample_rate} OUT.wav`") from None
     if count == 0 or not raw:
         raise DataError(f"{where}: empty wav file (no samples); remove it or record it again")
+    if width not in _SCALE:
+        raise DataError(f"{where}: {8 * width}-bit samples are not PCM that rnnlp reads; convert it to 16-bit, "
+                        f"e.g. `ffmpeg -i IN -ac 1 -ar {sample_rate} -sample_fmt s16 OUT.wav`")
+    if len(raw) % (width * channels):
+        raise DataError(f"{where}: truncated wav file ({len(raw)} bytes of samples is not a whole number of "
+                        f"{width * channels}-byte frames); re-export it or remove it")
     samples, notes = _pcm(raw, width, channels), []
     if channels > 1:
         samples = samples.mean(axis=1)

@@ -88,7 +88,7 @@ def _read_sequences(path: Path) -> Log:
 
 
 def _read_table(path: Path, fmt: str | None, dcfg) -> Log:
-    ds = read_table(path, fmt, dcfg.root)
+    ds = read_table(path, fmt, dcfg.root, strings=(dcfg.user_column, dcfg.item_column))  # ids are text
     columns = [dcfg.user_column, dcfg.item_column] + ([dcfg.time_column] if dcfg.time_column else [])
     for name in columns:
         if name not in ds.column_names:

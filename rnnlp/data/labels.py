@@ -7,12 +7,55 @@ import numpy as np
 from rnnlp.errors import DataError
 
 
-def label_map(raw_labels: list) -> list:
-    """Sorted distinct labels of the training data (ints numerically, strings alphabetically)."""
-    values = set(raw_labels)
-    if any(v is None for v in values):
-        raise DataError("some training labels are empty; fill or drop those rows")
-    return sorted(values, key=lambda v: (isinstance(v, str), v))
+def label_map(raw_labels: list, where="the training data") -> list:
+    """Sorted distinct labels of the training data (ints numerically, strings alphabetically).
+
+    Labels are read as the user meant them, or refused with the row to fix (DataError): an empty
+    cell; one number spelled two ways (``0`` and ``0.0``); a column that looks continuous
+    (fractional numbers, more than ``CONTINUOUS`` distinct values or one per two rows).
+    """
+    seen: dict = {}
+    for row, value in enumerate(raw_labels, 1):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise DataError(f"{where}: the label of row {row} is empty; fill it in or drop the row")
+        if isinstance(value, float) and value != value:
+            raise DataError(f"{where}: the label of row {row} is empty (NaN); fill it in or drop the row")
+        seen.setdefault(value, row)
+    _check_spellings(seen, len(raw_labels), where)
+    return sorted(seen, key=lambda v: (isinstance(v, str), v))
+
+
+CONTINUOUS = 10  # fractional numeric labels with more distinct values than this are a score, not classes
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _check_spellings(seen: dict, rows: int, where) -> None:
+    """Refuse ``0``/``0.0`` (one number, two labels) and a continuous-looking numeric column."""
+    numbers: dict = {}
+    for value, row in seen.items():
+        number = _number(value)
+        if number is None:
+            continue
+        if number in numbers:
+            other, first = numbers[number]
+            raise DataError(f"{where}: labels {str(other)!r} (row {first}) and {str(value)!r} (row {row}) are one "
+                            "number written two ways; write every label of a class the same way")
+        numbers[number] = (value, row)
+    fractional = [n for n in numbers if n != int(n)]
+    if fractional and len(numbers) == len(seen) and (len(numbers) > CONTINUOUS or len(numbers) * 2 > rows):
+        raise DataError(f"{where}: the labels look continuous ({len(numbers)} distinct numbers such as "
+                        f"{fractional[0]:g}); a classifier needs classes: bin the scores into a few named "
+                        "classes first (a regression target is not a label)")
 
 
 def label_indices(raw: list, names: list, path, aliases: list | None = None) -> np.ndarray:

@@ -53,8 +53,12 @@ def detect_format(path: Path, format: str | None = None) -> str:
     return fmt
 
 
-def read_table(path: str | os.PathLike, format: str | None = None, root: str | None = None):
-    """Read a local table (or, online, a hub dataset) into a ``datasets.Dataset``."""
+def read_table(path: str | os.PathLike, format: str | None = None, root: str | None = None,
+               strings: tuple = ()):
+    """Read a local table (or, online, a hub dataset) into a ``datasets.Dataset``.
+
+    ``strings``: columns read as text as written (csv/tsv), never as numbers: ids such as ``07``
+    and ``7`` stay two ids (json and parquet keep the types the file gives)."""
     import datasets
 
     datasets.disable_progress_bars()
@@ -66,7 +70,7 @@ def read_table(path: str | os.PathLike, format: str | None = None, root: str | N
         raise DataError(f"{local} is a folder; give a data file (csv, tsv, json, jsonl, parquet)")
     fmt = detect_format(Path(local), format)
     try:
-        return _read_local(Path(local), fmt, datasets)
+        return _read_local(Path(local), fmt, datasets, strings)
     except DataError:
         raise
     except Exception as exc:
@@ -98,7 +102,7 @@ def check_utf8(path: Path) -> None:
         raise DataError(f"cannot read {path}: {exc}") from None
 
 
-def _read_local(path: Path, fmt: str, datasets):
+def _read_local(path: Path, fmt: str, datasets, strings: tuple = ()):
     if not os.access(path, os.R_OK):
         raise DataError(f"cannot read {path}: permission denied")
     if fmt in ("csv", "tsv", "json", "text"):
@@ -108,7 +112,7 @@ def _read_local(path: Path, fmt: str, datasets):
         # TSV corpora such as SST-2 contain bare quotes: read them as text, not CSV quoting.
         quoting = csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL
         return datasets.Dataset.from_csv(str(path), sep=sep, quoting=quoting, keep_in_memory=True,
-                                         keep_default_na=False)
+                                         keep_default_na=False, converters={name: str for name in strings} or None)
     if fmt == "json":
         return datasets.Dataset.from_json(str(path), keep_in_memory=True)
     if fmt == "parquet":

@@ -30,15 +30,29 @@ class Corpus:
     transcripts: list
     where: str
 
-    def audio(self, sample_rate: int, notes: dict | None = None) -> list[np.ndarray]:
-        """Every recording decoded at ``sample_rate``; ``notes`` counts what had to be changed."""
-        out = []
-        for name in self.names:
-            samples, said = decode_wav(self.store.read(name, self.where), f"{self.store.path}:{name}", sample_rate)
+    def audio(self, sample_rate: int, notes: dict | None = None, skip_bad: bool = False) -> list[np.ndarray]:
+        """Every recording decoded at ``sample_rate``; ``notes`` counts what had to be changed.
+
+        A file that is not a readable wav is a DataError naming it; with ``skip_bad`` it is
+        dropped from the corpus instead (with its transcript) and counted in ``notes``."""
+        out, keep = [], []
+        for i, name in enumerate(self.names):
+            try:
+                samples, said = decode_wav(self.store.read(name, self.where), f"{self.store.path}:{name}",
+                                           sample_rate)
+            except DataError as exc:
+                if not skip_bad:
+                    raise DataError(f"{exc}; or set data.skip_bad_files=true to train without it") from None
+                said, samples = [f"skipped as unreadable ({exc})"], None
             for note in said:
                 if notes is not None:
                     notes[note] = notes.get(note, 0) + 1
-            out.append(samples)
+            if samples is not None:
+                out.append(samples)
+                keep.append(i)
+        if len(keep) < len(self.names):
+            self.names = [self.names[i] for i in keep]
+            self.transcripts = [self.transcripts[i] for i in keep]
         return out
 
 

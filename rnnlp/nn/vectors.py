@@ -119,7 +119,20 @@ def load_vectors(path, format: str = "auto", limit: int | None = None, allow_pic
         kv = _load_word2vec_format(path, fmt, limit)
     if len(kv) == 0:
         raise VectorsError(f"vectors file {path} holds no vectors; pass a non-empty file")
+    _require_finite(kv, path)
     return kv
+
+
+def _require_finite(kv, path) -> None:
+    """A vector holding NaN or infinity would make every model that uses it NaN: refuse it by row."""
+    import numpy as np
+
+    finite = np.isfinite(kv.vectors).all(axis=1)
+    if not finite.all():
+        row = int(np.argmin(finite))
+        raise VectorsError(f"vectors file {path}: the vector of {kv.index_to_key[row]!r} (row {row + 1}) holds "
+                           f"non-finite values (NaN or infinity), and {int((~finite).sum())} row(s) in all; "
+                           "fix or drop those rows")
 
 
 def _load_pickled(path, allow_pickle: bool):

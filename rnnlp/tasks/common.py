@@ -30,7 +30,8 @@ def session(cfg_train) -> Iterator[torch.device]:
         if cfg_train.deterministic:
             # cuBLAS needs this workspace setting for deterministic results (PyTorch docs: Reproducibility)
             os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-            torch.use_deterministic_algorithms(True)
+            # warn_only: an op without a deterministic kernel (CTC's CUDA backward) warns, not fails
+            torch.use_deterministic_algorithms(True, warn_only=True)
             torch.backends.cudnn.benchmark = False
         joined, device = init_from_env(cfg_train.device)
         try:
@@ -49,6 +50,7 @@ def _process_state() -> dict:
     return {"random": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state(),
             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
             "threads": torch.get_num_threads(), "deterministic": torch.are_deterministic_algorithms_enabled(),
+            "warn_only": torch.is_deterministic_algorithms_warn_only_enabled(),
             "cudnn_benchmark": torch.backends.cudnn.benchmark}
 
 
@@ -59,7 +61,7 @@ def _restore_process_state(saved: dict) -> None:
     if saved["cuda"] is not None:
         torch.cuda.set_rng_state_all(saved["cuda"])
     torch.set_num_threads(saved["threads"])
-    torch.use_deterministic_algorithms(saved["deterministic"])
+    torch.use_deterministic_algorithms(saved["deterministic"], warn_only=saved["warn_only"])
     torch.backends.cudnn.benchmark = saved["cudnn_benchmark"]
 
 

@@ -10,6 +10,7 @@ last complete checkpoint kept), exact resume and DDP under torchrun.
 from __future__ import annotations
 
 import importlib
+import json
 import time
 from pathlib import Path
 
@@ -17,16 +18,18 @@ import torch
 
 from rnnlp import __version__, transfer
 from rnnlp.config.base import from_dict, to_dict
-from rnnlp.errors import CheckpointError
+from rnnlp.errors import CheckpointError, ConfigError
 from rnnlp.models.builders import resolve_vectors
 from rnnlp.tasks.common import allocation_guard, check_memory, parameters, say, session
 from rnnlp.tasks.protocol import Prepared, Resumed
-from rnnlp.tasks.runs import choose_folder, run_folder
+from rnnlp.tasks.runs import choose_folder, latest, mark_latest, run_folder
 from rnnlp.tasks.table import entry
 from rnnlp.training.checkpoint import load_model_weights, load_trainer, read_checkpoint, save_checkpoint
 from rnnlp.training.distributed import is_main
 from rnnlp.training.fit import FitResult, fit
-from rnnlp.training.optim import Clock, build_optimizer, build_scheduler
+from rnnlp.io import atomic_write_text, json_dumps
+from rnnlp.training.optim import Clock, build_optimizer, build_scheduler, schedule_steps, total_steps
+from rnnlp.training.provenance import command, load_average
 from rnnlp.transfer.finetune import fine_tuning
 
 
@@ -41,14 +44,15 @@ def config_class(name: str) -> type:
 
 
 # -- training --------------------------------------------------------------------------
-def train(name: str, cfg, resume: str | None = None, overwrite: bool = False) -> Path:
+def train(name: str, cfg, resume: str | None = None, overwrite: bool = False, given: tuple = ()) -> Path:
     """Train task ``name`` with ``cfg`` (or continue the run folder ``resume``); returns the
     run folder. ``train.output`` holding a run is a ConfigError unless ``overwrite`` (see
-    ``rnnlp/tasks/runs.py``). Ctrl-C raises KeyboardInterrupt after the message saying what was kept."""
+    ``rnnlp/tasks/runs.py``). ``given``: the dotted keys the user set (a resumed run applies the
+    ones of ``RESUMABLE``). Ctrl-C raises KeyboardInterrupt after the message saying what was kept."""
     task, resumed = task_module(name), None
     if resume:
-        cfg, resumed = resume_point(resume, cfg)
         folder = _run_of(resume)
+        cfg, resumed = resume_point(resume, cfg, given)
     else:
         folder = choose_folder(name, cfg.train.output, overwrite)
         cfg = transfer.resolve(name, resolve_vectors(cfg))
@@ -60,24 +64,30 @@ def train(name: str, cfg, resume: str | None = None, overwrite: bool = False) ->
         else:
             transfer.initialise(name, prep)
         prep.model.to(device)
-        with run_folder(folder, main=is_main(), overwrite=overwrite and not resume):
-            say(f"{name}: {prep.facts}, {parameters(prep.model)}, device {device}")
-            start = time.perf_counter()
-            result = _fit(name, prep, folder, resumed)
-            _finish(result, prep, folder, time.perf_counter() - start)  # in the session: rank 0 speaks
+        start, run = time.perf_counter(), {}
+        try:
+            with run_folder(folder, main=is_main(), overwrite=overwrite and not resume) as work:
+                say(f"{name}: {prep.facts}, {parameters(prep.model)}, device {device}")
+                result, run = _fit(name, prep, work, resumed)
+        except KeyboardInterrupt:  # fit returns on Ctrl-C; this is one during the setup or the swap
+            result = FitResult(stopped="interrupted")
+        if not cfg.train.output and not resume and is_main() and (folder / "best").is_dir():
+            mark_latest(name, folder)  # README's next commands after a plain `rnnlp train TASK`
+            say(f"{latest(name)} names this run")
+        _finish(result, run, prep, folder, time.perf_counter() - start)  # in the session: rank 0 speaks
     return folder
 
 
-def _fit(name: str, prep: Prepared, folder: Path, resumed: Resumed | None) -> FitResult:
+def _fit(name: str, prep: Prepared, folder: Path, resumed: Resumed | None) -> tuple[FitResult, dict]:
     tcfg = prep.config.train
-    clock = Clock(tcfg.time_limit_minutes)  # shared by the LR decay and the stop
     params, batches = fine_tuning(prep.model, tcfg, prep.batches)  # ULMFiT's options, when set
     optimizer = build_optimizer(tcfg, params)
-    scheduler = build_scheduler(tcfg, optimizer, prep.steps_per_epoch, clock)
-    return fit(prep.model, batches, prep.loss, metric=prep.metric, cfg=tcfg, optimizer=optimizer,
-               scheduler=scheduler, clock=clock, steps_per_epoch=prep.steps_per_epoch,
-               evaluate=prep.evaluate, save=saver(name, prep, folder), log_path=folder / "metrics.jsonl",
-               resume=resumed.trainer if resumed else None)
+    scheduler = build_scheduler(tcfg, optimizer, prep.steps_per_epoch)  # a function of the step alone
+    result = fit(prep.model, batches, prep.loss, metric=prep.metric, cfg=tcfg, optimizer=optimizer,
+                 scheduler=scheduler, clock=Clock(tcfg.time_limit_minutes), steps_per_epoch=prep.steps_per_epoch,
+                 evaluate=prep.evaluate, save=saver(name, prep, folder), log_path=folder / "metrics.jsonl",
+                 resume=resumed.trainer if resumed else None)
+    return result, _record_run(folder, result, tcfg, prep.steps_per_epoch) if is_main() else {}
 
 
 def saver(name: str, prep: Prepared, folder: Path):
@@ -93,10 +103,38 @@ def saver(name: str, prep: Prepared, folder: Path):
     return save
 
 
-def _finish(result: FitResult, prep: Prepared, folder: Path, seconds: float) -> None:
+def _record_run(folder: Path, result: FitResult, tcfg, steps_per_epoch: int) -> dict:
+    """Add how the run ended to its checkpoints' meta.json (beside the provenance written at
+    save time): steps done and planned, why it stopped, divergence, the load at the end, and,
+    for a run the clock stopped, the command that reproduces it on any machine."""
+    run = {"stopped": result.stopped, "steps": result.steps, "planned_steps": total_steps(tcfg, steps_per_epoch),
+           "schedule_steps": schedule_steps(tcfg, steps_per_epoch), "seed": tcfg.seed,
+           "warning": result.warning, "load_end": load_average()}
+    if result.stopped == "time_limit":
+        run["reproduce"] = reproduce_command(tcfg, result.steps, steps_per_epoch)
+    for kind in ("best", "last"):
+        meta = folder / kind / "meta.json"
+        if meta.is_file():
+            atomic_write_text(meta, json_dumps({**json.loads(meta.read_text(encoding="utf-8")), "run": run},
+                                               indent=2))
+    return run
+
+
+def reproduce_command(tcfg, steps: int, steps_per_epoch: int) -> str:
+    """This process's command with the overrides that redo a clock-stopped run step for step."""
+    extra = [f"train.seed={tcfg.seed}", f"train.max_steps={steps}"]
+    if tcfg.schedule in ("linear", "cosine", "slanted") and schedule_steps(tcfg, steps_per_epoch) != steps:
+        extra.append(f"train.schedule_steps={schedule_steps(tcfg, steps_per_epoch)}")
+    return " ".join([command(), *extra, "train.time_limit_minutes=null"])
+
+
+def _finish(result: FitResult, run: dict, prep: Prepared, folder: Path, seconds: float) -> None:
     """Say how the run ended and which checkpoint holds what; Ctrl-C goes on up to the CLI."""
     best = _describe(prep, result.best) if result.best else ""
-    say(f"done ({result.stopped}, {result.steps} steps, {seconds:.0f} s)" + (f": {best}" if best else ""))
+    planned = f" of {run['planned_steps']} planned" if run.get("planned_steps", result.steps) != result.steps else ""
+    say(f"done ({result.stopped}, {result.steps}{planned} steps, {seconds:.0f} s)" + (f": {best}" if best else ""))
+    if run.get("reproduce"):
+        say(f"the time limit stopped this run; to get the same weights on any machine: {run['reproduce']}")
     if result.stopped == "interrupted":
         last = folder / "last"
         say(f"interrupted: {last} is the last complete checkpoint; continue with --resume {folder}"
@@ -121,16 +159,44 @@ def _run_of(resume: str) -> Path:
     return path if (path / "last").is_dir() or not (path / "meta.json").is_file() else path.parent
 
 
-def resume_point(resume: str, cfg) -> tuple:
+# the train.* fields a resumed run may change: they stop or pace a run, and change no weight
+# already trained (any other difference from the saved config is refused)
+RESUMABLE = ("max_steps", "epochs", "time_limit_minutes", "patience", "save_every", "eval_every", "progress",
+             "log_every")
+
+
+def resume_point(resume: str, cfg, given: tuple = ()) -> tuple:
     """(saved config, Resumed) of a run folder's ``last/`` (or a checkpoint with trainer state).
 
-    The saved (resolved) config wins; only ``train.epochs`` may be raised, to train longer.
+    The saved (resolved) config wins. Of the dotted keys the user ``given``, those in
+    ``train.RESUMABLE`` apply (and are listed); another one that differs from the saved value is
+    a ConfigError. ``train.epochs`` is at least the saved one.
     """
     last = Path(resume) / "last" if (Path(resume) / "last").is_dir() else Path(resume)
     ckpt = read_checkpoint(last)
     saved = from_dict(type(cfg), ckpt["config"])
+    changed = []
+    for key in sorted(set(given)):
+        section, _, name = key.partition(".")
+        mine, theirs = _dotted(cfg, key), _dotted(saved, key)
+        if mine == theirs:
+            continue
+        if section != "train" or name not in RESUMABLE:
+            raise ConfigError(f"--resume {resume}: {key}={mine!r} differs from the run's {theirs!r}; a resumed "
+                              f"run may change only train.{', train.'.join(RESUMABLE)}: start a new run to change it")
+        setattr(saved.train, name, mine)
+        changed.append(f"{key}={mine} (was {theirs})")
     saved.train.epochs = max(saved.train.epochs, cfg.train.epochs)
+    if changed:
+        say(f"resuming with {', '.join(changed)}")
     return saved, Resumed(Path(ckpt["path"]), ckpt, load_trainer(last))
+
+
+def _dotted(cfg, key: str):
+    node = cfg
+    for part in key.split("."):
+        node = getattr(node, part, None)
+    return node
 
 
 # -- loading ---------------------------------------------------------------------------

@@ -147,7 +147,7 @@ def prepare(cfg: SentimentConfig, resumed, device) -> Prepared:
     """Data, labels, pipeline and classifier of a run (``Task.prepare``)."""
     cfg = word_vectors_only(default_data(cfg))
     texts, raw = read_split(cfg.data.train, cfg.data, what="train", limit=cfg.data.train_limit)
-    names = resumed.ckpt["labels"] if resumed else label_map(raw)
+    names = resumed.ckpt["labels"] if resumed else label_map(raw, cfg.data.train)
     if len(names) < 2:
         raise DataError(f"{cfg.data.train}: only one label ({names[0]!r}) in the training data; "
                         "a classifier needs at least two")
@@ -205,23 +205,27 @@ class Classifier:
 
         Raises InputError for None or a blank text."""
         texts, single = one_or_many.texts(texts)
-        probs = self._proba(texts, batch_size)
+        probs = self._proba(texts, batch_size)[0]
         return probs[0] if single else probs
 
-    def _proba(self, texts: list[str], batch_size: int = 256) -> np.ndarray:
-        ids = self.pipeline.encode_batch(texts, max_length=self.config.data.max_length)
-        ids = [s if s else [self.pipeline.unk_id] for s in ids]
-        return predict_ids(self.model, ids, self.device, batch_size)
+    def _proba(self, texts: list[str], batch_size: int = 256) -> tuple[np.ndarray, list[int]]:
+        """(probabilities, tokens cut from each text past ``data.max_length``)."""
+        limit = self.config.data.max_length
+        ids = [s if s else [self.pipeline.unk_id] for s in self.pipeline.encode_batch(texts)]
+        cut = [max(len(s) - limit, 0) for s in ids]
+        return predict_ids(self.model, [s[:limit] for s in ids], self.device, batch_size), cut
 
     def predict(self, texts: str | list[str]) -> dict | list[dict]:
         """``{"text", "label", "probability", "probabilities": {label: p}}`` for one text, a
         list of them for a list; labels are the names of ``data.label_names`` when the run had
         them (``negative``/``positive`` for the bundled data), else the training data's own
-        values. Raises InputError for None or a blank text."""
+        values; a text longer than ``data.max_length`` tokens is read up to there and its row says
+        how many tokens were left out (``truncated``). Raises InputError for None or a blank text."""
         texts, single = one_or_many.texts(texts)
+        probs, cut = self._proba(texts)
         rows = [{"text": t, "label": self.labels[int(p.argmax())], "probability": float(p.max()),
-                 "probabilities": {str(n): float(q) for n, q in zip(self.labels, p)}}
-                for t, p in zip(texts, self._proba(texts))]
+                 "probabilities": {str(n): float(q) for n, q in zip(self.labels, p)},
+                 **({"truncated": c} if c else {})} for t, p, c in zip(texts, probs, cut)]
         return one_or_many.result(rows, single)
 
     def evaluate(self, data: str | None = None, batch_size: int | None = None, **data_options) -> dict:
@@ -231,9 +235,9 @@ class Classifier:
         dcfg = data_config(self.config.data, data_options, _EVAL_FIELDS)
         texts, raw = read_split(data, dcfg, what="evaluation data")
         gold = label_indices(raw, self.raw_labels, data, aliases=self.labels)  # values or names
-        probs = self._proba(texts, batch_size or 256)
+        probs, cut = self._proba(texts, batch_size or 256)
         report = classification_report(gold, probs.argmax(1), len(self.labels))
-        report.update(labels=[str(n) for n in self.labels], count=len(texts))
+        report.update(labels=[str(n) for n in self.labels], count=len(texts), truncated=sum(1 for c in cut if c))
         return report
 
     @staticmethod

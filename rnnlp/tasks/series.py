@@ -4,6 +4,7 @@ prediction. The model is a frame projection before the same encoder and head as 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -12,7 +13,8 @@ from rnnlp.config.series import SeriesConfig
 from rnnlp.data.batching import BucketBatcher
 from rnnlp.data.labels import label_indices, label_map
 from rnnlp.data.readers import sample_path
-from rnnlp.data.series import SeriesSet, channel_stats, clean, read_series, stratified_split, z_normalize
+from rnnlp.data.series import (SeriesSet, channel_stats, clean, read_series, series_format, stratified_split,
+                               z_normalize)
 from rnnlp.errors import CheckpointError, DataError, InputError
 from rnnlp.models.builders import build_series_classifier
 from rnnlp.tasks import one_or_many
@@ -71,7 +73,7 @@ def _splits(cfg: SeriesConfig, names: list | None):
     data = read_series(cfg.data.train, cfg.data)
     if cfg.data.train_limit:
         data = SeriesSet(data.values[: cfg.data.train_limit], data.labels[: cfg.data.train_limit])
-    names = names or label_map(data.labels)
+    names = names or label_map(list(data.labels), cfg.data.train)
     if len(names) < 2:
         raise DataError(f"{cfg.data.train}: only one label ({names[0]!r}) in the training data; "
                         "a classifier needs at least two")
@@ -200,8 +202,21 @@ class SeriesModel:
         return one_or_many.result(rows, single)
 
     def read(self, path: str, labelled: bool = False, **data_options) -> SeriesSet:
-        """A series file read as in training (``data_options``: format, columns, ...)."""
-        return read_series(path, data_config(self.config.data, data_options, _EVAL_FIELDS), labelled=labelled)
+        """A series file read as in training (``data_options``: format, columns, ...).
+
+        A ``ucr`` file's first column must hold this model's labels: the format is never taken
+        from the extension alone, so an unlabelled file read as ``ucr`` is a DataError pointing at
+        ``--format values`` (its first values would otherwise be dropped as labels)."""
+        dcfg = data_config(self.config.data, data_options, _EVAL_FIELDS)
+        found = read_series(path, dcfg, labelled=labelled)
+        if found.labels is not None and series_format(Path(path), dcfg.format) == "ucr":
+            known = {str(x) for x in self.labels}
+            strange = next((x for x in found.labels if str(x) not in known), None)
+            if strange is not None:
+                raise DataError(f"{path}: read as ucr rows (label first), but its first column holds {str(strange)!r}, "
+                                f"which is not a label of this model ({', '.join(map(str, self.labels))}); if the "
+                                "file has no label column, pass --format values")
+        return found
 
     def evaluate(self, data: str | None = None, batch_size: int | None = None, **data_options) -> dict:
         """accuracy, macro_f1, per-class scores and the confusion matrix on a labelled file."""

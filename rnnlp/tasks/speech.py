@@ -58,10 +58,11 @@ def log_mels(waves: list, fcfg) -> list[np.ndarray]:
         return [mel(torch.from_numpy(np.ascontiguousarray(w, dtype=np.float32))).numpy() for w in waves]
 
 
-def corpus_features(corpus: Corpus, fcfg, what: str) -> list[np.ndarray]:
-    """Log-mel frames of a corpus; stereo or other-rate files are converted, said once."""
+def corpus_features(corpus: Corpus, fcfg, what: str, skip_bad: bool = False) -> list[np.ndarray]:
+    """Log-mel frames of a corpus; stereo or other-rate files are converted, said once; with
+    ``skip_bad`` unreadable files leave the corpus, each named."""
     notes: dict = {}
-    feats = log_mels(corpus.audio(fcfg.sample_rate, notes), fcfg)
+    feats = log_mels(corpus.audio(fcfg.sample_rate, notes, skip_bad), fcfg)
     for note, count in notes.items():
         say(f"note: {what}: {count} recording(s) {note}")
     return feats
@@ -153,9 +154,9 @@ def _sources(cfg: SpeechConfig) -> tuple:
 def prepare(cfg: SpeechConfig, resumed, device) -> Prepared:
     """Recordings, units and the CTC model of a run (``Task.prepare``)."""
     train, valid = _sources(cfg)
-    units = cfg.data.units
+    units, skip = cfg.data.units, cfg.data.skip_bad_files
+    feats = corpus_features(train, cfg.features, "train", skip)  # first: skipped files leave the corpus
     vocab = resumed.ckpt["labels"] if resumed else sorted({u for t in train.transcripts for u in split_units(t, units)})
-    feats = corpus_features(train, cfg.features, "train")
     labels = [encode(t, {u: i for i, u in enumerate(vocab)}, units) for t in train.transcripts]
     model = build_ctc_recognizer(cfg, len(vocab))
     stacked = np.concatenate(feats)  # resumed: the checkpoint's buffers replace these
@@ -163,7 +164,7 @@ def prepare(cfg: SpeechConfig, resumed, device) -> Prepared:
     model.scale.copy_(torch.from_numpy(stacked.std(0) + 1e-5))
     batcher = BucketBatcher([len(f) for f in feats], cfg.train.batch_size, bucket=cfg.train.bucket,
                             seed=cfg.train.seed)
-    dev = (corpus_features(valid, cfg.features, "valid"), valid.transcripts) if valid else (feats, train.transcripts)
+    dev = (corpus_features(valid, cfg.features, "valid", skip), valid.transcripts) if valid else (feats, train.transcripts)
     missing = unseen_units(dev[1], vocab, units)
     if missing:
         say(f"note: validation transcripts use {len(missing)} unit(s) never seen in training "

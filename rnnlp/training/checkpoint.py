@@ -28,9 +28,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from rnnlp import __version__
-from rnnlp.errors import CheckpointError
+from rnnlp.errors import CheckpointError, TrainingError
 from rnnlp.io import atomic_directory, json_dumps, recover_directory
-from rnnlp.training.integrity import checksums, model_card, require_finite, verify
+from rnnlp.training.integrity import checksums, model_card, nonfinite, require_finite, verify
 
 FORMAT_VERSION = 1
 REQUIRED = ("model.safetensors", "config.yaml", "meta.json")
@@ -40,8 +40,13 @@ def save_checkpoint(path, *, model: torch.nn.Module, config: dict, task: str, pi
                     labels=None, metrics=None, trainer: dict | None = None, extra_files=None) -> Path:
     """Write a complete checkpoint folder at ``path`` atomically; returns ``path``."""
     path = Path(path)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    bad = nonfinite(state)
+    if bad:  # never write a checkpoint that could not be loaded (nor replace a good one with it)
+        raise TrainingError(f"not saving {path}: weight {bad[0]!r} holds {bad[1]} non-finite value(s) (NaN or "
+                            "infinity); the run diverged: lower train.lr, set train.clip_norm, or check the "
+                            "inputs (e.g. pretrained vectors with non-finite rows)")
     with atomic_directory(path) as tmp:
-        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
         save_file(state, str(tmp / "model.safetensors"))
         (tmp / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         if pipeline is not None:

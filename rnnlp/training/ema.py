@@ -12,8 +12,8 @@ class EMA:
 
     After each optimizer step ``avg = decay * avg + (1 - decay) * weights``. ``swapped(model)``
     puts the averaged weights into the model for evaluation and the best checkpoint, then puts
-    the training weights back. The average is not part of the resume state: a resumed run starts
-    it again from the current weights.
+    the training weights back. The average is part of the resume state (``state`` /
+    ``load_state``: named tensors in the trainer state), so a resumed run continues it exactly.
     """
 
     def __init__(self, model: torch.nn.Module, decay: float):
@@ -24,6 +24,19 @@ class EMA:
     @torch.no_grad()
     def update(self) -> None:
         torch._foreach_lerp_(self.shadow, [p.detach() for p in self.params], 1.0 - self.decay)
+
+    def state(self) -> dict:
+        """The average as named tensors (``ema.<i>``) for the trainer state of ``last/``."""
+        return {f"ema.{i}": t.detach().cpu().clone() for i, t in enumerate(self.shadow)}
+
+    @torch.no_grad()
+    def load_state(self, trainer: dict) -> None:
+        """Continue the average saved by ``state``; a trainer state without it (a checkpoint of
+        an older rnnlp) restarts the average from the current weights, as before."""
+        for i, shadow in enumerate(self.shadow):
+            saved = trainer.get(f"ema.{i}")
+            if saved is not None:
+                shadow.copy_(saved)
 
     @contextmanager
     def swapped(self, model: torch.nn.Module):

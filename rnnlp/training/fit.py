@@ -26,6 +26,7 @@ from typing import Callable, Iterable
 import torch
 
 from rnnlp.config.components import TrainConfig
+from rnnlp.errors import TrainingError
 from rnnlp.io import json_dumps
 from rnnlp.training import distributed
 from rnnlp.training.distributed import resolve_device  # noqa: F401  (public here for tasks)
@@ -34,6 +35,8 @@ from rnnlp.training.optim import Clock
 from rnnlp.training.progress import Progress
 
 __all__ = ["EMA", "FitResult", "Objective", "fit", "resolve_device"]
+
+DIVERGED = 100.0  # a loss this many times the first step's is reported as divergence
 
 
 class Objective(torch.nn.Module):
@@ -74,6 +77,7 @@ class FitResult:
     history: list = field(default_factory=list)   # one dict per evaluation
     steps: int = 0
     stopped: str = "epochs"              # epochs | early_stop | max_steps | time_limit | interrupted
+    warning: str | None = None           # divergence noticed during the run (see ``check_loss``)
 
 
 @dataclass
@@ -84,6 +88,8 @@ class _State:
     bad_evals: int = 0
     tokens: int = 0
     batch: int = 0          # batches done in the current epoch (the sampler position)
+    first_loss: float | None = None  # the loss of the first step: the yardstick of divergence
+    diverged: str | None = None      # a one-line warning once the loss runs far above its start
 
 
 @dataclass
@@ -139,7 +145,7 @@ def fit(model: torch.nn.Module, batches: Callable[[int], Iterable], loss_fn: Cal
     except KeyboardInterrupt:
         loop.result.stopped = "interrupted"
     finally:
-        loop.result.steps = loop.state.step
+        loop.result.steps, loop.result.warning = loop.state.step, loop.state.diverged
         loop.progress.close()
         if loop.log:
             loop.log.close()
@@ -200,6 +206,8 @@ def _train_step(loop: _Loop, batch) -> None:
     cfg, opt = loop.cfg, loop.optimizer
     with loop.amp.autocast():
         loss, stats = loop.train_model(batch)
+    value = loss.item()
+    check_loss(loop, value)
     opt.zero_grad(set_to_none=True)
     loop.amp.backward(loss)
     if cfg.clip_norm:
@@ -213,7 +221,25 @@ def _train_step(loop: _Loop, batch) -> None:
     loop.state.step += 1
     loop.state.batch += 1
     loop.state.tokens += batch.num_tokens
-    loop.progress.update(loss.item(), stats, batch.num_tokens)
+    loop.progress.update(value, stats, batch.num_tokens)
+
+
+def check_loss(loop: _Loop, value: float) -> None:
+    """A non-finite loss stops the run at once (TrainingError naming the step); a loss far above
+    the first step's (DIVERGED times) is noted once, on stderr and in the log."""
+    state = loop.state
+    if not math.isfinite(value):
+        raise TrainingError(f"the training loss is {value} at step {state.step + 1}: the run diverged and "
+                            "nothing of this step was saved; lower train.lr, set train.clip_norm, or check "
+                            "the inputs (e.g. pretrained vectors with non-finite rows)")
+    if state.first_loss is None:
+        state.first_loss = value
+    elif state.diverged is None and value > DIVERGED * max(state.first_loss, 1e-3):
+        state.diverged = (f"the training loss {value:.4g} at step {state.step + 1} is over {DIVERGED:g}x the "
+                          f"first step's {state.first_loss:.4g}: the run may be diverging (lower train.lr)")
+        print(f"warning: {state.diverged}", file=sys.stderr)
+        if loop.log:
+            loop.log.write(json_dumps({"step": state.step + 1, "warning": state.diverged}) + "\n")
 
 
 def _is_plateau(scheduler) -> bool:
@@ -276,7 +302,8 @@ def _trainer_state(loop: _Loop) -> dict:
             "bad_evals": s.bad_evals, "tokens": s.tokens, "best": loop.result.best,
             "optimizer": loop.optimizer.state_dict(),
             "scheduler": loop.scheduler.state_dict() if loop.scheduler is not None else None,
-            "scaler": loop.amp.state_dict(), "elapsed": loop.clock.elapsed(), **rng}
+            "scaler": loop.amp.state_dict(), "elapsed": loop.clock.elapsed(), "first_loss": s.first_loss,
+            "diverged": s.diverged, **rng, **(loop.ema.state() if loop.ema is not None else {})}
 
 
 def _restore(resume: dict, loop: _Loop) -> None:
@@ -290,6 +317,9 @@ def _restore(resume: dict, loop: _Loop) -> None:
     if resume.get("scaler"):
         loop.amp.load_state_dict(resume["scaler"])
     loop.clock.resume(resume.get("elapsed", 0.0))
+    s.first_loss, s.diverged = resume.get("first_loss"), resume.get("diverged")
+    if loop.ema is not None:
+        loop.ema.load_state(resume)
     if resume.get("rng_torch") is not None:
         torch.set_rng_state(resume["rng_torch"])
     if resume.get("rng_cuda") is not None and torch.cuda.is_available():

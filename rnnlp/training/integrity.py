@@ -3,7 +3,8 @@
 ``meta.json`` records the sha256 of every other file of the checkpoint folder (``files``);
 loading recomputes them, so a flipped byte, an edited config or a swapped tokenizer is a
 one-line error naming the file instead of silently different predictions. Checkpoints written
-before checksums existed (rnnlp 0.1, 0.2) load with a one-line warning. Weights that are NaN or
+before 0.3.0 without checksums load with a one-line warning; from 0.3.0 on, a checkpoint
+without them was tampered with and is refused. Weights that are NaN or
 infinite are refused by name: they would turn every prediction into NaN.
 """
 
@@ -19,6 +20,7 @@ import torch
 
 from rnnlp import __version__
 from rnnlp.errors import CheckpointError
+from rnnlp.training.provenance import provenance
 
 META = "meta.json"  # holds the checksums, so it is the one file not listed in them
 READ = (".json", ".yaml", ".safetensors")  # the kinds of file rnnlp reads from a checkpoint
@@ -52,8 +54,13 @@ def verify(folder: Path, meta: dict) -> None:
     recorded = meta.get("files")
     if recorded is None:
         version = meta.get("rnnlp_version", "?")
-        print(f"warning: checkpoint {folder} (rnnlp {version}) carries no checksums; its files cannot be "
-              "verified (save it again with this rnnlp to add them)", file=sys.stderr)
+        if _release(version) >= CHECKSUMS_REQUIRED:  # this rnnlp always writes them: they were removed
+            raise CheckpointError(f"checkpoint {folder}: meta.json of rnnlp {version} lists no checksums, which "
+                                  "every checkpoint of that version carries (meta.json was edited or damaged); "
+                                  "restore it or retrain")
+        print(f"warning: checkpoint {folder} (rnnlp {version}, before {'.'.join(map(str, CHECKSUMS_REQUIRED))}) "
+              "may carry no checksums; its files cannot be verified (save it again with this rnnlp to add them)",
+              file=sys.stderr)
         return
     if not isinstance(recorded, dict):
         raise CheckpointError(f"checkpoint {folder}: meta.json's 'files' is not a mapping; retrain or restore it")
@@ -69,14 +76,32 @@ def verify(folder: Path, meta: dict) -> None:
                               "saved (it has no checksum in meta.json); remove it")
 
 
-def require_finite(weights: dict, where) -> None:
-    """Refuse weights holding NaN or infinity, naming the first such tensor."""
+def nonfinite(weights: dict) -> tuple[str, int] | None:
+    """(name, count) of the first floating tensor of ``weights`` holding NaN or infinity, or None."""
     for name, tensor in weights.items():
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
-            bad = int((~torch.isfinite(tensor)).sum())
-            raise CheckpointError(f"checkpoint {where}: weight {name!r} holds {bad} non-finite value(s) "
-                                  "(NaN or infinity); the run diverged or the file is damaged: use another "
-                                  "checkpoint or retrain")
+            return name, int((~torch.isfinite(tensor)).sum())
+    return None
+
+
+CHECKSUMS_REQUIRED = (0, 3, 0)  # every checkpoint of this release and later carries checksums
+
+
+def _release(version: str) -> tuple:
+    """``"0.3.0"`` -> ``(0, 3, 0)``; an unreadable version counts as an old one."""
+    try:
+        return tuple(int(part) for part in str(version).split(".")[:3])
+    except ValueError:
+        return (0,)
+
+
+def require_finite(weights: dict, where) -> None:
+    """Refuse weights holding NaN or infinity, naming the first such tensor."""
+    bad = nonfinite(weights)
+    if bad:
+        raise CheckpointError(f"checkpoint {where}: weight {bad[0]!r} holds {bad[1]} non-finite value(s) "
+                              "(NaN or infinity); the run diverged or the file is damaged: use another "
+                              "checkpoint or retrain")
 
 
 def model_card(task: str, config: dict, metrics: dict | None, kind: str | None) -> dict:
@@ -86,7 +111,8 @@ def model_card(task: str, config: dict, metrics: dict | None, kind: str | None) 
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "rnnlp_version": __version__, "torch_version": torch.__version__.split("+")[0],
             "data": {k: v for k, v in data.items() if isinstance(v, str) and v and _is_path_key(k)},
-            "metrics": {k: v for k, v in (metrics or {}).items() if _is_number(v)}}
+            "metrics": {k: v for k, v in (metrics or {}).items() if _is_number(v)},
+            "provenance": provenance()}
 
 
 def _is_path_key(key: str) -> bool:

@@ -28,7 +28,13 @@ def build_optimizer(cfg, params) -> torch.optim.Optimizer:
 
 
 class Clock:
-    """A wall-clock training budget in minutes (None: no budget), started when created."""
+    """A wall-clock training budget in minutes (None: no budget), started when created.
+
+    The clock only ever stops a run (``fit``); it never shapes one: the LR schedule, unfreezing
+    and early stopping depend on the step alone, so the same seed and settings give the same
+    weights on a quiet or a busy machine, and a run stopped by the clock at step N is
+    reproduced anywhere by ``train.max_steps=N`` (with ``train.schedule_steps`` when it decays).
+    """
 
     def __init__(self, minutes: float | None):
         self.seconds = minutes * 60 if minutes else None
@@ -52,27 +58,30 @@ def total_steps(cfg, steps_per_epoch: int) -> int:
     return min(total, cfg.max_steps) if cfg.max_steps else total
 
 
-def build_scheduler(cfg, optimizer, steps_per_epoch: int, clock: Clock | None = None):
+def schedule_steps(cfg, steps_per_epoch: int) -> int:
+    """Steps the LR decay spans: ``cfg.schedule_steps``, else the run's ``total_steps``."""
+    return cfg.schedule_steps or total_steps(cfg, steps_per_epoch)
+
+
+def build_scheduler(cfg, optimizer, steps_per_epoch: int):
     """Per-step LambdaLR (constant/linear/cosine with warmup) or ReduceLROnPlateau (per eval).
 
-    Linear and cosine decay reach their floor at ``total_steps(cfg, steps_per_epoch)`` (so
-    ``max_steps`` is honoured); with a ``clock`` holding a time budget they follow whichever is
-    further along, the steps or the time, so the LR reaches its floor when the budget runs out.
-    ``fit`` must receive the same clock, so that a resumed run continues the budget.
+    The factor is a function of the step alone (never of the time used): linear and cosine
+    decay reach their floor at ``schedule_steps(cfg, steps_per_epoch)``, which is the run's
+    ``total_steps`` (``max_steps`` honoured) unless ``cfg.schedule_steps`` names it.
     """
     if cfg.schedule == "plateau":
         return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=0.5, patience=0)
     if cfg.schedule not in ("constant", "linear", "cosine", "slanted"):
         raise choice_error("schedule", cfg.schedule, ["constant", "linear", "cosine", "plateau", "slanted"])
-    warm, total, kind = cfg.warmup_steps, max(total_steps(cfg, steps_per_epoch), 1), cfg.schedule
-    timed = clock if clock is not None and clock.seconds is not None else None
+    warm, total, kind = cfg.warmup_steps, max(schedule_steps(cfg, steps_per_epoch), 1), cfg.schedule
 
     def factor(step: int) -> float:
         if kind == "slanted":
-            return slanted_triangular(_done(step / total, timed), cfg.slanted_fraction, cfg.slanted_ratio)
+            return slanted_triangular(min(step / total, 1.0), cfg.slanted_fraction, cfg.slanted_ratio)
         if warm and step < warm:
             return (step + 1) / warm
-        done = _done((step - warm) / max(total - warm, 1), timed)
+        done = min((step - warm) / max(total - warm, 1), 1.0)
         if kind == "linear":
             return 1.0 - done
         if kind == "cosine":
@@ -80,11 +89,6 @@ def build_scheduler(cfg, optimizer, steps_per_epoch: int, clock: Clock | None = 
         return 1.0
 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
-
-
-def _done(fraction: float, clock: Clock | None) -> float:
-    """Share of the run over: of the steps, or of the time budget when further along (at most 1)."""
-    return min(max(fraction, clock.fraction()) if clock is not None else fraction, 1.0)
 
 
 def slanted_triangular(done: float, fraction: float = 0.1, ratio: float = 32.0) -> float:

@@ -145,3 +145,35 @@ def test_commands_reach_tasks_only_through_the_api_and_the_table():
                 [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
             for name in names:
                 assert not name.startswith("rnnlp.tasks") or name == "rnnlp.tasks.table", f"{path.name} imports {name}"
+
+
+def test_no_command_writes_its_output_over_an_input_or_into_a_checkpoint(tmp_path, run_cli):
+    """B136 (predict --input f.csv -o f.csv) and B96 (export -o RUN/best/model.safetensors)."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "assets" / "checkpoints_v0_1" / "sentiment", run / "best")
+    data = tmp_path / "f.csv"
+    data.write_text("text,other\na fine film,1\n")
+    before = data.read_bytes()
+    code, _, err = run_cli(["predict", run, "--input", data, "--text-column", "text", "-o", data])
+    assert code == 2 and err == (f"error: --output {data} is the --input {data}: writing would replace it; "
+                                 "choose another --output\n")
+    assert data.read_bytes() == before
+    weights = run / "best" / "model.safetensors"
+    saved = weights.read_bytes()
+    code, _, err = run_cli(["export", run, "--format", "torchscript", "-o", weights])
+    assert code == 2 and "lies inside the checkpoint" in err and weights.read_bytes() == saved
+
+
+def test_predict_says_which_inputs_were_truncated(tmp_path, run_cli):  # B107
+    old = Path(__file__).resolve().parents[1] / "assets" / "checkpoints_v0_1" / "sentiment"
+    import rnnlp
+
+    limit = rnnlp.load(old).config.data.max_length
+    long = " ".join(["good"] * (limit + 7))
+    code, out, err = run_cli(["predict", old, "fine", long, "--json"])
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and "truncated" not in rows[0] and rows[1]["truncated"] == 7
+    assert err.strip().splitlines()[-1] == ("warning: 1 of 2 inputs were longer than the model reads "
+                                            "(data.max_length) and only their beginning was used: input 2")

@@ -189,8 +189,9 @@ def test_render_and_sink(tmp_path, capsys):
     rows = [{"text": "a\tb", "n": 1.5, "labels": ["x", "y"]}, {"text": "c", "extra": None}]
     assert render(rows, "tsv") == 'text\tn\tlabels\textra\na\\tb\t1.5\t["x", "y"]\t\nc\t\t\t\n'
     assert render(rows, "csv") == 'text,n,labels,extra\na\tb,1.5,"[""x"", ""y""]",\nc,,,\n'
-    with pytest.raises(ConfigError, match="unknown extension; name the file .jsonl, .csv or .tsv"):
-        Sink(str(tmp_path / "out.xlsx"), False)
+    assert Sink(str(tmp_path / "hyp.en"), False).format == "txt"  # any other name: plain text lines
+    with pytest.raises(ConfigError, match="is a folder"):
+        Sink(str(tmp_path), False)
     with pytest.raises(CheckpointError, match="non-finite number"):
         Sink(None, True).add([{"probability": float("nan")}])
     assert finite({"f1": [float("nan"), 0.5]}) == {"f1": [None, 0.5]}

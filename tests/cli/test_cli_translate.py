@@ -36,18 +36,16 @@ def test_translate_arguments(run):
         ["ein mann fährt ein fahrrad .", "eine frau hält einen hut ."])
 
 
-def test_translate_file_skips_blank_lines(run, tmp_path):
+def test_translate_file_keeps_blank_lines_in_place(run, tmp_path):  # B75: outputs stay line-aligned
     src = tmp_path / "in.de"
     src.write_text("ein mann fährt ein fahrrad .\n\nein hund sieht einen ball .\n\n", encoding="utf-8")
-    out = tmp_path / "out.txt"
+    out = tmp_path / "out.en"  # any other extension than jsonl/csv/tsv: plain text, one line per input
     result = invoke("translate", run, "--input", src, "--output", out, "--beam-size", 3, "--length-penalty", 0.6)
     assert result.exit_code == 0, result.output
-    assert result.stderr == f"skipped 2 blank inputs\nwrote 2 rows to {out}\n"
-    lines = out.read_text(encoding="utf-8").split("\n")
-    assert lines == rnnlp.load(run).translate(["ein mann fährt ein fahrrad .", "ein hund sieht einen ball ."],
-                                              beam_size=3, length_penalty=0.6) + [""]
-    result = invoke("translate", run, "--input", src, "--output", tmp_path / "out.en")
-    assert "unknown extension; name the file .jsonl, .csv or .tsv (or .txt" in str(result.exception)
+    assert result.stderr == f"wrote 4 rows to {out}\n"
+    first, second = rnnlp.load(run).translate(["ein mann fährt ein fahrrad .", "ein hund sieht einen ball ."],
+                                              beam_size=3, length_penalty=0.6)
+    assert out.read_text(encoding="utf-8").split("\n") == [first, "", second, "", ""]
 
 
 def test_n_best(run):

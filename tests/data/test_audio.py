@@ -60,6 +60,8 @@ def test_stereo_is_mixed_and_44k_resampled_with_notes():
     (wav_bytes(np.zeros((0, 1)), 8000, 2), "x.wav: empty wav file"),
     (b"this is not audio at all", "x.wav: not a PCM wav file"),
     (b"", "x.wav: not a PCM wav file"),
+    (wav_bytes(np.ones((5, 1)), 8000, 2)[:-1], r"x.wav: truncated wav file \(9 bytes of samples is not a whole "
+                                               r"number of 2-byte frames\)"),  # B59
 ])
 def test_bad_wav_files_are_one_line_errors(data, message):
     with pytest.raises(DataError, match=message) as err:
@@ -105,6 +107,21 @@ def test_a_pattern_corpus_takes_transcripts_from_names():
     assert len(waves) == 3 and all(w.dtype == np.float32 and len(w) > 1000 for w in waves)
     with pytest.raises(DataError, match="no wav file matches"):
         read_corpus(str(FSDD), SpeechDataConfig(pattern=PATTERN), "speaker=nobody")
+
+
+def test_an_unreadable_file_in_a_corpus_is_named_or_skipped_and_counted(tmp_path):  # B152
+    import shutil
+
+    for name in ("0_theo_0.wav", "1_theo_0.wav"):
+        shutil.copy(FSDD / name, tmp_path / name)
+    (tmp_path / "2_theo_0.wav").write_bytes((FSDD / "2_theo_0.wav").read_bytes()[:-1])
+    corpus = read_corpus(str(tmp_path), SpeechDataConfig(pattern=PATTERN))
+    with pytest.raises(DataError, match=r"2_theo_0.wav: truncated wav file .*; or set data.skip_bad_files=true"):
+        corpus.audio(8000)
+    notes: dict = {}
+    waves = corpus.audio(8000, notes, skip_bad=True)
+    assert len(waves) == 2 and corpus.names == ["0_theo_0.wav", "1_theo_0.wav"] and corpus.transcripts == ["0", "1"]
+    assert len(notes) == 1 and "skipped as unreadable" in next(iter(notes)) and "2_theo_0.wav" in next(iter(notes))
 
 
 @pytest.mark.parametrize("name", ["fsdd_dev.csv", "fsdd_dev.jsonl"])

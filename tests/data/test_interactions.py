@@ -28,6 +28,13 @@ def test_csv_is_sorted_by_time_per_user_with_ties_in_file_order(tmp_path):
     assert data.names[0] == "<pad>" and data.num_items == 6
 
 
+def test_ids_are_read_as_written_never_as_numbers(tmp_path):  # B110
+    path = tmp_path / "log.csv"
+    path.write_text("user,item,timestamp\n01,07,1\n01,7,2\n01,018,3\n1,7,1\n")
+    log = read_log(path, dcfg())
+    assert log.items == ["07", "7", "018", "7"] and log.users == ["01", "01", "01", "1"]
+
+
 def test_tsv_parquet_and_date_strings_read_alike(tmp_path):
     import datasets
 

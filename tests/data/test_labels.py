@@ -11,9 +11,28 @@ def test_label_map_sorts_numbers_numerically_then_strings():
     assert label_map([10, 2, 2, "b", "a"]) == [2, 10, "a", "b"]
 
 
-def test_an_empty_training_label_is_an_error():
-    with pytest.raises(DataError, match="some training labels are empty"):
-        label_map(["pos", None])
+def test_an_empty_training_label_is_an_error_naming_its_row():  # B111/B112
+    with pytest.raises(DataError, match="^train.csv: the label of row 2 is empty; fill it in or drop the row$"):
+        label_map(["pos", None], "train.csv")
+    with pytest.raises(DataError, match="label of row 3 is empty"):
+        label_map(["1", "0", " ", "1"])
+    with pytest.raises(DataError, match=r"label of row 1 is empty \(NaN\)"):
+        label_map([float("nan"), 1.0])
+
+
+def test_one_number_written_two_ways_is_an_error():  # B07
+    with pytest.raises(DataError, match=r"labels '0' \(row 2\) and '0.0' \(row 4\) are one number written two ways"):
+        label_map(["1", "0", "pos", "0.0", "2"])
+    with pytest.raises(DataError, match="one number written two ways"):
+        label_map([1, "1"])
+
+
+def test_a_continuous_looking_label_column_is_an_error():  # B101
+    with pytest.raises(DataError, match=r"labels look continuous \(6 distinct numbers such as 0.1\)"):
+        label_map([0.1, 0.3, 0.5, 0.7, 0.8, 0.9])
+    # a few fractional classes over many rows (half-star ratings) are classes
+    assert label_map([0.5, 1.5, 2.5] * 10) == [0.5, 1.5, 2.5]
+    assert label_map(["1", "2", "3", "1"]) == ["1", "2", "3"]
 
 
 def test_labels_from_another_file_match_on_their_text_form():

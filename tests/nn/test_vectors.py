@@ -193,3 +193,11 @@ def test_vectors_matrix_random_oov_is_seeded_and_scaled():
     assert not np.array_equal(matrix[7:], other[7:])
     with pytest.raises(ConfigError, match="unknown oov init 'mean'"):
         vectors_matrix(kv, vocab, oov="mean")
+
+
+def test_a_vector_holding_nan_is_refused_naming_its_word_and_row(tmp_path):  # B125/B126
+    path = tmp_path / "glove.txt"
+    path.write_text("the 0.1 0.2\ncat nan 0.3\ndog 0.5 inf\n")
+    with pytest.raises(VectorsError, match=r"the vector of 'cat' \(row 2\) holds non-finite values \(NaN or "
+                                           r"infinity\), and 2 row\(s\) in all; fix or drop those rows$"):
+        load_vectors(path)

@@ -1,11 +1,14 @@
-"""Every task of the table through the one driver: train, reload, Ctrl-C, resume, DDP, max_steps.
+"""Every task of the table through the one driver: train, reload, Ctrl-C, resume, DDP, max_steps,
+and the same seed giving the same weights.
 
-Each task runs its tiny recipe with SGD, no dropout and a linear schedule, 3 epochs capped at
-4 steps, a resume checkpoint every step:
+Each task runs its tiny recipe with SGD, no dropout, a linear schedule and weight averaging
+(EMA), 3 epochs capped at 4 steps, a resume checkpoint every step:
 - once in one process (the reference),
+- again, with a time budget it never reaches, while a CPU-hungry process runs beside it:
+  ``model.safetensors`` of best/ and last/ byte-identical to the reference,
 - under ``torchrun --nproc_per_node 2`` (gloo, CPU): weights equal to 1e-6, only rank 0 writes,
 - interrupted by SIGINT before step 3 (exit 130, ``last/`` loadable), then ``--resume``d:
-  weights bit-identical to the reference.
+  weights bit-identical to the reference (the EMA average is part of the resume state).
 SGD keeps float32 rounding differences of the all-reduce at ~1e-8 (Adam divides by the root
 of tiny second moments and amplifies them, which says nothing about DDP).
 """
@@ -31,7 +34,7 @@ ASSETS = ROOT / "tests" / "assets"
 OLD = ASSETS / "checkpoints_v0_1"
 
 COMMON = ["train.optimizer=sgd", "train.lr=0.1", "train.schedule=linear", "train.epochs=3", "train.max_steps=4",
-          "train.save_every=1", "train.threads=1", f"data.root={ROOT}"]
+          "train.save_every=1", "train.threads=1", "train.ema=0.5", f"data.root={ROOT}"]
 OVERRIDES = {
     "sentiment": [],
     "tagging": [f"data.train={ASSETS / 'tagging/train.conll'}", f"data.valid={ASSETS / 'tagging/dev.conll'}"],
@@ -156,8 +159,31 @@ def test_ctrl_c_exits_130_keeps_last_and_resume_is_bit_identical(reference, tmp_
     PREDICT[task](rnnlp.load(out / "last"))  # the kept checkpoint loads and predicts
     proc = run(["-m", "rnnlp", *cli_args(task, out, "--resume", str(out))])
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert max_diff(weights(out / "last"), weights(ref / "last")) == 0.0
-    assert max_diff(weights(out / "best"), weights(ref / "best")) == 0.0
+    for kind in ("best", "last"):
+        assert (out / kind / "model.safetensors").read_bytes() == (ref / kind / "model.safetensors").read_bytes()
+
+
+BUSY = "import time\nend = time.time() + 600\nwhile time.time() < end:\n    sum(i * i for i in range(10000))\n"
+
+
+def test_the_same_seed_gives_byte_identical_weights_on_a_busy_machine(reference, tmp_path):
+    """A second run beside a CPU-hungry process, with a time budget that it never reaches: the
+    budget stops a run but never shapes it, so best/ and last/ are the same bytes."""
+    task, ref, _ = reference
+    out = tmp_path / "again"
+    busy = subprocess.Popen([sys.executable, "-c", BUSY])
+    try:
+        proc = run(["-m", "rnnlp", *cli_args(task, out, "train.time_limit_minutes=60")])
+    finally:
+        busy.kill()
+        busy.wait()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for kind in ("best", "last"):
+        assert (out / kind / "model.safetensors").read_bytes() == (ref / kind / "model.safetensors").read_bytes()
+    meta = json.loads((out / "last" / "meta.json").read_text())
+    assert meta["run"]["steps"] == meta["run"]["planned_steps"] == 4 and meta["run"]["stopped"] == "max_steps"
+    assert {"commit", "dirty", "torch_version", "numpy_version", "threads", "load", "date", "command"} <= set(
+        meta["provenance"])
 
 
 @pytest.mark.skipif(not torch.distributed.is_available(), reason="torch.distributed unavailable")

@@ -96,3 +96,13 @@ def test_cli_bad_inputs_are_one_line_errors(run, tmp_path):
     assert proc.returncode == 2 and "--input FILE" in proc.stderr
     proc = cli("train", "series", "--train", str(bad), "-o", str(tmp_path / "r"), "train.threads=1")
     assert proc.returncode == 2 and "data.nan=interpolate" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_unlabelled_tsv_is_never_read_as_labelled(run, tmp_path):  # B46
+    unlabelled = tmp_path / "new.tsv"
+    unlabelled.write_text("0.53\t0.1\t0.2\t0.3\n0.12\t0.4\t0.5\t0.6\n")
+    proc = cli("predict", str(run), "--input", str(unlabelled))
+    assert proc.returncode == 2 and "its first column holds '0.53', which is not a label of this model" in proc.stderr
+    assert "pass --format values" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    proc = cli("predict", str(run), "--input", str(unlabelled), "--format", "values", "--json")
+    assert proc.returncode == 0 and len(proc.stdout.splitlines()) == 2, proc.stderr

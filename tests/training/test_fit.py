@@ -140,25 +140,28 @@ def test_time_limit_stops_after_the_step_that_crosses_it_then_evaluates():
     assert len(result.history) == 1 and "best" in saved and "last" in saved
 
 
-def test_cosine_schedule_follows_the_clock_when_time_runs_ahead_of_steps():
+def test_the_schedule_is_a_function_of_the_step_alone_never_of_the_clock():
+    """A spent time budget leaves the LR where the step puts it (it only stops the run)."""
     from rnnlp.training.optim import Clock
 
-    class Fixed(Clock):
-        def __init__(self, fraction):
-            super().__init__(1.0)
-            self.value = fraction
-
-        def fraction(self):
-            return self.value
-
-    cfg = TrainConfig(lr=1.0, schedule="cosine")
-    for frac, expected in [(0.0, 1.0), (0.5, 0.5), (1.0, 0.0), (2.0, 0.0)]:
-        opt = build_optimizer(cfg, torch.nn.Linear(1, 1).parameters())
-        build_scheduler(cfg, opt, 1000, Fixed(frac))
-        assert opt.param_groups[0]["lr"] == pytest.approx(expected, abs=1e-12)
+    cfg = TrainConfig(lr=1.0, schedule="cosine", time_limit_minutes=1.0)
+    clock = Clock(1.0)
+    clock.resume(600.0)  # 10 of the 1 minute used: the old code annealed to 0 here
     opt = build_optimizer(cfg, torch.nn.Linear(1, 1).parameters())
-    build_scheduler(cfg, opt, 4, Fixed(0.0))  # steps ahead of time: the steps decide
+    build_scheduler(cfg, opt, 1000)
     assert opt.param_groups[0]["lr"] == 1.0
+
+
+def test_schedule_steps_sets_the_length_of_the_decay_apart_from_the_stop():
+    """train.schedule_steps=8 with max_steps=2: the cosine is halfway down after 4 of 8 steps, as
+    in the run of 8 steps that the clock stopped at step 2 (its reproduction)."""
+    cfg = TrainConfig(lr=1.0, schedule="cosine", epochs=1, max_steps=2, schedule_steps=8)
+    opt = build_optimizer(cfg, torch.nn.Linear(1, 1).parameters())
+    sched = build_scheduler(cfg, opt, 100)
+    for _ in range(4):
+        opt.step()
+        sched.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.5, abs=1e-12)
 
 
 def test_an_eval_every_step_at_the_end_of_an_epoch_is_not_repeated():
@@ -183,8 +186,8 @@ def test_the_schedule_ends_at_max_steps(schedule, last_lr):
         assert seen == pytest.approx([1.0, 5 / 6, 4 / 6, 3 / 6, 2 / 6, 1 / 6])
 
 
-def test_fit_uses_the_clock_it_is_given():
-    """One clock for the LR decay and the stop: a spent budget stops fit after one step."""
+def test_fit_uses_the_clock_it_is_given_to_stop():
+    """A spent budget stops fit after one step; the LR is the schedule's at that step."""
     from rnnlp.training.optim import Clock
 
     clock = Clock(1.0)
@@ -192,8 +195,9 @@ def test_fit_uses_the_clock_it_is_given():
     cfg = TrainConfig(epochs=3, time_limit_minutes=1.0, progress=False, schedule="linear")
     model = torch.nn.Linear(3, 1)
     opt = build_optimizer(cfg, model.parameters())
-    sched = build_scheduler(cfg, opt, 4, clock)
-    assert opt.param_groups[0]["lr"] == 0.0  # the time decides: the budget is spent
+    sched = build_scheduler(cfg, opt, 4)
+    assert opt.param_groups[0]["lr"] == cfg.lr  # the steps decide: step 0 of 12
     result = fit(model, lambda e: iter(data()), loss_fn, evaluate=lambda m: {"x": 0.0}, metric="x", cfg=cfg,
                  optimizer=opt, scheduler=sched, clock=clock)
     assert result.stopped == "time_limit" and result.steps == 1
+    assert opt.param_groups[0]["lr"] == pytest.approx(cfg.lr * 11 / 12)

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
+import rnnlp
+
 from rnnlp.errors import CheckpointError
 from rnnlp.text import TextPipeline
 from rnnlp.training.checkpoint import read_checkpoint, save_checkpoint
@@ -88,12 +90,25 @@ def test_files_rnnlp_never_reads_may_be_added(tmp_path):
     assert read_checkpoint(ck)["labels"] == ["neg", "pos"]
 
 
-def test_non_finite_weights_are_refused_naming_the_tensor(tmp_path):
+def test_non_finite_weights_are_never_saved_and_never_loaded(tmp_path):
+    from safetensors.torch import save_file
+
+    from rnnlp.errors import TrainingError
+
     model = torch.nn.Linear(3, 2)
+    ck = _save(tmp_path / "ck", model)
+    before = (ck / "model.safetensors").read_bytes()
     with torch.no_grad():
         model.bias[1] = float("nan")
         model.weight[0, 0] = float("inf")
-    ck = _save(tmp_path / "ck", model)  # checksums are right: the file holds what was saved
+    with pytest.raises(TrainingError, match=r"not saving .*weight 'weight' holds 1 non-finite value\(s\)"):
+        _save(ck, model)
+    assert (ck / "model.safetensors").read_bytes() == before  # the good checkpoint is untouched
+    # a damaged file written by something else is refused when read, naming the tensor
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(ck / "model.safetensors"))
+    meta = json.loads((ck / "meta.json").read_text())
+    meta["files"]["model.safetensors"] = hashlib.sha256((ck / "model.safetensors").read_bytes()).hexdigest()
+    (ck / "meta.json").write_text(json.dumps(meta))
     with pytest.raises(CheckpointError, match=r"weight 'bias' holds 1 non-finite value\(s\)"):
         read_checkpoint(ck)
 
@@ -103,8 +118,17 @@ def test_old_checkpoints_load_with_one_warning_line(tmp_path, capsys):
     ckpt = read_checkpoint(tmp_path / "old")
     assert ckpt["meta"]["rnnlp_version"] == "0.1.0"
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith(f"warning: checkpoint {tmp_path / 'old'} (rnnlp 0.1.0) "
-                                                   "carries no checksums")
+    assert err.count("\n") == 1 and err.startswith(f"warning: checkpoint {tmp_path / 'old'} (rnnlp 0.1.0, "
+                                                   "before 0.3.0) may carry no checksums")
+
+
+def test_a_checkpoint_of_a_release_with_checksums_but_without_them_is_refused(tmp_path):  # B30/B34
+    ck = _save(tmp_path / "ck", torch.nn.Linear(3, 2))
+    meta = json.loads((ck / "meta.json").read_text())
+    assert meta["rnnlp_version"] == rnnlp.__version__ and "files" in meta
+    (ck / "meta.json").write_text(json.dumps({k: v for k, v in meta.items() if k != "files"}))
+    with pytest.raises(CheckpointError, match=rf"lists no checksums, which every checkpoint of that version carries"):
+        read_checkpoint(ck)
 
 
 def test_predict_on_corrupted_weights_exits_2_with_one_line(tmp_path, run_cli):
