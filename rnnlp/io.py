@@ -110,8 +110,11 @@ def swap_in(new: Path, path: Path) -> None:
 
 
 def recover_directory(path: str | os.PathLike) -> None:
-    """If a write stopped between the two renames of ``atomic_directory``, restore the old folder."""
+    """If a write stopped between the two renames of ``atomic_directory``, restore the old folder;
+    if it stopped after them, before the old copy was deleted, delete it."""
     path = Path(path)
     old = path.with_name(f".{path.name}.old")
     if not path.exists() and old.exists():
         os.replace(old, path)
+    elif old.exists():  # the swap finished but its clean-up did not: the old copy is not needed
+        shutil.rmtree(old, ignore_errors=True)

@@ -12,7 +12,7 @@ import click
 
 from rnnlp.cli.common import MAX_BEAM, gather, in_range, input_options, model_options
 from rnnlp.cli.inputs import IMAGE_COLUMNS, read_inputs
-from rnnlp.cli.outputs import Sink, in_batches
+from rnnlp.cli.outputs import Sink, in_batches, keeping_blanks
 
 MAX_LEN = 500  # words per caption: far beyond any caption, short enough to answer in seconds
 
@@ -38,9 +38,10 @@ def caption(checkpoint, images, input_path, fmt, image_column, output, beam_size
     from rnnlp import api
 
     sink = Sink(output, as_json, lambda row: f"{row['image']}\t{row['caption']}")
-    read = lambda path: read_inputs(path, fmt, image_column, names=IMAGE_COLUMNS, flag="--image-column")  # noqa
+    read = lambda path: read_inputs(path, fmt, image_column, names=IMAGE_COLUMNS, flag="--image-column",  # noqa
+                                    keep_blank=True)
     images = gather(images, input_path, read, "the image files to caption", quiet)
-    images = [beside(image, input_path) for image in images]
+    images = [beside(image, input_path) if image else "" for image in images]
     model = api.load(checkpoint, device=device)
     api.expect_task(model, "captioning")
 
@@ -48,13 +49,14 @@ def caption(checkpoint, images, input_path, fmt, image_column, output, beam_size
         texts = model.caption(chunk, beam_size=beam_size, max_len=max_len, batch_size=batch_size)
         return [{"image": image, "caption": text} for image, text in zip(chunk, texts)]
 
-    for rows in in_batches(images, max(batch_size or 0, 64), run, not (as_json or quiet)):
+    blank = lambda image: {"image": "", "caption": ""}  # noqa: E731  (a blank line keeps its place)
+    for rows in in_batches(images, max(batch_size or 0, 64), keeping_blanks(run, blank), not (as_json or quiet)):
         sink.add(rows)
     sink.close()
     if attention_plot:
         from rnnlp.plotting import plot_caption_attention
 
-        plot_caption_attention(model.attention(images[0], max_len=max_len), attention_plot)
+        plot_caption_attention(model.attention(next(i for i in images if i), max_len=max_len), attention_plot)
 
 
 def beside(image: str, input_path: str | None) -> str:

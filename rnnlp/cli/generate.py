@@ -65,7 +65,8 @@ def generate(checkpoint, prompt, input_path, fmt, text_column, output, max_token
                                f"got {num_samples}")
     sink = Sink(output, as_json, text_line)
     prompts = [prompt or ""] if input_path is None else \
-        gather([prompt] if prompt else [], input_path, lambda path: read_inputs(path, fmt, text_column),
+        gather([prompt] if prompt else [], input_path,
+               lambda path: read_inputs(path, fmt, text_column, keep_blank=True),  # blank: from <bos>
                "prompts", quiet)
     model = api.load(checkpoint, device=device)
     api.expect_task(model, "lm")

@@ -122,10 +122,15 @@ def keeping_blanks(run, blank_row):
     """``run`` for chunks that may hold blank inputs: the model sees only the others, and each blank
     gets ``blank_row(item)`` in its place, so an output file stays line-aligned with its input."""
     def wrapped(chunk):
-        found = iter(run([x for x in chunk if x.strip()]) if any(x.strip() for x in chunk) else [])
-        return [next(found) if x.strip() else blank_row(x) for x in chunk]
+        given = [x for x in chunk if not _blank(x)]
+        found = iter(run(given) if given else [])
+        return [blank_row(x) if _blank(x) else next(found) for x in chunk]
 
     return wrapped
+
+
+def _blank(item) -> bool:
+    return not item.strip() if isinstance(item, str) else not item
 
 
 def in_batches(items, size: int, run, show: bool):

@@ -12,7 +12,7 @@ import click
 
 from rnnlp.cli.common import gather, input_options, model_options
 from rnnlp.cli.inputs import read_inputs
-from rnnlp.cli.outputs import Sink, in_batches
+from rnnlp.cli.outputs import Sink, in_batches, keeping_blanks
 
 TASKS = ("sentiment", "series")
 
@@ -26,19 +26,29 @@ TASKS = ("sentiment", "series")
 def predict(checkpoint, texts, input_path, fmt, text_column, output, device, batch_size, as_json, quiet):
     """Classify TEXTS (or the texts or series of --input) with a CHECKPOINT (or run folder).
 
-    Prints "label<TAB>probability<TAB>text" per text (series: their number for the text).
+    Prints "label<TAB>probability<TAB>text" per text (series: their number for the text); a blank
+    line of --input keeps its place with empty fields, so outputs stay line-aligned.
     """
     from rnnlp import api
 
-    sink = Sink(output, as_json, lambda r: f"{r['label']}\t{r['probability']:.4f}\t{r.get('text', r.get('series'))}")
+    sink = Sink(output, as_json, _line)
     model = api.load(checkpoint, device=device)
     if model.task == "series":
         return _series(model, texts, input_path, fmt, text_column, sink, batch_size, not (as_json or quiet))
     api.expect_task(model, "sentiment")
-    texts = gather(texts, input_path, lambda path: read_inputs(path, fmt, text_column), "texts to classify", quiet)
-    for rows in in_batches(texts, batch_size, model.predict, not (as_json or quiet)):
+    texts = gather(texts, input_path, lambda path: read_inputs(path, fmt, text_column, keep_blank=True),
+                   "texts to classify", quiet)
+    blank = lambda text: {"text": text, "label": None, "probability": None}  # noqa: E731  (keeps its place)
+    for rows in in_batches(texts, batch_size, keeping_blanks(model.predict, blank), not (as_json or quiet)):
         sink.add(rows)
     sink.close()
+
+
+def _line(row: dict) -> str:
+    """``label<TAB>probability<TAB>text`` (a blank input: empty fields, in its place)."""
+    if row["label"] is None:
+        return f"\t\t{row.get('text', '')}"
+    return f"{row['label']}\t{row['probability']:.4f}\t{row.get('text', row.get('series'))}"
 
 
 def _series(model, texts, input_path, fmt, text_column, sink, batch_size, show) -> None:

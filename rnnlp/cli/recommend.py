@@ -9,7 +9,7 @@ import click
 
 from rnnlp.cli.common import gather, in_range, input_options, model_options
 from rnnlp.cli.inputs import TEXT_COLUMNS, read_inputs
-from rnnlp.cli.outputs import Sink, in_batches
+from rnnlp.cli.outputs import Sink, in_batches, keeping_blanks
 
 MAX_K = 100_000
 HISTORY_COLUMNS = ("history", "items", "session", *TEXT_COLUMNS)
@@ -59,7 +59,8 @@ def recommend(checkpoint, histories, input_path, fmt, text_column, output, k, in
     CHECKPOINT (or run folder)."""
     from rnnlp import api
 
-    read = lambda path: read_inputs(path, fmt, text_column, names=HISTORY_COLUMNS, lists=True)  # noqa: E731
+    read = lambda path: read_inputs(path, fmt, text_column, names=HISTORY_COLUMNS, lists=True,  # noqa: E731
+                                    keep_blank=True)
     histories = gather(histories, input_path, read, "histories (--history \"i1 i2 ...\")", quiet)
     model = api.load(checkpoint, device=device)
     api.expect_task(model, "recommender")
@@ -70,6 +71,7 @@ def recommend(checkpoint, histories, input_path, fmt, text_column, output, k, in
         rows = [recommendable(row) for row in model.recommend(list(chunk), k, exclude_seen=not include_seen)]
         return [{"history": h, **row, "titles": [titles.get(i) for i in row["items"]]} for h, row in zip(chunk, rows)]
 
-    for rows in in_batches(histories, batch_size, run, not (as_json or quiet)):
+    blank = lambda history: {"history": "", "items": [], "scores": [], "unknown": [], "titles": []}  # noqa: E731
+    for rows in in_batches(histories, batch_size, keeping_blanks(run, blank), not (as_json or quiet)):
         sink.add(rows)
     sink.close()

@@ -12,7 +12,7 @@ import click
 
 from rnnlp.cli.common import gather, input_options, model_options
 from rnnlp.cli.inputs import read_inputs
-from rnnlp.cli.outputs import Sink, in_batches
+from rnnlp.cli.outputs import Sink, in_batches, keeping_blanks
 
 
 def format_row(row: dict) -> str:
@@ -36,12 +36,14 @@ def tag(checkpoint, texts, input_path, fmt, text_column, output, tokenize, devic
     """Tag TEXTS (tokens separated by spaces) with a tagging CHECKPOINT (or run folder).
 
     Input files ending in .conll or .conllu are read as CoNLL (tokens from the first column,
-    or FORM); .csv, .tsv, .jsonl and .parquet as tables; others as one sentence a line.
+    or FORM); .csv, .tsv, .jsonl and .parquet as tables; others as one sentence a line (a blank
+    line gives an empty result in its place, so outputs stay line-aligned).
     """
     from rnnlp import api
 
     sink = Sink(output, as_json, format_row)
-    read = lambda path: read_inputs(path, fmt, text_column, allowed=("lines", "table", "conll"), lists=True)  # noqa
+    read = lambda path: read_inputs(path, fmt, text_column, allowed=("lines", "table", "conll"), lists=True,  # noqa
+                                    keep_blank=True)
     sentences = gather(texts, input_path, read, "sentences to tag", quiet)
     model = api.load(checkpoint, device=device)
     api.expect_task(model, "tagging")
@@ -50,6 +52,7 @@ def tag(checkpoint, texts, input_path, fmt, text_column, output, tokenize, devic
         return [{"text": text if isinstance(text, str) else " ".join(text), **row}
                 for text, row in zip(chunk, model.predict(chunk, **({"tokenize": tokenize} if tokenize else {})))]
 
-    for rows in in_batches(sentences, batch_size, run, not (as_json or quiet)):
+    blank = lambda text: {"text": "", "tokens": [], "tags": []}  # noqa: E731  (a blank line stays one)
+    for rows in in_batches(sentences, batch_size, keeping_blanks(run, blank), not (as_json or quiet)):
         sink.add(rows)
     sink.close()

@@ -38,6 +38,18 @@ SPECS = {
 }
 
 
+# the row a blank line of --input gives, in its place (outputs stay line-aligned with the input);
+# generate reads a blank prompt as "start from <bos>", as when no prompt is given
+BLANK = {
+    "predict": lambda run: {"text": "", "label": None, "probability": None},
+    "tag": lambda run: {"text": "", "tokens": [], "tags": []},
+    "translate": lambda run: {"text": "", "translation": "", "score": None},
+    "generate": lambda run: {"prompt": "", "text": rnnlp.load(run).generate("", 4, seed=3)},
+    "caption": lambda run: {"image": "", "caption": ""},
+    "recommend": lambda run: {"history": "", "items": [], "scores": [], "unknown": [], "titles": []},
+}
+
+
 def invoke(args, stdin=None):
     result = CliRunner().invoke(cli, [str(a) for a in args], input=stdin)
     assert result.exit_code == 0, (result.output, result.exception)
@@ -109,13 +121,16 @@ def test_every_option_on_every_command(command, mode, runs, wants, tmp_path):
     elif mode.startswith("input"):
         source = {"input-lines": lines, "input-table": table, "input-stdin": "-"}[mode]
         result = invoke([*base, "--input", source], stdin=lines.read_text() if source == "-" else None)
-        assert _json_rows(result.stdout) == want
-        assert result.stderr == ("" if mode == "input-table" else "skipped 1 blank input\n")
+        blank = [] if mode == "input-table" else [json.loads(json.dumps(BLANK[command](run)))]
+        assert _json_rows(result.stdout) == [want[0], *blank, want[1]]
+        assert result.stderr == ""
     else:
         out = tmp_path / f"out.{mode.split('-')[1]}"
         result = invoke([*base, "--input", lines, "--output", out])
-        assert result.stdout == "" and result.stderr.endswith(f"wrote 2 rows to {out}\n")
-        assert _read_output(out) == [{k: _cell(v) for k, v in row.items()} for row in want] \
+        want = [want[0], json.loads(json.dumps(BLANK[command](run))), want[1]]
+        assert result.stdout == "" and result.stderr.endswith(f"wrote 3 rows to {out}\n")
+        columns = list(dict.fromkeys(key for row in want for key in row))  # a blank row's cells are empty
+        assert _read_output(out) == [{k: _cell(row.get(k)) for k in columns} for row in want] \
             if out.suffix != ".jsonl" else _json_rows(out.read_text()) == want
 
 

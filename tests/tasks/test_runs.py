@@ -92,3 +92,77 @@ def test_a_resumed_run_is_never_cleaned_up(tmp_path):
     with runs.run_folder(run):  # nothing new saved: a resumed run keeps what it had
         pass
     assert (run / "last").is_dir() and (run / "metrics.jsonl").read_text() == "{}\n"
+
+
+def _sub(args, **kw):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "rnnlp", *map(str, args)], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def test_kill_9_at_any_moment_of_an_overwrite_leaves_a_loadable_run(tmp_path, run_cli):  # B88
+    """20 seeded trials: kill -9 an --overwrite training after a random delay; the folder always
+    holds a loadable run, the old one or the new complete one, and a next command finds no mess."""
+    import random
+    import signal
+    import time
+
+    import rnnlp
+
+    run = tmp_path / "run"
+    assert run_cli([*TRAIN, "-o", run, "train.max_steps=2", "train.save_every=1"])[0] == 0
+    rng = random.Random(0)
+    kept = {"old": 0, "new": 0}
+    for _ in range(20):
+        before = _created(run)
+        proc = _sub([*TRAIN, "-o", run, "--overwrite", "train.max_steps=3", "train.save_every=1"])
+        time.sleep(rng.uniform(0.5, 6.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        runs.recover_run(run)  # what every command does first
+        rnnlp.load(run)  # loadable, every time
+        kept["old" if _created(run) == before else "new"] += 1
+        assert not list(tmp_path.glob(".run.old*"))
+    assert kept["old"] and kept["new"], kept  # the delays hit both sides of the swap
+
+
+def test_a_second_training_into_the_same_folder_is_refused_naming_the_owner(tmp_path):  # B87
+    import time
+
+    run = tmp_path / "run"
+    first = _sub([*TRAIN, "-o", run, "train.max_steps=200", "data.train_limit=64"])
+    lock = tmp_path / ".run.lock"
+    deadline = time.time() + 60
+    while not (lock.is_file() and lock.read_text()) and time.time() < deadline:
+        time.sleep(0.05)
+    second = _sub([*TRAIN, "-o", run, "--overwrite"])
+    _, err = second.communicate(timeout=120)
+    first.communicate(timeout=300)
+    assert second.returncode == 2 and first.returncode == 0
+    assert err.strip().splitlines()[-1].startswith(f"error: -o {run} is being written by process {first.pid} ")
+    assert not lock.exists()  # released and removed when the first one ended
+
+
+def test_a_diverging_run_stops_with_an_error_and_saves_nothing(tmp_path, run_cli):  # B20
+    run = tmp_path / "run"
+    code, _, err = run_cli([*TRAIN, "-o", run, "train.lr=1e38", "train.optimizer=sgd", "train.clip_norm=0",
+                            "train.max_steps=8", "data.train_limit=256"])
+    last = err.strip().splitlines()[-1]
+    assert code == 2 and last.startswith("error: the training loss is ") and "lower train.lr" in last, err
+    assert "warning: the training loss" in err and "may be diverging" in err
+    assert not run.exists()  # stopped before its first checkpoint: nothing claims to be a model
+
+
+def test_resume_applies_the_safe_overrides_and_refuses_the_others(tmp_path, run_cli):  # B85
+    run = tmp_path / "run"
+    assert run_cli([*TRAIN, "-o", run, "train.max_steps=1"])[0] == 0
+    code, _, err = run_cli([*TRAIN, "--resume", run, "train.max_steps=2", "train.epochs=2"])
+    assert code == 0 and "resuming with train.epochs=2 (was 1), train.max_steps=2 (was 1)" in err
+    assert json.loads((run / "last" / "trainer" / "trainer.json").read_text())["step"] == 2
+    code, _, err = run_cli([*TRAIN, "--resume", run, "train.lr=0.5"])
+    assert code == 2 and err.startswith(f"error: --resume {run}: train.lr=0.5 differs from the run's ")
+    assert "a resumed run may change only train.max_steps" in err
