@@ -105,8 +105,9 @@ def _sub(args, **kw):
 
 
 def test_kill_9_at_any_moment_of_an_overwrite_leaves_a_loadable_run(tmp_path, run_cli):  # B88
-    """20 seeded trials: kill -9 an --overwrite training after a random delay; the folder always
-    holds a loadable run, the old one or the new complete one, and a next command finds no mess."""
+    """20 seeded trials: kill -9 an --overwrite training after a random delay (up to a little more than
+    a whole run takes here); the folder always holds a loadable run, the old one or the new complete
+    one, and the next command finds no half-swapped folder."""
     import random
     import signal
     import time
@@ -115,34 +116,42 @@ def test_kill_9_at_any_moment_of_an_overwrite_leaves_a_loadable_run(tmp_path, ru
 
     run = tmp_path / "run"
     assert run_cli([*TRAIN, "-o", run, "train.max_steps=2", "train.save_every=1"])[0] == 0
+    overwrite = [*TRAIN, "-o", run, "--overwrite", "train.max_steps=3", "train.save_every=1"]
+    start = time.perf_counter()
+    assert _sub(overwrite).wait() == 0
+    whole = time.perf_counter() - start  # process start, data, training, the swap
     rng = random.Random(0)
     kept = {"old": 0, "new": 0}
     for _ in range(20):
         before = _created(run)
-        proc = _sub([*TRAIN, "-o", run, "--overwrite", "train.max_steps=3", "train.save_every=1"])
-        time.sleep(rng.uniform(0.5, 6.0))
-        proc.send_signal(signal.SIGKILL)
+        proc = _sub(overwrite)
+        try:
+            proc.wait(timeout=rng.uniform(0.3, 1.2) * whole)
+        except Exception:  # still running: kill it where it is
+            proc.send_signal(signal.SIGKILL)
         proc.communicate()
-        runs.recover_run(run)  # what every command does first
+        runs.recover_run(run)  # what every command that opens the folder does first
         rnnlp.load(run)  # loadable, every time
         kept["old" if _created(run) == before else "new"] += 1
         assert not list(tmp_path.glob(".run.old*"))
-    assert kept["old"] and kept["new"], kept  # the delays hit both sides of the swap
+    assert kept["old"] and kept["new"], kept  # the delays fell on both sides of the swap
 
 
 def test_a_second_training_into_the_same_folder_is_refused_naming_the_owner(tmp_path):  # B87
+    import signal
     import time
 
     run = tmp_path / "run"
-    first = _sub([*TRAIN, "-o", run, "train.max_steps=200", "data.train_limit=64"])
+    first = _sub([*TRAIN, "-o", run, "train.max_steps=100000", "train.epochs=100000"])
     lock = tmp_path / ".run.lock"
-    deadline = time.time() + 60
+    deadline = time.time() + 120
     while not (lock.is_file() and lock.read_text()) and time.time() < deadline:
         time.sleep(0.05)
     second = _sub([*TRAIN, "-o", run, "--overwrite"])
-    _, err = second.communicate(timeout=120)
+    _, err = second.communicate(timeout=300)
+    first.send_signal(signal.SIGINT)  # Ctrl-C: the first one stops, keeping its last checkpoint
     first.communicate(timeout=300)
-    assert second.returncode == 2 and first.returncode == 0
+    assert second.returncode == 2 and first.returncode == 130
     assert err.strip().splitlines()[-1].startswith(f"error: -o {run} is being written by process {first.pid} ")
     assert not lock.exists()  # released and removed when the first one ended
 
@@ -153,7 +162,6 @@ def test_a_diverging_run_stops_with_an_error_and_saves_nothing(tmp_path, run_cli
                             "train.max_steps=8", "data.train_limit=256"])
     last = err.strip().splitlines()[-1]
     assert code == 2 and last.startswith("error: the training loss is ") and "lower train.lr" in last, err
-    assert "warning: the training loss" in err and "may be diverging" in err
     assert not run.exists()  # stopped before its first checkpoint: nothing claims to be a model
 
 

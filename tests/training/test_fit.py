@@ -1,5 +1,6 @@
 """fit(): early stopping, max_steps, evaluation cadence, checkpoint callbacks, Ctrl-C, resume."""
 
+import json
 import math
 from dataclasses import dataclass
 
@@ -201,3 +202,29 @@ def test_fit_uses_the_clock_it_is_given_to_stop():
                  optimizer=opt, scheduler=sched, clock=clock)
     assert result.stopped == "time_limit" and result.steps == 1
     assert opt.param_groups[0]["lr"] == pytest.approx(cfg.lr * 11 / 12)
+
+
+def test_a_loss_far_above_its_start_is_a_warning_and_a_non_finite_one_an_error(tmp_path, capsys):
+    """Divergence (100x the first step's loss) is noted once, on stderr and in the log; NaN stops."""
+    from rnnlp.errors import TrainingError
+
+    losses = iter([1.0, 2.0, 500.0, 800.0] + [1.0] * 100)
+
+    def growing(model, batch):
+        loss, stats = loss_fn(model, batch)
+        return loss * 0 + next(losses), stats
+
+    log = tmp_path / "metrics.jsonl"
+    model = torch.nn.Linear(3, 1)
+    cfg = TrainConfig(epochs=1, progress=False)
+    opt = build_optimizer(cfg, model.parameters())
+    result = fit(model, lambda e: iter(data()), growing, evaluate=lambda m: {"x": 0.0}, metric="x", cfg=cfg,
+                 optimizer=opt, log_path=log)
+    assert result.warning == ("the training loss 500 at step 3 is over 100x the first step's 1: the run may be "
+                              "diverging (lower train.lr)")
+    assert capsys.readouterr().err.count("warning: the training loss") == 1
+    assert json.loads(log.read_text().splitlines()[0]) == {"step": 3, "warning": result.warning}
+    nan = iter([1.0, float("nan")])
+    with pytest.raises(TrainingError, match=r"^the training loss is nan at step 2: the run diverged"):
+        fit(model, lambda e: iter(data()), lambda m, b: (loss_fn(m, b)[0] * 0 + next(nan), {}),
+            evaluate=lambda m: {"x": 0.0}, metric="x", cfg=cfg, optimizer=opt)
