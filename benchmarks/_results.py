@@ -57,6 +57,25 @@ def machine() -> str:
                       f"Python {platform.python_version()}", *libs])
 
 
+def source() -> str:
+    """rnnlp's version and the git commit of this checkout (``+dirty`` with uncommitted changes to
+    rnnlp/ or benchmarks/), so a results file names the code that printed it."""
+    import subprocess
+
+    from rnnlp import __version__
+
+    def git(*args):
+        try:
+            out = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=10)
+            return out.stdout.strip() if out.returncode == 0 else None
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    commit = git("rev-parse", "--short=12", "HEAD")
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "rnnlp", "benchmarks")
+    return f"rnnlp {__version__}, commit {commit or 'unknown'}{'+dirty' if dirty else ''}"
+
+
 class Report:
     """Started when the benchmark starts (date and load then); ``write`` adds the load at the end."""
 
@@ -73,6 +92,7 @@ class Report:
         return "\n".join([
             FIRST_LINE.format(script=self.script), f"# {self.title}", "",
             f"Command: `{command}`  ",
+            f"Code: {source()}  ",
             f"Machine: {machine()}  ",
             f"Date: {self.started:%Y-%m-%d %H:%M} UTC, {minutes:.1f} minutes  ",
             f"Load average (1 min): {self.load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end "

@@ -323,7 +323,9 @@ class Recommender:
     def recommend(self, histories, k: int = 10, exclude_seen: bool = True) -> dict | list[dict]:
         """``{"items", "scores", "unknown"}``: the top ``k`` next items of one history (a string
         of space-separated items, or a list of int ids), best first, or a list of them for a
-        list of histories; items the model does not know are skipped and listed under ``unknown``."""
+        list of histories; items the model does not know are skipped and listed under ``unknown``;
+        a history longer than ``data.max_length`` is read from its latest items and its row says
+        how many earlier ones were left out (``truncated``)."""
         histories, single = one_or_many.histories(histories)
         return one_or_many.result(self._recommend(histories, k, exclude_seen), single)
 
@@ -341,8 +343,10 @@ class Recommender:
                     scores[r, ids[row]] = float("-inf")
             top = scores.topk(min(k, self.model.num_items), dim=1)
             for r, row in enumerate(rows):
+                cut = len(ids[row]) - self.config.data.max_length  # only the latest max_length items are read
                 out[row] = {"items": [self.item_pipeline.names[i] for i in top.indices[r].tolist()],
-                            "scores": top.values[r].tolist(), "unknown": encoded[row][1]}
+                            "scores": top.values[r].tolist(), "unknown": encoded[row][1],
+                            **({"truncated": cut} if cut > 0 else {})}
         return out
 
     def evaluate(self, data: str | None = None, **data_options) -> dict:

@@ -196,3 +196,11 @@ def test_logq_subtracts_each_candidates_log_popularity():
     assert torch.allclose(sampled_objective(cfg, popularity)(model, hidden, gold), expected)
     cfg.logq = False
     assert not torch.allclose(sampled_objective(cfg, popularity)(model, hidden, gold), expected)
+
+
+def test_a_history_longer_than_max_length_says_how_many_items_were_left_out(model):
+    limit = model.config.data.max_length
+    items = [f"i{30 + i % 10:02d}" for i in range(limit + 3)]
+    long, short = model.recommend([" ".join(items), " ".join(items[-limit:])], 5)
+    assert long["truncated"] == 3 and "truncated" not in short
+    assert long["items"] == short["items"]  # the latest max_length items are what the model reads
