@@ -79,8 +79,22 @@ def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, 
     settings = Settings(limits, max_batch, max_wait_ms, timeout_s, api_key or None, tuple(cors_origin))
     click.echo(f"serving {', '.join(f'{n} ({m.task})' for n, m in models.items())} on http://{host}:{port}"
                f"{'' if api_key else ' (no API key)'}", err=True)
+    _access_log()
     uvicorn.run(create_app(models, settings), host=host, port=port, log_level="warning",
                 timeout_graceful_shutdown=int(timeout_s) + 1)
+
+
+def _access_log() -> None:
+    """One JSON line per request on stderr (rnnlp.serve.guard's ``rnnlp.access`` logger)."""
+    import logging
+
+    log = logging.getLogger("rnnlp.access")
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
 
 
 def _server_modules():

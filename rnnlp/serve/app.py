@@ -39,6 +39,30 @@ class Settings:
     cors_origins: tuple = ()           # CORS is off unless origins are given
 
 
+def _no_paths(value):
+    """``value`` with every absolute path (a config's files) cut to its file name."""
+    if isinstance(value, dict):
+        return {k: _no_paths(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_paths(v) for v in value]
+    if isinstance(value, str) and Path(value).is_absolute():
+        return Path(value).name
+    return value
+
+
+def _weights_sha(model) -> str | None:
+    """The sha256 of the checkpoint's ``model.safetensors`` (as meta.json records it, else computed)."""
+    import hashlib
+
+    folder = Path(getattr(model, "path", None) or "")
+    try:
+        return json.loads((folder / "meta.json").read_text())["files"]["model.safetensors"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    weights = folder / "model.safetensors"
+    return hashlib.sha256(weights.read_bytes()).hexdigest() if weights.is_file() else None
+
+
 def error(status: int, field: str, message: str) -> JSONResponse:
     return JSONResponse({"error": f"{field}: {message}", "field": field}, status_code=status)
 
@@ -53,6 +77,7 @@ class Server:
         self.engines: dict[str, StreamEngine] = {}
 
     async def start(self) -> None:
+        self.ready = False
         for name, model in self.models.items():
             b = Batcher(name, model, self.metrics, self.settings.max_batch, self.settings.max_wait_ms / 1000)
             b.start()
@@ -60,6 +85,7 @@ class Server:
             if "generate" in self.verbs[name]:
                 self.engines[name] = StreamEngine(name, model, b, self.metrics)
                 self.engines[name].start()
+        self.ready = True  # every model loaded (before the app was made) and its workers running
 
     async def stop(self) -> None:
         for engine in self.engines.values():
@@ -68,8 +94,19 @@ class Server:
             await b.stop()
 
     def catalog(self) -> dict:
-        return {"rnnlp_version": __version__,
-                "models": {name: {**m.info(), "verbs": sorted(self.verbs[name])} for name, m in self.models.items()}}
+        return {"rnnlp_version": __version__, "models": {name: self._summary(name) for name in self.models}}
+
+    def _summary(self, name: str) -> dict:
+        """The model's ``info()`` and verbs, never a path on the server (files by their name only)."""
+        return {**_no_paths({k: v for k, v in self.models[name].info().items() if k != "path"}),
+                "verbs": sorted(self.verbs[name])}
+
+    def describe(self, name: str) -> dict:
+        """``GET /v1/models/NAME``: the summary, the request limits and the sha256 of the weights."""
+        if name not in self.models:
+            raise RequestError("model", f"unknown model {name!r}; serving: {', '.join(self.models)}", 404)
+        return {"name": name, **self._summary(name), "limits": vars(self.settings.limits),
+                "weights_sha256": _weights_sha(self.models[name]), "rnnlp_version": __version__}
 
     async def run(self, name: str, verb_name: str, request: Request):
         if name not in self.models:
@@ -150,6 +187,16 @@ def _routes(app: FastAPI, server: Server) -> None:
     async def health():
         return {"status": "ok", "models": list(server.models)}
 
+    @app.get("/health/live")
+    async def live():  # the process answers (Kubernetes' liveness probe)
+        return {"status": "ok"}
+
+    @app.get("/health/ready")
+    async def ready():  # every model loaded and its workers running (readiness probe)
+        if not getattr(server, "ready", False):
+            return JSONResponse({"status": "starting"}, status_code=503)
+        return {"status": "ready", "models": list(server.models)}
+
     @app.get("/metrics")
     async def metrics():
         return PlainTextResponse(server.metrics.text(), media_type="text/plain; version=0.0.4")
@@ -157,6 +204,10 @@ def _routes(app: FastAPI, server: Server) -> None:
     @app.get("/v1/models")
     async def catalog():
         return server.catalog()
+
+    @app.get("/v1/models/{name}")
+    async def describe(name: str):
+        return server.describe(name)
 
     async def run(request: Request):
         return await server.run(request.path_params["name"], request.path_params["verb"], request)

@@ -21,14 +21,36 @@ FILE_FIELDS = ("input", "inputs")
 
 async def read_body(request: Request, limits: Limits) -> dict:
     """The body of a JSON or multipart/form-data request as a dict; RequestError otherwise."""
-    data = await _bounded(request, limits.max_body_bytes)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "multipart/form-data" and kind != "application/json" and not kind.endswith("+json"):
+        # text/plain and urlencoded bodies are what a page of another origin can send without asking
+        raise RequestError("content-type", f"{kind or 'none'} is not accepted; send application/json (or "
+                                           "multipart/form-data with files)", 415)
+    data = await _bounded(request, limits.max_body_bytes)
     if kind == "multipart/form-data":
         return await _form(request, limits)
+    return parse_json(data)
+
+
+MAX_DIGITS = 100  # an integer longer than this is refused before Python converts it
+
+
+def parse_json(data: bytes):
+    """Strict JSON: no NaN or Infinity, integers of at most MAX_DIGITS digits, bounded nesting."""
+    def constant(name):
+        raise RequestError("body", f"{name} is not JSON; send a finite number", 400)
+
+    def integer(text):
+        if len(text.lstrip("-")) > MAX_DIGITS:
+            raise RequestError("body", f"an integer of {len(text)} digits; at most {MAX_DIGITS}", 400)
+        return int(text)
+
     try:
-        return json.loads(data)
+        return json.loads(data, parse_constant=constant, parse_int=integer)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RequestError("body", f"malformed JSON ({exc})", 400) from None
+    except RecursionError:
+        raise RequestError("body", "JSON nested too deeply", 400) from None
 
 
 async def _bounded(request: Request, most: int) -> bytes:

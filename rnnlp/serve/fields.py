@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+MIN_TEMPERATURE = 0.01  # below it one logit's exp overflows float32: the softmax would be NaN
 
 
 class RequestError(Exception):
@@ -54,6 +57,10 @@ def text(value, field: str, limits: Limits, empty: bool = False) -> str:
         raise RequestError(field, f"must be a string, got {type(value).__name__}")
     if not empty and not value.strip():
         raise RequestError(field, "is empty")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate such as "\ud800": not text any model can read
+        raise RequestError(field, f"holds an invalid character (a lone surrogate at {exc.start})") from None
     if len(value) > limits.max_chars:
         raise RequestError(field, f"{len(value)} characters; at most {limits.max_chars}", 413)
     return value
@@ -79,6 +86,8 @@ def number(body: dict, field: str, default: float, low: float, high: float, low_
         return default
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise RequestError(field, f"must be a number, got {type(value).__name__}")
+    if not math.isfinite(value):
+        raise RequestError(field, f"must be a finite number, got {value}")
     if value > high or value < low or (low_open and value == low):
         raise RequestError(field, f"must be in {'(' if low_open else '['}{low}, {high}], got {value}")
     return float(value)

@@ -108,10 +108,24 @@ class StreamEngine:
                 rows = [r for r in self.rows if not r.closed][: self.max_streams]
                 try:
                     pieces = await self.batcher.call(self._step, rows) if rows else []
-                except Exception as exc:  # noqa: BLE001 - end these streams with the error, keep serving
-                    self._fail(rows, exc)
-                    continue
+                except Exception as exc:  # noqa: BLE001 - find the row that fails; the others go on
+                    rows, pieces = await self._alone(rows, exc)
                 self._deliver(rows, pieces)
+
+    async def _alone(self, rows: list[Row], exc: Exception) -> tuple[list[Row], list[str]]:
+        """After a failed step, each row steps alone: a row that fails again ends its own stream
+        with the error; the rows that step fine keep their pieces (a request's failure is its own)."""
+        if len(rows) == 1:
+            self._fail(rows, exc)
+            return [], []
+        kept, pieces = [], []
+        for row in rows:
+            try:
+                pieces += await self.batcher.call(self._step, [row])
+                kept.append(row)
+            except Exception as alone:  # noqa: BLE001
+                self._fail([row], alone)
+        return kept, pieces
 
     def _deliver(self, rows: list[Row], pieces: list[str]) -> None:
         """Each row's piece to its queue (then None when it is complete); finished rows leave."""
@@ -137,9 +151,8 @@ class StreamEngine:
             state = cat_states([r.state for r in rows])
             log_probs, state = self.model.decoder.step(torch.cat([r.last for r in rows]), state)
             ids = choose_rows(log_probs, [r.sampler for r in rows])
-            pieces = []
-            for i, row in enumerate(rows):
+            pieces = [row.renderer.pieces(ids[i: i + 1].tolist())[0] for i, row in enumerate(rows)]
+            for i, row in enumerate(rows):  # only once every row has its piece: a failed step changes none
                 row.last = ids[i: i + 1]
                 row.state = row_of(state, i)
-                pieces.append(row.renderer.pieces(row.last.tolist())[0])
         return pieces

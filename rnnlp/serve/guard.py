@@ -1,41 +1,78 @@
-"""The bearer token and per-request metrics, as a plain ASGI middleware.
+"""The front door, as a plain ASGI middleware: origin, bearer token, request id, metrics, access log.
 
 Plain ASGI rather than ``@app.middleware("http")``: Starlette's BaseHTTPMiddleware runs every
 request through an extra anyio task group and memory stream, which py-spy showed as a large
 share of the event loop's time under 64 concurrent clients (benchmarks/serve_load.py).
+
+In order, for each HTTP request:
+- a browser request from an origin that is not allowed (``--cors-origin``, or the server's own
+  host) is refused with 403, so a page the user visits cannot drive a local server;
+- a CORS preflight (``OPTIONS`` with an ``Origin``) goes on to the CORS middleware before any
+  token is asked for (browsers never send credentials on a preflight);
+- the bearer token is checked (401 without it);
+- the request gets an ``X-Request-ID`` (the client's, when it is a short plain token, else a new
+  one), echoed on the response; model requests are counted under the configured model and verb
+  names only (anything else is ``unknown``, so random paths cannot grow ``/metrics``), and every
+  request is one JSON line on the ``rnnlp.access`` logger.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import logging
+import re
 import time
+import uuid
+from urllib.parse import urlsplit
 
-OPEN_PATHS = ("/health", "/")      # no token: liveness probes and the demo page itself
+OPEN_PATHS = ("/health", "/health/live", "/health/ready", "/")  # no token: probes and the demo page
 UNAUTHORIZED = json.dumps({"error": "authorization: send the header 'Authorization: Bearer <api key>'",
                            "field": "authorization"}).encode()
+FORBIDDEN = json.dumps({"error": "origin: requests from this web page's origin are not allowed (rnnlp serve "
+                                 "--cors-origin ORIGIN allows one)", "field": "origin"}).encode()
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+ACCESS = logging.getLogger("rnnlp.access")
 
 
 def authorized(scope: dict, key: str | None) -> bool:
     """The bearer token, compared in constant time (hmac.compare_digest)."""
     if key is None or scope["path"] in OPEN_PATHS:
         return True
-    sent = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+    sent = _header(scope, b"authorization")
     scheme, _, token = sent.partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), key.encode())
 
 
-def model_verb(scope: dict) -> tuple[str, str] | None:
-    """(model, verb) of ``POST /v1/models/{model}/{verb}``, else None (not counted)."""
+def origin_allowed(scope: dict, allowed: tuple) -> bool:
+    """No ``Origin`` (not a browser page), an allowed one, or the server's own host (the demo page)."""
+    origin = _header(scope, b"origin")
+    if not origin:
+        return True
+    if origin in allowed or "*" in allowed:
+        return True
+    return urlsplit(origin).netloc == _header(scope, b"host")
+
+
+def model_verb(scope: dict, verbs: dict) -> tuple[str, str] | None:
+    """(model, verb) of ``POST /v1/models/{model}/{verb}`` as metric labels: a name the server
+    does not serve is ``unknown``; None for other paths (not counted)."""
     parts = scope["path"].strip("/").split("/")
     if len(parts) == 4 and parts[:2] == ["v1", "models"] and scope["method"] == "POST":
-        return parts[2], parts[3]
+        model = parts[2] if parts[2] in verbs else "unknown"
+        return model, parts[3] if model != "unknown" and parts[3] in verbs[model] else "unknown"
     return None
 
 
+def _header(scope: dict, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
 class Guard:
-    """Refuses requests without the API key (401) and counts model requests in ``metrics``
-    (status and time to the response's first byte, as Prometheus expects of a stream too)."""
+    """See the module docstring."""
 
     def __init__(self, app, server):
         self.app, self.server = app, server
@@ -43,29 +80,46 @@ class Guard:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        if not authorized(scope, self.server.settings.api_key):
-            return await _send_json(send, 401, UNAUTHORIZED)
-        counted = model_verb(scope)
-        if counted is None:
-            return await self.app(scope, receive, send)
-        start, started = time.perf_counter(), False
+        settings = self.server.settings
+        sent = _header(scope, b"x-request-id")
+        rid = sent if REQUEST_ID.match(sent) else uuid.uuid4().hex
+        if not origin_allowed(scope, settings.cors_origins):
+            return await _send_json(send, 403, FORBIDDEN, rid)
+        preflight = scope["method"] == "OPTIONS" and _header(scope, b"origin")
+        if not preflight and not authorized(scope, settings.api_key):
+            return await _send_json(send, 401, UNAUTHORIZED, rid)
+        counted = model_verb(scope, self.server.verbs)
+        start, status = time.perf_counter(), [None]
 
-        async def timed_send(message):
-            nonlocal started
+        async def tagged_send(message):
             if message["type"] == "http.response.start":
-                started = True
-                self.server.metrics.request(*counted, message["status"], time.perf_counter() - start)
+                status[0] = message["status"]
+                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", rid.encode())]}
+                if counted:
+                    self.server.metrics.request(*counted, status[0], time.perf_counter() - start)
             await send(message)
 
         try:
-            await self.app(scope, receive, timed_send)
+            await self.app(scope, receive, tagged_send)
         except Exception:  # the outer error handler answers 500: count it here, where the model is known
-            if not started:
-                self.server.metrics.request(*counted, 500, time.perf_counter() - start)
+            if status[0] is None:
+                status[0] = 500
+                if counted:
+                    self.server.metrics.request(*counted, 500, time.perf_counter() - start)
             raise
+        finally:
+            _access(rid, scope, counted, status[0], time.perf_counter() - start)
 
 
-async def _send_json(send, status: int, body: bytes) -> None:
+def _access(rid: str, scope: dict, counted, status, seconds: float) -> None:
+    if ACCESS.isEnabledFor(logging.INFO):
+        model, verb = counted or (None, None)
+        ACCESS.info(json.dumps({"id": rid, "method": scope["method"], "path": scope["path"], "model": model,
+                                "verb": verb, "status": status, "ms": round(seconds * 1000, 2)}))
+
+
+async def _send_json(send, status: int, body: bytes, rid: str) -> None:
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"x-request-id", rid.encode())]})
     await send({"type": "http.response.body", "body": body})

@@ -98,7 +98,7 @@ def _prompt(value, field, limits):
 
 def generate_options(body, limits) -> dict:
     return {"max_tokens": fields.integer(body, "max_tokens", min(50, limits.max_tokens), 1, limits.max_tokens),
-            "temperature": fields.number(body, "temperature", 1.0, 0.0, 100.0),
+            "temperature": fields.number(body, "temperature", 1.0, fields.MIN_TEMPERATURE, 100.0, low_open=False),
             "top_k": fields.integer(body, "top_k", None, 1),
             "top_p": fields.number(body, "top_p", 1.0, 0.0, 1.0),
             "seed": fields.integer(body, "seed", None, 0, 2 ** 63 - 1),

@@ -150,7 +150,7 @@ def test_bad_requests_get_a_4xx_naming_the_field(client, path, body, status, fie
 @pytest.mark.parametrize("content,status,field", [(b"{not json", 400, "body"), (b"\xff\xfe", 400, "body"),
                                                   (b"[" * 100_001, 413, "body")])
 def test_malformed_or_oversized_bodies(client, content, status, field):
-    r = client.post("/v1/models/sentiment/predict", content=content)
+    r = client.post("/v1/models/sentiment/predict", content=content, headers={"content-type": "application/json"})
     assert (r.status_code, r.json()["field"]) == (status, field)
 
 

@@ -43,7 +43,9 @@ def start(*args, port: int) -> subprocess.Popen:
 
 def get(port: int, path: str, body=None):
     data = None if body is None else json.dumps(body).encode()
-    with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data), timeout=60) as r:
+    headers = {} if body is None else {"Content-Type": "application/json"}
+    with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, headers=headers),
+                                timeout=60) as r:
         return r.read().decode()
 
 
@@ -82,9 +84,10 @@ def server(trained_runs):
 
 
 def curl(line: str, port: int) -> tuple[int, str]:
-    """Run a README curl line with urllib (-d: a POST of that body; -F: a multipart form)."""
+    """Run a README curl line with urllib (-d: a POST of that body; -H: a header; -F: a multipart form)."""
     args = shlex.split(line)[1:]
     data, headers = args[args.index("-d") + 1].encode() if "-d" in args else None, {}
+    headers.update(args[i + 1].split(": ", 1) for i, a in enumerate(args) if a == "-H")
     parts = [args[i + 1] for i, a in enumerate(args) if a == "-F"]
     if parts:
         data, headers["Content-Type"] = multipart(parts)
@@ -157,7 +160,8 @@ def test_it_binds_loopback_and_batches_concurrent_requests_to_the_unbatched_resu
 def test_sigterm_lets_an_in_flight_stream_finish_then_stops(server, models):
     proc, port = server
     body = json.dumps({"input": "the", "max_tokens": 200, "seed": 5, "stream": True}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/models/wiki/generate", data=body)
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/models/wiki/generate", data=body,
+                                     headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=60) as response:
         first = response.readline()
         assert first.startswith(b"data: ")

@@ -1,0 +1,112 @@
+"""Issue 28 (serve under attack and in production), the parts built so far: every malformed request
+is a 4xx, bounded numbers and nesting, JSON only, metrics labels from configured names, browser
+origins, operator endpoints, request ids, and one stream's failure ending only that stream."""
+
+import asyncio
+import json
+import re
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the 'serve' extra (pip install 'rnnlp[serve]') is not installed")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from rnnlp.serve.app import Settings, create_app  # noqa: E402
+
+JSON = {"content-type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def client(models):
+    settings = Settings(api_key="k", cors_origins=("https://app.example",))
+    with TestClient(create_app(models, settings), raise_server_exceptions=False) as c:
+        c.headers.update({"authorization": "Bearer k"})
+        yield c
+
+
+def raw(client, path, body: bytes, headers=JSON):
+    return client.post(f"/v1/models/{path}", content=body, headers=headers)
+
+
+@pytest.mark.parametrize("path, body, status, field", [
+    ("lm/generate", b'{"input": "the", "temperature": NaN}', 400, "body"),
+    ("lm/generate", b'{"input": "the", "temperature": Infinity}', 400, "body"),
+    ("lm/generate", b'{"input": "the", "temperature": 1e-300}', 422, "temperature"),
+    ("lm/generate", b'{"input": "the", "max_tokens": 1' + b"0" * 5000 + b"}", 400, "body"),
+    ("sentiment/predict", b'{"input": "\\ud800 film"}', 422, "input"),
+    ("tagging/tag", b'{"input": "Paris \\udfff"}', 422, "input"),
+    ("translation/translate", b'{"input": "ein \\ud800"}', 422, "input"),
+    ("lm/generate", b'{"input": "\\ud800"}', 422, "input"),
+    ("sentiment/predict", b"[" * 100_000, 400, "body"),
+])
+def test_malformed_requests_are_4xx_naming_the_field(client, path, body, status, field):
+    r = raw(client, path, body)
+    assert (r.status_code, r.json()["field"]) == (status, field), r.text
+
+
+def test_a_body_that_is_not_json_is_415(client):
+    r = raw(client, "sentiment/predict", b'{"input": "a fine film"}', {"content-type": "text/plain"})
+    assert r.status_code == 415 and r.json()["field"] == "content-type"
+    assert raw(client, "sentiment/predict", b'{"input": "a fine film"}').status_code == 200
+
+
+def test_metrics_labels_come_only_from_configured_names(client):
+    for i in range(20):
+        client.post(f"/v1/models/nope{i}/predict", json={"input": "x"})
+        client.post(f"/v1/models/sentiment/verb{i}", json={"input": "x"})
+    text = client.get("/metrics").text
+    assert "nope" not in text and "verb1" not in text
+    assert 'model="unknown",verb="unknown",code="404"} 20' in text
+    assert 'model="sentiment",verb="unknown",code="404"} 20' in text
+
+
+def test_browser_origins_preflight_and_request_ids(client):
+    ok = client.options("/v1/models/sentiment/predict", headers={
+        "origin": "https://app.example", "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type"})
+    assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "https://app.example"
+    evil = client.post("/v1/models/sentiment/predict", json={"input": "x"}, headers={"origin": "https://evil.example"})
+    assert evil.status_code == 403 and evil.json()["field"] == "origin"
+    mine = client.get("/health", headers={"x-request-id": "abc-123"})
+    assert mine.headers["x-request-id"] == "abc-123"
+    assigned = client.get("/health", headers={"x-request-id": "no spaces allowed"}).headers["x-request-id"]
+    assert len(assigned) == 32 and assigned != "no spaces allowed"
+
+
+def test_operator_endpoints_and_no_server_paths(client, models):
+    assert client.get("/health/live").json() == {"status": "ok"}
+    assert client.get("/health/ready").json() == {"status": "ready", "models": list(models)}
+    catalog = json.dumps(client.get("/v1/models").json())
+    assert not re.search(r'"/[^"]*"', catalog), "an absolute server path in /v1/models"
+    one = client.get("/v1/models/sentiment").json()
+    assert one["task"] == "sentiment" and one["verbs"] == ["predict"] and one["limits"]["max_items"] == 64
+    assert len(one["weights_sha256"]) == 64 and not re.search(r'"/[^"]*"', json.dumps(one))
+    assert client.get("/v1/models/nope").status_code == 404
+
+
+def test_one_failing_stream_ends_alone_and_the_others_go_on():
+    """A step that fails for one row: that row's stream ends with an error, the others get their piece."""
+    from rnnlp.serve.generation import StreamEngine, StreamError
+
+    class Batcher:
+        async def call(self, fn, rows):
+            if any(r.bad for r in rows):
+                raise RuntimeError("index 2 is out of bounds")
+            return [f"piece{r.n}" for r in rows]
+
+    class Row:
+        def __init__(self, n, bad=False):
+            self.n, self.bad, self.out, self.closed, self.left = n, bad, asyncio.Queue(), False, 5
+
+    async def scenario():
+        engine = StreamEngine("lm", None, Batcher(), metrics=None)
+        rows = [Row(0), Row(1, bad=True), Row(2)]
+        kept, pieces = await engine._alone(rows, RuntimeError("batch"))
+        return rows, kept, pieces
+
+    rows, kept, pieces = asyncio.run(scenario())
+    assert [r.n for r in kept] == [0, 2] and pieces == ["piece0", "piece2"]
+    failed = rows[1].out.get_nowait()
+    assert isinstance(failed, StreamError) and "out of bounds" in failed and rows[1].closed
+    assert rows[0].out.empty() and not rows[0].closed
