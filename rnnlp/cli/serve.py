@@ -62,9 +62,20 @@ def _stop_while_loading(signum, frame):
               help="recommend: items per history; series: steps per series.")
 @click.option("--max-audio-seconds", default=60.0, show_default=True, type=click.FloatRange(0, min_open=True),
               help="transcribe: seconds per wav file.")
+@click.option("--max-pixels", default=16_777_216, show_default=True, type=click.IntRange(1),
+              help="caption: pixels per image (width x height, read from its header before decoding).")
+@click.option("--max-sample-rate", default=192_000, show_default=True, type=click.IntRange(1),
+              help="transcribe: the sample rate a wav header may declare.")
+@click.option("--max-queue", default=1024, show_default=True, type=click.IntRange(1),
+              help="Requests waiting per model; past it a 429 with Retry-After.")
+@click.option("--max-connections", default=1000, show_default=True, type=click.IntRange(1),
+              help="Open connections; past it new ones get a 503.")
+@click.option("--grace", default=20.0, show_default=True, type=click.FloatRange(0),
+              help="On SIGTERM, seconds to let in-flight requests finish before stopping.")
 @click.option("--threads", default=None, type=click.IntRange(1), help="torch CPU threads.")
 def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, cors_origin, max_items,
-          max_chars, max_tokens, max_body_bytes, max_values, max_audio_seconds, threads):
+          max_chars, max_tokens, max_body_bytes, max_values, max_audio_seconds, max_pixels, max_sample_rate,
+          max_queue, max_connections, grace, threads):
     """Serve checkpoints (run folders) over HTTP: POST /v1/models/NAME/VERB, GET /v1/models, /health,
     /metrics, and a demo page at /. A model is named after its run folder unless NAME=RUN is given."""
     paths = named_runs(runs)
@@ -75,13 +86,14 @@ def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, 
     finally:
         signal.signal(signal.SIGTERM, previous)  # uvicorn's own: finish in-flight requests, then stop
     limits = Limits(max_items=max_items, max_chars=max_chars, max_tokens=max_tokens, max_body_bytes=max_body_bytes,
-                    max_values=max_values, max_audio_seconds=max_audio_seconds)
-    settings = Settings(limits, max_batch, max_wait_ms, timeout_s, api_key or None, tuple(cors_origin))
+                    max_values=max_values, max_audio_seconds=max_audio_seconds, max_pixels=max_pixels,
+                    max_sample_rate=max_sample_rate)
+    settings = Settings(limits, max_batch, max_wait_ms, timeout_s, api_key or None, tuple(cors_origin), max_queue)
     click.echo(f"serving {', '.join(f'{n} ({m.task})' for n, m in models.items())} on http://{host}:{port}"
                f"{'' if api_key else ' (no API key)'}", err=True)
     _access_log()
-    uvicorn.run(create_app(models, settings), host=host, port=port, log_level="warning",
-                timeout_graceful_shutdown=int(timeout_s) + 1)
+    uvicorn.run(create_app(models, settings), host=host, port=port, log_level="warning", access_log=False,
+                timeout_graceful_shutdown=int(grace), limit_concurrency=max_connections)
 
 
 def _access_log() -> None:

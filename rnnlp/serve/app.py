@@ -27,6 +27,7 @@ from rnnlp.serve.metrics import Metrics
 from rnnlp.serve.verbs import verbs_of
 
 DEMO = Path(__file__).with_name("demo.html")
+OFF_LOOP_BYTES = 16_384  # a body this large is parsed (images, wav files decoded) on a worker thread
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Settings:
     timeout_s: float = 30.0            # per request (a stream: until it starts)
     api_key: str | None = None
     cors_origins: tuple = ()           # CORS is off unless origins are given
+    max_queue: int = 1024              # requests waiting per model; past it a 429 with Retry-After
 
 
 def _no_paths(value):
@@ -115,9 +117,15 @@ class Server:
         if verb is None:
             raise RequestError("verb", f"{name} ({self.models[name].task}) has no verb {verb_name!r}; "
                                        f"it has: {', '.join(sorted(self.verbs[name]))}", 404)
-        items, many, options = verb.parse(await read_body(request, self.settings.limits), self.settings.limits)
+        body = await read_body(request, self.settings.limits)
+        if len(request._body or b"") > OFF_LOOP_BYTES:  # noqa: SLF001 - decoding could hold the loop
+            items, many, options = await asyncio.to_thread(verb.parse, body, self.settings.limits)
+        else:
+            items, many, options = verb.parse(body, self.settings.limits)
         if options.get("stream"):
             return await self.stream(name, items, many, options)
+        if self.batchers[name].queue.qsize() >= self.settings.max_queue:
+            raise RequestError("queue", f"{name} has {self.settings.max_queue} requests waiting; retry shortly", 429)
         outputs = await self.within_timeout(self.batchers[name].submit(verb, options, items))
         # a JSONResponse skips FastAPI's jsonable_encoder walk over every output (profiled: serve_load.py)
         return JSONResponse({"model": name, "outputs": outputs} if many else {"model": name, "output": outputs[0]})
@@ -224,7 +232,7 @@ def _routes(app: FastAPI, server: Server) -> None:
 def _errors(app: FastAPI) -> None:
     @app.exception_handler(RequestError)
     async def bad_request(request, exc: RequestError):
-        return JSONResponse(exc.body(), status_code=exc.status)
+        return JSONResponse(exc.body(), status_code=exc.status, headers={"Retry-After": "1"} if exc.status == 429 else None)
 
     @app.exception_handler(RnnlpError)
     async def rnnlp_error(request, exc: RnnlpError):  # a model's own check (e.g. generation options)

@@ -33,6 +33,9 @@ class Limits:
     max_body_bytes: int = 10_000_000  # the whole request body
     max_values: int = 100_000        # recommend: items per history; series: steps per series
     max_k: int = 1_000               # recommend: items per answer
+    max_pixels: int = 16_777_216     # caption: width x height per image (4096 x 4096), read from its header
+    max_sample_rate: int = 192_000   # transcribe: the sample rate a wav header may declare
+    max_channels: int = 8            # transcribe: channels per wav file
 
 
 def items(body: dict, limits: Limits) -> tuple[list, bool]:

@@ -123,10 +123,24 @@ def _image(value, field, limits):
     data = value if isinstance(value, bytes) else _base64(value, field, limits.max_image_bytes, kind)
     if len(data) > limits.max_image_bytes:
         raise RequestError(field, f"image of {len(data)} bytes; at most {limits.max_image_bytes}", 413)
+    _check_pixels(data, field, limits.max_pixels)
     try:
         return decode_image(data, field)
     except DataError as exc:
         raise RequestError(field, "is not an image PIL can read") from exc
+
+
+def _check_pixels(data: bytes, field: str, most: int) -> None:
+    """Refuse (413) an image whose header declares more than ``most`` pixels, before decoding it:
+    a small PNG can declare 13000 x 13000 pixels, hundreds of MB once decoded."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        width, height = Image.open(io.BytesIO(data)).size  # reads the header only
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return  # decode_image says what is wrong with it
+    if width * height > most:
+        raise RequestError(field, f"image of {width} x {height} pixels; at most {most} pixels", 413)
 
 
 def _base64(value, field, most: int, kind: str) -> bytes:
@@ -161,7 +175,11 @@ def _audio(value, field, limits) -> tuple:
     data = value if isinstance(value, bytes) else _base64(value, field, limits.max_audio_bytes, "wav file")
     if len(data) > limits.max_audio_bytes:
         raise RequestError(field, f"wav file of {len(data)} bytes; at most {limits.max_audio_bytes}", 413)
-    frames, rate = _wav_header(data, field)
+    frames, rate, channels = _wav_header(data, field)
+    if rate > limits.max_sample_rate:
+        raise RequestError(field, f"a sample rate of {rate} Hz; at most {limits.max_sample_rate} Hz", 413)
+    if channels > limits.max_channels:
+        raise RequestError(field, f"{channels} channels; at most {limits.max_channels}", 413)
     if frames / rate > limits.max_audio_seconds:
         raise RequestError(field, f"{frames / rate:.1f} s of audio; at most {limits.max_audio_seconds:g} s", 413)
     try:
@@ -171,17 +189,17 @@ def _audio(value, field, limits) -> tuple:
     return samples, rate, notes
 
 
-def _wav_header(data: bytes, field: str) -> tuple[int, int]:
-    """(frames, rate) a wav file's header declares."""
+def _wav_header(data: bytes, field: str) -> tuple[int, int, int]:
+    """(frames, rate, channels) a wav file's header declares."""
     try:
         with wave.open(io.BytesIO(data)) as f:
-            frames, rate = f.getnframes(), f.getframerate()
+            frames, rate, channels = f.getnframes(), f.getframerate(), f.getnchannels()
     except (wave.Error, EOFError, ValueError) as exc:
         raise RequestError(field, f"is not a PCM wav file ({str(exc) or 'too short'}); convert it, e.g. "
                                   "`ffmpeg -i IN -ac 1 OUT.wav`") from None
     if frames == 0 or rate <= 0:
         raise RequestError(field, "is an empty wav file (no samples)")
-    return frames, rate
+    return frames, rate, channels
 
 
 def _transcribe(model, clips, options) -> list:

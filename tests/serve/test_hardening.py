@@ -110,3 +110,42 @@ def test_one_failing_stream_ends_alone_and_the_others_go_on():
     failed = rows[1].out.get_nowait()
     assert isinstance(failed, StreamError) and "out of bounds" in failed and rows[1].closed
     assert rows[0].out.empty() and not rows[0].closed
+
+
+def test_declared_sizes_are_refused_before_any_decoding(models):
+    """A small PNG declaring many pixels, a wav declaring a huge rate or many channels: 413 from the
+    header alone (the review's 13000 x 13000 PNG took 650 MB and blocked /health for 2.7 s)."""
+    import base64
+    import io
+    import wave
+
+    from PIL import Image
+
+    from rnnlp.serve.fields import Limits
+
+    png = io.BytesIO()
+    Image.new("1", (1200, 1000)).save(png, format="PNG")  # 1.2 M pixels in a few hundred bytes
+    limits = Limits(max_pixels=1_000_000)
+    with TestClient(create_app(models, Settings(limits=limits)), raise_server_exceptions=False) as c:
+        r = c.post("/v1/models/captioning/caption", json={"input": base64.b64encode(png.getvalue()).decode()})
+        assert r.status_code == 413 and "1200 x 1000 pixels" in r.json()["error"]
+        for rate, channels, message in [(1_000_003, 1, "sample rate of 1000003 Hz"), (8000, 12, "12 channels")]:
+            clip = io.BytesIO()
+            with wave.open(clip, "wb") as f:
+                f.setnchannels(channels)
+                f.setsampwidth(2)
+                f.setframerate(rate)
+                f.writeframes(b"\0\0" * channels * 10)
+            r = c.post("/v1/models/speech/transcribe", json={"input": base64.b64encode(clip.getvalue()).decode()})
+            assert r.status_code == 413 and message in r.json()["error"], r.text
+
+
+def test_a_full_queue_is_a_429_with_retry_after(models):
+    settings = Settings(max_queue=1, timeout_s=5)
+    with TestClient(create_app(models, settings), raise_server_exceptions=False) as c:
+        batcher = c.app.state.server.batchers["sentiment"]
+        batcher.queue.qsize = lambda: 1  # one request already waiting (the worker is busy elsewhere)
+        r = c.post("/v1/models/sentiment/predict", json={"input": "a fine film"})
+        assert r.status_code == 429 and r.headers["retry-after"] == "1" and r.json()["field"] == "queue"
+        del batcher.queue.qsize
+        assert c.post("/v1/models/sentiment/predict", json={"input": "a fine film"}).status_code == 200
