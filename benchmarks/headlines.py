@@ -191,6 +191,14 @@ def _pick(scores: dict, key: str):
     return node if isinstance(node, (int, float)) else None
 
 
+def spread(name: str) -> tuple[float, float, float, int] | None:
+    """(median, lowest, highest, seeds) of a row's reported figure over its logged seeds, or None."""
+    row = ROWS.get(name)
+    found = [figure(p, row)[0] for p in LOGS.glob(f"{name}/seed*")] if row else []
+    values = [v for v in found if v is not None]
+    return (statistics.median(values), min(values), max(values), len(values)) if values else None
+
+
 def summary(name: str, row: Row) -> list[str]:
     seeds = sorted(LOGS.glob(f"{name}/seed*"), key=lambda p: int(p.name[4:]))
     found = [(p.name[4:], *figure(p, row)) for p in seeds]
@@ -220,7 +228,7 @@ def write_table(argv: list[str]) -> Path:
              "data is scored once, for best/ only. Logs: `benchmarks/logs/headlines/<row>/seed<k>/` (the command, "
              "load at start and end and wall time in `test.json`; versions and commit in `meta.json`).", "",
              "| row | data | median | range | seeds | validation figure that chose each checkpoint | minutes per "
-             "run (training) | published before | protocol |",
+             "run (the whole command: data, training, test) | published before | protocol |",
              "|---|---|---|---|---|---|---|---|---|"]
     for name, row in ROWS.items():
         lines += summary(name, row)

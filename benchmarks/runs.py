@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import headlines
 from _results import RESULTS, ROOT, Report, replace_between
 
 LOGS = ROOT / "benchmarks" / "logs"
@@ -148,8 +149,11 @@ def tables(found: dict[str, dict]) -> tuple[str, str]:
                      f"{run.protocol} |")
         if not run.readme:
             continue
+        seeds = headlines.spread(run.name)  # the rerun over seeds (benchmarks/headlines.py), where there is one
+        rerun = (f"; rerun over {seeds[3]} seeds (benchmarks/headlines.py): median {seeds[0]:.4f}, range "
+                 f"{seeds[1]:.4f} - {seeds[2]:.4f}" if seeds else "; one seed (not yet rerun over seeds)")
         readme.append(f"| {run.task} | {run.data} | {_figure(run, s)}, {last['elapsed_s'] / 60:.1f} min of training "
-                      f"on {_fmt(s['threads'])} thread(s) of a shared machine "
+                      f"on {_fmt(s['threads'])} thread(s) of a shared machine{rerun} "
                       f"| {run.protocol} |")
     return "\n".join(lines), "\n".join(readme)
 
