@@ -92,8 +92,12 @@ def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, 
     click.echo(f"serving {', '.join(f'{n} ({m.task})' for n, m in models.items())} on http://{host}:{port}"
                f"{'' if api_key else ' (no API key)'}", err=True)
     _access_log()
+    # uvicorn drains on SIGTERM, then raises the signal again under the handler found here: a drained
+    # server exits 0 (Kubernetes reads 143 as a crash), after at most --grace seconds
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     uvicorn.run(create_app(models, settings), host=host, port=port, log_level="warning", access_log=False,
-                timeout_graceful_shutdown=int(grace), limit_concurrency=max_connections)
+                # the models' workers stop after the drain (about a second): the drain gets the rest of --grace
+                timeout_graceful_shutdown=max(int(grace) - 2, 1), limit_concurrency=max_connections)
 
 
 def _access_log() -> None:

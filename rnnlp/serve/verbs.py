@@ -137,7 +137,9 @@ def _check_pixels(data: bytes, field: str, most: int) -> None:
 
     try:
         width, height = Image.open(io.BytesIO(data)).size  # reads the header only
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except Image.DecompressionBombError as exc:  # PIL's own guard: over twice its pixel limit
+        raise RequestError(field, f"{exc}".split(".")[0] + f"; at most {most} pixels", 413) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return  # decode_image says what is wrong with it
     if width * height > most:
         raise RequestError(field, f"image of {width} x {height} pixels; at most {most} pixels", 413)
