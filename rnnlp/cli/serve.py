@@ -70,12 +70,14 @@ def _stop_while_loading(signum, frame):
               help="Requests waiting per model; past it a 429 with Retry-After.")
 @click.option("--max-connections", default=1000, show_default=True, type=click.IntRange(1),
               help="Open connections; past it new ones get a 503.")
+@click.option("--body-timeout", default=10.0, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="Seconds a request body may take to arrive (408 after).")
 @click.option("--grace", default=20.0, show_default=True, type=click.FloatRange(0),
               help="On SIGTERM, seconds to let in-flight requests finish before stopping.")
 @click.option("--threads", default=None, type=click.IntRange(1), help="torch CPU threads.")
 def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, cors_origin, max_items,
           max_chars, max_tokens, max_body_bytes, max_values, max_audio_seconds, max_pixels, max_sample_rate,
-          max_queue, max_connections, grace, threads):
+          max_queue, max_connections, body_timeout, grace, threads):
     """Serve checkpoints (run folders) over HTTP: POST /v1/models/NAME/VERB, GET /v1/models, /health,
     /metrics, and a demo page at /. A model is named after its run folder unless NAME=RUN is given."""
     paths = named_runs(runs)
@@ -87,7 +89,7 @@ def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, 
         signal.signal(signal.SIGTERM, previous)  # uvicorn's own: finish in-flight requests, then stop
     limits = Limits(max_items=max_items, max_chars=max_chars, max_tokens=max_tokens, max_body_bytes=max_body_bytes,
                     max_values=max_values, max_audio_seconds=max_audio_seconds, max_pixels=max_pixels,
-                    max_sample_rate=max_sample_rate)
+                    max_sample_rate=max_sample_rate, body_seconds=body_timeout)
     settings = Settings(limits, max_batch, max_wait_ms, timeout_s, api_key or None, tuple(cors_origin), max_queue)
     click.echo(f"serving {', '.join(f'{n} ({m.task})' for n, m in models.items())} on http://{host}:{port}"
                f"{'' if api_key else ' (no API key)'}", err=True)

@@ -24,6 +24,7 @@ from rnnlp.serve.fields import Limits, RequestError
 from rnnlp.serve.generation import StreamEngine, StreamError
 from rnnlp.serve.guard import Guard
 from rnnlp.serve.metrics import Metrics
+from rnnlp.serve.openapi import document, page
 from rnnlp.serve.verbs import verbs_of
 
 DEMO = Path(__file__).with_name("demo.html")
@@ -223,6 +224,14 @@ def _routes(app: FastAPI, server: Server) -> None:
     # a plain Starlette route: FastAPI's per-request dependency solving and exit stacks cost
     # about as much event-loop time as the model's own share of a batch (serve_load.py)
     app.router.add_route("/v1/models/{name}/{verb}", run, methods=["POST"])
+
+    @app.get("/openapi.json")
+    async def openapi():
+        return document(server)
+
+    @app.get("/docs", response_class=HTMLResponse)
+    async def docs():
+        return HTMLResponse(page(document(server)))
 
     @app.get("/", response_class=HTMLResponse)
     async def demo():

@@ -8,6 +8,7 @@ string otherwise. The whole body is bounded by ``max_body_bytes`` before any par
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from starlette.datastructures import UploadFile
@@ -26,7 +27,10 @@ async def read_body(request: Request, limits: Limits) -> dict:
         # text/plain and urlencoded bodies are what a page of another origin can send without asking
         raise RequestError("content-type", f"{kind or 'none'} is not accepted; send application/json (or "
                                            "multipart/form-data with files)", 415)
-    data = await _bounded(request, limits.max_body_bytes)
+    try:
+        data = await asyncio.wait_for(_bounded(request, limits.max_body_bytes), limits.body_seconds)
+    except asyncio.TimeoutError:
+        raise RequestError("body", f"did not arrive within {limits.body_seconds:g} s", 408) from None
     if kind == "multipart/form-data":
         return await _form(request, limits)
     return parse_json(data)

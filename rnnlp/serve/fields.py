@@ -36,6 +36,7 @@ class Limits:
     max_pixels: int = 16_777_216     # caption: width x height per image (4096 x 4096), read from its header
     max_sample_rate: int = 192_000   # transcribe: the sample rate a wav header may declare
     max_channels: int = 8            # transcribe: channels per wav file
+    body_seconds: float = 10.0       # the whole body must arrive within this (a slow client gets a 408)
 
 
 def items(body: dict, limits: Limits) -> tuple[list, bool]:

@@ -26,7 +26,7 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
-OPEN_PATHS = ("/health", "/health/live", "/health/ready", "/")  # no token: probes and the demo page
+OPEN_PATHS = ("/health", "/health/live", "/health/ready", "/", "/docs", "/openapi.json")  # probes, pages
 UNAUTHORIZED = json.dumps({"error": "authorization: send the header 'Authorization: Bearer <api key>'",
                            "field": "authorization"}).encode()
 FORBIDDEN = json.dumps({"error": "origin: requests from this web page's origin are not allowed (rnnlp serve "

@@ -149,3 +149,38 @@ def test_a_full_queue_is_a_429_with_retry_after(models):
         assert r.status_code == 429 and r.headers["retry-after"] == "1" and r.json()["field"] == "queue"
         del batcher.queue.qsize
         assert c.post("/v1/models/sentiment/predict", json={"input": "a fine film"}).status_code == 200
+
+
+def test_the_openapi_document_lists_exactly_the_fields_the_server_accepts(client, models):
+    from rnnlp.serve.verbs import VERBS
+
+    doc = client.get("/openapi.json").json()
+    for name, model in models.items():
+        for verb_name, verb in VERBS[model.task].items():
+            schema = doc["paths"][f"/v1/models/{name}/{verb_name}"]["post"]["requestBody"]["content"][
+                "application/json"]["schema"]
+            assert set(schema["properties"]) == {"input", "inputs", *verb.known}
+            unknown = client.post(f"/v1/models/{name}/{verb_name}", json={"input": "x", "nope": 1})
+            assert unknown.status_code == 422 and unknown.json()["field"] == "nope"  # a field it does not list
+    assert "/v1/models/lm/generate" in client.get("/docs").text
+
+
+def test_a_body_that_does_not_arrive_in_time_is_a_408(models):
+    import httpx
+
+    from rnnlp.serve.fields import Limits
+
+    async def slow():
+        yield b'{"input": '
+        await asyncio.sleep(1.5)
+        yield b'"a fine film"}'
+
+    async def scenario():
+        app = create_app(models, Settings(limits=Limits(body_seconds=0.3)))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+                return await c.post("/v1/models/sentiment/predict", content=slow(), headers=JSON)
+
+    r = asyncio.run(scenario())
+    assert r.status_code == 408 and r.json()["field"] == "body"
