@@ -42,6 +42,37 @@ class Settings:
     max_queue: int = 1024              # requests waiting per model; past it a 429 with Retry-After
 
 
+def warm_item(model):
+    """One small valid input of ``model``'s task (as a request would send it), or None."""
+    import base64
+    import io
+
+    import numpy as np
+
+    task = model.task
+    if task in ("sentiment", "tagging", "translation"):
+        return "warm up"
+    if task == "lm":
+        return "the"
+    if task == "captioning":
+        from PIL import Image
+
+        out = io.BytesIO()
+        Image.new("RGB", (16, 16)).save(out, format="PNG")
+        return base64.b64encode(out.getvalue()).decode()
+    if task == "speech":
+        from rnnlp.data.audio import encode_wav
+
+        rate = model.config.features.sample_rate
+        return base64.b64encode(encode_wav(np.zeros(rate // 5, np.float32), rate)).decode()
+    if task == "recommender":
+        return model.item_pipeline.names[1]
+    if task == "series":
+        channels = model.model.channels
+        return [0.0] * 16 if channels == 1 else [[0.0] * channels] * 16
+    return None
+
+
 def _no_paths(value):
     """``value`` with every absolute path (a config's files) cut to its file name."""
     if isinstance(value, dict):
@@ -88,9 +119,28 @@ class Server:
             if "generate" in self.verbs[name]:
                 self.engines[name] = StreamEngine(name, model, b, self.metrics)
                 self.engines[name].start()
-        self.ready = True  # every model loaded (before the app was made) and its workers running
+        self.warming = asyncio.get_running_loop().create_task(self.warm_up())
+
+    async def warm_up(self) -> None:
+        """Ready once every model has answered one item through its first verb (``warm_item``), on its
+        own worker thread, as a request would; a model that fails leaves the server not ready."""
+        self.ready, self.not_ready = False, None
+        for name, model in self.models.items():
+            found = warm_item(model)
+            if found is None or not self.verbs[name]:
+                continue  # nothing to try: loaded is all a probe can know
+            verb = self.verbs[name][min(self.verbs[name])]
+            try:
+                items, _, options = verb.parse({"input": found}, self.settings.limits)
+                await self.batchers[name].call(verb.run, model, items, options)
+            except Exception as exc:  # noqa: BLE001 - say why in /health/ready
+                self.not_ready = f"{name}: warm-up failed ({type(exc).__name__}: {exc})".splitlines()[0]
+                return
+        self.ready = True
 
     async def stop(self) -> None:
+        if getattr(self, "warming", None):
+            self.warming.cancel()
         for engine in self.engines.values():
             await engine.stop()
         for b in self.batchers.values():
@@ -201,9 +251,10 @@ def _routes(app: FastAPI, server: Server) -> None:
         return {"status": "ok"}
 
     @app.get("/health/ready")
-    async def ready():  # every model loaded and its workers running (readiness probe)
+    async def ready():  # every model loaded and answered a warm-up item (readiness probe)
         if not getattr(server, "ready", False):
-            return JSONResponse({"status": "starting"}, status_code=503)
+            reason = getattr(server, "not_ready", None)
+            return JSONResponse({"status": "failed" if reason else "starting", "reason": reason}, status_code=503)
         return {"status": "ready", "models": list(server.models)}
 
     @app.get("/metrics")
