@@ -25,8 +25,9 @@ class Progress:
     def update(self, loss: float, stats: dict, tokens: int) -> None:
         self.loss_sum += loss
         self.loss_n += 1
-        self.correct += stats.get("correct", 0)
-        self.count += stats.get("count", 0)
+        if "correct" in stats:  # accuracy only where the task counts hits (not LM, speech, recommender)
+            self.correct += stats["correct"]
+            self.count += stats.get("count", 0)
         self.tokens += tokens
         if self.bar is not None:
             self.bar.update(1)
@@ -50,11 +51,17 @@ class Progress:
     def report(self, row: dict, key: str, improved: bool) -> None:
         if not self.enabled:
             return
-        shown = ", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
-                          for k, v in row.items() if k not in ("elapsed_s",))
+        shown = ", ".join(f"{k}={_number(v)}" for k, v in row.items() if k not in ("elapsed_s",))
         print(f"  eval: {shown}{'  (best)' if improved else ''}", file=sys.stderr)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+def _number(value) -> str:
+    """Readable: 4 significant decimals for scores, whole numbers for rates and counts."""
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4f}"
+    return str(value)
