@@ -49,6 +49,20 @@ def train_seed(args, seed: int, test: str | None) -> dict:
             "test": model.evaluate(test)["accuracy"] if test else None, "seconds": seconds}
 
 
+def from_headlines(seeds: list[int]) -> list[dict]:
+    """The RNN rows of the seeds that ``benchmarks/headlines.py ecg5000`` trained and scored."""
+    import json
+
+    rows = []
+    for seed in seeds:
+        folder = ROOT / "benchmarks" / "logs" / "headlines" / "ecg5000" / f"seed{seed}"
+        test = json.loads((folder / "test.json").read_text())
+        meta = json.loads((folder / "meta.json").read_text())
+        rows.append({"seed": seed, "dev": meta["metrics"]["accuracy"], "test": test["scores"]["accuracy"],
+                     "seconds": test["train_seconds"]})
+    return rows
+
+
 def minirocket(train: str, test: str, seeds: list[int]) -> list[dict] | str:
     """aeon's MiniRocketClassifier on the same split, or why it did not run."""
     try:
@@ -112,12 +126,15 @@ def ecg_arguments(description: str, runs: str) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     parser = ecg_arguments(__doc__.splitlines()[0], "runs/bench-series")
     parser.add_argument("--no-baseline", action="store_true", help="Skip MiniRocket.")
+    parser.add_argument("--from-headlines", action="store_true",
+                        help="Take the RNN's seeds from benchmarks/logs/headlines/ecg5000 (headlines.py ecg5000) "
+                             "instead of training them again.")
     parser.add_argument("overrides", nargs="*", help="Recipe overrides (SECTION.FIELD=VALUE).")
     args = parser.parse_args(argv)
     report = Report(__file__, "Series classification: ECG5000", argv)
     folder = Path(args.data_root) / DATA
     train, test = str(folder / "ECG5000_TRAIN.tsv.gz"), str(folder / "ECG5000_TEST.tsv.gz")
-    runs = [train_seed(args, seed, test) for seed in args.seeds]
+    runs = from_headlines(args.seeds) if args.from_headlines else [train_seed(args, seed, test) for seed in args.seeds]
     baseline = "--no-baseline given" if args.no_baseline else minirocket(train, test, args.seeds)
     print(report.write(report_text(args, runs, baseline), RESULTS / "series.md"))
 
