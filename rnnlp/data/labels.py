@@ -8,7 +8,8 @@ from rnnlp.errors import DataError
 
 
 def label_map(raw_labels: list, where="the training data") -> list:
-    """Sorted distinct labels of the training data (ints numerically, strings alphabetically).
+    """Sorted distinct labels of the training data (numbers and numeric text by value, other text
+    alphabetically).
 
     Labels are read as the user meant them, or refused with the row to fix (DataError): an empty
     cell; one number spelled two ways (``0`` and ``0.0``); a column that looks continuous
@@ -22,7 +23,13 @@ def label_map(raw_labels: list, where="the training data") -> list:
             raise DataError(f"{where}: the label of row {row} is empty (NaN); fill it in or drop the row")
         seen.setdefault(value, row)
     _check_spellings(seen, len(raw_labels), where)
-    return sorted(seen, key=lambda v: (isinstance(v, str), v))
+    return sorted(seen, key=_order)
+
+
+def _order(label) -> tuple:
+    """Numbers (and labels written as numbers: "2" before "10") by value, then text alphabetically."""
+    number = _number(label)
+    return (0, number, "") if number is not None else (1, 0.0, str(label))
 
 
 CONTINUOUS = 10  # fractional numeric labels with more distinct values than this are a score, not classes

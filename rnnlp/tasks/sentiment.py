@@ -42,7 +42,8 @@ class Examples:
 def read_split(path, dcfg, label_names: list | None = None, what: str = "data", limit: int | None = None):
     """Texts and raw labels of one file (of its first ``limit`` rows); empty texts are skipped
     with a count."""
-    ds = read_table(path, dcfg.format, dcfg.root)
+    # labels are read as written (csv, tsv): "07" stays "07"; typed files (jsonl, parquet) keep their types
+    ds = read_table(path, dcfg.format, dcfg.root, strings=(dcfg.label_column,))
     require_columns(ds, path, dcfg.text_column, *([dcfg.label_column] if label_names is not False else []))
     if limit:  # before the columns become Python lists: 67k rows take over a second
         ds = ds.select(range(min(limit, ds.num_rows)))

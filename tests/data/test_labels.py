@@ -9,6 +9,7 @@ from rnnlp.errors import ConfigError, DataError
 
 def test_label_map_sorts_numbers_numerically_then_strings():
     assert label_map([10, 2, 2, "b", "a"]) == [2, 10, "a", "b"]
+    assert label_map(["10", "2", "b", "1"]) == ["1", "2", "10", "b"]  # labels read as text from csv/tsv
 
 
 def test_an_empty_training_label_is_an_error_naming_its_row():  # B111/B112
