@@ -190,21 +190,27 @@ class MusicGenerator:
 
     def save(self, roll: np.ndarray, path, bpm: float = 120.0) -> Path:
         """Write ``roll`` by the suffix of ``path``: .mid/.midi, .wav (additive synth), .png, .npz."""
-        from rnnlp.data.music import write_npz
+        path = Path(path)
+        writer = piece_writer(path)
+        return writer(check_roll(roll, "roll"), path, self.steps_per_beat, bpm)
 
-        path, suffix = Path(path), Path(path).suffix.lower()
-        if suffix in (".mid", ".midi"):
-            from rnnlp.data.midi import write_midi
-            return write_midi(roll, path, self.steps_per_beat, bpm)
-        if suffix == ".wav":
-            from rnnlp.data.synth import render, write_wav
-            return write_wav(render(roll, self.steps_per_beat, bpm), path)
-        if suffix == ".png":
-            from rnnlp.data.rolls_plot import plot_roll
-            return plot_roll(roll, path, self.steps_per_beat)
-        if suffix == ".npz":
-            return write_npz(path, {"roll": [roll]})
-        raise ConfigError(f"cannot write a piece as {path.name}; give a .mid, .midi, .wav, .png or .npz name")
+
+def piece_writer(path: Path):
+    """The writer of a piece file by its suffix; ConfigError (before any work) for another one."""
+    suffix = path.suffix.lower()
+    if suffix in (".mid", ".midi"):
+        from rnnlp.data.midi import write_midi
+        return lambda roll, p, spb, bpm: write_midi(roll, p, spb, bpm)
+    if suffix == ".wav":
+        from rnnlp.data.synth import render, write_wav
+        return lambda roll, p, spb, bpm: write_wav(render(roll, spb, bpm), p)
+    if suffix == ".png":
+        from rnnlp.data.rolls_plot import plot_roll
+        return lambda roll, p, spb, bpm: plot_roll(roll, p, spb)
+    if suffix == ".npz":
+        from rnnlp.data.music import write_npz
+        return lambda roll, p, spb, bpm: write_npz(p, {"roll": [roll]})
+    raise ConfigError(f"cannot write a piece as {path.name}; give a .mid, .midi, .wav, .png or .npz name")
 
 
 def _with(dcfg, **changes):

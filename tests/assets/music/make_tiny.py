@@ -1,9 +1,11 @@
 """Writes tests/assets/music/tiny.npz (train/valid/test splits of short chord rolls, a few KB)
-and tiny.mid (its first test piece). Run from the repository root: python tests/assets/music/make_tiny.py"""
+tiny.mat (the same splits as the Boulanger-Lewandowski .mat files hold them: traindata,
+validdata, testdata, 1×N cell arrays) and tiny.mid (the first test piece). Run from the repository root: python tests/assets/music/make_tiny.py"""
 
 from pathlib import Path
 
 import numpy as np
+import scipy.io
 
 from rnnlp.data.midi import write_midi
 from rnnlp.data.music import write_npz
@@ -27,6 +29,13 @@ def main() -> None:
     splits = {name: [piece(rng, int(rng.integers(12, 30))) for _ in range(count)]
               for name, count in (("train", 12), ("valid", 4), ("test", 4))}
     write_npz(HERE / "tiny.npz", splits)
+    cells = {}
+    for name, rolls in splits.items():
+        cell = np.empty((1, len(rolls)), dtype=object)
+        for i, roll in enumerate(rolls):
+            cell[0, i] = roll
+        cells[f"{name}data"] = cell
+    scipy.io.savemat(HERE / "tiny.mat", cells, do_compression=True)
     write_midi(splits["test"][0], HERE / "tiny.mid", steps_per_beat=2)
 
 
