@@ -9,7 +9,7 @@ imported inside the command so that ``rnnlp --help`` stays instant.
 import click
 
 from rnnlp.cli.common import MAX_BEAM, gather, in_range, input_options, model_options
-from rnnlp.cli.generate_music import generate_piece, music_options
+from rnnlp.cli.generate_music import PIECE_SUFFIXES, generate_piece, music_options
 from rnnlp.cli.inputs import read_inputs
 from rnnlp.cli.outputs import Sink, in_batches
 
@@ -66,18 +66,19 @@ def generate(checkpoint, prompt, input_path, fmt, text_column, output, max_token
     """
     from rnnlp import api
 
-    model = api.load(checkpoint, device=device)
-    if model.task == "music":
-        return generate_piece(model, prompt, output, seed, temperature, **music)
-
     if beam_size and num_samples > beam_size:
         raise click.UsageError(f"--num-samples must be <= --beam-size ({beam_size}) with beam search, "
                                f"got {num_samples}")
-    sink = Sink(output, as_json, text_line)
+    piece = output and output.lower().endswith(PIECE_SUFFIXES)  # a music file: no text rows to check
+    sink = None if piece else Sink(output, as_json, text_line)
     prompts = [prompt or ""] if input_path is None else \
         gather([prompt] if prompt else [], input_path, lambda path: read_inputs(path, fmt, text_column),
                "prompts", quiet)
+    model = api.load(checkpoint, device=device)
+    if model.task == "music":
+        return generate_piece(model, prompt, output, seed, temperature, **music)
     api.expect_task(model, "lm")
+    sink = sink or Sink(output, as_json, text_line)
     rules = {key: value for key, value in [("repetition_penalty", repetition_penalty),
                                            ("no_repeat_ngram_size", no_repeat_ngram_size),
                                            ("stop", list(stops) or None)] if value is not None}

@@ -10,6 +10,7 @@ import click
 from rnnlp.cli.common import in_range
 
 MAX_STEPS = 100_000       # frames: minutes of CPU time, never hours
+PIECE_SUFFIXES = (".mid", ".midi", ".wav", ".png", ".npz")  # what a music checkpoint writes (--output)
 
 
 def music_options(fn):
@@ -34,12 +35,8 @@ def music_options(fn):
 def generate_piece(model, prompt, output, seed, temperature, steps, max_notes, bpm, prompt_piece,
                    prompt_split) -> None:
     """Sample a piece and write it to ``output`` (or print each frame's MIDI pitches)."""
-    from pathlib import Path
-
-    from rnnlp.tasks.music import piece_writer
-
     if output:
-        piece_writer(Path(output))  # a bad suffix fails before generating
+        model.check_output(output)  # a bad suffix fails before generating
     start = model.read_prompt(prompt, prompt_piece, prompt_split) if prompt else None
     roll = model.generate(steps=steps, seed=seed, prompt=start, temperature=temperature, max_notes=max_notes)
     if output:

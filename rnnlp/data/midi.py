@@ -88,11 +88,26 @@ def note_runs(roll: np.ndarray) -> list[tuple[int, int, int]]:
 def write_midi(roll: np.ndarray, path, steps_per_beat: int, bpm: float = 120.0, velocity: int = 80,
                program: int = 0) -> Path:
     """Write a T×88 roll as a one-track MIDI file (piano unless ``program``); returns the path."""
+    path = Path(path)
+    midi_file(roll, steps_per_beat, bpm, velocity, program).save(str(path))
+    return path
+
+
+def midi_bytes(roll: np.ndarray, steps_per_beat: int, bpm: float = 120.0) -> bytes:
+    """The bytes of the MIDI file ``write_midi`` writes."""
+    import io
+
+    buffer = io.BytesIO()
+    midi_file(roll, steps_per_beat, bpm).save(file=buffer)
+    return buffer.getvalue()
+
+
+def midi_file(roll: np.ndarray, steps_per_beat: int, bpm: float = 120.0, velocity: int = 80, program: int = 0):
+    """A ``mido.MidiFile`` of the roll: one note per run of sounding frames, at ``bpm``."""
     import mido
 
     check_roll(roll, "roll")
-    ticks = TICKS_PER_BEAT // steps_per_beat if TICKS_PER_BEAT % steps_per_beat == 0 else None
-    per_frame = ticks or TICKS_PER_BEAT / steps_per_beat
+    per_frame = TICKS_PER_BEAT / steps_per_beat
     events = []  # (tick, order, message): note_off before note_on at the same tick
     for pitch, start, end in note_runs(roll):
         events.append((round(start * per_frame), 1, mido.Message("note_on", note=pitch, velocity=velocity)))
@@ -106,9 +121,7 @@ def write_midi(roll: np.ndarray, path, steps_per_beat: int, bpm: float = 120.0, 
     track.append(mido.MetaMessage("end_of_track", time=max(0, round(len(roll) * per_frame) - now)))
     midi = mido.MidiFile(ticks_per_beat=TICKS_PER_BEAT)
     midi.tracks.append(track)
-    path = Path(path)
-    midi.save(str(path))
-    return path
+    return midi
 
 
 def check_roll(roll, where: str) -> np.ndarray:

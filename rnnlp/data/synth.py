@@ -47,11 +47,20 @@ def _envelope(t: np.ndarray, held: float) -> np.ndarray:
 
 def write_wav(samples: np.ndarray, path, sample_rate: int = 22050) -> Path:
     """Write mono float samples in [-1, 1] as 16-bit PCM; returns the path."""
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
     path = Path(path)
-    with wave.open(str(path), "wb") as f:
+    path.write_bytes(wav_bytes(samples, sample_rate))
+    return path
+
+
+def wav_bytes(samples: np.ndarray, sample_rate: int = 22050) -> bytes:
+    """The bytes of a mono 16-bit PCM WAV file of float samples in [-1, 1]."""
+    import io
+
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as f:
         f.setnchannels(1)
         f.setsampwidth(2)
         f.setframerate(sample_rate)
         f.writeframes(pcm.tobytes())
-    return path
+    return buffer.getvalue()

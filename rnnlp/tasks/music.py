@@ -195,6 +195,22 @@ class MusicGenerator:
         return writer(check_roll(roll, "roll"), path, self.steps_per_beat, bpm)
 
 
+    @staticmethod
+    def check_output(path) -> None:
+        """ConfigError unless ``save`` can write ``path`` (by its suffix)."""
+        piece_writer(Path(path))
+
+    def midi_bytes(self, roll: np.ndarray, bpm: float = 120.0) -> bytes:
+        """``roll`` as the bytes of a MIDI file (at the checkpoint's frames per beat)."""
+        from rnnlp.data.midi import midi_bytes
+        return midi_bytes(roll, self.steps_per_beat, bpm)
+
+    def wav_bytes(self, roll: np.ndarray, bpm: float = 120.0) -> bytes:
+        """``roll`` played by the additive synthesizer, as the bytes of a 16-bit WAV file."""
+        from rnnlp.data.synth import render, wav_bytes
+        return wav_bytes(render(roll, self.steps_per_beat, bpm))
+
+
 def piece_writer(path: Path):
     """The writer of a piece file by its suffix; ConfigError (before any work) for another one."""
     suffix = path.suffix.lower()

@@ -222,7 +222,7 @@ TASKS: dict[str, TaskEntry] = {
     "music": TaskEntry(
         module="rnnlp.tasks.music",
         config="rnnlp.config.music:MusicConfig",
-        summary="Polyphonic music: piano rolls (88 keys), each frame from the past; MIDI/WAV generation.",
+        summary="Polyphonic music: 88-key piano rolls, MIDI/WAV generation.",
         train_options=(
             _o("--train", "data.train", "Piano rolls: .mat (traindata/validdata/testdata), .npz, a MIDI file, "
                "a folder of MIDI files (train/ valid/ test/ subfolders) or a .txt list of them.", "path"),
