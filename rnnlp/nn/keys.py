@@ -11,8 +11,7 @@ keys whose probability, or conditional given the keys already chosen, exceeds 0.
 - ``NADEKeys``: keys low to high, each conditioned on the keys below it in the same frame
   through a NADE (Larochelle & Murray 2011) whose biases come from the context: RNN-NADE
   (Boulanger-Lewandowski, Bengio & Vincent 2012). ``log_prob`` is exact and runs all keys at
-  once (an exclusive cumulative sum gives every key's hidden pre-activation); ``sample`` draws
-  key by key.
+  once (one hidden layer per run of silent keys); ``sample`` draws key by key.
 """
 
 from __future__ import annotations
@@ -73,13 +72,25 @@ class NADEKeys(nn.Module):
         self.V = nn.Parameter(torch.randn(keys, hidden_size) * 0.01)   # hidden -> visible
 
     def logits(self, context: torch.Tensor, frame: torch.Tensor) -> torch.Tensor:
-        """*×K logits of p(v_k = 1 | v_<k, context) for the given frame (teacher forcing)."""
+        """*×K logits of p(v_k = 1 | v_<k, context) for the given frame (teacher forcing).
+
+        h_k only changes after a sounding key, and a frame has few (M, at most 4 in JSB): the
+        hidden layer is computed once per segment between sounding keys (M + 1 of them, not
+        K), and each key reads its segment's. The same numbers as K hidden layers, ~20x faster."""
         shape = frame.shape
         ctx, v = context.reshape(-1, context.size(-1)), frame.reshape(-1, self.keys)
-        terms = v.unsqueeze(1) * self.W.unsqueeze(0)                  # N×Hn×K: W[:, j] v_j
-        before = terms.cumsum(dim=2) - terms                         # exclusive: keys below k only
-        hidden = torch.sigmoid(self.to_c(ctx).unsqueeze(2) + before)  # N×Hn×K: h_k in column k
-        logits = self.to_b(ctx) + torch.einsum("nhk,kh->nk", hidden, self.V)
+        counts = v.sum(1)
+        most = int(counts.max()) if len(v) else 0
+        segment = (v.cumsum(1) - v).long()                           # N×K: sounding keys below k
+        before = self.to_c(ctx).unsqueeze(1)                          # N×1×Hn: no key below
+        if most:
+            order = v * torch.arange(self.keys, 0, -1, device=v.device)  # sounding keys first, low to high
+            keys = order.topk(most, dim=1).indices                       # N×M
+            sounding = (torch.arange(most, device=v.device) < counts.unsqueeze(1)).unsqueeze(2)
+            columns = self.W.t()[keys] * sounding                        # N×M×Hn: W[:, j] of each sounding j
+            before = torch.cat([before, before + columns.cumsum(1)], dim=1)  # N×(M+1)×Hn
+        scores = torch.sigmoid(before) @ self.V.t()                   # N×(M+1)×K
+        logits = self.to_b(ctx) + scores.gather(1, segment.unsqueeze(1)).squeeze(1)
         return logits.reshape(shape)
 
     def log_prob(self, context: torch.Tensor, frame: torch.Tensor) -> torch.Tensor:
