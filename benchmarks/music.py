@@ -7,6 +7,7 @@ scored on the test split, once. One training at a time, each in its own process:
 
     RNNLP_DATA=../shared/data python benchmarks/music.py train jsb_lstm --seed 0
     python benchmarks/music.py report          # writes benchmarks/results/music.md
+    python benchmarks/music.py pieces jsb_nade  # example MIDI/WAV/PNG in benchmarks/results/music/
 
 ``train`` copies the run's own files (metrics.jsonl, config.yaml, meta.json) to
 benchmarks/logs/music/<row>/seed<k>/ with test.json: the test and validation reports, the
@@ -156,6 +157,30 @@ def report(data_root: Path) -> None:
     print(rep.write(body, RESULTS / "music.md"))
 
 
+def pieces(rows: list[str], runs: Path, seed: int = 0, seconds: float = 20.0, bpm: float = 120.0) -> None:
+    """Example pieces of each row's seed-0 run: MIDI, a WAV of ``seconds`` and a PNG, beside a
+    README naming the command that makes each (benchmarks/results/music/)."""
+    folder = RESULTS / "music"
+    folder.mkdir(exist_ok=True)
+    lines = ["# Example pieces", "", f"Written by `python benchmarks/music.py pieces` from the runs of "
+             "`benchmarks/music.py train ROW --seed 0` (weights not committed); each file is what this "
+             "command writes:", "", "```bash"]
+    for row in rows:
+        model = rnnlp.load(runs / row / "seed0")
+        steps = round(seconds * bpm / 60 * model.steps_per_beat)  # frames of ``seconds`` at ``bpm``
+        roll = model.generate(steps=steps, seed=seed)
+        for suffix in ("mid", "wav", "png"):
+            name = f"{row}_seed{seed}.{suffix}"
+            model.save(roll, folder / name, bpm=bpm)
+            lines.append(f"rnnlp generate runs/music_bench/{row}/seed0 --steps {steps} --seed {seed} --bpm {bpm:g} "
+                         f"--output {name}")
+        print(f"{row}: {steps} frames, {int(roll.sum())} key-frames, {roll.sum(1).mean():.2f} keys a frame")
+    lines += ["```", "", f"{seconds:g} s at {bpm:g} quarter notes a minute; sampled at temperature 1 with no "
+              "note limit (the model's own distribution). The WAV is the additive synthesizer of "
+              "`rnnlp.data.synth`."]
+    (folder / "README.md").write_text("\n".join(lines) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -165,10 +190,15 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--runs", type=Path, default=ROOT / "runs" / "music_bench")
     one.add_argument("overrides", nargs="*", help="SECTION.FIELD=VALUE (recorded in test.json)")
     sub.add_parser("report", help="write benchmarks/results/music.md from the logs")
+    ex = sub.add_parser("pieces", help="write example pieces of trained rows to benchmarks/results/music/")
+    ex.add_argument("rows", nargs="+", choices=sorted(ROWS))
+    ex.add_argument("--runs", type=Path, default=ROOT / "runs" / "music_bench")
     args = parser.parse_args(argv)
     data_root = os.environ.get("RNNLP_DATA", str(ROOT.parent / "shared" / "data"))
     if args.command == "train":
         train(args.row, args.seed, data_root, args.runs, args.overrides)
+    elif args.command == "pieces":
+        pieces(args.rows, args.runs)
     else:
         report(Path(data_root))
     return 0
