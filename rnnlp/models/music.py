@@ -37,9 +37,10 @@ class MusicModel(nn.Module):
         outputs, _ = self.rnn(self.input_dropout(inputs))
         return self.dropout(outputs)
 
-    def frame_nll(self, rolls: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """B×T negative log-likelihood of each frame (nats, summed over keys); 0 past each length."""
-        nll = -self.output.log_prob(self(rolls), rolls)
+    def frame_nll(self, rolls: torch.Tensor, lengths: torch.Tensor, context: torch.Tensor | None = None):
+        """B×T negative log-likelihood of each frame (nats, summed over keys); 0 past each length.
+        ``context``: ``self(rolls)`` when the caller has it already."""
+        nll = -self.output.log_prob(self(rolls) if context is None else context, rolls)
         mask = torch.arange(rolls.size(1), device=rolls.device).unsqueeze(0) < lengths.to(rolls.device).unsqueeze(1)
         return nll * mask
 

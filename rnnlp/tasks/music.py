@@ -81,8 +81,9 @@ def score(model, rolls: list, device, batch_size: int = 32) -> dict:
         for start in range(0, len(rolls), batch_size):
             idx = order[start: start + batch_size]
             batch = collate_rolls([rolls[i] for i in idx]).to(device)
-            piece_nll[idx] = model.frame_nll(batch.rolls, batch.lengths).sum(1).double().cpu().numpy()
-            counts += _hits(model, batch)
+            context = model(batch.rolls)
+            piece_nll[idx] = model.frame_nll(batch.rolls, batch.lengths, context).sum(1).double().cpu().numpy()
+            counts += _hits(model.output.predict(context), batch)
     model.train(was_training)
     frames = np.array([len(r) for r in rolls], dtype=np.float64)
     tp, fp, fn = counts
@@ -90,9 +91,8 @@ def score(model, rolls: list, device, batch_size: int = 32) -> dict:
             "accuracy": float(tp / max(tp + fp + fn, 1.0)), "frames": int(frames.sum()), "pieces": len(rolls)}
 
 
-def _hits(model, batch: RollBatch) -> np.ndarray:
-    """TP, FP, FN of the predicted frames against the batch's frames (padding left out)."""
-    pred = model.output.predict(model(batch.rolls))
+def _hits(pred: torch.Tensor, batch: RollBatch) -> np.ndarray:
+    """TP, FP, FN of the predicted frames (B×T×K 0/1) against the batch's (padding left out)."""
     mask = (torch.arange(batch.rolls.size(1), device=pred.device).unsqueeze(0)
             < batch.lengths.to(pred.device).unsqueeze(1)).unsqueeze(2)
     gold = batch.rolls
