@@ -60,7 +60,8 @@ def train(row: str, seed: int, data_root: str, runs: Path, overrides: list[str])
                     overwrite=True)
     minutes = (time.perf_counter() - start) / 60
     model = rnnlp.load(out)  # best/: chosen on the validation split
-    report = {"row": row, "seed": seed, "recipe": recipe, "overrides": overrides, "train_minutes": minutes,
+    report = {"row": row, "seed": seed, "recipe": recipe, "overrides": overrides, "commit": _commit(),
+              "train_minutes": minutes,
               "threads": 1, "load_start": load_start, "load_end": os.getloadavg()[0],
               "test": model.evaluate(split="test"), "valid": model.evaluate(split="valid")}
     dest = LOGS / row / f"seed{seed}"
@@ -72,6 +73,15 @@ def train(row: str, seed: int, data_root: str, runs: Path, overrides: list[str])
     print(f"{row} seed {seed}: valid {report['valid']['loss']:.4f}, test {report['test']['loss']:.4f} "
           f"nats/frame, {minutes:.1f} min")
     return dest
+
+
+def _commit() -> str:
+    """The checked-out commit (with "+changes" when the work tree differs from it)."""
+    import subprocess
+
+    run = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()  # noqa: E731
+    dirty = run("status", "--porcelain", "--untracked-files=no", "rnnlp", "recipes")
+    return run("rev-parse", "--short", "HEAD") + ("+changes" if dirty else "")
 
 
 def constant_baseline(path: Path) -> dict:
@@ -123,16 +133,17 @@ def _row_line(name: str, row: str, goal: float) -> str:
 
 def published() -> str:
     lines = ["| published model | JSB test NLL | Nottingham test NLL |", "|---|---|---|"]
-    lines += [f"| {name} | {jsb} | {nott} |" for name, (jsb, nott) in PUBLISHED.items()]
+    lines += [f"| {name} | {jsb:.2f} | {nott:.2f} |" for name, (jsb, nott) in PUBLISHED.items()]
     return "\n".join(lines)
 
 
 def per_seed() -> str:
-    lines = ["| row | seed | valid NLL | test NLL | minutes | log |", "|---|---|---|---|---|---|"]
+    lines = ["| row | seed | valid NLL | test NLL | minutes | commit | log |", "|---|---|---|---|---|---|---|"]
     for row in ROWS:
         for r in seeds_of(row):
             lines.append(f"| {row} | {r['seed']} | {r['valid']['loss']:.4f} | {r['test']['loss']:.4f} | "
-                         f"{r['train_minutes']:.1f} | `benchmarks/logs/music/{row}/seed{r['seed']}/` |")
+                         f"{r['train_minutes']:.1f} | {r.get('commit', 'not recorded')} | "
+                         f"`benchmarks/logs/music/{row}/seed{r['seed']}/` |")
     return "\n".join(lines)
 
 
