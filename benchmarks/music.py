@@ -107,7 +107,7 @@ def seeds_of(row: str) -> list[dict]:
 
 def table(data_root: Path) -> str:
     lines = ["| data | model | seeds | valid NLL | test NLL | test NLL, piece-weighted | frame accuracy (test) "
-             "| steps | minutes each | load start/end | goal |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| steps trained | minutes each | load start/end | goal |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for dataset, name in (("jsb", "JSB Chorales"), ("nottingham", "Nottingham")):
         base = constant_baseline(data_root / DATA[dataset])
         lines.append(f"| {name} | constant (training key frequencies) | | {base['valid']:.4f} | {base['test']:.4f} "
@@ -132,7 +132,7 @@ def _row_line(name: str, row: str, goal: float | None, label: str | None = None)
     seeds = ", ".join(str(r["seed"]) for r in found)
     loads = "; ".join(f"{r['load_start']:.1f}/{r['load_end']:.1f}" for r in found)
     minutes = ", ".join(f"{r['train_minutes']:.1f}" for r in found)
-    verdict = f"<= {goal}: {'met' if test <= goal else 'not met'}" if goal is not None else "(earlier attempt)"
+    verdict = f"<= {goal}: {'met' if test <= goal else 'not met'}" if goal is not None else "(attempt)"
     return (f"| {name} | {label} | {seeds} | {med(lambda r: r['valid']['loss']):.4f} | **{test:.4f}** | "
             f"{med(lambda r: r['test']['piece_loss']):.4f} | {med(lambda r: r['test']['accuracy']):.4f} | "
             f"{max(steps)} | {minutes} | {loads} | {verdict} |")
