@@ -53,27 +53,29 @@ PUBLISHED = {"LSTM (Bai et al. 2018)": (8.45, 3.29), "GRU (Bai et al. 2018)": (8
              "RNN-NADE (Boulanger-Lewandowski 2012)": (5.19, 2.31)}
 
 
-def train(row: str, seed: int, data_root: str, runs: Path, overrides: list[str]) -> Path:
-    """Train one row's recipe with ``seed`` and copy its logs and the test score to LOGS."""
+def train(row: str, seed: int, data_root: str, runs: Path, overrides: list[str], name: str | None = None) -> Path:
+    """Train one row's recipe with ``seed`` and copy its logs and the test score to LOGS/``name``
+    (an attempt with ``overrides`` gets its own name: see ``ATTEMPTS``)."""
     recipe, dataset, _ = ROWS[row]
-    out = runs / row / f"seed{seed}"
+    name = name or row
+    out = runs / name / f"seed{seed}"
     load_start, start = os.getloadavg()[0], time.perf_counter()
     rnnlp.api.train("music", str(ROOT / recipe), [f"train.seed={seed}", f"train.output={out}", "train.threads=1",
                                                   "train.progress=false", f"data.root={data_root}", *overrides],
                     overwrite=True)
     minutes = (time.perf_counter() - start) / 60
     model = rnnlp.load(out)  # best/: chosen on the validation split
-    report = {"row": row, "seed": seed, "recipe": recipe, "overrides": overrides, "commit": _commit(),
+    report = {"row": row, "name": name, "seed": seed, "recipe": recipe, "overrides": overrides, "commit": _commit(),
               "train_minutes": minutes,
               "threads": 1, "load_start": load_start, "load_end": os.getloadavg()[0],
               "test": model.evaluate(split="test"), "valid": model.evaluate(split="valid")}
-    dest = LOGS / row / f"seed{seed}"
+    dest = LOGS / name / f"seed{seed}"
     dest.mkdir(parents=True, exist_ok=True)
-    for name, source in (("metrics.jsonl", out / "metrics.jsonl"), ("config.yaml", out / "best" / "config.yaml"),
+    for file, source in (("metrics.jsonl", out / "metrics.jsonl"), ("config.yaml", out / "best" / "config.yaml"),
                          ("meta.json", out / "best" / "meta.json")):
-        shutil.copy(source, dest / name)
+        shutil.copy(source, dest / file)
     (dest / "test.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(f"{row} seed {seed}: valid {report['valid']['loss']:.4f}, test {report['test']['loss']:.4f} "
+    print(f"{name} seed {seed}: valid {report['valid']['loss']:.4f}, test {report['test']['loss']:.4f} "
           f"nats/frame, {minutes:.1f} min")
     return dest
 
@@ -205,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     one = sub.add_parser("train", help="train one row with one seed and keep its logs")
     one.add_argument("row", choices=sorted(ROWS))
     one.add_argument("--seed", type=int, default=0)
+    one.add_argument("--name", help="log folder of an attempt with overrides (default: the row)")
     one.add_argument("--runs", type=Path, default=ROOT / "runs" / "music_bench")
     one.add_argument("overrides", nargs="*", help="SECTION.FIELD=VALUE (recorded in test.json)")
     sub.add_parser("report", help="write benchmarks/results/music.md from the logs")
@@ -214,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data_root = os.environ.get("RNNLP_DATA", str(ROOT.parent / "shared" / "data"))
     if args.command == "train":
-        train(args.row, args.seed, data_root, args.runs, args.overrides)
+        train(args.row, args.seed, data_root, args.runs, args.overrides, args.name)
     elif args.command == "pieces":
         pieces(args.rows, args.runs)
     else:
