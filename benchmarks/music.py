@@ -44,7 +44,8 @@ ROWS = {"jsb_lstm": ("recipes/music/jsb_lstm.yaml", "jsb", 8.45),
         "nottingham_nade": ("recipes/music/nottingham_nade.yaml", "nottingham", 2.6)}
 # earlier recipes of a row, kept with their logs (config.yaml says what differed): row -> (data set, label)
 ATTEMPTS = {"nottingham_lstm_cosine": ("nottingham", "LSTM, 88 Bernoulli keys, cosine LR decay (attempt; "
-                                                     "the recipe keeps a constant LR)")}
+                                                     "the recipe keeps a constant LR)"),
+            "nottingham_lstm_dropout05": ("nottingham", "LSTM, 88 Bernoulli keys, model.dropout=0.5 (attempt)")}
 LABELS = {"jsb_lstm": "LSTM, 88 Bernoulli keys", "jsb_nade": "LSTM + NADE keys (within-frame)",
           "nottingham_lstm": "LSTM, 88 Bernoulli keys", "nottingham_nade": "LSTM + NADE keys (within-frame)"}
 # test NLL (nats/frame) as published: Bai et al. 2018 (LSTM, GRU, TCN), Boulanger-Lewandowski et al. 2012
