@@ -8,6 +8,8 @@ scored on the test split, once. One training at a time, each in its own process:
     RNNLP_DATA=../shared/data python benchmarks/music.py train jsb_lstm --seed 0
     python benchmarks/music.py report          # writes benchmarks/results/music.md
     python benchmarks/music.py pieces jsb_nade  # example MIDI/WAV/PNG in benchmarks/results/music/
+    # an attempt beside a row (overrides before the options; its logs under its own name):
+    python benchmarks/music.py train nottingham_lstm model.dropout=0.5 --seed 0 --name nottingham_lstm_dropout05
 
 ``train`` copies the run's own files (metrics.jsonl, config.yaml, meta.json) to
 benchmarks/logs/music/<row>/seed<k>/ with test.json: the test and validation reports, the
