@@ -9,6 +9,7 @@ imported inside the command so that ``rnnlp --help`` stays instant.
 import click
 
 from rnnlp.cli.common import MAX_BEAM, gather, in_range, input_options, model_options
+from rnnlp.cli.generate_music import PIECE_SUFFIXES, generate_piece, music_options
 from rnnlp.cli.inputs import read_inputs
 from rnnlp.cli.outputs import Sink, in_batches
 
@@ -49,27 +50,36 @@ def text_line(row: dict) -> str:
 @click.option("--no-repeat-ngram-size", type=int, default=None, callback=in_range(0, 100),
               help="Never repeat an n-gram of this many tokens (0 = off).")
 @click.option("--stop", "stops", multiple=True, help="End a sample at this string (repeatable; not printed).")
+@music_options
 @model_options("Samples generated together (default: all of --num-samples).")
 def generate(checkpoint, prompt, input_path, fmt, text_column, output, max_tokens, temperature, top_k, top_p,
              seed, num_samples, greedy, beam_size, repetition_penalty, no_repeat_ngram_size, stops, device,
-             batch_size, as_json, quiet):
+             batch_size, as_json, quiet, **music):
     """Continue --prompt (or each prompt of --input) with the language model in CHECKPOINT.
 
     One sample is streamed token by token; several samples (or beam search) are printed when
     done, each after a '--- sample N ---' line. The prompt is not repeated.
+
+    A music checkpoint writes a piece of --steps frames to --output (.mid, .wav, .png, .npz;
+    without it, the sounding MIDI pitches of each frame are printed), continuing --prompt (a
+    MIDI, .npz or .mat file) when given.
     """
     from rnnlp import api
 
     if beam_size and num_samples > beam_size:
         raise click.UsageError(f"--num-samples must be <= --beam-size ({beam_size}) with beam search, "
                                f"got {num_samples}")
-    sink = Sink(output, as_json, text_line)
+    piece = output and output.lower().endswith(PIECE_SUFFIXES)  # a music file: no text rows to check
+    sink = None if piece else Sink(output, as_json, text_line)
     prompts = [prompt or ""] if input_path is None else \
         gather([prompt] if prompt else [], input_path,
                lambda path: read_inputs(path, fmt, text_column, keep_blank=True),  # blank: from <bos>
                "prompts", quiet)
     model = api.load(checkpoint, device=device)
+    if model.task == "music":
+        return generate_piece(model, prompt, output, seed, temperature, **music)
     api.expect_task(model, "lm")
+    sink = sink or Sink(output, as_json, text_line)
     rules = {key: value for key, value in [("repetition_penalty", repetition_penalty),
                                            ("no_repeat_ngram_size", no_repeat_ngram_size),
                                            ("stop", list(stops) or None)] if value is not None}

@@ -86,7 +86,7 @@ POSITIVE = {"train.epochs", "train.batch_size", "train.lr", "train.max_steps", "
             "decoder.hidden_size", "decoder.num_layers", "decoder.attention_size", "decode.beam_size",
             "decode.batch_size", "decode.max_len", "decode.max_len_ratio", "seq2seq.eval_beam_size",
             "frames.size", "frames.kernel", "frames.stride", "frames.layers", "image.size", "image.crop",
-            "encoder.convs_per_stage"}
+            "encoder.convs_per_stage", "data.steps_per_beat", "model.nade_hidden_size"}
 NONNEGATIVE = {"train.weight_decay", "train.warmup_steps", "train.momentum", "train.clip_norm", "text.min_freq",
                "head.hidden_size", "decode.max_len_extra", "decode.length_penalty", "eval.sampled_negatives",
                "model.bpr_reg", "data.min_user_count", "data.min_item_count", "data.session_gap"}

@@ -18,6 +18,7 @@ _HEADS = {
     "SequentialRecommender": "rnnlp.models.recommender",  # recommender
     "SeriesClassifier": "rnnlp.models.series",            # series
     "Forecaster": "rnnlp.models.forecaster",              # forecast
+    "MusicModel": "rnnlp.models.music",                   # music
 }
 
 __all__ = sorted(_HEADS)

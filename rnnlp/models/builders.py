@@ -251,3 +251,19 @@ def build_ctc_recognizer(config, num_labels: int):
     f, n_mels = config.frames, config.features.n_mels
     frames = FrameProjection(n_mels, f.size, f.projection, f.kernel, f.stride, f.layers, f.dropout)
     return CTCRecognizer(frames, build_encoder(config.encoder, frames.output_size), num_labels, n_mels)
+
+
+def build_music_model(config, keys: int = 88):
+    """``MusicModel`` from a ``MusicConfig``: LSTM/GRU over frames, then ``model.output``'s head
+    (bernoulli: independent keys; nade: keys low to high within the frame)."""
+    from rnnlp.errors import choice_error
+    from rnnlp.models.music import MusicModel
+    from rnnlp.nn.keys import BernoulliKeys, NADEKeys
+
+    m = config.model
+    heads = {"bernoulli": lambda: BernoulliKeys(m.hidden_size, keys),
+             "nade": lambda: NADEKeys(m.hidden_size, keys, m.nade_hidden_size)}
+    if m.output not in heads:
+        raise choice_error("model.output", m.output, heads)
+    return MusicModel(m.cell, keys, m.hidden_size, m.num_layers, heads[m.output](),
+                      dropout=m.dropout, input_dropout=m.input_dropout)

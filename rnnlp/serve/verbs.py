@@ -275,6 +275,49 @@ def _series_predict(model, series, options) -> list:
     return _jsonable(model.predict(list(series)))
 
 
+# -- music -------------------------------------------------------------------------------------
+def _piece_prompt(value, field, limits):
+    """A prompt piece: a list of frames, each a list of the MIDI pitches (21-108) sounding in it;
+    an empty list (or null) starts from the model's start frame."""
+    if value is None or value == []:
+        return None
+    if not isinstance(value, list):
+        raise RequestError(field, "must be a list of frames, each a list of MIDI pitches (21-108), or []")
+    if len(value) > limits.max_values:
+        raise RequestError(field, f"{len(value)} frames; at most {limits.max_values}", 413)
+    roll = np.zeros((len(value), 88), dtype=np.uint8)
+    for t, frame in enumerate(value):
+        if not isinstance(frame, list) or any(isinstance(p, bool) or not isinstance(p, int) or not 21 <= p <= 108
+                                              for p in frame):
+            raise RequestError(f"{field}[{t}]", "must be a list of MIDI pitches, whole numbers in 21..108")
+        roll[t, [p - 21 for p in frame]] = 1
+    return roll
+
+
+def _music_options(body, limits) -> dict:
+    return {"steps": fields.integer(body, "steps", min(64, limits.max_tokens), 1, limits.max_tokens),
+            "seed": fields.integer(body, "seed", None, 0, 2 ** 63 - 1),
+            "temperature": fields.number(body, "temperature", 1.0, 0.0, 100.0),
+            "max_notes": fields.integer(body, "max_notes", None, 0, 88),
+            "bpm": fields.number(body, "bpm", 120.0, 0.0, 1000.0),
+            "wav": fields.flag(body, "wav", True)}
+
+
+def _music_generate(model, prompts, options) -> list:
+    """Each item's piece: the pitches of each frame, the MIDI file and (unless wav=false) the
+    WAV of the additive synthesizer, both base64."""
+    kw = {k: options[k] for k in ("steps", "seed", "temperature", "max_notes")}
+    out = []
+    for prompt in prompts:
+        roll = model.generate(prompt=prompt, **kw)
+        row = {"roll": [[21 + int(k) for k in frame.nonzero()[0]] for frame in roll],
+               "midi_base64": base64.b64encode(model.midi_bytes(roll, options["bpm"])).decode("ascii")}
+        if options["wav"]:
+            row["wav_base64"] = base64.b64encode(model.wav_bytes(roll, options["bpm"])).decode("ascii")
+        out.append(row)
+    return out
+
+
 # -- the table ---------------------------------------------------------------------------------
 _TEXT = lambda value, field, limits: fields.text(value, field, limits)  # noqa: E731
 _TAG = Verb("tag", _sentence, _none, _predict)
@@ -291,6 +334,8 @@ VERBS: dict[str, dict[str, Verb]] = {
                                       frozenset({"k", "exclude_seen"}))},
     "series": {"predict": Verb("predict", _series, _none, _series_predict)},
     "speech": {"transcribe": Verb("transcribe", _audio, _beam_options, _transcribe, frozenset({"beam_size"}))},
+    "music": {"generate": Verb("generate", _piece_prompt, _music_options, _music_generate,
+                               frozenset({"steps", "seed", "temperature", "max_notes", "bpm", "wav"}))},
 }
 
 

@@ -219,6 +219,26 @@ TASKS: dict[str, TaskEntry] = {
         ),
         commands=("rnnlp.cli.transcribe:transcribe",),
     ),
+    "music": TaskEntry(
+        module="rnnlp.tasks.music",
+        config="rnnlp.config.music:MusicConfig",
+        summary="Polyphonic music: 88-key piano rolls, MIDI/WAV generation.",
+        train_options=(
+            _o("--train", "data.train", "Piano rolls: .mat (traindata/validdata/testdata), .npz, a MIDI file, "
+               "a folder of MIDI files (train/ valid/ test/ subfolders) or a .txt list of them.", "path"),
+            _o("--valid", "data.valid", "Validation rolls (default: the valid split of --train).", "path"),
+            _o("--test", "data.test", "Test rolls (default: the test split of --train).", "path"),
+            _o("--format", "data.format", "mat, npz or midi (default: from the extension; a folder: midi)."),
+            _o("--steps-per-beat", "data.steps_per_beat", "Frames per quarter note (MIDI rendering; "
+               "the tempo of written MIDI/WAV).", "count"),
+        ),
+        eval_options=(
+            _o("--data", "data", "Piano rolls to evaluate on (.mat, .npz, MIDI; default: the run's test data).", "path"),
+            _o("--split", "split", "Split of the checkpoint's data to evaluate (train, valid, test)."),
+            _EVAL_FORMAT, _EVAL_BATCH,
+        ),
+        commands=(),            # `rnnlp generate` (the lm task's command) serves music checkpoints too
+    ),
 }
 
 

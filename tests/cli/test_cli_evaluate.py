@@ -42,7 +42,7 @@ def test_task_options_resolve_paths_and_refuse_other_tasks_options(tmp_path):
         task_options("sentiment", {"opt_data": "x", "opt_beam_size": "2", "opt_split": "test"}, None)
     assert str(exc.value) == ("--beam-size, --split: not an option of `rnnlp evaluate` for a sentiment "
                               "checkpoint (--beam-size is for translation, captioning, speech checkpoints; --split is "
-                              "for captioning checkpoints); its options: --data, --format, --text-column, "
+                              "for captioning, music checkpoints); its options: --data, --format, --text-column, "
                               "--label-column, --batch-size")
 
 

@@ -51,6 +51,8 @@ STANDINS = {
     "timeseries_classification/ecg5000/ECG5000_TRAIN.tsv.gz": SAMPLES / "series/train.tsv",
     **{f"fsdd_strings/{s}.csv": ASSETS / "speech/fsdd_dev.csv" for s in ("train", "dev")},
     **{f"fsdd_strings/{p.name}": p for p in (ASSETS / "speech/fsdd").glob("*.wav")},
+    "music/poly/JSB_Chorales.mat": ASSETS / "music/tiny.mat",
+    "music/poly/Nottingham.mat": ASSETS / "music/tiny.mat",
 }
 # FSDD's recipe splits by recording index (10-49 train, 5-9 dev): the 18 clips (index 0-2) renumbered
 FSDD_INDEX = {"0": "5", "1": "10", "2": "11"}

@@ -41,6 +41,10 @@ CUTS = {
     "lm/wikitext2_char_bwd.yaml": ["data.train_limit=20000", "model.hidden_size=64"],
     "sentiment/sst2_ulmfit.yaml": ["data.train_limit=256"],
     "tagging/conll2003_char_lm.yaml": ["data.train_limit=64"],
+    "music/jsb_lstm.yaml": ["data.train_limit=16"],  # the whole valid split is evaluated (4,602 frames)
+    "music/jsb_nade.yaml": ["data.train_limit=16"],
+    "music/nottingham_lstm.yaml": ["data.train_limit=16"],
+    "music/nottingham_nade.yaml": ["data.train_limit=16"],
 }
 # Recipes whose data a committed script derives from the shared data rather than reading it:
 # fsdd_connected reads the connected-digit corpus of benchmarks/speech_strings.py (182 MB, not

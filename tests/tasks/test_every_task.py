@@ -47,6 +47,7 @@ OVERRIDES = {
     "recommender": [],
     "series": [],
     "speech": [],
+    "music": [],
 }
 
 PREDICT = {  # one verb of each loaded model, on fixed inputs
@@ -58,6 +59,7 @@ PREDICT = {  # one verb of each loaded model, on fixed inputs
     "recommender": lambda m: m.recommend(["i30 i31 i32", "i05"], 5),
     "series": lambda m: m.predict_proba([np.sin(np.arange(30) / 2), np.sign(np.sin(np.arange(25) / 2))]).tolist(),
     "speech": lambda m: m.transcribe(sorted((ASSETS / "speech" / "fsdd").glob("*_0.wav")), beam_size=2),
+    "music": lambda m: m.generate(steps=6, seed=0).tolist(),
 }
 
 INTERRUPT = textwrap.dedent("""
@@ -135,7 +137,7 @@ def test_tiny_recipe_trains_reloads_and_predicts_identically(reference):
     assert PREDICT[task](rnnlp.load(out / "best")) == first
     info = rnnlp.load(out).info()
     assert info["task"] == task and info["rnnlp_version"] == rnnlp.__version__
-    assert info["vocab_sizes"] or task in ("series", "speech")  # numeric frames: no vocabulary
+    assert info["vocab_sizes"] or task in ("series", "speech", "music")  # numeric frames: no vocabulary
     json.dumps(info)  # a GET /v1/models answer: plain JSON
 
 

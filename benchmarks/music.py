@@ -1,0 +1,232 @@
+"""Polyphonic music (issue 29): frame NLL on JSB Chorales and Nottingham, beside a constant
+baseline and the published figures.
+
+Each row is a recipe of recipes/music/ trained with its fixed epochs, one CPU thread; the
+checkpoint kept (best/) is the one with the lowest validation NLL, and only that checkpoint is
+scored on the test split, once. One training at a time, each in its own process:
+
+    RNNLP_DATA=../shared/data python benchmarks/music.py train jsb_lstm --seed 0
+    python benchmarks/music.py report          # writes benchmarks/results/music.md
+    python benchmarks/music.py pieces jsb_nade  # example MIDI/WAV/PNG in benchmarks/results/music/
+    # an attempt beside a row (overrides before the options; its logs under its own name):
+    python benchmarks/music.py train nottingham_lstm model.dropout=0.5 --seed 0 --name nottingham_lstm_dropout05
+
+``train`` copies the run's own files (metrics.jsonl, config.yaml, meta.json) to
+benchmarks/logs/music/<row>/seed<k>/ with test.json: the test and validation reports, the
+training minutes, the thread count and the load average at the start and end of the run.
+``report`` reads those folders (the median over the seeds found) and computes the constant
+baseline: each key sounds with its frequency in the training frames, independently.
+Protocol: NLL of each frame given the frames before it, nats summed over the 88 keys, averaged
+over every frame of the split (frame-weighted); the piece-weighted mean is given beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from _results import RESULTS, ROOT, Report
+
+import rnnlp
+
+LOGS = ROOT / "benchmarks" / "logs" / "music"
+DATA = {"jsb": "music/poly/JSB_Chorales.mat", "nottingham": "music/poly/Nottingham.mat"}
+# row -> (recipe, data set, goal on test NLL: <= goal)
+ROWS = {"jsb_lstm": ("recipes/music/jsb_lstm.yaml", "jsb", 8.45),
+        "jsb_nade": ("recipes/music/jsb_nade.yaml", "jsb", 7.0),
+        "nottingham_lstm": ("recipes/music/nottingham_lstm.yaml", "nottingham", 3.29),
+        "nottingham_nade": ("recipes/music/nottingham_nade.yaml", "nottingham", 2.6)}
+# earlier recipes of a row, kept with their logs (config.yaml says what differed): row -> (data set, label)
+ATTEMPTS = {"nottingham_lstm_cosine": ("nottingham", "LSTM, 88 Bernoulli keys, cosine LR decay (attempt; "
+                                                     "the recipe keeps a constant LR)"),
+            "nottingham_lstm_dropout05": ("nottingham", "LSTM, 88 Bernoulli keys, model.dropout=0.5 (attempt)")}
+LABELS = {"jsb_lstm": "LSTM, 88 Bernoulli keys", "jsb_nade": "LSTM + NADE keys (within-frame)",
+          "nottingham_lstm": "LSTM, 88 Bernoulli keys", "nottingham_nade": "LSTM + NADE keys (within-frame)"}
+# test NLL (nats/frame) as published: Bai et al. 2018 (LSTM, GRU, TCN), Boulanger-Lewandowski et al. 2012
+PUBLISHED = {"LSTM (Bai et al. 2018)": (8.45, 3.29), "GRU (Bai et al. 2018)": (8.43, 3.46),
+             "TCN (Bai et al. 2018)": (8.10, 3.07), "RNN-RBM (Boulanger-Lewandowski 2012)": (6.27, 2.39),
+             "RNN-NADE (Boulanger-Lewandowski 2012)": (5.19, 2.31)}
+
+
+def train(row: str, seed: int, data_root: str, runs: Path, overrides: list[str], name: str | None = None) -> Path:
+    """Train one row's recipe with ``seed`` and copy its logs and the test score to LOGS/``name``
+    (an attempt with ``overrides`` gets its own name: see ``ATTEMPTS``)."""
+    recipe, dataset, _ = ROWS[row]
+    name = name or row
+    out = runs / name / f"seed{seed}"
+    load_start, start = os.getloadavg()[0], time.perf_counter()
+    rnnlp.api.train("music", str(ROOT / recipe), [f"train.seed={seed}", f"train.output={out}", "train.threads=1",
+                                                  "train.progress=false", f"data.root={data_root}", *overrides],
+                    overwrite=True)
+    minutes = (time.perf_counter() - start) / 60
+    model = rnnlp.load(out)  # best/: chosen on the validation split
+    report = {"row": row, "name": name, "seed": seed, "recipe": recipe, "overrides": overrides, "commit": _commit(),
+              "train_minutes": minutes,
+              "threads": 1, "load_start": load_start, "load_end": os.getloadavg()[0],
+              "test": model.evaluate(split="test"), "valid": model.evaluate(split="valid")}
+    dest = LOGS / name / f"seed{seed}"
+    dest.mkdir(parents=True, exist_ok=True)
+    for file, source in (("metrics.jsonl", out / "metrics.jsonl"), ("config.yaml", out / "best" / "config.yaml"),
+                         ("meta.json", out / "best" / "meta.json")):
+        shutil.copy(source, dest / file)
+    (dest / "test.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"{name} seed {seed}: valid {report['valid']['loss']:.4f}, test {report['test']['loss']:.4f} "
+          f"nats/frame, {minutes:.1f} min")
+    return dest
+
+
+def _commit() -> str:
+    """The checked-out commit (with "+changes" when the work tree differs from it)."""
+    import subprocess
+
+    run = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()  # noqa: E731
+    dirty = run("status", "--porcelain", "--untracked-files=no", "rnnlp", "recipes")
+    return run("rev-parse", "--short", "HEAD") + ("+changes" if dirty else "")
+
+
+def constant_baseline(path: Path) -> dict:
+    """Test (and valid) NLL when each key sounds with its training frequency, independently."""
+    from rnnlp.data.music import read_rolls
+
+    train = np.concatenate(read_rolls(path, "train")).astype(np.float64)
+    p = np.clip(train.mean(0), 1e-6, 1 - 1e-6)  # a key never heard in training: nearly never
+    out = {}
+    for split in ("valid", "test"):
+        rolls = read_rolls(path, split)
+        nll = [-(r * np.log(p) + (1 - r) * np.log(1 - p)).sum(1) for r in rolls]
+        out[split] = float(np.concatenate(nll).mean())
+    return out
+
+
+def seeds_of(row: str) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((LOGS / row).glob("seed*/test.json"))]
+
+
+def table(data_root: Path) -> str:
+    lines = ["| data | model | seeds | valid NLL | test NLL | test NLL, piece-weighted | frame accuracy (test) "
+             "| steps trained | minutes each | load start/end | goal |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for dataset, name in (("jsb", "JSB Chorales"), ("nottingham", "Nottingham")):
+        base = constant_baseline(data_root / DATA[dataset])
+        lines.append(f"| {name} | constant (training key frequencies) | | {base['valid']:.4f} | {base['test']:.4f} "
+                     "| | | | | | |")
+        for row, (_, data, goal) in ROWS.items():
+            if data == dataset:
+                lines.append(_row_line(name, row, goal))
+        for row, (data, label) in ATTEMPTS.items():
+            if data == dataset and seeds_of(row):
+                lines.append(_row_line(name, row, None, label))
+    return "\n".join(lines)
+
+
+def _row_line(name: str, row: str, goal: float | None, label: str | None = None) -> str:
+    found, label = seeds_of(row), label or LABELS[row]
+    if not found:
+        return f"| {name} | {label} | not run | | | | | | | | <= {goal} |"
+    med = lambda f: statistics.median(f(r) for r in found)  # noqa: E731
+    steps = [json.loads(line).get("step", 0) for r in found
+             for line in (LOGS / row / f"seed{r['seed']}" / "metrics.jsonl").read_text().splitlines()[-1:]]
+    test = med(lambda r: r["test"]["loss"])
+    seeds = ", ".join(str(r["seed"]) for r in found)
+    loads = "; ".join(f"{r['load_start']:.1f}/{r['load_end']:.1f}" for r in found)
+    minutes = ", ".join(f"{r['train_minutes']:.1f}" for r in found)
+    verdict = f"<= {goal}: {'met' if test <= goal else 'not met'}" if goal is not None else "(attempt)"
+    return (f"| {name} | {label} | {seeds} | {med(lambda r: r['valid']['loss']):.4f} | **{test:.4f}** | "
+            f"{med(lambda r: r['test']['piece_loss']):.4f} | {med(lambda r: r['test']['accuracy']):.4f} | "
+            f"{max(steps)} | {minutes} | {loads} | {verdict} |")
+
+
+def published() -> str:
+    lines = ["| published model | JSB test NLL | Nottingham test NLL |", "|---|---|---|"]
+    lines += [f"| {name} | {jsb:.2f} | {nott:.2f} |" for name, (jsb, nott) in PUBLISHED.items()]
+    return "\n".join(lines)
+
+
+def per_seed() -> str:
+    lines = ["| row | seed | valid NLL | test NLL | minutes | commit | log |", "|---|---|---|---|---|---|---|"]
+    for row in [*ROWS, *ATTEMPTS]:
+        for r in seeds_of(row):
+            lines.append(f"| {row} | {r['seed']} | {r['valid']['loss']:.4f} | {r['test']['loss']:.4f} | "
+                         f"{r['train_minutes']:.1f} | {r.get('commit', 'not recorded')} | "
+                         f"`benchmarks/logs/music/{row}/seed{r['seed']}/` |")
+    return "\n".join(lines)
+
+
+def report(data_root: Path) -> None:
+    import torch
+
+    rep = Report(__file__, "Polyphonic music: JSB Chorales and Nottingham (frame NLL)")
+    versions = f"torch {torch.__version__}, numpy {np.__version__}"
+    commits = sorted({json.loads((p.parent / "meta.json").read_text()).get("rnnlp_version", "?")
+                      for p in LOGS.glob("*/seed*/test.json")})
+    body = "\n\n".join([
+        "Protocol: NLL of each frame given the frames before it (the first from a learned start frame), nats "
+        "summed over the 88 keys, averaged over every frame of the split (frame-weighted, the literature's "
+        "figure); the piece-weighted mean beside it. best/ is chosen on the validation split; test is scored "
+        "once, from best/. Frame accuracy: Bay et al. 2009, TP/(TP+FP+FN) summed over frames, keys predicted "
+        "with probability > 0.5 (NADE: key by key, each conditional > 0.5 given the keys chosen below it). "
+        f"Each run: its recipe's fixed epochs (no time budget), one CPU thread, {versions}, rnnlp "
+        f"{', '.join(commits)}. Minutes and the load at the start/end of each run come from its test.json "
+        "(the machine is a shared 2-core CPU: other jobs ran beside some runs).",
+        table(data_root), "Per seed (logs: metrics.jsonl, config.yaml, meta.json, test.json):", per_seed(),
+        "Published test figures (not measured here):", published()])
+    print(rep.write(body, RESULTS / "music.md"))
+
+
+def pieces(rows: list[str], runs: Path, seed: int = 0, seconds: float = 20.0, bpm: float = 120.0) -> None:
+    """Example pieces of each row's seed-0 run: MIDI, a WAV of ``seconds`` and a PNG, beside a
+    README naming the command that makes each (benchmarks/results/music/)."""
+    folder = RESULTS / "music"
+    folder.mkdir(exist_ok=True)
+    lines = ["# Example pieces", "", f"Written by `python benchmarks/music.py pieces` from the runs of "
+             "`benchmarks/music.py train ROW --seed 0` (weights not committed); each file is what this "
+             "command writes:", "", "```bash"]
+    for row in rows:
+        model = rnnlp.load(runs / row / "seed0")
+        steps = round(seconds * bpm / 60 * model.steps_per_beat)  # frames of ``seconds`` at ``bpm``
+        roll = model.generate(steps=steps, seed=seed)
+        for suffix in ("mid", "wav", "png"):
+            name = f"{row}_seed{seed}.{suffix}"
+            model.save(roll, folder / name, bpm=bpm)
+            lines.append(f"rnnlp generate runs/music_bench/{row}/seed0 --steps {steps} --seed {seed} --bpm {bpm:g} "
+                         f"--output {name}")
+        print(f"{row}: {steps} frames, {int(roll.sum())} key-frames, {roll.sum(1).mean():.2f} keys a frame")
+    lines += ["```", "", f"{seconds:g} s at {bpm:g} quarter notes a minute; sampled at temperature 1 with no "
+              "note limit (the model's own distribution). The WAV is the additive synthesizer of "
+              "`rnnlp.data.synth`."]
+    (folder / "README.md").write_text("\n".join(lines) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    one = sub.add_parser("train", help="train one row with one seed and keep its logs")
+    one.add_argument("row", choices=sorted(ROWS))
+    one.add_argument("--seed", type=int, default=0)
+    one.add_argument("--name", help="log folder of an attempt with overrides (default: the row)")
+    one.add_argument("--runs", type=Path, default=ROOT / "runs" / "music_bench")
+    one.add_argument("overrides", nargs="*", help="SECTION.FIELD=VALUE (recorded in test.json)")
+    sub.add_parser("report", help="write benchmarks/results/music.md from the logs")
+    ex = sub.add_parser("pieces", help="write example pieces of trained rows to benchmarks/results/music/")
+    ex.add_argument("rows", nargs="+", choices=sorted(ROWS))
+    ex.add_argument("--runs", type=Path, default=ROOT / "runs" / "music_bench")
+    args = parser.parse_args(argv)
+    data_root = os.environ.get("RNNLP_DATA", str(ROOT.parent / "shared" / "data"))
+    if args.command == "train":
+        train(args.row, args.seed, data_root, args.runs, args.overrides, args.name)
+    elif args.command == "pieces":
+        pieces(args.rows, args.runs)
+    else:
+        report(Path(data_root))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
