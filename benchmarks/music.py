@@ -62,13 +62,13 @@ def train(row: str, seed: int, data_root: str, runs: Path, overrides: list[str],
     recipe, dataset, _ = ROWS[row]
     name = name or row
     out = runs / name / f"seed{seed}"
-    load_start, start = os.getloadavg()[0], time.perf_counter()
+    load_start, start, commit = os.getloadavg()[0], time.perf_counter(), _commit()  # the code as the run starts
     rnnlp.api.train("music", str(ROOT / recipe), [f"train.seed={seed}", f"train.output={out}", "train.threads=1",
                                                   "train.progress=false", f"data.root={data_root}", *overrides],
                     overwrite=True)
     minutes = (time.perf_counter() - start) / 60
     model = rnnlp.load(out)  # best/: chosen on the validation split
-    report = {"row": row, "name": name, "seed": seed, "recipe": recipe, "overrides": overrides, "commit": _commit(),
+    report = {"row": row, "name": name, "seed": seed, "recipe": recipe, "overrides": overrides, "commit": commit,
               "train_minutes": minutes,
               "threads": 1, "load_start": load_start, "load_end": os.getloadavg()[0],
               "test": model.evaluate(split="test"), "valid": model.evaluate(split="valid")}
@@ -174,7 +174,9 @@ def report(data_root: Path) -> None:
         "with probability > 0.5 (NADE: key by key, each conditional > 0.5 given the keys chosen below it). "
         f"Each run: its recipe's fixed epochs (no time budget), one CPU thread, {versions}, rnnlp "
         f"{', '.join(commits)}. Minutes and the load at the start/end of each run come from its test.json "
-        "(the machine is a shared 2-core CPU: other jobs ran beside some runs).",
+        "(the machine is a shared 2-core CPU: other jobs ran beside some runs). Commit: the checkout the run "
+        "used (rnnlp/ and recipes/ never changed during a run; the first four runs' were filled in afterwards "
+        "from git log, the JSB seeds 1-2 name the checkout when the run ended).",
         table(data_root), "Per seed (logs: metrics.jsonl, config.yaml, meta.json, test.json):", per_seed(),
         "Published test figures (not measured here):", published()])
     print(rep.write(body, RESULTS / "music.md"))
