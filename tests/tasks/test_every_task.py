@@ -98,7 +98,15 @@ def cli_args(task: str, out: Path, *extra: str) -> list[str]:
 def run(args: list[str], timeout: int = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout, env=env,
-                          cwd=ROOT)
+                          cwd=ROOT, preexec_fn=default_sigint)
+
+
+def default_sigint() -> None:
+    """Ctrl-C as in a terminal, even when the tests run in a background job (whose SIGINT is ignored,
+    and Python then installs no KeyboardInterrupt handler)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def weights(folder: Path) -> dict:

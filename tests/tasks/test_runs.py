@@ -101,7 +101,14 @@ def _sub(args, **kw):
 
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-m", "rnnlp", *map(str, args)], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint, **kw)
+
+
+def _default_sigint() -> None:
+    """Ctrl-C as in a terminal, even when the tests run in a background job (SIGINT ignored there)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_kill_9_at_any_moment_of_an_overwrite_leaves_a_loadable_run(tmp_path, run_cli):  # B88
