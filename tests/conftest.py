@@ -19,6 +19,69 @@ def pytest_runtest_setup(item):
         pytest.skip(f"shared datasets not found at {SHARED}")
 
 
+# -- trained once per session: every test that only needs a trained model takes it from here --
+CKPTS = ROOT / "tests" / "assets" / "checkpoints_v0_1"
+IMAGES = sorted((ROOT / "tests" / "assets" / "captioning" / "images").iterdir())
+TASK_NAMES = ("sentiment", "tagging", "translation", "lm", "captioning")
+TRAINED = ("recommender", "series", "speech")   # served by ``models``
+ALSO_TRAINED = ("music",)                         # in ``trained_runs`` only
+
+
+@pytest.fixture(scope="session")
+def trained_runs(tmp_path_factory) -> dict:
+    """task -> run folder of the tasks without a committed tiny checkpoint (two steps each)."""
+    import rnnlp
+
+    runs = {}
+    for task in TRAINED + ALSO_TRAINED:
+        out = tmp_path_factory.mktemp(task) / "run"
+        runs[task] = rnnlp.api.train(task, str(ROOT / "recipes" / task / "tiny.yaml"), [
+            f"train.output={out}", "train.threads=1", "train.max_steps=2", "train.epochs=1", "train.progress=false"])
+    return runs
+
+
+@pytest.fixture(scope="session")
+def models(trained_runs):
+    """name -> loaded model, one per task (named after the task)."""
+    import torch
+
+    import rnnlp
+
+    torch.set_num_threads(1)
+    loaded = {name: rnnlp.load(CKPTS / name) for name in TASK_NAMES}
+    return {**loaded, **{task: rnnlp.load(trained_runs[task]) for task in TRAINED}}
+
+
+@pytest.fixture(scope="session")
+def image_paths() -> list[Path]:
+    return IMAGES[:3]
+
+
+@pytest.fixture(scope="session")
+def wav_paths() -> list[Path]:
+    """Three FSDD clips (8 kHz mono, the tiny speech recipe's rate)."""
+    return sorted((ROOT / "tests" / "assets" / "speech" / "fsdd").iterdir())[:3]
+
+
+@pytest.fixture(scope="session")
+def tiny_runs(tmp_path_factory):
+    """``tiny_runs(task)``: a tiny trained run folder of ``task`` (its recipes/<task>/tiny.yaml),
+    trained once per test session on first use."""
+    from rnnlp.api import train
+
+    base, runs = tmp_path_factory.mktemp("tiny_runs"), {}
+    extra = {"tagging": {"data": {"train": str(ROOT / "tests/assets/tagging/train.conll")}},
+             "captioning": {"data": {"root": str(ROOT)}}}
+
+    def get(task: str):
+        if task not in runs:
+            runs[task] = train(task, str(ROOT / "recipes" / task / "tiny.yaml"),
+                               [f"train.output={base / task}", "train.threads=1", "train.progress=false"],
+                               extra=extra.get(task))
+        return runs[task]
+    return get
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """The folder of the full datasets (tests using it carry ``@pytest.mark.requires_shared``)."""

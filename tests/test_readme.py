@@ -69,3 +69,12 @@ def test_a_newcomers_first_three_commands_work_verbatim(tmp_path):
         assert proc.returncode == 0, (line, proc.stderr[-2000:])
         if args[1] == "predict":
             assert len(proc.stdout.strip().splitlines()) == 2, proc.stdout
+
+
+def test_verb_option_table_is_the_specification():
+    from rnnlp.tasks import spec
+
+    text = README
+    start = text.index("<!-- verb options:")
+    block = text[text.index("\n", start) + 1: text.index("<!-- end of verb options -->")]
+    assert block.strip() == spec.markdown(), "README's verb options are stale: paste `python -m rnnlp.tasks.spec`"

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import click
 
-from rnnlp.cli.common import MAX_BEAM, gather, in_range, input_options, model_options
+from rnnlp.cli.common import gather, input_options, model_options, spec_options
 from rnnlp.cli.inputs import IMAGE_COLUMNS, read_inputs
 from rnnlp.cli.outputs import Sink, in_batches, keeping_blanks
+from rnnlp.tasks import spec
 
-MAX_LEN = 500  # words per caption: far beyond any caption, short enough to answer in seconds
 
 
 @click.command()
@@ -22,14 +22,11 @@ MAX_LEN = 500  # words per caption: far beyond any caption, short enough to answ
 @click.argument("images", nargs=-1)
 @input_options("image paths", columns=(("--image-column", "image_column",
                                         "Table column holding the image paths (default: image, path, file, ...)."),))
-@click.option("--beam-size", type=int, default=None, callback=in_range(1, MAX_BEAM),
-              help="Beam size, >= 1 (1 = greedy); default: the checkpoint's (decode.beam_size).")
-@click.option("--max-len", type=int, default=None, callback=in_range(1, MAX_LEN),
-              help=f"Most words per caption, 1..{MAX_LEN} (default: the checkpoint's).")
+@spec_options(spec.CAPTION)
 @click.option("--attention-plot", type=click.Path(dir_okay=False),
               help="Save the first image with each word's attention map over it (PNG; needs matplotlib).")
 @model_options("Images decoded together (default: the checkpoint's decode.batch_size).")
-def caption(checkpoint, images, input_path, fmt, image_column, output, beam_size, max_len, attention_plot,
+def caption(checkpoint, images, input_path, fmt, image_column, output, beam_size, max_tokens, attention_plot,
             device, batch_size, as_json, quiet):
     """Caption IMAGES (jpg, png, ...; any size, grayscale or RGBA too) with a captioning CHECKPOINT.
 
@@ -46,7 +43,7 @@ def caption(checkpoint, images, input_path, fmt, image_column, output, beam_size
     api.expect_task(model, "captioning")
 
     def run(chunk):
-        texts = model.caption(chunk, beam_size=beam_size, max_len=max_len, batch_size=batch_size)
+        texts = model.caption(chunk, beam_size=beam_size, max_tokens=max_tokens, batch_size=batch_size)
         return [{"image": image, "caption": text} for image, text in zip(chunk, texts)]
 
     blank = lambda image: {"image": "", "caption": ""}  # noqa: E731  (a blank line keeps its place)
@@ -56,7 +53,7 @@ def caption(checkpoint, images, input_path, fmt, image_column, output, beam_size
     if attention_plot:
         from rnnlp.plotting import plot_caption_attention
 
-        plot_caption_attention(model.attention(next(i for i in images if i), max_len=max_len), attention_plot)
+        plot_caption_attention(model.attention(next(i for i in images if i), max_tokens=max_tokens), attention_plot)
 
 
 def beside(image: str, input_path: str | None) -> str:

@@ -5,7 +5,11 @@ Click only at import time (``rnnlp --help`` never imports torch).
 
 from __future__ import annotations
 
+import functools
+
 import click
+
+from rnnlp.tasks import spec
 
 
 def dest(key: str) -> str:
@@ -42,7 +46,7 @@ def collect(options: dict) -> dict:
 
 # -- numbers: checked while parsing, before any model is loaded -----------------------------
 MAX_BATCH = 65536
-MAX_BEAM = 100
+MAX_BEAM = spec.MAX_BEAM
 MAX_COUNTS = {"--batch-size": MAX_BATCH, "--beam-size": MAX_BEAM}  # bounds of the table's count rows
 
 
@@ -127,3 +131,54 @@ def gather(args, input_path, read, what: str, quiet: bool) -> list:
         where = f" ({input_path} has none)" if input_path else ""
         raise click.UsageError(f"give {what} as arguments or with --input FILE{where}")
     return values
+
+
+# -- a verb's options, made from the verb specification (rnnlp.tasks.spec) ------------------
+def spec_options(rows):
+    """Decorator: one click option per specification row that the CLI has (``--name-with-dashes``,
+    typed, its range in the help, checked while parsing); each old spelling (``aliases``) is a
+    hidden option whose use prints a one-line deprecation warning and sets the row's value."""
+    rows = [p for p in rows if "cli" in p.where]
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def merged(**kwargs):
+            for p in rows:
+                for i, alias in enumerate(p.aliases):
+                    value = kwargs.pop(f"{p.name}__alias{i}")
+                    if value not in (None, False, ()):
+                        click.echo(f"warning: {p.deprecated(alias)}", err=True)
+                        kwargs[p.name] = p.alias_value(value)
+            return fn(**kwargs)
+
+        for p in reversed(rows):
+            for i, alias in enumerate(p.aliases):
+                merged = _option(p, [alias], f"{p.name}__alias{i}", hidden=True, alias=True)(merged)
+            merged = _option(p, None, p.name)(merged)
+        return merged
+    return wrap
+
+
+def _option(p, flags, name, hidden=False, alias=False):
+    if p.kind is bool:
+        if alias:
+            return click.option(*flags, name, is_flag=True, hidden=True)
+        if p.default:  # on unless --no-NAME
+            return click.option(f"{p.flag}/--no-{p.flag[2:]}", name, default=True, show_default=True,
+                                help=p.described())
+        return click.option(p.flag, name, is_flag=True, help=p.described())
+    return click.option(*(flags or [p.flag]), name, type=p.kind, multiple=p.many, hidden=hidden,
+                        default=None if alias or p.many else p.default,
+                        show_default=not alias and p.default is not None, callback=_checked(p),
+                        help=p.described())
+
+
+def _checked(p):
+    def check(ctx, param, value):
+        from rnnlp.errors import ConfigError
+
+        try:
+            return p.check((list(value) or None) if p.many else value, param.opts[0])
+        except spec.OptionError as exc:
+            raise ConfigError(str(exc)) from None
+    return check

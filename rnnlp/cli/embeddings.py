@@ -7,6 +7,9 @@ the main CLI (``rnnlp.cli``) prints as one line.
 
 import click
 
+from rnnlp.cli.common import spec_options
+from rnnlp.tasks import spec
+
 # Literal copies (rnnlp.nn.vectors.FORMATS, rnnlp.embeddings.training.MODELS) keep imports
 # light; a test checks that they agree.
 FORMATS = ("glove", "word2vec", "word2vec_binary", "kv")
@@ -60,13 +63,13 @@ def train(corpus, output, **settings):
 @embeddings.command()
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.argument("words", nargs=-1, required=True)
-@click.option("--topn", type=click.IntRange(min=1), default=10, show_default=True)
+@spec_options(spec.NEIGHBORS)
 @trust_pickle_option
-def neighbors(vectors, words, topn, trust_pickle):
-    """The TOPN nearest words (cosine) to each WORD."""
+def neighbors(vectors, words, top_k, trust_pickle):
+    """The TOP_K nearest words (cosine) to each WORD."""
     from rnnlp.embeddings import neighbors as nearest
 
-    for word, found in nearest(_load(vectors, trust_pickle), words, topn).items():
+    for word, found in nearest(_load(vectors, trust_pickle), words, top_k).items():
         click.echo(f"{word}: " + ", ".join(f"{w} {score:.3f}" for w, score in found))
 
 
@@ -75,13 +78,13 @@ def neighbors(vectors, words, topn, trust_pickle):
 @click.argument("a")
 @click.argument("b")
 @click.argument("c")
-@click.option("--topn", type=click.IntRange(min=1), default=5, show_default=True)
+@spec_options(spec.ANALOGY)
 @trust_pickle_option
-def analogy(vectors, a, b, c, topn, trust_pickle):
+def analogy(vectors, a, b, c, top_k, trust_pickle):
     """Words nearest to A - B + C (king man woman: king - man + woman)."""
     from rnnlp.embeddings import analogy as solve
 
-    for word, score in solve(_load(vectors, trust_pickle), a, b, c, topn):
+    for word, score in solve(_load(vectors, trust_pickle), a, b, c, top_k):
         click.echo(f"{word}\t{score:.4f}")
 
 

@@ -8,13 +8,11 @@ imported inside the command so that ``rnnlp --help`` stays instant.
 
 import click
 
-from rnnlp.cli.common import MAX_BEAM, gather, in_range, input_options, model_options
+from rnnlp.cli.common import gather, input_options, model_options, spec_options
 from rnnlp.cli.generate_music import PIECE_SUFFIXES, generate_piece, music_options
 from rnnlp.cli.inputs import read_inputs
 from rnnlp.cli.outputs import Sink, in_batches
-
-MAX_TOKENS = 100_000    # per sample: minutes of CPU time, never hours
-MAX_SAMPLES = 10_000
+from rnnlp.tasks import spec
 
 
 def text_line(row: dict) -> str:
@@ -29,31 +27,11 @@ def text_line(row: dict) -> str:
 @click.option("--prompt", default=None, help="Text to continue (none and no --input: start from <bos>).")
 @input_options("prompts", columns=(("--text-column", "text_column",
                                     "Table column holding the prompts (default: prompt, text, ...)."),))
-@click.option("--max-tokens", type=int, default=200, show_default=True, callback=in_range(1, MAX_TOKENS),
-              help=f"Tokens to generate, 1..{MAX_TOKENS:,}.")
-@click.option("--temperature", type=float, default=1.0, show_default=True,
-              callback=in_range(0, above=True, hint="; for the most probable tokens use --greedy"),
-              help="Divide log-probabilities by this (> 0; lower = safer).")
-@click.option("--top-k", type=int, default=None, callback=in_range(1),
-              help="Sample among the K most probable tokens.")
-@click.option("--top-p", type=float, default=1.0, show_default=True, callback=in_range(0, 1, above=True),
-              help="Sample from the nucleus of this probability mass, in (0, 1].")
-@click.option("--seed", type=int, default=None, callback=in_range(0, 2**63 - 1),
-              help="Random seed (same seed, same text).")
-@click.option("--num-samples", type=int, default=1, show_default=True, callback=in_range(1, MAX_SAMPLES),
-              help="Samples to draw per prompt (generated together, --batch-size at a time).")
-@click.option("--greedy", is_flag=True, help="Always take the most probable token.")
-@click.option("--beam-size", type=int, default=None, callback=in_range(1, MAX_BEAM),
-              help="Beam search with this many beams.")
-@click.option("--repetition-penalty", type=float, default=None, callback=in_range(0, 100, above=True),
-              help="Divide the score of tokens already in the prompt or output by this (> 1 repeats less).")
-@click.option("--no-repeat-ngram-size", type=int, default=None, callback=in_range(0, 100),
-              help="Never repeat an n-gram of this many tokens (0 = off).")
-@click.option("--stop", "stops", multiple=True, help="End a sample at this string (repeatable; not printed).")
+@spec_options(spec.GENERATE)
 @music_options
 @model_options("Samples generated together (default: all of --num-samples).")
 def generate(checkpoint, prompt, input_path, fmt, text_column, output, max_tokens, temperature, top_k, top_p,
-             seed, num_samples, greedy, beam_size, repetition_penalty, no_repeat_ngram_size, stops, device,
+             seed, num_samples, greedy, beam_size, repetition_penalty, no_repeat_ngram_size, stop, device,
              batch_size, as_json, quiet, **music):
     """Continue --prompt (or each prompt of --input) with the language model in CHECKPOINT.
 
@@ -80,9 +58,7 @@ def generate(checkpoint, prompt, input_path, fmt, text_column, output, max_token
         return generate_piece(model, prompt, output, seed, temperature, **music)
     api.expect_task(model, "lm")
     sink = sink or Sink(output, as_json, text_line)
-    rules = {key: value for key, value in [("repetition_penalty", repetition_penalty),
-                                           ("no_repeat_ngram_size", no_repeat_ngram_size),
-                                           ("stop", list(stops) or None)] if value is not None}
+    rules = dict(repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size, stop=stop)
     options = dict(temperature=temperature, top_k=top_k, top_p=top_p, greedy=greedy, **rules)
     if len(prompts) == 1 and num_samples == 1 and not (beam_size or as_json or output):
         return _stream(model, prompts[0], max_tokens, seed, options)

@@ -7,29 +7,12 @@ Click only at import time; the model is loaded by ``generate``.
 
 import click
 
-from rnnlp.cli.common import in_range
+from rnnlp.cli.common import spec_options
+from rnnlp.tasks import spec
 
-MAX_STEPS = 100_000       # frames: minutes of CPU time, never hours
 PIECE_SUFFIXES = (".mid", ".midi", ".wav", ".png", ".npz")  # what a music checkpoint writes (--output)
-
-
-def music_options(fn):
-    """--steps, --max-notes, --bpm, --prompt-piece and --prompt-split (music checkpoints only)."""
-    options = [
-        click.option("--steps", type=int, default=128, show_default=True, callback=in_range(1, MAX_STEPS),
-                     help=f"(music) Frames to generate, 1..{MAX_STEPS:,}."),
-        click.option("--max-notes", type=int, default=None, callback=in_range(0, 88),
-                     help="(music) At most this many keys sound in a frame."),
-        click.option("--bpm", type=float, default=120.0, show_default=True, callback=in_range(0, 1000, above=True),
-                     help="(music) Tempo of the written MIDI/WAV, quarter notes a minute."),
-        click.option("--prompt-piece", type=int, default=0, show_default=True, callback=in_range(0),
-                     help="(music) Which piece of --prompt to continue (0 = the first)."),
-        click.option("--prompt-split", default="test", show_default=True,
-                     help="(music) Split of a --prompt .mat/.npz file to take the piece from."),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+# --steps, --max-notes, --bpm, --prompt-piece and --prompt-split (seed and temperature: generate's own)
+music_options = spec_options([p for p in spec.MUSIC if p.name not in {q.name for q in spec.GENERATE}])
 
 
 def generate_piece(model, prompt, output, seed, temperature, steps, max_notes, bpm, prompt_piece,

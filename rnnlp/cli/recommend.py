@@ -1,4 +1,4 @@
-"""``rnnlp recommend RUN --history "i1 i2 i3" -k 10``: the next items for a history, best first.
+"""``rnnlp recommend RUN --history "i1 i2 i3" --top-k 10``: the next items for a history, best first.
 
 Click only at import time; torch is imported inside the command (through ``rnnlp.api``).
 """
@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import click
 
-from rnnlp.cli.common import gather, in_range, input_options, model_options
+from rnnlp.cli.common import gather, input_options, model_options, spec_options
 from rnnlp.cli.inputs import TEXT_COLUMNS, read_inputs
 from rnnlp.cli.outputs import Sink, in_batches, keeping_blanks
+from rnnlp.tasks import spec
 
-MAX_K = 100_000
 HISTORY_COLUMNS = ("history", "items", "session", *TEXT_COLUMNS)
 
 
@@ -26,7 +26,7 @@ def item_titles(path: str, id_column: str, name_column: str, data_root: str | No
 
 def recommendable(row: dict) -> dict:
     """The row without the items scored -inf (never recommendable: seen, padding), which fill the top
-    ``k`` when ``k`` exceeds what is left; a NaN stays, for the output's one-line error."""
+    ``top_k`` when ``top_k`` exceeds what is left; a NaN stays, for the output's one-line error."""
     keep = [i for i, score in enumerate(row["scores"]) if score != float("-inf")]
     return {**row, "items": [row["items"][i] for i in keep], "scores": [row["scores"][i] for i in keep]}
 
@@ -45,15 +45,13 @@ def format_row(row: dict, titles: dict) -> str:
               help="Item ids in time order, separated by spaces (repeat for several users).")
 @input_options("histories (item ids in time order, separated by spaces)", columns=(
     ("--text-column", "text_column", "Table column holding the histories (default: history, items, text, ...)."),))
-@click.option("-k", "k", default=10, show_default=True, type=int, callback=in_range(1, MAX_K),
-              help="Items to recommend.")
-@click.option("--include-seen", is_flag=True, help="Also recommend items already in the history.")
+@spec_options(spec.RECOMMEND)
 @click.option("--items", "items_file", help="Item metadata table, to print titles.")
 @click.option("--item-id-column", default="item", show_default=True, help="Item id column of --items.")
 @click.option("--item-name-column", default="title", show_default=True, help="Title column of --items.")
 @click.option("--data-root", envvar="RNNLP_DATA", help="Folder that relative paths are under.")
 @model_options("Histories scored together.", 256)
-def recommend(checkpoint, histories, input_path, fmt, text_column, output, k, include_seen, items_file,
+def recommend(checkpoint, histories, input_path, fmt, text_column, output, top_k, exclude_seen, items_file,
               item_id_column, item_name_column, data_root, device, batch_size, as_json, quiet):
     """Recommend the next items after each --history (or each history of --input) with a recommender
     CHECKPOINT (or run folder)."""
@@ -68,7 +66,7 @@ def recommend(checkpoint, histories, input_path, fmt, text_column, output, k, in
     sink = Sink(output, as_json, lambda row: format_row(row, titles))
 
     def run(chunk):
-        rows = [recommendable(row) for row in model.recommend(list(chunk), k, exclude_seen=not include_seen)]
+        rows = [recommendable(row) for row in model.recommend(list(chunk), top_k, exclude_seen=exclude_seen)]
         return [{"history": h, **row, "titles": [titles.get(i) for i in row["items"]]} for h, row in zip(chunk, rows)]
 
     blank = lambda history: {"history": "", "items": [], "scores": [], "unknown": [], "titles": []}  # noqa: E731

@@ -1,45 +1,49 @@
 """``rnnlp transcribe RUN a.wav b.wav``: what a speech checkpoint hears in wav files.
 
-Click only at import time; torch is imported inside the command (through ``rnnlp.api``).
+Files come as arguments, or from ``--input``: one path a line, or a table's ``--path-column``.
+The shared options of every verb (``--output``, ``--json``, ``--device``, ``--batch-size``,
+``--quiet``) and the specification's ``--beam-size``. Click only at import time; torch is
+imported inside the command (through ``rnnlp.api``).
 """
 
 from __future__ import annotations
 
-import json
-
 import click
+
+from rnnlp.cli.common import gather, input_options, model_options, spec_options
+from rnnlp.cli.inputs import read_inputs
+from rnnlp.cli.outputs import Sink, in_batches, note
+from rnnlp.tasks import spec
+
+PATH_COLUMNS = ("path", "audio", "file", "filename", "wav")
 
 
 @click.command()
 @click.argument("checkpoint", type=click.Path())
 @click.argument("files", nargs=-1, type=click.Path())
-@click.option("--input", "-i", "input_file", type=click.Path(),
-              help="Read wav paths from this file, one per line ('-': stdin).")
-@click.option("--beam-size", type=click.IntRange(min=1), default=None,
-              help="CTC prefix beam size (1 = greedy; default: the checkpoint's).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True,
-              help="Recordings run through the model together.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per file: path, text, notes.")
-@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or auto.")
-def transcribe(checkpoint, files, input_file, beam_size, batch_size, as_json, device):
-    """Transcribe wav FILES with a speech CHECKPOINT (or run folder). Stereo files are mixed to
-    mono and other sample rates resampled (said on stderr)."""
+@input_options("wav paths", columns=(("--path-column", "path_column",
+                                      "Table column holding the wav paths (default: path, audio, file, ...)."),))
+@spec_options(spec.TRANSCRIBE)
+@model_options("Recordings run through the model together.", 32)
+def transcribe(checkpoint, files, input_path, fmt, path_column, output, beam_size, device, batch_size, as_json,
+               quiet):
+    """Transcribe wav FILES with a speech CHECKPOINT (or run folder). Prints "path<TAB>text" per
+    file. Stereo files are mixed to mono and other sample rates resampled (said on stderr)."""
     from rnnlp import api
-    from rnnlp.errors import DataError
 
-    paths = list(files) + _listed(input_file)
-    if not paths:
-        raise DataError("give wav files to transcribe (arguments or --input FILE)")
+    sink = Sink(output, as_json, lambda row: f"{row['path']}\t{row['text']}")
+    read = lambda path: read_inputs(path, fmt, path_column, names=PATH_COLUMNS, flag="--path-column")  # noqa
+    paths = gather(files, input_path, read, "wav files to transcribe", quiet)
     model = api.load(checkpoint, device=device)
     api.expect_task(model, "speech")
-    for path, row in zip(paths, model.transcribe(paths, beam_size=beam_size, batch_size=batch_size)):
-        for note in row["notes"]:
-            click.echo(f"note: {path}: {note}", err=True)
-        click.echo(json.dumps({"path": path, **row}, ensure_ascii=False) if as_json else f"{path}\t{row['text']}")
 
+    def run(chunk):
+        rows = model.transcribe(list(chunk), beam_size=beam_size, batch_size=batch_size)
+        for path, row in zip(chunk, rows):
+            for said in row["notes"]:
+                note(f"note: {path}: {said}", quiet)
+        return [{"path": path, **row} for path, row in zip(chunk, rows)]
 
-def _listed(input_file: str | None) -> list[str]:
-    if not input_file:
-        return []
-    with click.open_file(input_file, encoding="utf-8") as f:
-        return [line.strip() for line in f if line.strip()]
+    for rows in in_batches(paths, max(batch_size, 64), run, not (as_json or quiet)):
+        sink.add(rows)
+    sink.close()

@@ -7,9 +7,10 @@ the command so ``rnnlp --help`` stays instant. Errors are ``RnnlpError``s, print
 
 import click
 
-from rnnlp.cli.common import MAX_BEAM, gather, in_range, input_options, model_options
+from rnnlp.cli.common import gather, input_options, model_options, spec_options
 from rnnlp.cli.inputs import read_inputs
 from rnnlp.cli.outputs import Sink, in_batches, keeping_blanks
+from rnnlp.tasks import spec
 
 # Sentences handed to the model at once: it sorts them by length into batches of --batch-size.
 CHUNK = 512
@@ -28,12 +29,7 @@ def text_line(row: dict) -> str:
 @click.argument("texts", nargs=-1)
 @input_options("sentences", columns=(("--text-column", "text_column",
                                       "Table column holding the sentences (default: source, text, ...)."),))
-@click.option("--beam-size", type=int, default=None, callback=in_range(1, MAX_BEAM),
-              help="Beam size, >= 1 (1 = greedy); default: the checkpoint's (decode.beam_size).")
-@click.option("--length-penalty", type=float, default=None, callback=in_range(0, 10),
-              help="GNMT length penalty alpha (0 = none); default: the checkpoint's.")
-@click.option("--n-best", type=int, default=1, show_default=True, callback=in_range(1, MAX_BEAM),
-              help="This many translations per sentence (text: \"score<TAB>translation\" lines).")
+@spec_options(spec.TRANSLATE)
 @click.option("--attention-plot", type=click.Path(dir_okay=False),
               help="Save the attention heatmap of the first sentence, translated greedily "
                    "(PNG; needs matplotlib: pip install 'rnnlp[plot]').")

@@ -108,3 +108,28 @@ class BucketBatcher:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         return iter(self.batches())
+
+
+# -- inference: one loop for every task that predicts ---------------------------------------
+def length_chunks(lengths: Sequence[int], size: int, longest_first: bool = False) -> Iterator[np.ndarray]:
+    """Index arrays of at most ``size`` examples of similar length (a stable sort by length:
+    little padding, and a fixed order for equal inputs)."""
+    key = np.asarray(lengths, dtype=np.int64)
+    order = np.argsort(-key if longest_first else key, kind="stable")
+    for start in range(0, len(order), size):
+        yield order[start: start + size]
+
+
+def by_length(model, items: Sequence, size: int, run, lengths: Sequence[int] | None = None) -> list:
+    """``run(chunk)`` over chunks of ``size`` items of similar length (``len(item)``, or
+    ``lengths``), with ``model`` in eval mode and no gradients (its mode restored after), each
+    call returning one result per item; the results come back in input order."""
+    out: list = [None] * len(items)
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        for idx in length_chunks([len(x) for x in items] if lengths is None else lengths, size):
+            for i, found in zip(idx, run([items[i] for i in idx])):
+                out[i] = found
+    model.train(was_training)
+    return out

@@ -18,7 +18,8 @@ import torch
 from rnnlp.decoding.sampling import RowSampler, choose_rows
 from rnnlp.serve.batcher import Batcher
 from rnnlp.serve.metrics import Metrics
-from rnnlp.tasks.lm import check_generation, seeded_generator
+from rnnlp.tasks import spec
+from rnnlp.tasks.lm import seeded_generator
 
 
 class StreamError(str):
@@ -94,7 +95,7 @@ class StreamEngine:
         return row
 
     def _prime(self, prompt: str, o: dict) -> Row:
-        check_generation(o["max_tokens"], o["temperature"], o["top_p"], o["top_k"], 1)
+        spec.check(spec.GENERATE, {k: o[k] for k in ("max_tokens", "temperature", "top_k", "top_p", "seed")})
         state, last, renderer = self.model.prime(prompt, 1)
         sampler = RowSampler(greedy=True) if o["greedy"] else RowSampler(
             o["temperature"], o["top_k"], o["top_p"], seeded_generator(o["seed"], self.model.device))

@@ -2,8 +2,9 @@
 
 Each served model's verbs come from ``rnnlp.serve.verbs.VERBS`` (the same ``Verb`` rows whose
 ``known`` fields ``parse`` accepts, so the document cannot list a field the server refuses or miss
-one it reads) and the limits from the running ``Settings``. Types and bounds of the option fields
-live in the verbs' parsers; the document names the fields and the limits that bound them.
+one it reads) and the limits from the running ``Settings``. Each option field's type, bounds,
+default and help come from its ``rnnlp.tasks.spec`` row, the one declaration the CLI and the
+Python API check with too; ``x-rnnlp-limit`` gives this server's lower cap where it has one.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import html
 
 from rnnlp import __version__
+from rnnlp.tasks.spec import field_of
 
 ERRORS = {"400": "malformed body", "401": "no or wrong API key", "403": "origin not allowed",
           "404": "unknown model or verb", "413": "past a limit", "415": "not application/json",
@@ -28,7 +30,8 @@ def document(server) -> dict:
     }
     for name, verbs in server.verbs.items():
         for verb_name, verb in sorted(verbs.items()):
-            paths[f"/v1/models/{name}/{verb_name}"] = {"post": _post(name, server.models[name].task, verb)}
+            paths[f"/v1/models/{name}/{verb_name}"] = {"post": _post(name, server.models[name].task, verb,
+                                                                       server.settings.limits)}
     return {"openapi": "3.1.0", "info": {"title": "rnnlp serve", "version": __version__,
                                          "description": f"Limits: {vars(server.settings.limits)}"},
             "paths": paths}
@@ -38,8 +41,31 @@ def _get(summary: str) -> dict:
     return {"summary": summary, "responses": {"200": {"description": "OK"}}}
 
 
-def _post(name: str, task: str, verb) -> dict:
-    options = {field: {"description": f"option of {verb.name}"} for field in sorted(verb.known)}
+JSON_TYPES = {int: "integer", float: "number", bool: "boolean", str: "string"}
+
+
+def schema(p, limits) -> dict:
+    """The JSON schema of one option field from its specification row (and this server's cap)."""
+    out = {"type": JSON_TYPES[p.kind], "description": p.described()}
+    if p.many:
+        out = {"type": "array", "items": {"type": out["type"]}, "description": out["description"]}
+    if p.default is not None:
+        out["default"] = p.default
+    if p.low is not None:
+        out["exclusiveMinimum" if p.low_open else "minimum"] = p.low
+    if p.high is not None:
+        out["maximum"] = p.high
+    if p.limit:
+        out["x-rnnlp-limit"] = getattr(limits, p.limit)
+    return out
+
+
+def _post(name: str, task: str, verb, limits) -> dict:
+    options = {p.name: schema(p, limits) for p in verb.params}
+    for p in verb.params:
+        for alias in p.aliases:
+            options[field_of(alias)] = {**schema(p, limits), "deprecated": True,
+                                        "description": p.deprecated(alias, "http")}
     body = {"type": "object", "additionalProperties": False,
             "properties": {"input": {"description": "one item"},
                            "inputs": {"type": "array", "description": "a list of items"}, **options},

@@ -21,15 +21,22 @@ import numpy as np
 
 from rnnlp.serve import fields
 from rnnlp.serve.fields import Limits, RequestError
+from rnnlp.tasks import spec
 
 
 @dataclass(frozen=True)
 class Verb:
     name: str
     item: Callable[[Any, str, Limits], Any]           # one checked item (field name given)
-    options: Callable[[dict, Limits], dict]           # the request's checked options
     run: Callable[[Any, list, dict], list]            # (model, items, options) -> one output per item
-    known: frozenset = frozenset()                    # option fields the verb reads
+    params: tuple = ()                                # the verb's options: rnnlp.tasks.spec rows (HTTP ones)
+    relate: Callable[[dict], None] | None = None      # a check between options (n_best <= beam_size)
+
+    @property
+    def known(self) -> frozenset:
+        """The request fields the verb reads, old spellings included."""
+        return frozenset(p.name for p in self.params) | frozenset(spec.field_of(a) for p in self.params
+                                                                 for a in p.aliases)
 
     def parse(self, body: dict, limits: Limits) -> tuple[list, bool, dict]:
         """(items, sent_a_list, options) of a request body; RequestError names a bad field."""
@@ -37,11 +44,30 @@ class Verb:
         fields.no_unknown(body, set(self.known), self.name)
         name = "inputs" if many else "input"
         checked = [self.item(x, f"{name}[{i}]" if many else name, limits) for i, x in enumerate(found)]
-        return checked, many, self.options(body, limits)
+        options = {p.name: option(p, body, limits) for p in self.params}
+        if self.relate:
+            self.relate(options)
+        return checked, many, options
 
 
-def _none(body, limits) -> dict:
-    return {}
+def option(p: spec.Param, body: dict, limits: Limits):
+    """One option of a request: checked against the specification (422), then against this
+    server's limit for it (413); absent or null = the default (at most the limit)."""
+    value = body.get(p.name)
+    for alias in p.aliases:  # an old spelling, e.g. "k" for "top_k"
+        if body.get(spec.field_of(alias)) is not None and value is None:
+            value = p.alias_value(body[spec.field_of(alias)])
+    cap = getattr(limits, p.limit) if p.limit else None
+    if value is None:
+        return p.default if cap is None or p.default is None else min(p.default, cap)
+    try:
+        value = p.check(value)
+    except spec.OptionError as exc:
+        raise RequestError(p.name, exc.what) from None
+    if cap is not None and value > cap:
+        raise RequestError(p.name, f"{value} is past this server's limit of {cap} (rnnlp serve "
+                                   f"--{p.limit.replace('_', '-')})", 413)
+    return value
 
 
 def _jsonable(value):
@@ -74,19 +100,18 @@ def _sentence(value, field, limits):
 
 
 # -- translation -------------------------------------------------------------------------------
-def _translate_options(body, limits) -> dict:
-    beam = fields.integer(body, "beam_size", None, 1, limits.max_beam)
-    n_best = fields.integer(body, "n_best", 1, 1, limits.max_beam)
+def _n_best_in_beam(options: dict) -> None:
+    beam, n_best = options["beam_size"], options["n_best"]
     if beam is not None and n_best > beam:
         raise RequestError("n_best", f"must be <= beam_size ({beam}), got {n_best}")
-    return {"beam_size": beam, "n_best": n_best, "attention": fields.flag(body, "attention")}
 
 
 def _translate(model, texts, options) -> list:
     if options["attention"]:  # greedy, one text at a time: the weights of that decode
         return [_jsonable(model.attention(t)) for t in texts]
     beam = options["beam_size"] or max(options["n_best"], model.config.decode.beam_size)
-    found = model.translate_n_best(texts, beam_size=beam, n_best=options["n_best"])
+    found = model.translate_n_best(texts, beam_size=beam, n_best=options["n_best"],
+                                   length_penalty=options["length_penalty"])
     return [{"translation": hyps[0][0], "n_best": [{"text": t, "score": s} for t, s in hyps]}
             if options["n_best"] > 1 else {"translation": hyps[0][0]} for hyps in found]
 
@@ -94,16 +119,6 @@ def _translate(model, texts, options) -> list:
 # -- generation --------------------------------------------------------------------------------
 def _prompt(value, field, limits):
     return fields.text(value, field, limits, empty=True)
-
-
-def generate_options(body, limits) -> dict:
-    return {"max_tokens": fields.integer(body, "max_tokens", min(50, limits.max_tokens), 1, limits.max_tokens),
-            "temperature": fields.number(body, "temperature", 1.0, fields.MIN_TEMPERATURE, 100.0, low_open=False),
-            "top_k": fields.integer(body, "top_k", None, 1),
-            "top_p": fields.number(body, "top_p", 1.0, 0.0, 1.0),
-            "seed": fields.integer(body, "seed", None, 0, 2 ** 63 - 1),
-            "greedy": fields.flag(body, "greedy"),
-            "stream": fields.flag(body, "stream")}
 
 
 def _generate(model, prompts, options) -> list:
@@ -158,12 +173,9 @@ def _base64(value, field, most: int, kind: str) -> bytes:
         raise RequestError(field, "is not valid base64") from None
 
 
-def _beam_options(body, limits) -> dict:
-    return {"beam_size": fields.integer(body, "beam_size", None, 1, limits.max_beam)}
-
-
 def _caption(model, images, options) -> list:
-    return [{"caption": c} for c in model.caption(images, beam_size=options["beam_size"])]
+    found = model.caption(images, beam_size=options["beam_size"], max_tokens=options["max_tokens"])
+    return [{"caption": c} for c in found]
 
 
 # -- speech ------------------------------------------------------------------------------------
@@ -233,12 +245,9 @@ def _history(value, field, limits):
     return [str(item) for item in found]
 
 
-def _recommend_options(body, limits) -> dict:
-    return {"k": fields.integer(body, "k", 10, 1, limits.max_k), "exclude_seen": fields.flag(body, "exclude_seen", True)}
-
-
 def _recommend(model, histories, options) -> list:
-    return [_finite(r) for r in model.recommend(histories, k=options["k"], exclude_seen=options["exclude_seen"])]
+    found = model.recommend(histories, top_k=options["top_k"], exclude_seen=options["exclude_seen"])
+    return [_finite(r) for r in found]
 
 
 def _finite(ranked: dict) -> dict:
@@ -294,15 +303,6 @@ def _piece_prompt(value, field, limits):
     return roll
 
 
-def _music_options(body, limits) -> dict:
-    return {"steps": fields.integer(body, "steps", min(64, limits.max_tokens), 1, limits.max_tokens),
-            "seed": fields.integer(body, "seed", None, 0, 2 ** 63 - 1),
-            "temperature": fields.number(body, "temperature", 1.0, 0.0, 100.0),
-            "max_notes": fields.integer(body, "max_notes", None, 0, 88),
-            "bpm": fields.number(body, "bpm", 120.0, 0.0, 1000.0),
-            "wav": fields.flag(body, "wav", True)}
-
-
 def _music_generate(model, prompts, options) -> list:
     """Each item's piece: the pitches of each frame, the MIDI file and (unless wav=false) the
     WAV of the additive synthesizer, both base64."""
@@ -320,23 +320,21 @@ def _music_generate(model, prompts, options) -> list:
 
 # -- the table ---------------------------------------------------------------------------------
 _TEXT = lambda value, field, limits: fields.text(value, field, limits)  # noqa: E731
-_TAG = Verb("tag", _sentence, _none, _predict)
+_TAG = Verb("tag", _sentence, _predict)
+_HTTP = lambda task, verb: spec.options(task, verb, "http")  # noqa: E731
 VERBS: dict[str, dict[str, Verb]] = {
-    "sentiment": {"predict": Verb("predict", _TEXT, _none, _predict)},
+    "sentiment": {"predict": Verb("predict", _TEXT, _predict)},
     "tagging": {"tag": _TAG, "predict": _TAG},
-    "translation": {"translate": Verb("translate", _TEXT, _translate_options, _translate,
-                                      frozenset({"beam_size", "n_best", "attention"}))},
-    "lm": {"generate": Verb("generate", _prompt, generate_options, _generate,
-                            frozenset({"max_tokens", "temperature", "top_k", "top_p", "seed", "greedy",
-                                       "stream"}))},
-    "captioning": {"caption": Verb("caption", _image, _beam_options, _caption, frozenset({"beam_size"}))},
-    "recommender": {"recommend": Verb("recommend", _history, _recommend_options, _recommend,
-                                      frozenset({"k", "exclude_seen"}))},
-    "series": {"predict": Verb("predict", _series, _none, _series_predict)},
-    "speech": {"transcribe": Verb("transcribe", _audio, _beam_options, _transcribe, frozenset({"beam_size"}))},
-    "music": {"generate": Verb("generate", _piece_prompt, _music_options, _music_generate,
-                               frozenset({"steps", "seed", "temperature", "max_notes", "bpm", "wav"}))},
+    "translation": {"translate": Verb("translate", _TEXT, _translate, _HTTP("translation", "translate"),
+                                      _n_best_in_beam)},
+    "lm": {"generate": Verb("generate", _prompt, _generate, _HTTP("lm", "generate"))},
+    "captioning": {"caption": Verb("caption", _image, _caption, _HTTP("captioning", "caption"))},
+    "recommender": {"recommend": Verb("recommend", _history, _recommend, _HTTP("recommender", "recommend"))},
+    "series": {"predict": Verb("predict", _series, _series_predict)},
+    "speech": {"transcribe": Verb("transcribe", _audio, _transcribe, _HTTP("speech", "transcribe"))},
+    "music": {"generate": Verb("generate", _piece_prompt, _music_generate, _HTTP("music", "generate"))},
 }
+assert {t: set(v) for t, v in VERBS.items()} == {t: set(v) for t, v in spec.VERBS.items()}
 
 
 def _any(value, field, limits):
@@ -350,5 +348,5 @@ def verbs_of(model) -> dict[str, Verb]:
     if model.task in VERBS:
         return VERBS[model.task]
     if callable(getattr(model, "predict", None)):
-        return {"predict": Verb("predict", _any, _none, lambda m, xs, o: [_jsonable(y) for y in m.predict(xs)])}
+        return {"predict": Verb("predict", _any, lambda m, xs, o: [_jsonable(y) for y in m.predict(xs)])}
     return {}

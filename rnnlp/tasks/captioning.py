@@ -18,7 +18,7 @@ from rnnlp.errors import ConfigError, InputError
 from rnnlp.models.builders import build_captioner, build_text_pipeline
 from rnnlp.models.captioner import doubly_stochastic_penalty
 from rnnlp.nn.image_encoder import normalize
-from rnnlp.tasks import one_or_many
+from rnnlp.tasks import one_or_many, spec
 from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
@@ -229,27 +229,32 @@ class Captioner:
         return np.stack([image_array(load_image(x), size) for x in images]) if images else \
             np.zeros((0, size, size, 3), np.uint8)
 
-    def _decode(self, pixels: np.ndarray, beam_size, max_len, batch_size) -> list[list[int]]:
+    def _decode(self, pixels: np.ndarray, beam_size, max_tokens, batch_size) -> list[list[int]]:
         d = self.config.decode
         return decode_images(self.model, pixels, self.config.image.crop, self.device,
                              beam_size=d.beam_size if beam_size is None else beam_size,
-                             max_len=max_len or d.max_len, length_penalty=d.length_penalty,
+                             max_len=max_tokens or d.max_len, length_penalty=d.length_penalty,
                              batch_size=batch_size or d.batch_size, bos_id=self.pipeline.bos_id,
                              eos_id=self.pipeline.eos_id)
 
-    def caption(self, images, beam_size: int | None = None, max_len: int | None = None,
-                batch_size: int | None = None) -> str | list[str]:
+    def caption(self, images, beam_size: int | None = None, max_tokens: int | None = None,
+                batch_size: int | None = None, *, max_len: int | None = None) -> str | list[str]:
         """The caption of one image (``PIL.Image`` or path), or one per image of a list; beam
-        search (``beam_size`` 1 = greedy). Raises InputError for None or an empty path."""
+        search (``beam_size`` 1 = greedy), at most ``max_tokens`` words (``max_len``: its old
+        name). Raises InputError for None or an empty path, ConfigError for an option out of range."""
+        max_tokens = spec.renamed(max_tokens, max_len, "max_len", spec.param("captioning", "caption", "max_tokens"))
+        spec.check(spec.CAPTION, dict(beam_size=beam_size, max_tokens=max_tokens))
         images, single = one_or_many.items(images, "images", _one_image, _check_image)
-        ids = self._decode(self.pixels(images), beam_size, max_len, batch_size)
+        ids = self._decode(self.pixels(images), beam_size, max_tokens, batch_size)
         return one_or_many.result([self.pipeline.decode(x) for x in ids], single)
 
-    def attention(self, image, max_len: int | None = None) -> dict:
+    def attention(self, image, max_tokens: int | None = None, *, max_len: int | None = None) -> dict:
         """Greedy caption of one image with its attention: words, weights T×h×w, the crop pixels."""
+        max_tokens = spec.renamed(max_tokens, max_len, "max_len", spec.param("captioning", "caption", "max_tokens"))
+        spec.check(spec.CAPTION, dict(max_tokens=max_tokens))
         pixels, p, crop = self.pixels([image]), self.pipeline, self.config.image.crop
         [found] = decode_batched(self.model, 1, image_encoder(self.model, pixels, crop, self.device),
-                                 bos_id=p.bos_id, eos_id=p.eos_id, max_len=max_len or self.config.decode.max_len,
+                                 bos_id=p.bos_id, eos_id=p.eos_id, max_len=max_tokens or self.config.decode.max_len,
                                  attention=True)
         words, weights = found.hypotheses[0][0], found.attention
         side = int(round(weights.shape[1] ** 0.5))

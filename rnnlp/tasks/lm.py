@@ -12,6 +12,7 @@ from rnnlp.config.lm import LMConfig
 from rnnlp.data.batching import Batch
 from rnnlp.data.stream import StreamBatcher, encode_stream, hold_out, read_corpus, read_text, split_lines
 from rnnlp.errors import ConfigError, DataError, InputError
+from rnnlp.tasks import spec
 from rnnlp.models.builders import build_language_model, build_text_pipeline
 from rnnlp.models.language_model import detach_state
 from rnnlp.tasks import one_or_many
@@ -212,12 +213,15 @@ class TextGenerator:
         generated ids (``rnnlp.decoding.constraints``); ``stop`` (a string or a list) ends a
         row where one first appears, cut off: text that may begin one is held back until it
         cannot (``rnnlp.decoding.stop``), and the stream ends when every row has stopped.
-        Raises ConfigError for max_tokens < 1, temperature <= 0, top_p outside (0, 1],
-        top_k < 1, repetition_penalty <= 0, no_repeat_ngram_size < 0, an empty stop string.
+        Raises ConfigError for an option outside its bounds (``rnnlp.tasks.spec.GENERATE``) or
+        an empty stop string.
         """
         from rnnlp.decoding import StopStrings, stream_greedy, stream_sample
 
-        check_generation(max_tokens, temperature, top_p, top_k, num_samples)
+        spec.check(spec.GENERATE, dict(max_tokens=max_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
+                                       seed=seed, num_samples=num_samples, greedy=greedy, stop=stop,
+                                       repetition_penalty=repetition_penalty,
+                                       no_repeat_ngram_size=no_repeat_ngram_size))
         stops = StopStrings(stop, num_samples)
         decoder, state, last, renderer = self.start(prompt, num_samples, repetition_penalty, no_repeat_ngram_size)
         with torch.no_grad():
@@ -247,6 +251,7 @@ class TextGenerator:
         options = dict(temperature=temperature, top_k=top_k, top_p=top_p, seed=seed, num_samples=num_samples,
                        greedy=greedy, repetition_penalty=repetition_penalty,
                        no_repeat_ngram_size=no_repeat_ngram_size, stop=stop)
+        spec.check(spec.GENERATE, dict(options, max_tokens=max_tokens, beam_size=beam_size))
         if beam_size:
             found = [self._beam(p, max_tokens, beam_size, **options) for p in prompts]
         else:
@@ -263,10 +268,8 @@ class TextGenerator:
               stop, **ignored):
         from rnnlp.decoding import StopStrings, beam_search
 
-        check_generation(max_tokens, 1.0, 1.0, None, num_samples)
-        if not 1 <= num_samples <= beam_size:
-            raise ConfigError(f"--num-samples must be <= --beam-size ({beam_size}) with beam search, "
-                              f"got {num_samples}")
+        if num_samples > beam_size:
+            raise ConfigError(f"num_samples must be <= beam_size ({beam_size}) with beam search, got {num_samples}")
         stops = StopStrings(stop, 1)
         decoder, state, last, renderer = self.start(prompt, 1, repetition_penalty, no_repeat_ngram_size)
         with torch.no_grad():
@@ -370,20 +373,6 @@ class _Renderer:
         piece = token if self.start[row] else " " + token
         self.start[row] = False
         return piece
-
-
-def check_generation(max_tokens, temperature, top_p, top_k, num_samples) -> None:
-    if max_tokens < 1:
-        raise ConfigError(f"--max-tokens must be >= 1, got {max_tokens}")
-    if temperature <= 0:
-        raise ConfigError(f"--temperature must be > 0, got {temperature}; for the most probable "
-                          "tokens use --greedy")
-    if not 0 < top_p <= 1:
-        raise ConfigError(f"--top-p must be in (0, 1], got {top_p}")
-    if top_k is not None and top_k < 1:
-        raise ConfigError(f"--top-k must be >= 1, got {top_k}")
-    if num_samples < 1:
-        raise ConfigError(f"--num-samples must be >= 1, got {num_samples}")
 
 
 def seeded_generator(seed: int | None, device) -> torch.Generator:

@@ -18,13 +18,14 @@ import numpy as np
 import torch
 
 from rnnlp.config.music import MusicConfig
-from rnnlp.data.batching import BucketBatcher
+from rnnlp.data.batching import BucketBatcher, by_length
 from rnnlp.data.midi import KEYS, check_roll
 from rnnlp.data.music import chunk, has_split, read_rolls
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_music_model
 from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
+from rnnlp.tasks import spec
 from rnnlp.tasks.protocol import Prepared
 
 TASK = "music"
@@ -73,18 +74,16 @@ def loss_fn(model, batch: RollBatch):
 def score(model, rolls: list, device, batch_size: int = 32) -> dict:
     """loss (frame-weighted NLL), piece_loss (mean of each piece's mean), accuracy (Bay et al.),
     frames and pieces of ``rolls`` under ``model`` (in eval mode, no gradients)."""
-    was_training = model.training
-    model.eval()
-    order = np.argsort([len(r) for r in rolls], kind="stable")
-    piece_nll, counts = np.zeros(len(rolls)), np.zeros(3)  # TP, FP, FN
-    with torch.no_grad():
-        for start in range(0, len(rolls), batch_size):
-            idx = order[start: start + batch_size]
-            batch = collate_rolls([rolls[i] for i in idx]).to(device)
-            context = model(batch.rolls)
-            piece_nll[idx] = model.frame_nll(batch.rolls, batch.lengths, context).sum(1).double().cpu().numpy()
-            counts += _hits(model.output.predict(context), batch)
-    model.train(was_training)
+    counts = np.zeros(3)  # TP, FP, FN
+
+    def run(chunk):
+        nonlocal counts
+        batch = collate_rolls(chunk).to(device)
+        context = model(batch.rolls)
+        counts += _hits(model.output.predict(context), batch)
+        return model.frame_nll(batch.rolls, batch.lengths, context).sum(1).double().cpu().numpy()
+
+    piece_nll = np.array(by_length(model, rolls, batch_size, run), dtype=np.float64).reshape(len(rolls))
     frames = np.array([len(r) for r in rolls], dtype=np.float64)
     tp, fp, fn = counts
     return {"loss": float(piece_nll.sum() / frames.sum()), "piece_loss": float(np.mean(piece_nll / frames)),
@@ -172,7 +171,7 @@ class MusicGenerator:
         None: from the start frame), the prompt not repeated. Each frame is sampled from the
         model (NADE: key by key) at ``temperature``, with at most ``max_notes`` keys a frame.
         The same seed gives the same roll."""
-        _check(steps, temperature, max_notes)
+        spec.check(spec.MUSIC, dict(steps=steps, seed=seed, temperature=temperature, max_notes=max_notes))
         if isinstance(prompt, (str, Path)):
             prompt = self.read_prompt(prompt)
         start = torch.as_tensor(check_roll(prompt, "prompt"), dtype=torch.float32, device=self.device) \
@@ -190,6 +189,7 @@ class MusicGenerator:
 
     def save(self, roll: np.ndarray, path, bpm: float = 120.0) -> Path:
         """Write ``roll`` by the suffix of ``path``: .mid/.midi, .wav (additive synth), .png, .npz."""
+        spec.check(spec.MUSIC, dict(bpm=bpm))
         path = Path(path)
         writer = piece_writer(path)
         return writer(check_roll(roll, "roll"), path, self.steps_per_beat, bpm)
@@ -239,15 +239,6 @@ def _has(path, split, dcfg) -> bool:
         return has_split(path, split, None, dcfg.root)
     except DataError:
         return False
-
-
-def _check(steps: int, temperature: float, max_notes: int | None) -> None:
-    if steps < 1:
-        raise ConfigError(f"steps must be >= 1, got {steps}")
-    if not temperature > 0:
-        raise ConfigError(f"temperature must be > 0, got {temperature}")
-    if max_notes is not None and max_notes < 0:
-        raise ConfigError(f"max_notes must be >= 0, got {max_notes}")
 
 
 Loaded = MusicGenerator

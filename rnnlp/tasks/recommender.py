@@ -19,13 +19,13 @@ import torch
 from torch.nn import functional as F
 
 from rnnlp.config.recommender import RecommenderConfig
-from rnnlp.data.batching import BucketBatcher, collate
+from rnnlp.data.batching import BucketBatcher, collate, length_chunks
 from rnnlp.data.interactions import (PAD, ItemMap, Log, Split, leave_one_out, read_log, session_parallel, sessions,
                                      user_sequences)
 from rnnlp.errors import CheckpointError, ConfigError, DataError, choice_error
 from rnnlp.models.item_baselines import ItemKNN, MostPopular
 from rnnlp.models.recommender import build_recommender
-from rnnlp.tasks import one_or_many
+from rnnlp.tasks import one_or_many, spec
 from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
@@ -211,11 +211,9 @@ def _carried(resumed, device) -> dict | None:
 
 def model_scores(model, histories: list, max_length: int, device, batch_size: int = 256):
     """Yield (rows, B×(N+1) scores) for the histories (their last ``max_length`` items), longest first."""
-    order = np.argsort([-len(h) for h in histories], kind="stable")
     model.eval()
     with torch.no_grad():
-        for start in range(0, len(order), batch_size):
-            rows = order[start: start + batch_size]
+        for rows in length_chunks([len(h) for h in histories], batch_size, longest_first=True):
             batch = collate([histories[i][-max_length:] for i in rows]).to(device)
             yield rows, model.last_scores(batch.ids, batch.lengths).float().cpu()
 
@@ -320,14 +318,17 @@ class Recommender:
         index = self.item_pipeline.index
         return [index[i] for i in items if i in index], [i for i in items if i not in index]
 
-    def recommend(self, histories, k: int = 10, exclude_seen: bool = True) -> dict | list[dict]:
-        """``{"items", "scores", "unknown"}``: the top ``k`` next items of one history (a string
+    def recommend(self, histories, top_k: int = 10, exclude_seen: bool = True, *, k: int | None = None
+                  ) -> dict | list[dict]:
+        """``{"items", "scores", "unknown"}``: the ``top_k`` next items of one history (a string
         of space-separated items, or a list of int ids), best first, or a list of them for a
         list of histories; items the model does not know are skipped and listed under ``unknown``;
         a history longer than ``data.max_length`` is read from its latest items and its row says
-        how many earlier ones were left out (``truncated``)."""
+        how many earlier ones were left out (``truncated``). ``k`` is ``top_k``'s old name."""
+        top_k = spec.renamed(top_k, k, "k", spec.param("recommender", "recommend", "top_k"))
+        spec.check(spec.RECOMMEND, dict(top_k=top_k, exclude_seen=exclude_seen))
         histories, single = one_or_many.histories(histories)
-        return one_or_many.result(self._recommend(histories, k, exclude_seen), single)
+        return one_or_many.result(self._recommend(histories, top_k, exclude_seen), single)
 
     def _recommend(self, histories: list, k: int, exclude_seen: bool) -> list[dict]:
         encoded = [self.encode(h) for h in histories]

@@ -9,7 +9,7 @@ import torch
 from torch.nn import functional as F
 
 from rnnlp.config.sentiment import BUNDLED_VECTORS, SentimentConfig
-from rnnlp.data.batching import BucketBatcher, collate
+from rnnlp.data.batching import BucketBatcher, by_length, collate
 from rnnlp.data.labels import display_names, label_indices, label_map
 from rnnlp.data.readers import read_table, require_columns, sample_path
 from rnnlp.errors import CheckpointError, DataError
@@ -119,20 +119,12 @@ def probabilities(logits: torch.Tensor) -> torch.Tensor:
 
 def predict_ids(model, ids: list, device, batch_size: int = 256, pad_id: int = 0) -> np.ndarray:
     """N×C probabilities, in input order (batches sorted by length for speed)."""
-    order = np.argsort([len(s) for s in ids], kind="stable")
-    out = np.zeros((len(ids), 0), dtype=np.float32)
-    chunks = []
-    model.eval()
-    with torch.no_grad():
-        for start in range(0, len(ids), batch_size):
-            idx = order[start: start + batch_size]
-            batch = collate([ids[i] for i in idx], pad_id=pad_id).to(device)
-            chunks.append((idx, probabilities(model(batch.ids, batch.lengths, batch.mask)).cpu().numpy()))
-    if chunks:
-        out = np.zeros((len(ids), chunks[0][1].shape[1]), dtype=np.float32)
-        for idx, probs in chunks:
-            out[idx] = probs
-    return out
+    def run(chunk):
+        batch = collate(chunk, pad_id=pad_id).to(device)
+        return probabilities(model(batch.ids, batch.lengths, batch.mask)).cpu().numpy()
+
+    rows = by_length(model, ids, batch_size, run)
+    return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
 def evaluate_examples(model, ex: Examples, device, num_classes: int) -> dict:

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from rnnlp.config.series import SeriesConfig
-from rnnlp.data.batching import BucketBatcher
+from rnnlp.data.batching import BucketBatcher, by_length
 from rnnlp.data.labels import label_indices, label_map
 from rnnlp.data.readers import sample_path
 from rnnlp.data.series import (SeriesSet, channel_stats, clean, read_series, series_format, stratified_split,
@@ -93,18 +93,12 @@ def loss_fn(model, batch):
 
 def predict_rows(model, rows: list, device, batch_size: int = 256) -> np.ndarray:
     """N×K probabilities, in input order (batches sorted by length for speed)."""
-    order = np.argsort([len(r) for r in rows], kind="stable")
-    chunks = []
-    model.eval()
-    with torch.no_grad():
-        for start in range(0, len(rows), batch_size):
-            idx = order[start: start + batch_size]
-            batch = collate_series([rows[i] for i in idx]).to(device)
-            chunks.append((idx, probabilities(model(batch.values, batch.lengths)).cpu().numpy()))
-    out = np.zeros((len(rows), chunks[0][1].shape[1] if chunks else 0), dtype=np.float32)
-    for idx, probs in chunks:
-        out[idx] = probs
-    return out
+    def run(chunk):
+        batch = collate_series(chunk).to(device)
+        return probabilities(model(batch.values, batch.lengths)).cpu().numpy()
+
+    found = by_length(model, rows, batch_size, run)
+    return np.stack(found) if found else np.zeros((0, 0), dtype=np.float32)
 
 
 def evaluate_rows(model, rows: list, gold: np.ndarray, device, num_classes: int) -> dict:

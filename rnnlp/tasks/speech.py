@@ -13,12 +13,13 @@ import torch.nn.functional as F
 
 from rnnlp.config.speech import SpeechConfig
 from rnnlp.data.audio import decode_wav
-from rnnlp.data.batching import BucketBatcher
+from rnnlp.data.batching import BucketBatcher, by_length
 from rnnlp.data.speech import Corpus, read_corpus
 from rnnlp.decoding.ctc import decode
 from rnnlp.errors import CheckpointError, DataError
 from rnnlp.models.builders import build_ctc_recognizer
 from rnnlp.nn.spectrogram import LogMel, spec_augment
+from rnnlp.tasks import spec
 from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
@@ -106,17 +107,12 @@ def loss_fn(model, batch: SpeechBatch):
 
 def recognise(model, feats: list, device, beam_size: int = 1, batch_size: int = 32):
     """The decoded label list of each T×M feature array, in input order (batched by length)."""
-    order = np.argsort([len(f) for f in feats], kind="stable")
-    out: list = [None] * len(feats)
-    model.eval()
-    with torch.no_grad():
-        for start in range(0, len(feats), batch_size):
-            idx = order[start: start + batch_size]
-            batch = collate([feats[i] for i in idx]).to(device)
-            log_probs, lengths = model(batch.features, batch.lengths)
-            for row, i in enumerate(idx):
-                out[i] = decode(log_probs[row, : int(lengths[row])].cpu().numpy(), beam_size)
-    return out
+    def run(chunk):
+        batch = collate(chunk).to(device)
+        log_probs, lengths = model(batch.features, batch.lengths)
+        return [decode(log_probs[row, : int(lengths[row])].cpu().numpy(), beam_size) for row in range(len(chunk))]
+
+    return by_length(model, feats, batch_size, run)
 
 
 def scores(references: list, hypotheses: list) -> dict:
@@ -245,6 +241,7 @@ class SpeechModel:
     def transcribe(self, inputs, beam_size: int | None = None, batch_size: int = 32) -> list[dict]:
         """``[{"text", "notes"}]`` per input (a path, an array, or a list of them); ``notes`` say
         what was converted (stereo mixed down, resampled)."""
+        spec.check(spec.TRANSCRIBE, dict(beam_size=beam_size))
         feats, notes = self.features(inputs)
         beam = self.config.beam_size if beam_size is None else int(beam_size)
         found = recognise(self.model, feats, self.device, beam, batch_size)

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from rnnlp.config.tagging import TaggingConfig
-from rnnlp.data.batching import BucketBatcher, pad
+from rnnlp.data.batching import BucketBatcher, by_length, pad
 from rnnlp.data.conll import TaggedSentences, convert_all, from_spans, normalize_scheme, read_tagged, to_spans
 from rnnlp.errors import DataError
 from rnnlp.models.builders import build_tagger
@@ -141,24 +141,20 @@ def predict_tags(model, pipeline, char_index, sentences: list, tag_names: list, 
             flat.append(piece)
             owner.append(n)
     ex = encode(pipeline, char_index, flat, None, max_word_length)
-    out: list = [[] for _ in flat]
-    probs: list = [[] for _ in flat]
-    order = np.argsort([len(s) for s in flat], kind="stable")
-    model.eval()
-    with torch.no_grad():
-        for start in range(0, len(flat), batch_size):
-            idx = order[start: start + batch_size]
-            batch = collate_tags(ex, idx).to(device)
-            emissions = model(batch)
-            paths = model.decode(emissions, batch.mask)
-            marginals = model.marginals(emissions, batch.mask).cpu() if scores else None
-            for row, (i, path) in enumerate(zip(idx, paths)):
-                out[i] = [tag_names[t] for t in path]
-                if scores:
-                    probs[i] = marginals[row, :len(path)].gather(1, torch.tensor(path)[:, None])[:, 0].tolist()
+
+    def run(chunk):  # chunk: positions in ``flat``
+        batch = collate_tags(ex, np.asarray(chunk)).to(device)
+        emissions = model(batch)
+        paths = model.decode(emissions, batch.mask)
+        marginals = model.marginals(emissions, batch.mask).cpu() if scores else None
+        return [([tag_names[t] for t in path], marginals[row, :len(path)].gather(
+                    1, torch.tensor(path)[:, None])[:, 0].tolist() if scores else [])
+                for row, path in enumerate(paths)]
+
+    found = by_length(model, range(len(flat)), batch_size, run, lengths=[len(s) for s in flat])
     tags: list = [[] for _ in sentences]
     token_probs: list = [[] for _ in sentences]
-    for n, piece_tags, piece_probs in zip(owner, out, probs):
+    for n, (piece_tags, piece_probs) in zip(owner, found):
         tags[n].extend(piece_tags)
         token_probs[n].extend(piece_probs)
     return (tags, token_probs) if scores else tags

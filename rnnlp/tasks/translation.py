@@ -19,7 +19,7 @@ from rnnlp.data.parallel import collate_parallel, drop_empty, read_pairs
 from rnnlp.decoding import decode_batched
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_seq2seq, build_text_pipeline
-from rnnlp.tasks import one_or_many
+from rnnlp.tasks import one_or_many, spec
 from rnnlp.tasks.common import data_config, say
 from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
@@ -113,11 +113,11 @@ def source_encoder(model, ids: list[list[int]], device):
     return encode
 
 
-def check_decoding(beam_size, n_best) -> None:
-    if not isinstance(beam_size, int) or beam_size < 1:
-        raise ConfigError(f"beam size must be an integer >= 1, got {beam_size!r} (1 = greedy decoding)")
-    if not 1 <= n_best <= beam_size:
-        raise ConfigError(f"n-best must be between 1 and the beam size {beam_size}, got {n_best}")
+def check_decoding(beam_size, n_best, length_penalty=None) -> None:
+    """The decoding options against the verb specification, and n_best <= beam_size."""
+    spec.check(spec.TRANSLATE, dict(beam_size=beam_size, n_best=n_best, length_penalty=length_penalty))
+    if n_best > beam_size:
+        raise ConfigError(f"n_best must be <= beam_size ({beam_size}), got {n_best}")
 
 
 # -- training (the driver runs it: rnnlp/tasks/driver.py) ----------------------------
@@ -238,7 +238,7 @@ class Translator:
         """
         d = self.config.decode
         beam_size = d.beam_size if beam_size is None else beam_size
-        check_decoding(beam_size, n_best)
+        check_decoding(beam_size, n_best, length_penalty)
         texts = ["" if t is None else str(t) for t in texts]
         real = [i for i, t in enumerate(texts) if t.strip()]
         found = decode_ids(self.model, self._source_ids([texts[i] for i in real]), self.device, d,

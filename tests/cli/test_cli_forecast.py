@@ -1,7 +1,6 @@
 """`rnnlp forecast` and `rnnlp forecast compare` on the bundled samples; user errors are one
 line and exit 2; --plot writes a PNG; the classical path never imports torch."""
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -120,11 +119,3 @@ def test_bad_input_is_one_line_and_exit_2(case, args, message, tmp_path, capsys)
     assert __import__("re").search(message, err), err
 
 
-def test_classical_forecast_does_not_import_torch():
-    code = ("import sys; from rnnlp.cli import main\n"
-            "try: main(['forecast', '--data', 'nile', '--model', 'kalman', '--horizon', '2'])\n"
-            "except SystemExit: pass\n"
-            "assert 'torch' not in sys.modules, 'torch imported'")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert "798.367" in done.stdout

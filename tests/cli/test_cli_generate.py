@@ -63,14 +63,14 @@ def run_main(args, capsys):
 @pytest.mark.parametrize("options, message", [
     (["--top-p", "0"], "--top-p must be in (0, 1], got 0.0"),
     (["--top-p", "1.2"], "--top-p must be in (0, 1], got 1.2"),
-    (["--temperature", "0"], "use --greedy"),
+    (["--temperature", "0"], "use greedy"),
     (["--max-tokens", "0"], "--max-tokens must be between 1 and 100,000, got 0"),
     (["--max-tokens", "1000000000"], "--max-tokens must be between 1 and 100,000, got 1000000000"),
     (["--top-k", "0"], "--top-k must be >= 1, got 0"),
     (["--num-samples", "0"], "--num-samples must be between 1 and 10,000, got 0"),
     (["--beam-size", "0"], "--beam-size must be between 1 and 100, got 0"),
     (["--batch-size", "-2"], "--batch-size must be between 1 and 65,536, got -2"),
-    (["--temperature", "-1"], "--temperature must be > 0, got -1.0"),
+    (["--temperature", "-1"], "--temperature must be in [0.01, 100], got -1.0"),
     (["--max-tokens", "many"], "'many' is not a valid integer"),
     (["--beam-size", "2", "--num-samples", "3"], "--num-samples must be <= --beam-size"),
 ])

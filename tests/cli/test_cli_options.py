@@ -31,9 +31,9 @@ SPECS = {
                   ('{{"target": "x", "source": "{0}"}}\n{{"target": "y", "source": "{1}"}}\n', ".jsonl")),
     "generate": ("lm", "prompt", ["the", "the king"], lambda x: ["--prompt", x], ["--max-tokens", "4", "--seed", "3"],
                  ("id,prompt\n1,{0}\n2,{1}\n", ".csv")),
-    "caption": ("captioning", "image", IMAGES, lambda x: [x], ["--max-len", "5"],
+    "caption": ("captioning", "image", IMAGES, lambda x: [x], ["--max-tokens", "5"],
                 ("caption,image\nx,{0}\ny,{1}\n", ".csv")),
-    "recommend": ("recommender", "history", ["i30 i31", "i32 i33 i34"], lambda x: ["--history", x], ["-k", "3"],
+    "recommend": ("recommender", "history", ["i30 i31", "i32 i33 i34"], lambda x: ["--history", x], ["--top-k", "3"],
                   ("user\thistory\nu1\t{0}\nu2\t{1}\n", ".tsv")),
 }
 
@@ -69,7 +69,7 @@ def expected(command, run, inputs):
     if command == "generate":
         return [{"prompt": p, "text": model.generate(p, 4, seed=3)} for p in inputs]
     if command == "caption":
-        return [{"image": i, "caption": c} for i, c in zip(inputs, model.caption(inputs, max_len=5))]
+        return [{"image": i, "caption": c} for i, c in zip(inputs, model.caption(inputs, max_tokens=5))]
     rows = model.recommend(inputs, 3)
     return [{"history": h, **row, "titles": [None] * 3} for h, row in zip(inputs, rows)]
 
@@ -254,7 +254,8 @@ def test_generation_rules_and_tokenize_reach_the_model(monkeypatch):
                            "no_repeat_ngram_size": 2, "stop": [".", "\n"]}]
     fake.calls.clear()
     invoke(["generate", "ck", "--prompt", "a", "--json", "--beam-size", "2", "--stop", "."])
-    assert fake.calls == [{"prompt": "a", "max_tokens": 200, "beam_size": 2, "num_samples": 1, "stop": ["."]}]
+    assert fake.calls == [{"prompt": "a", "max_tokens": 200, "beam_size": 2, "num_samples": 1,
+                           "repetition_penalty": 1.0, "no_repeat_ngram_size": 0, "stop": ["."]}]
     fake = _Recorder("tagging")
     monkeypatch.setattr(rnnlp.api, "load", lambda path, device="cpu": fake)
     invoke(["tag", "ck", "Paris.", "--tokenize", "whitespace", "--json"])

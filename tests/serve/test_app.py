@@ -95,10 +95,11 @@ BAD = [  # (path, body, status, field)
     ("tagging/tag", {"input": []}, 422, "input"),
     ("tagging/tag", {"input": ["EU", 3]}, 422, "input[1]"),
     ("translation/translate", {"input": "x", "beam_size": "2"}, 422, "beam_size"),
-    ("translation/translate", {"input": "x", "beam_size": 5}, 422, "beam_size"),
+    ("translation/translate", {"input": "x", "beam_size": 5}, 413, "beam_size"),  # past --max-beam 4
+    ("translation/translate", {"input": "x", "beam_size": 101}, 422, "beam_size"),  # past the bound
     ("translation/translate", {"input": "x", "beam_size": 2, "n_best": 3}, 422, "n_best"),
     ("translation/translate", {"input": "x", "attention": "yes"}, 422, "attention"),
-    ("lm/generate", {"input": "the", "max_tokens": 21}, 422, "max_tokens"),
+    ("lm/generate", {"input": "the", "max_tokens": 21}, 413, "max_tokens"),
     ("lm/generate", {"input": "the", "max_tokens": 0}, 422, "max_tokens"),
     ("lm/generate", {"input": "the", "max_tokens": True}, 422, "max_tokens"),
     ("lm/generate", {"input": "the", "temperature": 0}, 422, "temperature"),
@@ -115,8 +116,9 @@ BAD = [  # (path, body, status, field)
     ("recommender/recommend", {"input": "   "}, 422, "input"),
     ("recommender/recommend", {"inputs": [["i05"], ["i05", 1.5]]}, 422, "inputs[1][1]"),
     ("recommender/recommend", {"input": ["i05"] * 31}, 413, "input"),
-    ("recommender/recommend", {"input": "i05", "k": 0}, 422, "k"),
-    ("recommender/recommend", {"input": "i05", "k": 21}, 422, "k"),
+    ("recommender/recommend", {"input": "i05", "top_k": 0}, 422, "top_k"),
+    ("recommender/recommend", {"input": "i05", "k": 0}, 422, "top_k"),  # the old name, still read
+    ("recommender/recommend", {"input": "i05", "top_k": 21}, 413, "top_k"),
     ("recommender/recommend", {"input": "i05", "exclude_seen": 1}, 422, "exclude_seen"),
     ("recommender/recommend", {"input": "i05", "beam_size": 2}, 422, "beam_size"),
     ("recommender/recommend", {"input": "nobody knows"}, 422, "input"),  # no item the model knows
@@ -134,7 +136,7 @@ BAD = [  # (path, body, status, field)
     ("speech/transcribe", {"inputs": [wav_b64(0.5), wav_b64(0)]}, 422, "inputs[1]"),  # no samples
     ("speech/transcribe", {"input": wav_b64(1.5)}, 413, "input"),  # 1.5 s > max_audio_seconds
     ("speech/transcribe", {"input": "A" * 60_000}, 413, "input"),  # > max_audio_bytes
-    ("speech/transcribe", {"input": wav_b64(0.5), "beam_size": 5}, 422, "beam_size"),
+    ("speech/transcribe", {"input": wav_b64(0.5), "beam_size": 5}, 413, "beam_size"),
     ("speech/transcribe", {"input": wav_b64(0.5), "beam_size": "2"}, 422, "beam_size"),
     ("speech/transcribe", {"input": wav_b64(0.5), "n_best": 2}, 422, "n_best"),
 ]

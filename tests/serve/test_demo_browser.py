@@ -55,7 +55,7 @@ def test_the_demo_page_runs_every_task_in_a_real_browser(browser, site, models, 
     assert browser.submit("captioning", file=image_paths[0]) == "done"
     assert browser.texts("#result-captioning .caption") == models["captioning"].caption([image_paths[0]])
     assert browser.submit("recommender", "i30 i31 i32") == "done"
-    [ranked] = models["recommender"].recommend(["i30 i31 i32"], k=10)
+    [ranked] = models["recommender"].recommend(["i30 i31 i32"], top_k=10)
     assert browser.texts("#result-recommender li") == [f"{i} ({s:.3f})" for i, s in zip(ranked["items"], ranked["scores"])]
     wave = [round(float(x), 2) for x in np.sin(np.arange(30) / 2)]
     assert browser.submit("series", " ".join(map(str, wave))) == "done"

@@ -21,11 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def music(tmp_path_factory):
-    out = tmp_path_factory.mktemp("music") / "run"
-    rnnlp.api.train("music", str(ROOT / "recipes" / "music" / "tiny.yaml"),
-                    [f"train.output={out}", "train.threads=1", "train.max_steps=2", "train.progress=false"])
-    model = rnnlp.load(out)
+def music(trained_runs):
+    model = rnnlp.load(trained_runs["music"])
     with TestClient(create_app({"music": model}), raise_server_exceptions=False) as client:
         yield model, client
 

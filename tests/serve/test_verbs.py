@@ -24,10 +24,10 @@ def client(models):
 def test_recommend_equals_the_models_recommend(client, models):
     model = models["recommender"]
     r = client.post("/v1/models/recommender/recommend", json={"input": "i30 i31 i32", "k": 5}).json()
-    assert r == {"model": "recommender", "output": model.recommend(["i30 i31 i32"], k=5)[0]}
+    assert r == {"model": "recommender", "output": model.recommend(["i30 i31 i32"], top_k=5)[0]}
     r = client.post("/v1/models/recommender/recommend",
                     json={"inputs": [["i30", "i31"], ["i05", "zz"]], "k": 3, "exclude_seen": False}).json()
-    expected = model.recommend([["i30", "i31"], ["i05", "zz"]], k=3, exclude_seen=False)
+    expected = model.recommend([["i30", "i31"], ["i05", "zz"]], top_k=3, exclude_seen=False)
     assert r["outputs"] == expected and r["outputs"][1]["unknown"] == ["zz"] and len(expected[0]["items"]) == 3
 
 
@@ -51,7 +51,7 @@ def test_a_history_of_unknown_items_is_a_422_and_the_server_goes_on(client, mode
 def test_a_k_beyond_the_unseen_items_leaves_out_the_seen_ones(client, models):
     history = ["i01", "i02", "i03"]
     r = client.post("/v1/models/recommender/recommend", json={"input": history, "k": 1000})
-    [expected] = models["recommender"].recommend([history], k=1000)
+    [expected] = models["recommender"].recommend([history], top_k=1000)
     assert r.status_code == 200 and expected["scores"][-1] == float("-inf")  # the model ranks seen items last
     items = r.json()["output"]["items"]
     assert items == expected["items"][:-3] and not set(items) & set(history)

@@ -110,9 +110,9 @@ def test_weight_tying_shares_the_embedding_and_checks_options():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"top_p": 0.0}, "--top-p must be in"), ({"top_p": 1.5}, "--top-p must be in"),
-    ({"temperature": 0.0}, "use --greedy"), ({"temperature": -1.0}, "use --greedy"),
-    ({"max_tokens": 0}, "--max-tokens must be >= 1"), ({"top_k": 0}, "--top-k")])
+    ({"top_p": 0.0}, "^top_p must be in"), ({"top_p": 1.5}, "^top_p must be in"),
+    ({"temperature": 0.0}, "use greedy"), ({"temperature": -1.0}, "use greedy"),
+    ({"max_tokens": 0}, "^max_tokens must be between 1 and"), ({"top_k": 0}, "^top_k must be >= 1")])
 def test_bad_generation_options(run, kwargs, message):
     model = rnnlp.load(run)
     options = {"max_tokens": 5, **kwargs}
@@ -175,9 +175,9 @@ def test_a_list_of_prompts_gives_a_list_and_bad_arguments_are_one_line_errors(ru
         model.generate(None)
     with pytest.raises(InputError, match=r"^prompt\[1\] is None$"):
         model.generate(["the", None])
-    with pytest.raises(ConfigError, match=r"^repetition_penalty \(--repetition-penalty\) must be"):
+    with pytest.raises(ConfigError, match=r"^repetition_penalty must be"):
         model.generate("the", repetition_penalty=0)
     with pytest.raises(ConfigError, match=r"^no_repeat_ngram_size"):
         list(model.stream("the", no_repeat_ngram_size=-2))
-    with pytest.raises(ConfigError, match=r"^stop \(--stop\)"):
+    with pytest.raises(ConfigError, match=r"^stop must be"):
         model.generate("the", beam_size=2, stop=[""])

@@ -40,23 +40,23 @@ def test_the_trained_gru_beats_both_baselines_on_the_synthetic_chains(model):
 
 
 def test_recommend_excludes_the_history_and_skips_unknown_items(model):
-    first, second = model.recommend(["i30 i31 i32", ["i05", "nope"]], k=5)
+    first, second = model.recommend(["i30 i31 i32", ["i05", "nope"]], top_k=5)
     assert len(first["items"]) == 5 and not {"i30", "i31", "i32"} & set(first["items"])
     assert first["scores"] == sorted(first["scores"], reverse=True) and first["unknown"] == []
     assert second["unknown"] == ["nope"] and "i05" not in second["items"]
-    assert "i32" in model.recommend(["i30 i31 i32"], k=40, exclude_seen=False)[0]["items"]
+    assert "i32" in model.recommend(["i30 i31 i32"], top_k=40, exclude_seen=False)[0]["items"]
 
 
 def test_a_history_of_unknown_items_is_a_clear_error(model):
     with pytest.raises(DataError, match="history 2 has no item this model knows"):
-        model.recommend(["i01", "zz yy"], k=3)
+        model.recommend(["i01", "zz yy"], top_k=3)
 
 
 def test_one_history_gives_one_result_and_none_is_an_error(model):
     from rnnlp.errors import InputError
 
-    one = model.recommend("i30 i31 i32", k=5)
-    first = model.recommend(["i30 i31 i32", "i05"], k=5)[0]  # batched with a shorter history: padded
+    one = model.recommend("i30 i31 i32", top_k=5)
+    first = model.recommend(["i30 i31 i32", "i05"], top_k=5)[0]  # batched with a shorter history: padded
     assert isinstance(one, dict) and first["items"] == one["items"]
     assert first["scores"] == pytest.approx(one["scores"], abs=1e-5)
     with pytest.raises(InputError, match=r"^histories\[1\] is None$"):
@@ -91,7 +91,7 @@ def test_cli_recommend_and_evaluate(model):
 
     from rnnlp.cli import cli, main
 
-    out = CliRunner().invoke(cli, ["recommend", str(model.path), "--history", "i30 i31", "-k", "3"])
+    out = CliRunner().invoke(cli, ["recommend", str(model.path), "--history", "i30 i31", "--top-k", "3"])
     assert out.exit_code == 0, out.output
     assert [line.split()[0] for line in out.output.splitlines()] == ["1.", "2.", "3."]
     out = CliRunner().invoke(cli, ["evaluate", str(model.path), "--data", str(LOG)])
@@ -145,7 +145,7 @@ def test_cli_recommend_prints_titles_from_an_item_table(model, tmp_path):
 
     items = tmp_path / "items.csv"
     items.write_text("item,title\n" + "".join(f"i{i:02d},Title {i}\n" for i in range(40)))
-    out = CliRunner().invoke(cli, ["recommend", str(model.path), "--history", "i30 i31", "-k", "2",
+    out = CliRunner().invoke(cli, ["recommend", str(model.path), "--history", "i30 i31", "--top-k", "2",
                                    "--items", str(items), "--json"])
     assert out.exit_code == 0, out.output
     import json
