@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from _results import RESULTS, Report
 
-from rnnlp.forecast_data import SAMPLES, SAMPLES_DIR
+from rnnlp.forecast.data import SAMPLES, SAMPLES_DIR
 from rnnlp.timeseries.compare import compare
 from rnnlp.timeseries.io import read_series
 
@@ -42,7 +42,7 @@ def naive(train, horizon, max_order, alpha):
 def run_model(values, horizon, model, seed, threads):
     extra = {"naive": naive}
     if model in RNNS:
-        from rnnlp.forecasting import compare_forecaster
+        from rnnlp.forecast.rnn import compare_forecaster
         extra[model] = compare_forecaster(model, seed=seed, threads=threads)
     start, cpu = time.perf_counter(), time.process_time()
     row = compare(values, horizon, models=(model,), extra=extra)[0]
@@ -108,7 +108,7 @@ one-step naive forecast (below 1: better than that). "naive" is the random walk 
 added here through the same `extra` hook the RNNs use. RNN rows: defaults of the CLI (window 24,
 hidden 32, 1 layer, 150 epochs, Adam 5e-3 with cosine decay, many-to-many loss), {threads} torch
 thread(s), mean over seeds 0..{seeds_minus_one}; their intervals are the residual-std x sqrt(h) scheme of
-`rnnlp.forecasting`. Wall times are inflated by other jobs on a shared machine; CPU times are steadier.
+`rnnlp.forecast.rnn`. Wall times are inflated by other jobs on a shared machine; CPU times are steadier.
 
 {table}
 

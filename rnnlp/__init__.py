@@ -3,7 +3,7 @@
 Importing ``rnnlp`` does not import torch; ``rnnlp.load`` and ``rnnlp.train`` do, lazily.
 """
 
-__version__ = "0.3.0"
+from rnnlp.version import __version__
 
 __all__ = ["__version__", "load", "train"]
 

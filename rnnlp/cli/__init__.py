@@ -15,7 +15,7 @@ import sys
 
 import click
 
-from rnnlp import __version__
+from rnnlp.version import __version__
 from rnnlp.cli.guard import guard
 from rnnlp.tasks.table import TASKS
 

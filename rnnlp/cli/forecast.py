@@ -4,9 +4,9 @@
     rnnlp forecast compare --data series.csv --column y --horizon 12 --plot out.png
 
 The classical models come from ``rnnlp.timeseries.compare`` (numpy only); the RNNs (``lstm``,
-``gru``) from ``rnnlp.forecasting``, imported - with torch - only when one is asked for, and
+``gru``) from ``rnnlp.forecast.rnn``, imported - with torch - only when one is asked for, and
 handed to the comparison through its ``extra`` hook. ``--data nile`` and ``--data sunspots``
-name the bundled sample series (``rnnlp.forecast_data`` reads and checks the CSV;
+name the bundled sample series (``rnnlp.forecast.data`` reads and checks the CSV;
 ``rnnlp.plotting`` draws --plot). User mistakes raise ``RnnlpError``s (one line, exit 2).
 """
 
@@ -46,7 +46,7 @@ def forecast(ctx, model, **options):
     """Forecast --horizon steps past the end of a series, with prediction intervals.
 
     AR orders are chosen by AIC; kalman is a local-level model fitted by maximum likelihood;
-    lstm/gru are trained here (see rnnlp.forecasting for the interval scheme). Several
+    lstm/gru are trained here (see rnnlp.forecast.rnn for the interval scheme). Several
     columns are forecast one by one (ar, kalman), jointly (var, lstm, gru).
     """
     if ctx.invoked_subcommand is not None:
@@ -153,11 +153,11 @@ def _check_rnn_memory(hidden_size: int, columns: int) -> None:
 
 
 class _Run:
-    """One command's options and series (read and checked by ``rnnlp.forecast_data``)."""
+    """One command's options and series (read and checked by ``rnnlp.forecast.data``)."""
 
     def __init__(self, data, columns, horizon, alpha, window, hidden_size, epochs, seed, threads, plot):
         from rnnlp.errors import ConfigError
-        from rnnlp.forecast_data import load_series
+        from rnnlp.forecast.data import load_series
 
         if not data:
             raise ConfigError("--data is required: a CSV file or a bundled sample (nile, sunspots)")
@@ -177,12 +177,12 @@ class _Run:
         """The RNN forecasters for the comparison hook (imports torch only when asked for)."""
         if not set(models) & set(RNNS):
             return {}
-        from rnnlp.forecasting import compare_forecaster
+        from rnnlp.forecast.rnn import compare_forecaster
 
         return {cell: compare_forecaster(cell, **self.rnn) for cell in RNNS}
 
     def draw(self, start: int, curves, title: str) -> None:
-        from rnnlp.forecast_data import time_axis
+        from rnnlp.forecast.data import time_axis
         from rnnlp.plotting import plot_forecast
 
         plot_forecast(self.plot, self.values, self.names, time_axis(self.series), start, curves,

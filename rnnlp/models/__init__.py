@@ -17,7 +17,6 @@ _HEADS = {
     "ImageCaptioner": "rnnlp.models.captioner",           # captioning
     "SequentialRecommender": "rnnlp.models.recommender",  # recommender
     "SeriesClassifier": "rnnlp.models.series",            # series
-    "Forecaster": "rnnlp.models.forecaster",              # forecast
     "MusicModel": "rnnlp.models.music",                   # music
 }
 

@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, StreamingResponse
 from starlette.exceptions import HTTPException
 
-from rnnlp import __version__
+from rnnlp.version import __version__
 from rnnlp.errors import RnnlpError
 from rnnlp.serve.batcher import Batcher
 from rnnlp.serve.bodies import read_body

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 
-from rnnlp import __version__
+from rnnlp.version import __version__
 from rnnlp.tasks.spec import field_of
 
 ERRORS = {"400": "malformed body", "401": "no or wrong API key", "403": "origin not allowed",

@@ -19,7 +19,8 @@ from rnnlp.models.builders import build_captioner, build_text_pipeline
 from rnnlp.models.captioner import doubly_stochastic_penalty
 from rnnlp.nn.image_encoder import normalize
 from rnnlp.tasks import one_or_many, spec
-from rnnlp.tasks.common import data_config, say
+from rnnlp.tasks.common import data_config
+from rnnlp.training.distributed import say
 from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import sys
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -104,14 +103,6 @@ def data_config(dcfg, options: dict, keep: tuple | None = None):
 
     fields = to_dict(dcfg) if keep is None else {k: getattr(dcfg, k) for k in keep}
     return from_dict(type(dcfg), {**fields, **options})
-
-
-def say(msg: str) -> None:
-    """A progress/info line on stderr (rank 0 only under torchrun)."""
-    from rnnlp.training.distributed import is_main
-
-    if is_main():
-        print(msg, file=sys.stderr)
 
 
 def parameters(model: torch.nn.Module) -> str:

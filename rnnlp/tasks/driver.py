@@ -16,11 +16,13 @@ from pathlib import Path
 
 import torch
 
-from rnnlp import __version__, transfer
+from rnnlp import transfer
+from rnnlp.version import __version__
 from rnnlp.config.base import from_dict, to_dict
 from rnnlp.errors import CheckpointError, ConfigError
 from rnnlp.models.builders import resolve_vectors
-from rnnlp.tasks.common import allocation_guard, check_memory, parameters, say, session
+from rnnlp.tasks.common import allocation_guard, check_memory, parameters, session
+from rnnlp.training.distributed import say
 from rnnlp.tasks.protocol import Prepared, Resumed
 from rnnlp.tasks.runs import choose_folder, latest, mark_latest, run_folder
 from rnnlp.tasks.table import entry

@@ -16,7 +16,7 @@ from rnnlp.tasks import spec
 from rnnlp.models.builders import build_language_model, build_text_pipeline
 from rnnlp.models.language_model import detach_state
 from rnnlp.tasks import one_or_many
-from rnnlp.tasks.common import say
+from rnnlp.training.distributed import say
 from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared

@@ -26,7 +26,8 @@ from rnnlp.errors import CheckpointError, ConfigError, DataError, choice_error
 from rnnlp.models.item_baselines import ItemKNN, MostPopular
 from rnnlp.models.recommender import build_recommender
 from rnnlp.tasks import one_or_many, spec
-from rnnlp.tasks.common import data_config, say
+from rnnlp.tasks.common import data_config
+from rnnlp.training.distributed import say
 from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared

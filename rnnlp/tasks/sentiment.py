@@ -15,7 +15,8 @@ from rnnlp.data.readers import read_table, require_columns, sample_path
 from rnnlp.errors import CheckpointError, DataError
 from rnnlp.models.builders import build_classifier, build_text_pipeline, extend_pipeline
 from rnnlp.tasks import one_or_many
-from rnnlp.tasks.common import data_config, say
+from rnnlp.tasks.common import data_config
+from rnnlp.training.distributed import say
 from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared

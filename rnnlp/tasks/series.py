@@ -18,7 +18,7 @@ from rnnlp.data.series import (SeriesSet, channel_stats, clean, read_series, ser
 from rnnlp.errors import CheckpointError, DataError, InputError
 from rnnlp.models.builders import build_series_classifier
 from rnnlp.tasks import one_or_many
-from rnnlp.tasks.common import data_config, say
+from rnnlp.tasks.common import data_config
 from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared

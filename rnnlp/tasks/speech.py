@@ -20,7 +20,8 @@ from rnnlp.errors import CheckpointError, DataError
 from rnnlp.models.builders import build_ctc_recognizer
 from rnnlp.nn.spectrogram import LogMel, spec_augment
 from rnnlp.tasks import spec
-from rnnlp.tasks.common import data_config, say
+from rnnlp.tasks.common import data_config
+from rnnlp.training.distributed import say
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
 

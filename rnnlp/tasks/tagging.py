@@ -23,7 +23,8 @@ from rnnlp.errors import DataError
 from rnnlp.models.builders import build_tagger
 from rnnlp.models.tagger import TagBatch, casing
 from rnnlp.tasks import one_or_many
-from rnnlp.tasks.common import data_config, say
+from rnnlp.tasks.common import data_config
+from rnnlp.training.distributed import say
 from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared

@@ -20,7 +20,8 @@ from rnnlp.decoding import decode_batched
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_seq2seq, build_text_pipeline
 from rnnlp.tasks import one_or_many, spec
-from rnnlp.tasks.common import data_config, say
+from rnnlp.tasks.common import data_config
+from rnnlp.training.distributed import say
 from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared

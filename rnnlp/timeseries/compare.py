@@ -27,7 +27,7 @@ def compare(series, horizon: int, models=MODELS, max_order: int = 8, alpha: floa
     column separately and average the scores over columns; ``var`` models them jointly
     (with one column it is the AR). Orders are chosen by AIC up to ``max_order``.
     ``extra`` adds forecasters by name (the hook for models outside this package, such as the
-    RNNs of ``rnnlp.forecasting``), each ``fn(train (n, k), horizon, max_order, alpha) ->
+    RNNs of ``rnnlp.forecast.rnn``), each ``fn(train (n, k), horizon, max_order, alpha) ->
     (mean, lower, upper, orders)`` with (horizon, k) arrays; ``keep_forecasts`` adds those
     three arrays to each row (for plots).
     Raises DataError when fewer than horizon + 10 points remain for fitting.

@@ -27,7 +27,7 @@ import yaml
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from rnnlp import __version__
+from rnnlp.version import __version__
 from rnnlp.errors import CheckpointError, TrainingError
 from rnnlp.io import atomic_directory, json_dumps, recover_directory
 from rnnlp.training.integrity import checksums, model_card, nonfinite, require_finite, verify

@@ -10,6 +10,7 @@ writes logs and checkpoints. ``train.batch_size`` stays the global batch size.
 from __future__ import annotations
 
 import os
+import sys
 from datetime import timedelta
 
 import torch
@@ -105,3 +106,9 @@ def sum_across_ranks(value: float) -> float:
 def mean_across_ranks(value: float) -> float:
     """The mean of a float over all ranks (the value itself when not distributed)."""
     return sum_across_ranks(value) / world()[1]
+
+
+def say(msg: str) -> None:
+    """A progress/info line on stderr (rank 0 only under torchrun)."""
+    if is_main():
+        print(msg, file=sys.stderr)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from rnnlp import __version__
+from rnnlp.version import __version__
 from rnnlp.errors import CheckpointError
 from rnnlp.training.provenance import provenance
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy
 import torch
 
-from rnnlp import __version__
+from rnnlp.version import __version__
 
 SOURCE = Path(__file__).resolve().parents[2]  # the checkout rnnlp runs from (when it is one)
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 import torch
 
 from rnnlp.errors import ConfigError
-from rnnlp.tasks.common import say
+from rnnlp.training.distributed import say
 from rnnlp.transfer.lm_runs import LMRun, read_lm_run
 
 KEYS = ("char_lm.forward", "char_lm.backward")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 
 from rnnlp.errors import ConfigError
-from rnnlp.tasks.common import say
+from rnnlp.training.distributed import say
 from rnnlp.transfer.char_features import initialise_char_lm, tagger_chars
 from rnnlp.transfer.lm_runs import read_lm_run
 from rnnlp.transfer.shapes import ENCODER_TASKS, task_level

@@ -20,7 +20,7 @@ from rnnlp.errors import DataError
 
 # sample name -> (file in SAMPLES_DIR, its series column)
 SAMPLES = {"nile": ("nile.csv", "flow"), "sunspots": ("sunspots.csv", "sunactivity")}
-SAMPLES_DIR = Path(__file__).resolve().parent / "timeseries" / "samples"
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "timeseries" / "samples"
 
 
 @dataclass(frozen=True)

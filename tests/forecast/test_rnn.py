@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from rnnlp.errors import ConfigError, DataError
-from rnnlp.forecasting import RNNForecaster, WindowBatch, compare_forecaster, windows
-from rnnlp.models.forecaster import Forecaster
+from rnnlp.forecast.rnn import RNNForecaster, WindowBatch, compare_forecaster, windows
+from rnnlp.forecast.model import Forecaster
 from rnnlp.timeseries.compare import compare
 
 SINE = np.sin(2 * np.pi * np.arange(96) / 12)  # period 12, noiseless

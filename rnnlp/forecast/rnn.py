@@ -1,6 +1,6 @@
 """RNN forecasters with the classical models' interface (torch lives here, never in rnnlp.timeseries).
 
-    from rnnlp.forecasting import RNNForecaster
+    from rnnlp.forecast.rnn import RNNForecaster
     res = RNNForecaster(y, cell="gru", window=24, epochs=150, seed=0).fit()
     fc = res.forecast(12)            # rnnlp.timeseries.Forecast: mean, cov, lower, upper
     print(res.summary())
@@ -35,7 +35,7 @@ import torch
 from torch.nn import functional as F
 
 from rnnlp.errors import ConfigError, DataError
-from rnnlp.models.forecaster import FORECAST_CELLS, Forecaster
+from rnnlp.forecast.model import FORECAST_CELLS, Forecaster
 from rnnlp.timeseries import Forecast
 from rnnlp.timeseries._checks import as_array, check_choice
 from rnnlp.timeseries._report import check_steps, make_forecast

@@ -1,10 +1,10 @@
-"""``rnnlp.forecast_data``: the bundled samples and CSV columns that ``rnnlp forecast`` reads."""
+"""``rnnlp.forecast.data``: the bundled samples and CSV columns that ``rnnlp forecast`` reads."""
 
 import numpy as np
 import pytest
 
 from rnnlp.errors import DataError
-from rnnlp.forecast_data import SAMPLES, SAMPLES_DIR, load_series, time_axis
+from rnnlp.forecast.data import SAMPLES, SAMPLES_DIR, load_series, time_axis
 
 
 def test_samples_exist_and_load_with_their_years():

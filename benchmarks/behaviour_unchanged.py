@@ -1,0 +1,86 @@
+"""Behaviour unchanged by a refactor: the same recipe, seed and steps trained from two checkouts
+(before and after), their metrics.jsonl compared line by line, timing fields left out.
+
+    python benchmarks/behaviour_unchanged.py --before ../ci-clone --after . sst2 conll2003 \
+        [--steps 300 --eval-every 100]
+
+Each checkout's own ``rnnlp`` package is put first on ``PYTHONPATH`` (the same interpreter and
+libraries for both sides), one process at a time, one thread. ``--steps`` caps the run (the
+schedule is then planned over those steps on both sides alike: a shortened run, labelled so, not
+the published figure's full run). Logs: benchmarks/logs/behaviour/<row>/{before,after}/ and
+result.json (commits, the fields compared, the first difference if any).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LOGS = ROOT / "benchmarks" / "logs" / "behaviour"
+ROWS = {"sst2": ("sentiment", "recipes/sentiment/sst2_bilstm.yaml"),
+        "conll2003": ("tagging", "recipes/tagging/conll2003_bilstm_crf.yaml")}
+TIMING = {"elapsed_s", "tokens_per_s", "examples_per_s", "seconds", "wall_s", "samples_per_s"}
+
+
+def commit(checkout: Path) -> str:
+    return subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def train(checkout: Path, row: str, out: Path, args) -> None:
+    task, recipe = ROWS[row]
+    env = {**os.environ, "PYTHONPATH": str(checkout.resolve()), "RNNLP_DATA": str(args.data_root.resolve())}
+    cmd = [sys.executable, "-m", "rnnlp", "train", task, "--recipe", str(checkout / recipe), "-o", str(out),
+           "train.threads=1", "train.seed=0", f"train.max_steps={args.steps}", f"train.eval_every={args.eval_every}",
+           "train.progress=false", "--overwrite"]
+    subprocess.run(cmd, env=env, check=True, cwd=checkout)
+
+
+def lines(path: Path) -> list[dict]:
+    return [{k: v for k, v in json.loads(line).items() if k not in TIMING}
+            for line in path.read_text().splitlines() if line.strip()]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("rows", nargs="+", choices=sorted(ROWS))
+    ap.add_argument("--before", type=Path, required=True)
+    ap.add_argument("--after", type=Path, default=ROOT)
+    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--eval-every", type=int, default=100)
+    ap.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--runs", type=Path, default=ROOT / "runs_behaviour")
+    args = ap.parse_args()
+    for row in args.rows:
+        found = {}
+        for side, checkout in (("before", args.before), ("after", args.after)):
+            out = args.runs / row / side
+            start = time.time()
+            train(checkout, row, out, args)
+            dest = LOGS / row / side
+            dest.mkdir(parents=True, exist_ok=True)
+            (dest / "metrics.jsonl").write_text((out / "metrics.jsonl").read_text())
+            found[side] = {"commit": commit(checkout), "minutes": round((time.time() - start) / 60, 1),
+                           "lines": lines(out / "metrics.jsonl")}
+        same = found["before"]["lines"] == found["after"]["lines"]
+        first = next((i for i, (a, b) in enumerate(zip(found["before"]["lines"], found["after"]["lines"])) if a != b),
+                     None)
+        result = {"row": row, "identical": same, "steps": args.steps, "eval_every": args.eval_every,
+                  "compared": sorted(found["before"]["lines"][-1]) if found["before"]["lines"] else [],
+                  "left_out": sorted(TIMING), "first_difference": first,
+                  **{side: {k: v for k, v in f.items() if k != "lines"} for side, f in found.items()},
+                  "load_end": os.getloadavg()[0], "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                  "command": " ".join(sys.argv)}
+        (LOGS / row / "result.json").write_text(json.dumps(result, indent=1) + "\n")
+        print(f"{row}: {'identical' if same else f'DIFFERENT from line {first}'} "
+              f"({found['before']['commit']} vs {found['after']['commit']}, {len(found['after']['lines'])} lines)")
+
+
+if __name__ == "__main__":
+    main()
