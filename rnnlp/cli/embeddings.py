@@ -10,7 +10,7 @@ import click
 from rnnlp.cli.common import spec_options
 from rnnlp.tasks import spec
 
-# Literal copies (rnnlp.nn.vectors.FORMATS, rnnlp.embeddings.training.MODELS) keep imports
+# Literal copies (rnnlp.embeddings.vectors.FORMATS, rnnlp.embeddings.training.MODELS) keep imports
 # light; a test checks that they agree.
 FORMATS = ("glove", "word2vec", "word2vec_binary", "kv")
 MODELS = ("word2vec", "fasttext")

@@ -7,16 +7,16 @@ import os
 
 from rnnlp.embeddings.corpus import open_text
 from rnnlp.errors import DataError
-from rnnlp.nn.vectors import load_vectors, save_vectors
+from rnnlp.embeddings.vectors import load_vectors, save_vectors
 
 
 def load(path, format: str = "auto", limit: int | None = None, allow_pickle: bool = False):
-    """Load vectors; see ``rnnlp.nn.vectors.load_vectors`` (formats, errors, pickle policy)."""
+    """Load vectors; see ``rnnlp.embeddings.vectors.load_vectors`` (formats, errors, pickle policy)."""
     return load_vectors(path, format=format, limit=limit, allow_pickle=allow_pickle)
 
 
 def save(kv, path, format: str | None = None, allow_pickle: bool = False) -> None:
-    """Save vectors atomically; see ``rnnlp.nn.vectors.save_vectors`` (``.bin``/``.txt``)."""
+    """Save vectors atomically; see ``rnnlp.embeddings.vectors.save_vectors`` (``.bin``/``.txt``)."""
     save_vectors(kv, path, format=format, allow_pickle=allow_pickle)
 
 
@@ -38,7 +38,7 @@ def trim(kv, vocab_source, output=None, lowercase_fallback: bool = True):
 
     A vocabulary word is served by its own row or, failing that and with
     ``lowercase_fallback``, by its lowercased word's row: the same lookup as
-    ``rnnlp.nn.vectors.vectors_matrix``, so the trimmed file gives the same matrix.
+    ``rnnlp.embeddings.vectors.vectors_matrix``, so the trimmed file gives the same matrix.
 
     Args:
         vocab_source: a tokenizers JSON file, a ``.json`` file holding a list of words, or

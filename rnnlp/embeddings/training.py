@@ -39,7 +39,7 @@ def train(corpus_path, model: str = "word2vec", sg: int = 0, dim: int = 100, win
     gensim_model.train(corpus, total_examples=gensim_model.corpus_count, epochs=epochs,
                        callbacks=_progress_callbacks(epochs) if progress else ())
     if output is not None:
-        from rnnlp.nn.vectors import save_vectors
+        from rnnlp.embeddings.vectors import save_vectors
 
         save_vectors(gensim_model.wv, output)
     return gensim_model.wv

@@ -59,7 +59,7 @@ def resolve_vectors(config):
 
 @functools.lru_cache(maxsize=2)
 def _vectors(path: str):
-    from rnnlp.nn.vectors import load_vectors
+    from rnnlp.embeddings.vectors import load_vectors
 
     return load_vectors(path)
 
@@ -79,7 +79,7 @@ def extend_pipeline(pipeline, cfg, log=None, root: str | None = None):
 def pretrained_matrix(cfg, vocab: list[str], log=None, root: str | None = None):
     """Rows of the vectors file for ``vocab``; prints the coverage."""
     from rnnlp.data.readers import resolve_path
-    from rnnlp.nn.vectors import vectors_matrix
+    from rnnlp.embeddings.vectors import vectors_matrix
 
     kv = _vectors(str(resolve_path(cfg.vectors, root)))
     weights, coverage = vectors_matrix(kv, vocab, oov=cfg.oov if cfg.oov != "compose" else "random",

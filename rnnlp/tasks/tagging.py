@@ -122,7 +122,7 @@ def build_word_pipeline(cfg: TaggingConfig, sentences: list) -> TextPipeline:
         return TextPipeline.load(resolve_path(cfg.text.path, cfg.data.root))
     texts = [" ".join(s) for s in sentences]
     if cfg.model.vectors_vocab and cfg.embedding.kind == "pretrained" and cfg.embedding.vectors:
-        from rnnlp.nn.vectors import load_vectors
+        from rnnlp.embeddings.vectors import load_vectors
         kv = load_vectors(resolve_path(cfg.embedding.vectors, cfg.data.root))
         words = [w for w in kv.index_to_key if w and not any(c.isspace() for c in w)]
         texts += [" ".join(words[i: i + 1000]) for i in range(0, len(words), 1000)]

@@ -15,7 +15,7 @@ from rnnlp import embeddings as emb
 from rnnlp.cli.embeddings import embeddings as cli
 from rnnlp.embeddings.corpus import MAX_SENTENCE_LENGTH, LineCorpus
 from rnnlp.errors import ConfigError, DataError, VectorsError
-from rnnlp.nn.vectors import vectors_matrix
+from rnnlp.embeddings.vectors import vectors_matrix
 
 ASSETS = Path(__file__).parents[1] / "assets"
 CORPUS = ASSETS / "corpus_tiny.txt"
@@ -292,7 +292,7 @@ def test_cli_help(command):
 def test_cli_choices_match_the_library():
     from rnnlp.cli.embeddings import FORMATS, MODELS
     from rnnlp.embeddings.training import MODELS as LIBRARY_MODELS
-    from rnnlp.nn.vectors import FORMATS as LIBRARY_FORMATS
+    from rnnlp.embeddings.vectors import FORMATS as LIBRARY_FORMATS
 
     assert FORMATS == LIBRARY_FORMATS and MODELS == LIBRARY_MODELS
 

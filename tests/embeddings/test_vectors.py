@@ -1,4 +1,4 @@
-"""rnnlp.nn.vectors: format detection, loading, saving and the embedding matrix."""
+"""rnnlp.embeddings.vectors: format detection, loading, saving and the embedding matrix."""
 
 import gzip
 import importlib.util
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rnnlp.errors import ConfigError, VectorsError
-from rnnlp.nn.vectors import detect_format, load_vectors, save_vectors, vectors_matrix
+from rnnlp.embeddings.vectors import detect_format, load_vectors, save_vectors, vectors_matrix
 
 ASSETS = Path(__file__).parents[1] / "assets" / "vectors"
 _spec = importlib.util.spec_from_file_location("make_vectors", ASSETS / "make_vectors.py")

@@ -1,7 +1,7 @@
 import numpy as np
 from gensim.models import KeyedVectors
 
-from rnnlp.nn.vectors import vectors_matrix
+from rnnlp.embeddings.vectors import vectors_matrix
 
 
 def test_compounds_are_composed_from_their_parts():
