@@ -37,20 +37,25 @@ def make_config(task: str, recipe: str | None = None, overrides: Iterable[str] =
 
 
 def train(task: str, recipe: str | None = None, overrides: Iterable[str] = (), *,
-          extra: dict | None = None, resume: str | None = None, overwrite: bool = False) -> Path:
+          extra: dict | None = None, resume: str | None = None, overwrite: bool = False,
+          dry_run: bool = False) -> Path | None:
     """Train ``task`` and return the run folder (``<run>/best`` is the best checkpoint).
 
     An output folder (``train.output``) that already holds a run is a ConfigError unless
     ``overwrite`` (the new run is built beside the old one and replaces it once it has a
     checkpoint). With ``resume``, the overrides and ``extra`` keys of ``driver.RESUMABLE`` apply
-    and any other change from the run's saved config is a ConfigError."""
+    and any other change from the run's saved config is a ConfigError. ``dry_run`` builds the
+    data, tokenizer and model, prints the banner and the planned steps, writes nothing and
+    returns None."""
     from rnnlp.config.base import parse_override
     from rnnlp.tasks import driver
 
     overrides = list(overrides)
     given = (*(parse_override(text)[0] for text in overrides), *_dotted_keys(extra or {}))
-    return driver.train(task, make_config(task, recipe, overrides, extra), resume=resume, overwrite=overwrite,
-                        given=given)
+    cfg = make_config(task, recipe, overrides, extra)
+    if dry_run:
+        return driver.dry_run(task, cfg)
+    return driver.train(task, cfg, resume=resume, overwrite=overwrite, given=given)
 
 
 def _dotted_keys(tree: dict, prefix: str = "") -> list[str]:

@@ -74,7 +74,11 @@ def task_command(name: str, entry) -> click.Command:
     @click.option("--resume", type=click.Path(file_okay=False), help="Continue the run in this folder.")
     @click.option("--overwrite", is_flag=True, help="Replace the run already in --output (kept until the "
                   "new run saves its first checkpoint).")
-    def command(overrides, recipe, data_root, output, resume, overwrite, **options):
+    @click.option("--print-config", is_flag=True, help="Print the whole resolved config as YAML (each key with "
+                  "its help) and exit.")
+    @click.option("--dry-run", is_flag=True, help="Build the data, tokenizer and model, print the banner and the "
+                  "planned steps, and stop before the first step (nothing is written).")
+    def command(overrides, recipe, data_root, output, resume, overwrite, print_config, dry_run, **options):
         from rnnlp import api
 
         extra = collect(options)
@@ -82,7 +86,11 @@ def task_command(name: str, entry) -> click.Command:
             extra.setdefault("data", {})["root"] = data_root
         if output:
             extra.setdefault("train", {})["output"] = output
-        api.train(name, recipe, overrides, extra=extra, resume=resume, overwrite=overwrite)
+        if print_config:
+            from rnnlp.config.base import commented_yaml
+
+            return click.echo(commented_yaml(api.make_config(name, recipe, overrides, extra)))
+        api.train(name, recipe, overrides, extra=extra, resume=resume, overwrite=overwrite, dry_run=dry_run)
 
     command.help = f"{entry.summary}\n\nTrain {name}; every config field can be overridden as SECTION.FIELD=VALUE."
     return command

@@ -47,7 +47,11 @@ def from_dict(cls: type[T], data: dict, where: str = "") -> T:
     kwargs = {}
     for key, value in data.items():
         if key not in fields:
-            raise ConfigError(f"unknown key '{where}{key}'; valid keys here: {', '.join(sorted(fields))}")
+            import difflib
+
+            near = difflib.get_close_matches(str(key), fields, n=1)
+            hint = f"did you mean '{where}{near[0]}'? " if near else ""
+            raise ConfigError(f"unknown key '{where}{key}'; {hint}valid keys here: {', '.join(sorted(fields))}")
         if dataclasses.is_dataclass(hints[key]) and isinstance(value, dict):
             # a partial section starts from this field's own default (a task may set its own
             # defaults for a shared component), not from the component class's defaults
@@ -166,6 +170,42 @@ def _type_error(key, hint, value) -> ConfigError:
 def to_dict(config) -> dict:
     """The config as plain data (for YAML and checkpoints)."""
     return dataclasses.asdict(config)
+
+
+def field_help(cls: type) -> dict[str, str]:
+    """Each field's help: the comment written after it in the dataclass (one declaration)."""
+    import inspect
+    import io
+    import tokenize
+
+    helps: dict[str, str] = {}
+    try:
+        source = inspect.getsource(cls)
+    except (OSError, TypeError):
+        return helps
+    names = {f.name for f in dataclasses.fields(cls)}
+    line_field: dict[int, str] = {}
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.NAME and tok.string in names and tok.start[1] == 4 and tok.start[0] not in line_field:
+            line_field[tok.start[0]] = tok.string
+        elif tok.type == tokenize.COMMENT and tok.start[0] in line_field:
+            helps.setdefault(line_field[tok.start[0]], tok.string.lstrip("# ").strip())
+    return helps
+
+
+def commented_yaml(config, indent: int = 0) -> str:
+    """The whole config as YAML, each key with its help as a comment (``rnnlp train TASK --print-config``)."""
+    helps, lines, pad = field_help(type(config)), [], "  " * indent
+    for f in dataclasses.fields(config):
+        value, note = getattr(config, f.name), helps.get(f.name, "")
+        if dataclasses.is_dataclass(value):
+            lines.append(f"{pad}{f.name}:" + (f"  # {note}" if note else ""))
+            lines.append(commented_yaml(value, indent + 1))
+            continue
+        text = yaml.safe_dump({f.name: value}, default_flow_style=True, width=10_000, sort_keys=False).strip()
+        text = text[1:-1] if text.startswith("{") else text
+        lines.append(f"{pad}{text}" + (f"  # {note}" if note else ""))
+    return "\n".join(lines)
 
 
 def load_yaml(path: str | os.PathLike) -> dict:

@@ -80,6 +80,18 @@ def train(name: str, cfg, resume: str | None = None, overwrite: bool = False, gi
     return folder
 
 
+def dry_run(name: str, cfg) -> None:
+    """Build what a run of ``name`` would build (data, tokenizer, model), print its banner and
+    planned steps, and stop before the first step; nothing is written."""
+    task, cfg = task_module(name), transfer.resolve(name, resolve_vectors(cfg))
+    with session(cfg.train) as device, allocation_guard(cfg, device):
+        check_memory(cfg, device)
+        prep = task.prepare(cfg, None, device)
+        say(f"{name}: {prep.facts}, {parameters(prep.model)}, device {device}")
+        say(f"dry run: {prep.steps_per_epoch:,} steps per epoch, {total_steps(cfg.train, prep.steps_per_epoch):,} "
+            f"planned (schedule over {schedule_steps(cfg.train, prep.steps_per_epoch):,}); nothing written")
+
+
 def _fit(name: str, prep: Prepared, folder: Path, resumed: Resumed | None) -> tuple[FitResult, dict]:
     tcfg = prep.config.train
     params, batches = fine_tuning(prep.model, tcfg, prep.batches)  # ULMFiT's options, when set

@@ -175,3 +175,16 @@ def test_predict_says_which_inputs_were_truncated(tmp_path, run_cli):  # B107
     assert code == 0 and "truncated" not in rows[0] and rows[1]["truncated"] == 7
     assert err.strip().splitlines()[-1] == ("warning: 1 of 2 inputs were longer than the model reads "
                                             "(data.max_length) and only their beginning was used: input 2")
+
+
+def test_print_config_dry_run_and_did_you_mean(run_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    tiny = str(ROOT / "recipes" / "sentiment" / "tiny.yaml")
+    code, out, _ = run_cli(["train", "sentiment", "--recipe", tiny, "--print-config", "train.epochs=3"])
+    assert code == 0 and "\ntrain:\n  epochs: 3\n" in out
+    assert "  max_length: 32  # tokens kept per example (longer ones are truncated)" in out
+    code, _, err = run_cli(["train", "sentiment", "--recipe", tiny, "--dry-run", "train.threads=1"])
+    assert code == 0 and "dry run:" in err and "steps per epoch" in err
+    assert list(tmp_path.iterdir()) == []  # nothing written
+    code, _, err = run_cli(["train", "sentiment", "train.epohcs=3"])
+    assert code == 2 and "did you mean 'train.epochs'?" in err and err.count("\n") == 1

@@ -38,7 +38,7 @@ def test_int_is_accepted_for_float_but_not_bool_for_int():
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"inner": {"sise": 1}}, "unknown key 'inner.sise'; valid keys here: kind, name, rate, size"),
+    ({"inner": {"sise": 1}}, "unknown key 'inner.sise'; did you mean 'inner.size'? valid keys here: kind, name, rate, size"),
     ({"inner": {"size": "big"}}, "bad type for 'inner.size': expected int, got str 'big'"),
     ({"inner": {"kind": "c"}}, "bad value 'c' for 'inner.kind'; choose one of: a, b"),
     ({"sizes": [1, "x"]}, "bad type for 'sizes[1]'"),
