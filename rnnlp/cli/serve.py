@@ -54,9 +54,17 @@ def _stop_while_loading(signum, frame):
 @click.option("--api-key", envvar="RNNLP_API_KEY", default=None,
               help="Require 'Authorization: Bearer KEY' (or set RNNLP_API_KEY).")
 @click.option("--cors-origin", multiple=True, help="Allow this browser origin (CORS is off by default).")
+@click.option("--allowed-host", multiple=True, help="Answer requests whose Host header names this host "
+              "(repeatable; '*' = any). Default: with a loopback --host, only localhost, 127.0.0.1 and ::1 "
+              "(a web page cannot reach the server by DNS rebinding); otherwise any.")
 @click.option("--max-items", default=64, show_default=True, type=click.IntRange(1), help="Items per request.")
 @click.option("--max-chars", default=10_000, show_default=True, type=click.IntRange(1), help="Characters per text.")
-@click.option("--max-tokens", default=512, show_default=True, type=click.IntRange(1), help="generate: tokens per prompt.")
+@click.option("--max-tokens", default=512, show_default=True, type=click.IntRange(1),
+              help="generate: tokens per prompt; music: frames; caption: words (lowers the verbs' own bound).")
+@click.option("--max-beam", default=16, show_default=True, type=click.IntRange(1),
+              help="translate/caption/transcribe: beam size and n_best (lowers the verbs' own bound of 100).")
+@click.option("--max-k", default=1000, show_default=True, type=click.IntRange(1),
+              help="recommend: items per answer, top_k (lowers the verb's own bound of 100,000).")
 @click.option("--max-body-bytes", default=10_000_000, show_default=True, type=click.IntRange(1))
 @click.option("--max-values", default=100_000, show_default=True, type=click.IntRange(1),
               help="recommend: items per history; series: steps per series.")
@@ -75,8 +83,8 @@ def _stop_while_loading(signum, frame):
 @click.option("--grace", default=20.0, show_default=True, type=click.FloatRange(0),
               help="On SIGTERM, seconds to let in-flight requests finish before stopping.")
 @click.option("--threads", default=None, type=click.IntRange(1), help="torch CPU threads.")
-def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, cors_origin, max_items,
-          max_chars, max_tokens, max_body_bytes, max_values, max_audio_seconds, max_pixels, max_sample_rate,
+def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, cors_origin, allowed_host,
+          max_items, max_chars, max_tokens, max_beam, max_k, max_body_bytes, max_values, max_audio_seconds, max_pixels, max_sample_rate,
           max_queue, max_connections, body_timeout, grace, threads):
     """Serve checkpoints (run folders) over HTTP: POST /v1/models/NAME/VERB, GET /v1/models, /health,
     /metrics, and a demo page at /. A model is named after its run folder unless NAME=RUN is given."""
@@ -87,10 +95,12 @@ def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, 
         models = _load(paths, device, threads)
     finally:
         signal.signal(signal.SIGTERM, previous)  # uvicorn's own: finish in-flight requests, then stop
-    limits = Limits(max_items=max_items, max_chars=max_chars, max_tokens=max_tokens, max_body_bytes=max_body_bytes,
+    limits = Limits(max_items=max_items, max_chars=max_chars, max_tokens=max_tokens, max_beam=max_beam, max_k=max_k,
+                    max_body_bytes=max_body_bytes,
                     max_values=max_values, max_audio_seconds=max_audio_seconds, max_pixels=max_pixels,
                     max_sample_rate=max_sample_rate, body_seconds=body_timeout)
-    settings = Settings(limits, max_batch, max_wait_ms, timeout_s, api_key or None, tuple(cors_origin), max_queue)
+    settings = Settings(limits, max_batch, max_wait_ms, timeout_s, api_key or None, tuple(cors_origin), max_queue,
+                        tuple(allowed_host) or default_hosts(host))
     click.echo(f"serving {', '.join(f'{n} ({m.task})' for n, m in models.items())} on http://{host}:{port}"
                f"{'' if api_key else ' (no API key)'}", err=True)
     _access_log()
@@ -100,6 +110,15 @@ def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, 
     uvicorn.run(create_app(models, settings), host=host, port=port, log_level="warning", access_log=False,
                 # the models' workers stop after the drain (about a second): the drain gets the rest of --grace
                 timeout_graceful_shutdown=max(int(grace) - 2, 1), limit_concurrency=max_connections)
+
+
+LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def default_hosts(host: str) -> tuple:
+    """The Host headers answered by default: the loopback names for a loopback bind (a page on
+    another site that rebinds its DNS name to 127.0.0.1 still sends its own name), else any."""
+    return LOOPBACK if host in LOOPBACK else ("*",)
 
 
 def _access_log() -> None:

@@ -40,6 +40,7 @@ class Settings:
     api_key: str | None = None
     cors_origins: tuple = ()           # CORS is off unless origins are given
     max_queue: int = 1024              # requests waiting per model; past it a 429 with Retry-After
+    allowed_hosts: tuple = ("*",)      # Host headers answered (rnnlp serve: loopback names for a loopback bind)
 
 
 def warm_item(model):

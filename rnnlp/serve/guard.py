@@ -5,6 +5,9 @@ request through an extra anyio task group and memory stream, which py-spy showed
 share of the event loop's time under 64 concurrent clients (benchmarks/serve_load.py).
 
 In order, for each HTTP request:
+- a Host header that is not allowed (``--allowed-host``; by default only the loopback names when
+  the server binds a loopback address) is refused with 400, so a web page cannot reach a local
+  server through a DNS name it rebinds to 127.0.0.1;
 - a browser request from an origin that is not allowed (``--cors-origin``, or the server's own
   host) is refused with 403, so a page the user visits cannot drive a local server;
 - a CORS preflight (``OPTIONS`` with an ``Origin``) goes on to the CORS middleware before any
@@ -31,6 +34,8 @@ UNAUTHORIZED = json.dumps({"error": "authorization: send the header 'Authorizati
                            "field": "authorization"}).encode()
 FORBIDDEN = json.dumps({"error": "origin: requests from this web page's origin are not allowed (rnnlp serve "
                                  "--cors-origin ORIGIN allows one)", "field": "origin"}).encode()
+BAD_HOST = json.dumps({"error": "host: this server does not answer to that Host header (rnnlp serve "
+                                "--allowed-host NAME adds one)", "field": "host"}).encode()
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 ACCESS = logging.getLogger("rnnlp.access")
 
@@ -50,6 +55,18 @@ def origin_allowed(headers: dict, allowed: tuple) -> bool:
     if not origin or origin in allowed or "*" in allowed:
         return True
     return urlsplit(origin).netloc == headers.get(b"host", b"").decode("latin-1")
+
+
+def host_allowed(headers: dict, allowed: tuple) -> bool:
+    """The Host header's name (its port left out) is one of ``allowed`` (or ``*`` is)."""
+    if "*" in allowed:
+        return True
+    host = headers.get(b"host", b"").decode("latin-1").strip().lower()
+    if host.startswith("["):  # an IPv6 literal: [::1]:8000 -> [::1]
+        name = host.split("]")[0] + "]"
+    else:
+        name = host.rsplit(":", 1)[0]
+    return name in allowed
 
 
 def model_verb(scope: dict, verbs: dict) -> tuple[str, str] | None:
@@ -74,6 +91,8 @@ class Guard:
         settings, headers = self.server.settings, dict(scope["headers"])  # read once per request
         sent = headers.get(b"x-request-id", b"").decode("latin-1")
         rid = sent if REQUEST_ID.match(sent) else uuid.uuid4().hex
+        if not host_allowed(headers, settings.allowed_hosts):
+            return await _send_json(send, 400, BAD_HOST, rid)
         if not origin_allowed(headers, settings.cors_origins):
             return await _send_json(send, 403, FORBIDDEN, rid)
         preflight = scope["method"] == "OPTIONS" and b"origin" in headers

@@ -169,6 +169,27 @@ def test_the_openapi_document_lists_exactly_the_fields_the_server_accepts(client
             unknown = client.post(f"/v1/models/{name}/{verb_name}", json={"input": "x", "nope": 1})
             assert unknown.status_code == 422 and unknown.json()["field"] == "nope"  # a field it does not list
     assert "/v1/models/lm/generate" in client.get("/docs").text
+    beam = doc["paths"]["/v1/models/translation/translate"]["post"]["requestBody"]["content"]["application/json"][
+        "schema"]["properties"]["beam_size"]
+    assert (beam["type"], beam["minimum"], beam["maximum"], beam["x-rnnlp-limit"]) == ("integer", 1, 100, 16)
+    top_p = doc["paths"]["/v1/models/lm/generate"]["post"]["requestBody"]["content"]["application/json"][
+        "schema"]["properties"]["top_p"]
+    assert (top_p["exclusiveMinimum"], top_p["maximum"], top_p["default"]) == (0, 1, 1.0)
+
+
+def test_only_allowed_host_headers_are_answered(models):
+    from rnnlp.cli.serve import default_hosts
+
+    assert default_hosts("127.0.0.1") == default_hosts("localhost") == ("localhost", "127.0.0.1", "::1", "[::1]")
+    assert default_hosts("0.0.0.0") == ("*",)
+    settings = Settings(allowed_hosts=default_hosts("127.0.0.1"))
+    with TestClient(create_app(models, settings), base_url="http://localhost:8000") as c:
+        assert c.get("/health").status_code == 200
+        for host in ("127.0.0.1:8000", "[::1]:8000", "localhost"):
+            assert c.get("/health", headers={"host": host}).status_code == 200, host
+        for host in ("attacker.example", "attacker.example:8000", "localhost.attacker.example", ""):
+            r = c.post("/v1/models/sentiment/predict", json={"input": "x"}, headers={"host": host})
+            assert r.status_code == 400 and r.json()["field"] == "host", host
 
 
 def test_a_body_that_does_not_arrive_in_time_is_a_408(models):
