@@ -274,7 +274,8 @@ class Tagger:
         softmax); ``spans`` are ``{"text", "start", "end", "label", "score", "tokens"}`` with
         character offsets into ``text`` (``text[start:end]`` is the span), ``score`` the mean
         of its tokens' scores and ``tokens`` its [first, last + 1] token indices;
-        ``entities`` are the older ``{"type", "start", "end", "text"}`` over token indices.
+        ``entities`` are ``{"type", "token_start", "token_end", "text"}`` over token indices (one
+        meaning per key name: ``start``/``end`` are characters, in ``spans`` only).
         Raises InputError for None, a blank text or an empty token list.
         """
         found, single = one_or_many.sentences(texts, tokenize)
@@ -302,8 +303,8 @@ class Tagger:
         row["spans"] = [{"text": text[words[s][1]: words[e - 1][2]], "start": words[s][1], "end": words[e - 1][2],
                          "label": kind, "score": sum(probs[s:e]) / (e - s), "tokens": [s, e]}
                         for kind, s, e in chunks]
-        row["entities"] = [{"type": kind, "start": s, "end": e, "text": " ".join(tokens[s:e])}
-                           for kind, s, e in chunks]  # as conll.entities: token indices
+        row["entities"] = [{"type": kind, "token_start": s, "token_end": e, "text": " ".join(tokens[s:e])}
+                           for kind, s, e in chunks]  # token indices: never the "start"/"end" of spans
         return row
 
     def evaluate(self, data: str | None = None, batch_size: int | None = None, **data_options) -> dict:

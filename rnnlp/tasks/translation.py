@@ -7,7 +7,6 @@ special token, so it is dropped from decoded output.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import torch
@@ -40,8 +39,8 @@ def encode_side(pipeline: TextPipeline, texts: list[str], max_length: int, what:
     ids = pipeline.encode_batch(texts)
     long = sum(len(s) > max_length for s in ids)
     if long:
-        warnings.warn(f"{what}: {long} of {len(ids)} sentences are longer than {max_length} tokens "
-                      "and were truncated (data.max_length)", stacklevel=2)
+        say(f"warning: {what}: {long} of {len(ids)} sentences are longer than {max_length} tokens "
+            "and were truncated (data.max_length)")
     return [s[:max_length] for s in ids]
 
 

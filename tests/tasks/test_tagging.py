@@ -165,7 +165,7 @@ def test_tags_come_back_in_the_training_data_scheme_with_spans_as_seqeval_reads_
     assert [sp["text"] for sp in row["spans"]] == ["Peter Brown", "Anna", "Lee", "New York"]
     assert all(text[sp["start"]: sp["end"]] == sp["text"] for sp in row["spans"])
     assert [sp["score"] for sp in row["spans"]] == pytest.approx([0.8, 0.6, 0.5, 0.7])  # mean of the tokens
-    assert row["entities"][0] == {"type": "PER", "start": 0, "end": 2, "text": "Peter Brown"}  # as before
+    assert row["entities"][0] == {"type": "PER", "token_start": 0, "token_end": 2, "text": "Peter Brown"}
 
 
 @pytest.mark.parametrize("texts, kwargs, message", [
