@@ -72,9 +72,9 @@ def test_a_newcomers_first_three_commands_work_verbatim(tmp_path):
 
 
 def test_verb_option_table_is_the_specification():
-    from rnnlp.tasks import spec
+    from rnnlp.tasks.table import markdown
 
     text = README
     start = text.index("<!-- verb options:")
     block = text[text.index("\n", start) + 1: text.index("<!-- end of verb options -->")]
-    assert block.strip() == spec.markdown(), "README's verb options are stale: paste `python -m rnnlp.tasks.spec`"
+    assert block.strip() == markdown(), "README's verb options are stale: paste `python -m rnnlp.tasks.table`"

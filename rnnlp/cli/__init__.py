@@ -2,7 +2,8 @@
 
 One module per command group (``rnnlp/cli/<command>.py``); each command turns its options into
 one API call. The commands are the core ones listed in ``CORE_COMMANDS`` plus each task's own,
-named by its ``commands`` in ``rnnlp.tasks.table.TASKS``; a command module that fails to import
+named by its ``commands`` in ``rnnlp.tasks.table.TASKS``, plus a generated command
+(``rnnlp/cli/verb.py``) for each table verb that none of those answers; a command module that fails to import
 fails ``import rnnlp.cli`` (never a silently missing command). Importing this package imports
 click only, so ``rnnlp --help`` answers without torch. User errors (``RnnlpError``) become one
 line on stderr and exit code 2; Ctrl-C exits 130.
@@ -67,7 +68,20 @@ def add_commands(group: click.Group, paths) -> None:
         group.add_command(command)
 
 
+def add_verbs(group: click.Group, tasks: dict) -> None:
+    """A generated command (``rnnlp.cli.verb``) for each task verb that no command answers yet."""
+    from rnnlp.cli.verb import verb_command
+
+    for name, found in tasks.items():
+        for verb, rows in found.verbs.items():
+            if verb not in group.commands:
+                command = verb_command(name, verb, rows, found.methods.get(verb, verb))
+                guard(command)
+                group.add_command(command)
+
+
 add_commands(cli, command_paths())
+add_verbs(cli, TASKS)
 
 
 def main(argv=None) -> None:

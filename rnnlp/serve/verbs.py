@@ -22,6 +22,7 @@ import numpy as np
 from rnnlp.serve import fields
 from rnnlp.serve.fields import Limits, RequestError
 from rnnlp.tasks import spec
+from rnnlp.tasks.table import TASKS, verb_method, verb_options
 
 
 @dataclass(frozen=True)
@@ -321,7 +322,7 @@ def _music_generate(model, prompts, options) -> list:
 # -- the table ---------------------------------------------------------------------------------
 _TEXT = lambda value, field, limits: fields.text(value, field, limits)  # noqa: E731
 _TAG = Verb("tag", _sentence, _predict)
-_HTTP = lambda task, verb: spec.options(task, verb, "http")  # noqa: E731
+_HTTP = lambda task, verb: verb_options(task, verb, "http")  # noqa: E731
 VERBS: dict[str, dict[str, Verb]] = {
     "sentiment": {"predict": Verb("predict", _TEXT, _predict)},
     "tagging": {"tag": _TAG, "predict": _TAG},
@@ -334,7 +335,7 @@ VERBS: dict[str, dict[str, Verb]] = {
     "speech": {"transcribe": Verb("transcribe", _audio, _transcribe, _HTTP("speech", "transcribe"))},
     "music": {"generate": Verb("generate", _piece_prompt, _music_generate, _HTTP("music", "generate"))},
 }
-assert {t: set(v) for t, v in VERBS.items()} == {t: set(v) for t, v in spec.VERBS.items()}
+assert {t: set(v) for t, v in VERBS.items()} == {t: set(e.verbs) for t, e in TASKS.items() if t in VERBS}
 
 
 def _any(value, field, limits):
@@ -344,9 +345,19 @@ def _any(value, field, limits):
 
 
 def verbs_of(model) -> dict[str, Verb]:
-    """The verbs a loaded model serves: its task's row, else ``predict`` if it has one."""
+    """The verbs a loaded model serves: its task's row here; else, for a task whose table entry
+    names verbs, one generic verb each (items as sent, options from the specification, the
+    model's own method on the batch); else ``predict`` if the model has one."""
     if model.task in VERBS:
         return VERBS[model.task]
+    if model.task in TASKS and TASKS[model.task].verbs:
+        return {verb: Verb(verb, _any, _method(verb_method(model.task, verb)), verb_options(model.task, verb, "http"))
+                for verb in TASKS[model.task].verbs}
     if callable(getattr(model, "predict", None)):
-        return {"predict": Verb("predict", _any, lambda m, xs, o: [_jsonable(y) for y in m.predict(xs)])}
+        return {"predict": Verb("predict", _any, _method("predict"))}
     return {}
+
+
+def _method(name: str):
+    """Run a batch through the loaded model's method ``name`` with the request's options."""
+    return lambda model, items, options: [_jsonable(y) for y in getattr(model, name)(items, **options)]

@@ -243,7 +243,7 @@ class Captioner:
         """The caption of one image (``PIL.Image`` or path), or one per image of a list; beam
         search (``beam_size`` 1 = greedy), at most ``max_tokens`` words (``max_len``: its old
         name). Raises InputError for None or an empty path, ConfigError for an option out of range."""
-        max_tokens = spec.renamed(max_tokens, max_len, "max_len", spec.param("captioning", "caption", "max_tokens"))
+        max_tokens = spec.renamed(max_tokens, max_len, "max_len", spec.CAPTION_MAX_TOKENS)
         spec.check(spec.CAPTION, dict(beam_size=beam_size, max_tokens=max_tokens))
         images, single = one_or_many.items(images, "images", _one_image, _check_image)
         ids = self._decode(self.pixels(images), beam_size, max_tokens, batch_size)
@@ -251,7 +251,7 @@ class Captioner:
 
     def attention(self, image, max_tokens: int | None = None, *, max_len: int | None = None) -> dict:
         """Greedy caption of one image with its attention: words, weights T×h×w, the crop pixels."""
-        max_tokens = spec.renamed(max_tokens, max_len, "max_len", spec.param("captioning", "caption", "max_tokens"))
+        max_tokens = spec.renamed(max_tokens, max_len, "max_len", spec.CAPTION_MAX_TOKENS)
         spec.check(spec.CAPTION, dict(max_tokens=max_tokens))
         pixels, p, crop = self.pixels([image]), self.pipeline, self.config.image.crop
         [found] = decode_batched(self.model, 1, image_encoder(self.model, pixels, crop, self.device),

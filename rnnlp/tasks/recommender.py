@@ -326,7 +326,7 @@ class Recommender:
         list of histories; items the model does not know are skipped and listed under ``unknown``;
         a history longer than ``data.max_length`` is read from its latest items and its row says
         how many earlier ones were left out (``truncated``). ``k`` is ``top_k``'s old name."""
-        top_k = spec.renamed(top_k, k, "k", spec.param("recommender", "recommend", "top_k"))
+        top_k = spec.renamed(top_k, k, "k", spec.RECOMMEND_TOP_K)
         spec.check(spec.RECOMMEND, dict(top_k=top_k, exclude_seen=exclude_seen))
         histories, single = one_or_many.histories(histories)
         return one_or_many.result(self._recommend(histories, top_k, exclude_seen), single)

@@ -180,13 +180,12 @@ TRANSLATE = (
     Param("attention", bool, False, "Also return the attention weights (greedy, one sentence at a time).",
           where=("http",)),
 )
-CAPTION = (
-    BEAM_SIZE,
-    Param("max_tokens", int, None, "Most words per caption (default: the checkpoint's).", 1, 500,
-          limit="max_tokens", aliases=("--max-len",)),
-)
+CAPTION_MAX_TOKENS = Param("max_tokens", int, None, "Most words per caption (default: the checkpoint's).", 1, 500,
+                           limit="max_tokens", aliases=("--max-len",))
+CAPTION = (BEAM_SIZE, CAPTION_MAX_TOKENS)
+RECOMMEND_TOP_K = Param("top_k", int, 10, "Items to recommend.", 1, MAX_TOP_K, limit="max_k", aliases=("-k",))
 RECOMMEND = (
-    Param("top_k", int, 10, "Items to recommend.", 1, MAX_TOP_K, limit="max_k", aliases=("-k",)),
+    RECOMMEND_TOP_K,
     Param("exclude_seen", bool, True, "Leave out items already in the history.", aliases=("--include-seen",)),
 )
 TRANSCRIBE = (BEAM_SIZE,)
@@ -204,48 +203,3 @@ MUSIC = (
 )
 NEIGHBORS = (Param("top_k", int, 10, "Nearest words to print.", 1, MAX_TOP_K, where=("cli",), aliases=("--topn",)),)
 ANALOGY = (Param("top_k", int, 5, "Answers to print.", 1, MAX_TOP_K, where=("cli",), aliases=("--topn",)),)
-
-# task -> verb -> its options (the served verbs are these; ``predict``/``tag`` take no option)
-VERBS: dict[str, dict[str, tuple]] = {
-    "sentiment": {"predict": ()},
-    "tagging": {"tag": (), "predict": ()},
-    "lm": {"generate": GENERATE},
-    "translation": {"translate": TRANSLATE},
-    "captioning": {"caption": CAPTION},
-    "recommender": {"recommend": RECOMMEND},
-    "series": {"predict": ()},
-    "speech": {"transcribe": TRANSCRIBE},
-    "music": {"generate": MUSIC},
-}
-
-
-# (task, verb) -> the loaded model's method when it is not named like the verb
-METHODS = {("translation", "translate"): "translate_n_best"}
-
-
-def options(task: str, verb: str, surface: str | None = None) -> tuple:
-    """The option rows of ``task``'s ``verb`` (those present on ``surface`` when given)."""
-    rows = VERBS[task][verb]
-    return tuple(p for p in rows if surface is None or surface in p.where)
-
-
-def param(task: str, verb: str, name: str) -> Param:
-    return next(p for p in VERBS[task][verb] if p.name == name)
-
-
-def markdown() -> str:
-    """README's table of every verb option (``python -m rnnlp.tasks.spec`` prints it)."""
-    rows = ["| task | verb | option | type | default | range | CLI | HTTP | Python | old spelling |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
-    for task, verbs in VERBS.items():
-        for verb, params in verbs.items():
-            for p in params:
-                has = ["yes" if s in p.where else "" for s in ALL]
-                rows.append(f"| {task} | {verb} | `{p.name}` | {p.kind.__name__}{' (repeatable)' if p.many else ''} "
-                            f"| {'' if p.default is None else p.default} | {p.span()} | {' | '.join(has)} "
-                            f"| {', '.join(f'`{a}`' for a in p.aliases)} |")
-    return "\n".join(rows)
-
-
-if __name__ == "__main__":
-    print(markdown())

@@ -5,7 +5,12 @@ options, each task's own commands) and ``rnnlp export`` read this dict; nothing 
 and nothing is discovered. Adding a task = writing ``rnnlp/tasks/<name>.py`` (see
 ``rnnlp/tasks/protocol.py``) and its config, then adding one entry here.
 
-This module imports nothing (no torch, no click): ``rnnlp --help`` reads it.
+Each entry also names the task's verbs (``rnnlp predict|tag|generate|...``, the server's
+``POST /v1/models/NAME/VERB`` and the loaded model's method) with their options: rows of the
+verb specification, ``rnnlp.tasks.spec``. A task whose verb has no hand-written command gets a
+generated one (``rnnlp.cli.verb``) and a generated HTTP verb, from its entry alone.
+
+This module imports only the torch-free, click-free specification: ``rnnlp --help`` reads it.
 
 Option rows are ``(flags, key, help)``. For ``train`` the key is a dotted config key
 (``data.train``); for ``evaluate`` it is a keyword of the loaded model's ``evaluate``.
@@ -15,7 +20,9 @@ A row's ``kind`` of ``"path"`` marks a file or folder option that ``--data-root`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from rnnlp.tasks import spec
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,8 @@ class TaskEntry:
     eval_options: tuple = ()    # options of `rnnlp evaluate` for this task's checkpoints
     commands: tuple = ()        # "module:command" of the task's own CLI commands (click)
     export: bool = False        # `rnnlp export` supports its checkpoints
+    verbs: dict = field(default_factory=dict)    # verb -> its option rows (rnnlp.tasks.spec)
+    methods: dict = field(default_factory=dict)  # verb -> the loaded model's method, when not named alike
 
 
 def _o(flags, key, help, kind="text") -> Option:
@@ -79,6 +88,7 @@ TASKS: dict[str, TaskEntry] = {
         ),
         commands=(),            # `rnnlp predict` is a core command
         export=True,
+        verbs={"predict": ()},
     ),
     "tagging": TaskEntry(
         module="rnnlp.tasks.tagging",
@@ -104,6 +114,8 @@ TASKS: dict[str, TaskEntry] = {
         ),
         commands=("rnnlp.cli.tag:tag",),
         export=True,
+        verbs={"tag": (), "predict": ()},
+        methods={"tag": "predict"},
     ),
     "lm": TaskEntry(
         module="rnnlp.tasks.lm",
@@ -119,6 +131,7 @@ TASKS: dict[str, TaskEntry] = {
         ),
         eval_options=(_EVAL_DATA, _EVAL_BATCH),
         commands=("rnnlp.cli.generate:generate",),
+        verbs={"generate": spec.GENERATE},
     ),
     "translation": TaskEntry(
         module="rnnlp.tasks.translation",
@@ -142,6 +155,8 @@ TASKS: dict[str, TaskEntry] = {
             _EVAL_BEAM, _EVAL_BATCH,
         ),
         commands=("rnnlp.cli.translate:translate",),
+        verbs={"translate": spec.TRANSLATE},
+        methods={"translate": "translate_n_best"},
     ),
     "captioning": TaskEntry(
         module="rnnlp.tasks.captioning",
@@ -160,6 +175,7 @@ TASKS: dict[str, TaskEntry] = {
             _EVAL_BEAM, _EVAL_BATCH,
         ),
         commands=("rnnlp.cli.caption:caption",),
+        verbs={"caption": spec.CAPTION},
     ),
     "recommender": TaskEntry(
         module="rnnlp.tasks.recommender",
@@ -181,6 +197,7 @@ TASKS: dict[str, TaskEntry] = {
             _o("--time-column", "time_column", "Column holding the time (default: as in training)."),
         ),
         commands=("rnnlp.cli.recommend:recommend",),
+        verbs={"recommend": spec.RECOMMEND},
     ),
     "series": TaskEntry(
         module="rnnlp.tasks.series",
@@ -196,6 +213,7 @@ TASKS: dict[str, TaskEntry] = {
         eval_options=(_EVAL_DATA, _o("--format", "format", "Data format when the extension does not tell."),
                       _EVAL_BATCH),
         commands=(),            # `rnnlp predict` is a core command
+        verbs={"predict": ()},
     ),
     "speech": TaskEntry(
         module="rnnlp.tasks.speech",
@@ -218,6 +236,7 @@ TASKS: dict[str, TaskEntry] = {
             _EVAL_BEAM,
         ),
         commands=("rnnlp.cli.transcribe:transcribe",),
+        verbs={"transcribe": spec.TRANSCRIBE},
     ),
     "music": TaskEntry(
         module="rnnlp.tasks.music",
@@ -238,6 +257,7 @@ TASKS: dict[str, TaskEntry] = {
             _EVAL_FORMAT, _EVAL_BATCH,
         ),
         commands=(),            # `rnnlp generate` (the lm task's command) serves music checkpoints too
+        verbs={"generate": spec.MUSIC},
     ),
 }
 
@@ -249,3 +269,32 @@ def entry(name: str) -> TaskEntry:
 
         raise choice_error("task", name, TASKS)
     return TASKS[name]
+
+
+def verb_options(task: str, verb: str, surface: str | None = None) -> tuple:
+    """The option rows of ``task``'s ``verb`` (those present on ``surface``: cli, http, api)."""
+    rows = entry(task).verbs[verb]
+    return tuple(p for p in rows if surface is None or surface in p.where)
+
+
+def verb_method(task: str, verb: str) -> str:
+    """The loaded model's method that runs ``verb``."""
+    return entry(task).methods.get(verb, verb)
+
+
+def markdown() -> str:
+    """README's table of every verb option (``python -m rnnlp.tasks.table`` prints it)."""
+    rows = ["| task | verb | option | type | default | range | CLI | HTTP | Python | old spelling |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for task, found in TASKS.items():
+        for verb, params in found.verbs.items():
+            for p in params:
+                has = ["yes" if s in p.where else "" for s in spec.ALL]
+                rows.append(f"| {task} | {verb} | `{p.name}` | {p.kind.__name__}{' (repeatable)' if p.many else ''} "
+                            f"| {'' if p.default is None else p.default} | {p.span()} | {' | '.join(has)} "
+                            f"| {', '.join(f'`{a}`' for a in p.aliases)} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown())

@@ -15,6 +15,7 @@ from rnnlp.serve.fields import Limits, RequestError
 from rnnlp.serve.verbs import VERBS, option
 from rnnlp.tasks import spec
 from rnnlp.tasks.driver import task_module
+from rnnlp.tasks.table import TASKS, verb_method, verb_options
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = {("lm", "generate"): "rnnlp.cli.generate:generate",
@@ -24,7 +25,7 @@ COMMANDS = {("lm", "generate"): "rnnlp.cli.generate:generate",
             ("speech", "transcribe"): "rnnlp.cli.transcribe:transcribe",
             ("music", "generate"): "rnnlp.cli.generate:generate"}
 WIDE = Limits(max_beam=10 ** 9, max_tokens=10 ** 9, max_k=10 ** 9)  # no server cap below the bounds
-ROWS = [(task, verb, p) for task, verbs in spec.VERBS.items() for verb, rows in verbs.items() for p in rows]
+ROWS = [(task, verb, p) for task, e in TASKS.items() for verb, rows in e.verbs.items() for p in rows]
 NUMERIC = [(t, v, p) for t, v, p in ROWS if p.kind in (int, float)]
 
 
@@ -85,12 +86,12 @@ def test_defaults_are_the_specification(task, verb, p):
         assert option(p, {}, WIDE) == p.default
     if "api" in p.where:
         cls = task_module(task).Loaded
-        method = getattr(cls, p.method or spec.METHODS.get((task, verb), verb))
+        method = getattr(cls, p.method or verb_method(task, verb))
         assert inspect.signature(method).parameters[p.name].default == p.default
 
 
 def test_server_limit_is_a_413_past_the_bound_it_lowers():
-    p = spec.param("translation", "translate", "beam_size")
+    p = spec.BEAM_SIZE
     assert option(p, {"beam_size": 16}, Limits(max_beam=16)) == 16
     with pytest.raises(RequestError) as err:
         option(p, {"beam_size": 17}, Limits(max_beam=16))
@@ -101,9 +102,9 @@ def test_server_limit_is_a_413_past_the_bound_it_lowers():
 
 
 def test_old_spellings_still_work():
-    p = spec.param("recommender", "recommend", "top_k")
+    p = spec.RECOMMEND_TOP_K
     assert option(p, {"k": 3}, WIDE) == 3
-    assert option(spec.param("recommender", "recommend", "exclude_seen"), {"include_seen": True}, WIDE) is False
+    assert option(spec.RECOMMEND[1], {"include_seen": True}, WIDE) is False
     cmd = command("recommender", "recommend")
     assert {"-k", "--include-seen"} <= {o for x in cmd.params for o in x.opts}
 
@@ -134,7 +135,7 @@ def test_api_refuses_what_the_specification_refuses(models, wav_paths, image_pat
 
 def test_music_api_refuses_what_the_specification_refuses(trained_runs):
     model = rnnlp.load(trained_runs["music"])
-    for p in spec.options("music", "generate", "api"):
+    for p in verb_options("music", "generate", "api"):
         for value, inside in probes(p) if p.kind in (int, float) else []:
             if inside:
                 continue
@@ -146,10 +147,11 @@ def test_music_api_refuses_what_the_specification_refuses(trained_runs):
 
 
 def test_every_served_verb_reads_exactly_its_http_rows():
-    for task, verbs in spec.VERBS.items():
-        for verb in verbs:
-            assert VERBS[task][verb].params == spec.options(task, verb, "http")
+    for task, e in TASKS.items():
+        for verb in e.verbs:
+            assert VERBS[task][verb].params == verb_options(task, verb, "http")
 
 
 def test_help_prints_each_range():
-    assert spec.param("lm", "generate", "top_p").described().endswith("in (0, 1].")
+    top_p = next(p for p in verb_options("lm", "generate") if p.name == "top_p")
+    assert top_p.described().endswith("in (0, 1].")
