@@ -5,16 +5,19 @@ seconds or until ``max_batch`` items, groups them by (verb, options) and runs ea
 one call of the verb on all of their items, in the model's own worker thread (one per model,
 so torch never runs one model from two threads). While a batch runs, the next one gathers.
 A batch that fails is rerun request by request, so one bad item fails only its own request.
+A request that times out is never started, and a running batch whose requests have all timed
+out is told so (``rnnlp.serve.verbs.abandoned``): generation stops at its next token.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from rnnlp.serve.metrics import Metrics
-from rnnlp.serve.verbs import Verb
+from rnnlp.serve.verbs import Verb, running
 
 
 @dataclass
@@ -87,8 +90,16 @@ class Batcher:
             return
         items = [x for j in jobs for x in j.items]
         verb, options = jobs[0].verb, jobs[0].options
+        gone = threading.Event()  # set once every request of this batch has timed out or gone
+
+        def left(_future) -> None:
+            if all(j.future.done() for j in jobs):
+                gone.set()
+
+        for job in jobs:
+            job.future.add_done_callback(left)
         try:
-            outputs = await self.call(verb.run, self.model, items, options)
+            outputs = await self.call(running, gone, verb.run, self.model, items, options)
         except Exception as exc:  # noqa: BLE001 - rerun alone below, or fail only this request
             await self._failed(jobs, exc)
             return

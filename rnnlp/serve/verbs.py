@@ -13,6 +13,7 @@ import base64
 import binascii
 import io
 import math
+import threading
 import wave
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -23,6 +24,25 @@ from rnnlp.serve import fields
 from rnnlp.serve.fields import Limits, RequestError
 from rnnlp.tasks import spec
 from rnnlp.tasks.table import TASKS, verb_method, verb_options
+
+
+_BATCH = threading.local()  # the running batch's "abandoned" event, on the model's worker thread
+
+
+def abandoned() -> bool:
+    """True once every request of the batch now running has gone (timed out or disconnected):
+    a long verb checks it between steps and stops doing work nobody will read."""
+    event = getattr(_BATCH, "abandoned", None)
+    return event is not None and event.is_set()
+
+
+def running(event, function, *args):
+    """``function(*args)`` with ``event`` as the batch's ``abandoned`` flag (on the worker thread)."""
+    _BATCH.abandoned = event
+    try:
+        return function(*args)
+    finally:
+        _BATCH.abandoned = None
 
 
 @dataclass(frozen=True)
@@ -123,9 +143,19 @@ def _prompt(value, field, limits):
 
 
 def _generate(model, prompts, options) -> list:
-    """One generator per item (seeded by ``seed``): a seed gives the same text whatever the batch."""
+    """One generator per item (seeded by ``seed``): a seed gives the same text whatever the batch.
+    Token by token through the model's own ``stream``, so that a batch whose requests have all
+    timed out stops at the next token (``abandoned``) instead of running to ``max_tokens``."""
     kw = {k: v for k, v in options.items() if k != "stream"}
-    return [{"text": model.generate(p, **kw)} for p in prompts]
+    out = []
+    for prompt in prompts:
+        text = []
+        for pieces in model.stream(prompt, **kw):
+            if abandoned():
+                return out + [{"text": ""}] * (len(prompts) - len(out))  # nobody waits for these
+            text.append(pieces[0])
+        out.append({"text": "".join(text)})
+    return out
 
 
 # -- captioning --------------------------------------------------------------------------------
@@ -310,6 +340,8 @@ def _music_generate(model, prompts, options) -> list:
     kw = {k: options[k] for k in ("steps", "seed", "temperature", "max_notes")}
     out = []
     for prompt in prompts:
+        if abandoned():  # every request of the batch has timed out: write no more pieces
+            return out + [{}] * (len(prompts) - len(out))
         roll = model.generate(prompt=prompt, **kw)
         row = {"roll": [[21 + int(k) for k in frame.nonzero()[0]] for frame in roll],
                "midi_base64": base64.b64encode(model.midi_bytes(roll, options["bpm"])).decode("ascii")}

@@ -217,6 +217,29 @@ def test_a_slow_request_times_out_with_504_and_the_server_goes_on(models, monkey
         assert post(c, "sentiment/predict", {"input": "fine"}).status_code == 200
 
 
+def test_a_timed_out_generation_stops_at_its_next_token(models, monkeypatch):
+    """Per-request deadline: once every request of a running batch has timed out, generation stops
+    (the verb checks between tokens) instead of running on to max_tokens for nobody."""
+    import time
+
+    model, steps = models["lm"], []
+
+    def slow_stream(self, prompt, max_tokens=200, **options):
+        for _ in range(max_tokens):
+            time.sleep(0.02)
+            steps.append(1)
+            yield ["x"]
+
+    with TestClient(create_app({"lm": model}, Settings(timeout_s=0.2)), raise_server_exceptions=False) as c:
+        while c.get("/health/ready").status_code != 200:  # the warm-up item runs at full speed
+            time.sleep(0.05)
+        monkeypatch.setattr(type(model), "stream", slow_stream)
+        r = post(c, "lm/generate", {"input": "the", "max_tokens": 200})
+        assert r.status_code == 504
+        time.sleep(0.5)
+        assert 5 <= len(steps) <= 20  # about 0.2 s of tokens, never the 200 asked for (4 s)
+
+
 class Toy:
     """A loaded model of a task the server has no row for: served through its ``predict``."""
 
