@@ -80,12 +80,14 @@ def _stop_while_loading(signum, frame):
               help="Open connections; past it new ones get a 503.")
 @click.option("--body-timeout", default=10.0, show_default=True, type=click.FloatRange(0, min_open=True),
               help="Seconds a request body may take to arrive (408 after).")
+@click.option("--header-timeout", default=10.0, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="Seconds a connection has to send a request's line and headers (a slow client is cut off).")
 @click.option("--grace", default=20.0, show_default=True, type=click.FloatRange(0),
               help="On SIGTERM, seconds to let in-flight requests finish before stopping.")
 @click.option("--threads", default=None, type=click.IntRange(1), help="torch CPU threads.")
 def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, cors_origin, allowed_host,
           max_items, max_chars, max_tokens, max_beam, max_k, max_body_bytes, max_values, max_audio_seconds, max_pixels, max_sample_rate,
-          max_queue, max_connections, body_timeout, grace, threads):
+          max_queue, max_connections, body_timeout, header_timeout, grace, threads):
     """Serve checkpoints (run folders) over HTTP: POST /v1/models/NAME/VERB, GET /v1/models, /health,
     /metrics, and a demo page at /. A model is named after its run folder unless NAME=RUN is given."""
     paths = named_runs(runs)
@@ -107,7 +109,10 @@ def serve(runs, host, port, device, max_batch, max_wait_ms, timeout_s, api_key, 
     # uvicorn drains on SIGTERM, then raises the signal again under the handler found here: a drained
     # server exits 0 (Kubernetes reads 143 as a crash), after at most --grace seconds
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    from rnnlp.serve.protocol import head_deadline_protocol
+
     uvicorn.run(create_app(models, settings), host=host, port=port, log_level="warning", access_log=False,
+                http=head_deadline_protocol(header_timeout),
                 # the models' workers stop after the drain (about a second): the drain gets the rest of --grace
                 timeout_graceful_shutdown=max(int(grace) - 2, 1), limit_concurrency=max_connections)
 

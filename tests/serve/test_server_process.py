@@ -193,3 +193,28 @@ def test_sigterm_while_loading_stops_without_a_traceback():
     assert proc.wait(timeout=30) == 128 + signal.SIGTERM
     err = proc.stderr.read()
     assert "stopped (SIGTERM) while loading models" in err and "Traceback" not in err
+
+
+def test_a_slow_request_head_is_cut_off_and_a_foreign_host_refused():
+    """Slowloris: a connection that has not sent its whole request head within --header-timeout is
+    closed (a complete request on another connection is answered meanwhile); a loopback server
+    refuses a Host header that is not a loopback name (DNS rebinding)."""
+    port = free_port()
+    proc = start(f"sst2={CKPTS / 'sentiment'}", "--header-timeout", "1", port=port)
+    try:
+        wait_up(proc, port)
+        slow = socket.create_connection(("127.0.0.1", port))
+        slow.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # the head never ends
+        assert get(port, "/health")  # others are answered meanwhile
+        slow.settimeout(5)
+        start_wait = time.monotonic()
+        assert slow.recv(1024) == b""  # closed by the server
+        assert time.monotonic() - start_wait < 3
+        slow.close()
+        with socket.create_connection(("127.0.0.1", port)) as rebound:
+            rebound.sendall(b"GET /v1/models HTTP/1.1\r\nHost: attacker.example:8000\r\nConnection: close\r\n\r\n")
+            rebound.settimeout(5)
+            assert rebound.recv(1024).startswith(b"HTTP/1.1 400")
+    finally:
+        proc.kill()
+        proc.wait()
