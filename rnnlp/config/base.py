@@ -58,7 +58,7 @@ def from_dict(cls: type[T], data: dict, where: str = "") -> T:
             kwargs[key] = _update(_default(fields[key], hints[key]), value, f"{where}{key}.")
         else:
             kwargs[key] = coerce(hints[key], value, f"{where}{key}")
-        check_range(f"{where}{key}", kwargs[key])
+        check_range(f"{where}{key}", kwargs[key], fields[key].metadata)
     return cls(**kwargs)
 
 
@@ -77,39 +77,22 @@ def _update(base, data: dict, where: str):
     return dataclasses.replace(base, **changed)
 
 
-# Out-of-range values that would otherwise fail deep inside torch (or silently do nothing).
-# Keys are "section.field" as the task configs spell them; a lane adding a size field adds it here.
-POSITIVE = {"train.epochs", "train.batch_size", "train.lr", "train.max_steps", "train.log_every",
-            "train.threads", "train.save_every", "train.eval_every", "train.patience", "train.time_limit_minutes",
-            "train.schedule_steps",
-            "encoder.hidden_size", "encoder.num_layers", "embedding.embedding_dim", "data.max_length",
-            "data.train_limit", "data.valid_limit", "data.bptt", "data.eval_batch_size", "data.max_word_length",
-            "source_embedding.embedding_dim", "target_embedding.embedding_dim", "text.vocab_size", "text.max_size",
-            "model.embedding_dim", "model.hidden_size", "model.num_layers", "model.char_dim", "model.char_hidden",
-            "model.char_kernel", "model.casing_dim", "model.negatives", "decoder.embedding_dim",
-            "decoder.hidden_size", "decoder.num_layers", "decoder.attention_size", "decode.beam_size",
-            "decode.batch_size", "decode.max_len", "decode.max_len_ratio", "seq2seq.eval_beam_size",
-            "frames.size", "frames.kernel", "frames.stride", "frames.layers", "image.size", "image.crop",
-            "encoder.convs_per_stage", "data.steps_per_beat", "model.nade_hidden_size"}
-NONNEGATIVE = {"train.weight_decay", "train.warmup_steps", "train.momentum", "train.clip_norm", "text.min_freq",
-               "head.hidden_size", "decode.max_len_extra", "decode.length_penalty", "eval.sampled_negatives",
-               "model.bpr_reg", "data.min_user_count", "data.min_item_count", "data.session_gap"}
-BOUNDS = {"train.seed": (0, 2**32 - 1)}  # numpy's seeds are 32-bit
-
-
-def check_range(key: str, value) -> None:
-    """``POSITIVE`` keys must be > 0, ``NONNEGATIVE`` ones >= 0, ``BOUNDS`` within theirs, and
-    ``*dropout`` fields in [0, 1); None (unset) passes."""
+def check_range(key: str, value, bounds=None) -> None:
+    """A number within its field's bounds (``rnnlp.config.bounds``: ``low``, ``low_open``,
+    ``high`` in the field metadata), finite, and ``*dropout`` fields in [0, 1); None (unset) passes.
+    The bounds live beside their fields; out-of-range values would otherwise fail deep inside
+    torch (or silently do nothing)."""
     if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
         return
     if value != value or value in (float("inf"), float("-inf")):
         raise ConfigError(f"'{key}' must be a finite number, got {value}")
-    if key in POSITIVE and not value > 0:
-        raise ConfigError(f"'{key}' must be greater than 0, got {value}")
-    if key in NONNEGATIVE and value < 0:
-        raise ConfigError(f"'{key}' must be 0 or more, got {value}")
-    low, high = BOUNDS.get(key, (value, value))
-    if not low <= value <= high:
+    bounds = bounds or {}
+    low, high = bounds.get("low"), bounds.get("high")
+    if low is not None and bounds.get("low_open") and not value > low:
+        raise ConfigError(f"'{key}' must be greater than {low}, got {value}")
+    if low is not None and high is None and value < low:
+        raise ConfigError(f"'{key}' must be {low} or more, got {value}")
+    if high is not None and not low <= value <= high:
         raise ConfigError(f"'{key}' must be between {low} and {high}, got {value}")
     if key.rsplit(".", 1)[-1].endswith("dropout") and not 0 <= value < 1:
         raise ConfigError(f"'{key}' must be in [0, 1), got {value}")

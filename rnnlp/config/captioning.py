@@ -7,6 +7,7 @@ from typing import Literal, Optional
 
 from rnnlp.config.components import TextConfig, TrainConfig
 from rnnlp.config.paths import path_field
+from rnnlp.config.bounds import nonnegative, positive
 
 
 @dataclass
@@ -28,17 +29,17 @@ class CaptionDataConfig:
     caption_column: str = "caption"
     format: Optional[str] = None         # table format when the extension does not tell
     root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
-    max_length: int = 24                 # caption tokens kept (longer ones are truncated)
-    train_limit: Optional[int] = None    # use only the first N training images
-    valid_limit: Optional[int] = 250     # dev BLEU during training on the first N valid images
+    max_length: int = positive(24)                 # caption tokens kept (longer ones are truncated)
+    train_limit: Optional[int] = positive(None)    # use only the first N training images
+    valid_limit: Optional[int] = positive(250)     # dev BLEU during training on the first N valid images
 
 
 @dataclass
 class ImageConfig:
     """How an image becomes a tensor: resize to ``size``², then a ``crop``² window."""
 
-    size: int = 72                       # every image is resized (squashed) to size × size
-    crop: int = 64                       # training: random crop; evaluation: centre crop
+    size: int = positive(72)                       # every image is resized (squashed) to size × size
+    crop: int = positive(64)                       # training: random crop; evaluation: centre crop
     augment: Optional[bool] = None       # random crop + flip; None: on for the from-scratch encoder
     flip: bool = True                    # horizontal flips when augmenting
 
@@ -47,7 +48,7 @@ class ImageConfig:
 class ImageEncoderConfig:
     backbone: Literal["small", "resnet18", "resnet34", "resnet50"] = "small"
     channels: list[int] = field(default_factory=lambda: [32, 64, 128, 256])  # small CNN stages
-    convs_per_stage: int = 1             # small CNN: 3×3 convs per stage (each + BatchNorm + ReLU)
+    convs_per_stage: int = positive(1)             # small CNN: 3×3 convs per stage (each + BatchNorm + ReLU)
     weights: Optional[str] = path_field("file")  # torchvision backbone: a local state_dict file
     freeze: bool = False                 # keep the encoder's weights fixed
     cache_features: bool = False         # frozen encoder: compute grid features once, train on them
@@ -56,9 +57,9 @@ class ImageEncoderConfig:
 
 @dataclass
 class CaptionDecoderConfig:
-    embedding_dim: int = 128
-    hidden_size: int = 256
-    attention_size: int = 256
+    embedding_dim: int = positive(128)
+    hidden_size: int = positive(256)
+    attention_size: int = positive(256)
     dropout: float = 0.3                 # before the output layer
     gate: bool = True                    # context scaled by sigmoid(W h) (the gating scalar β)
     doubly_stochastic: float = 1.0       # λ of λ·mean_s (1 - Σ_t α_ts)² (0 = off)
@@ -66,10 +67,10 @@ class CaptionDecoderConfig:
 
 @dataclass
 class CaptionDecodeConfig:
-    beam_size: int = 3
-    length_penalty: float = 0.0          # GNMT alpha
-    max_len: int = 20                    # most generated tokens (eos included)
-    batch_size: int = 64
+    beam_size: int = positive(3)
+    length_penalty: float = nonnegative(0.0)          # GNMT alpha
+    max_len: int = positive(20)                    # most generated tokens (eos included)
+    batch_size: int = positive(64)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Optional, Union
 
 from rnnlp.config.paths import path_field
+from rnnlp.config.bounds import nonnegative, positive, within
 
 
 @dataclass
@@ -23,8 +24,8 @@ class DataConfig:
     label_column: str = "label"
     format: Optional[str] = None         # csv | tsv | json | parquet; None: from the extension
     root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
-    max_length: int = 256                # tokens kept per example (longer ones are truncated)
-    train_limit: Optional[int] = None    # use only the first N training examples (sentiment: rows)
+    max_length: int = positive(256)                # tokens kept per example (longer ones are truncated)
+    train_limit: Optional[int] = positive(None)    # use only the first N training examples (sentiment: rows)
     # names printed for the labels, {0: negative, 1: positive} or [negative, positive] (class order)
     label_names: Optional[Union[dict, list]] = None
 
@@ -35,9 +36,9 @@ class TextConfig:
 
     level: Literal["word", "char", "bpe"] = "word"
     lowercase: bool = True
-    min_freq: int = 1
-    max_size: Optional[int] = None       # word/char vocabulary cap (most frequent first)
-    vocab_size: int = 8000               # BPE merges target
+    min_freq: int = nonnegative(1)
+    max_size: Optional[int] = positive(None)       # word/char vocabulary cap (most frequent first)
+    vocab_size: int = positive(8000)               # BPE merges target
     path: Optional[str] = path_field("tokenizer")  # a prebuilt pipeline JSON (e.g. vocab/); skips building
     # regex rewrites after lowercasing, in order: [[pattern, replacement], ...]; saved in the tokenizer,
     # so a run reads new text as it read its training text (e.g. [[" n't", "n 't"]]: PTB -> WikiText)
@@ -50,7 +51,7 @@ class TextConfig:
 @dataclass
 class EmbeddingConfig:
     kind: Literal["learned", "onehot", "pretrained"] = "learned"
-    embedding_dim: int = 100             # ignored for onehot (= vocab size) and pretrained (= file)
+    embedding_dim: int = positive(100)             # ignored for onehot (= vocab size) and pretrained (= file)
     vectors: Optional[str] = path_field("file")  # GloVe / word2vec file for kind=pretrained
     freeze: bool = False
     extend_vocab: bool = False           # add the vectors' words to a word vocabulary (pretrained)
@@ -62,8 +63,8 @@ class EmbeddingConfig:
 @dataclass
 class EncoderConfig:
     cell: Literal["lstm", "gru", "rnn"] = "lstm"
-    hidden_size: int = 128
-    num_layers: int = 1
+    hidden_size: int = positive(128)
+    num_layers: int = positive(1)
     bidirectional: bool = True
     dropout: float = 0.0                 # between layers
     mode: Literal["pad", "pack"] = "pad"  # pad (+ per-sequence reversal) measured faster on CPU
@@ -77,39 +78,39 @@ class EncoderConfig:
 
 @dataclass
 class TrainConfig:
-    epochs: int = 5
-    batch_size: int = 64
+    epochs: int = positive(5)
+    batch_size: int = positive(64)
     optimizer: Literal["adamw", "adam", "sgd"] = "adamw"
-    lr: float = 2e-3
-    weight_decay: float = 0.0
-    momentum: float = 0.9
+    lr: float = positive(2e-3)
+    weight_decay: float = nonnegative(0.0)
+    momentum: float = nonnegative(0.9)
     schedule: Literal["constant", "linear", "cosine", "plateau", "slanted"] = "constant"
     slanted_fraction: float = 0.1        # slanted triangular (ULMFiT): share of the steps spent rising
     slanted_ratio: float = 32.0          # slanted: the peak LR is this many times the lowest
     discriminative: Optional[float] = None  # ULMFiT 2.6: a layer group d below the top trains at lr / 2.6^d
     unfreeze: bool = False               # gradual unfreezing: epoch k trains the top k+1 layer groups
     unfreeze_every: int = 0              # with unfreeze: one more group every this many steps (0: every epoch)
-    warmup_steps: int = 0
-    schedule_steps: Optional[int] = None  # steps the linear/cosine/slanted decay spans; None: the run's
+    warmup_steps: int = nonnegative(0)
+    schedule_steps: Optional[int] = positive(None)  # steps the linear/cosine/slanted decay spans; None: the run's
     #                                       total (epochs, capped by max_steps)
-    clip_norm: Optional[float] = 5.0
+    clip_norm: Optional[float] = nonnegative(5.0)
     ema: Optional[float] = None          # e.g. 0.999: evaluate and keep an average of the weights
-    save_every: Optional[int] = None     # steps between resume checkpoints (last/), besides evals
+    save_every: Optional[int] = positive(None)     # steps between resume checkpoints (last/), besides evals
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # autocast on CUDA; CPU stays fp32
     deterministic: bool = True           # deterministic kernels: the same seed gives the same weights
     #                                       (false trades that for speed on CUDA; CPU is unaffected)
-    patience: Optional[int] = None       # early stopping: epochs without dev improvement
-    eval_every: Optional[int] = None     # steps; None: once per epoch
+    patience: Optional[int] = positive(None)       # early stopping: epochs without dev improvement
+    eval_every: Optional[int] = positive(None)     # steps; None: once per epoch
     bucket: bool = True                  # length-bucketed batches
-    seed: int = 0
-    threads: Optional[int] = None        # torch intra-op threads; None: torch default
+    seed: int = within(0, 0, 2**32 - 1)
+    threads: Optional[int] = positive(None)        # torch intra-op threads; None: torch default
     device: str = "auto"                 # auto | cpu | cuda
-    max_steps: Optional[int] = None      # stop after N steps (tests, smoke runs)
-    time_limit_minutes: Optional[float] = None  # stop after the step that crosses this wall time
+    max_steps: Optional[int] = positive(None)      # stop after N steps (tests, smoke runs)
+    time_limit_minutes: Optional[float] = positive(None)  # stop after the step that crosses this wall time
     #                                       (evaluate, save); it never shapes the schedule
     output: Optional[str] = None         # checkpoint directory; None: runs/<task>-<time>
     progress: bool = True
-    log_every: int = 50
+    log_every: int = positive(50)
 
 
 __all__ = ["DataConfig", "TextConfig", "EmbeddingConfig", "EncoderConfig", "TrainConfig", "field"]

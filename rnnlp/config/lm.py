@@ -7,6 +7,7 @@ from typing import Literal, Optional
 
 from rnnlp.config.components import TextConfig, TrainConfig
 from rnnlp.config.paths import path_field
+from rnnlp.config.bounds import positive
 
 
 @dataclass
@@ -19,10 +20,10 @@ class LMDataConfig:
     root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
     valid_fraction: float = 0.1
     eos: Optional[bool] = None           # <eos> after every line; None: word/bpe yes, char no
-    bptt: int = 35                       # steps per batch (truncated backprop through time)
+    bptt: int = positive(35)                       # steps per batch (truncated backprop through time)
     random_bptt: bool = False            # AWD-LSTM style random lengths around bptt
-    eval_batch_size: int = 10
-    train_limit: Optional[int] = None    # use only the first N training tokens
+    eval_batch_size: int = positive(10)
+    train_limit: Optional[int] = positive(None)    # use only the first N training tokens
     text_column: Optional[str] = None    # tables (tsv, csv, json, parquet): the column holding the text
     reverse: bool = False                # read the text backwards: a backward LM (flair, ULMFiT bwd)
 
@@ -30,9 +31,9 @@ class LMDataConfig:
 @dataclass
 class LMModelConfig:
     cell: Literal["lstm", "gru"] = "lstm"
-    embedding_dim: int = 200
-    hidden_size: int = 200
-    num_layers: int = 2
+    embedding_dim: int = positive(200)
+    hidden_size: int = positive(200)
+    num_layers: int = positive(2)
     tie_weights: bool = False            # output = embedding matrix (last layer sized embedding_dim)
     dropout: float = 0.2                 # locked dropout on the top layer's output
     dropout_input: float = 0.2           # locked dropout on the embeddings

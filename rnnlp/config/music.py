@@ -7,6 +7,7 @@ from typing import Literal, Optional
 
 from rnnlp.config.components import TrainConfig
 from rnnlp.config.paths import path_field
+from rnnlp.config.bounds import positive
 
 SPLITS = ("train", "valid", "test")
 
@@ -22,10 +23,10 @@ class MusicDataConfig:
     valid: Optional[str] = path_field("data")    # None: the valid split of the train file (.mat, .npz, folder)
     test: Optional[str] = path_field("data")     # None: the test split of the train file, when it has one
     format: Optional[str] = None         # mat | npz | midi; None: from the extension (a folder or .txt: midi)
-    steps_per_beat: int = 4              # MIDI only: piano-roll frames per quarter note
+    steps_per_beat: int = positive(4)              # MIDI only: piano-roll frames per quarter note
     root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
-    max_length: Optional[int] = None     # training: pieces longer than this are cut into chunks of it
-    train_limit: Optional[int] = None    # use only the first N training pieces
+    max_length: Optional[int] = positive(None)     # training: pieces longer than this are cut into chunks of it
+    train_limit: Optional[int] = positive(None)    # use only the first N training pieces
 
 
 @dataclass
@@ -37,12 +38,12 @@ class MusicModelConfig:
     RNN-NADE, Boulanger-Lewandowski et al. 2012; the frame likelihood stays exact)."""
 
     cell: Literal["lstm", "gru"] = "lstm"
-    hidden_size: int = 256
-    num_layers: int = 1
+    hidden_size: int = positive(256)
+    num_layers: int = positive(1)
     dropout: float = 0.0                 # on the recurrent outputs (and between layers)
     input_dropout: float = 0.0           # on the previous frame the network reads
     output: Literal["bernoulli", "nade"] = "bernoulli"
-    nade_hidden_size: int = 64           # nade: hidden units of the within-frame NADE
+    nade_hidden_size: int = positive(64)           # nade: hidden units of the within-frame NADE
 
 
 @dataclass

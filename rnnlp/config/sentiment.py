@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from rnnlp.config.components import DataConfig, EmbeddingConfig, EncoderConfig, TextConfig, TrainConfig
+from rnnlp.config.bounds import nonnegative
 
 # The default model (``rnnlp train sentiment`` with no arguments): full SST-2 over the bundled
 # GloVe 50d, tuned to pass 0.82 dev accuracy within 3 minutes on 2 CPU cores
@@ -28,7 +29,7 @@ def _default_train() -> TrainConfig:
 class ClassifierHeadConfig:
     pool: Literal["last", "mean", "max", "attention"] = "max"   # attention: learned additive weights
     dropout: float = 0.3
-    hidden_size: int = 0                 # 0: linear head; >0: one tanh hidden layer first
+    hidden_size: int = nonnegative(0)                 # 0: linear head; >0: one tanh hidden layer first
 
 
 @dataclass

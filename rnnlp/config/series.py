@@ -8,6 +8,7 @@ from typing import Literal, Optional
 from rnnlp.config.components import EncoderConfig, TrainConfig
 from rnnlp.config.paths import path_field
 from rnnlp.config.sentiment import ClassifierHeadConfig
+from rnnlp.config.bounds import positive
 
 
 @dataclass
@@ -26,8 +27,8 @@ class SeriesDataConfig:
     nan: Literal["error", "interpolate"] = "error"  # NaN inside a series (trailing NaN = shorter series)
     valid_fraction: float = 0.0          # stratified hold-out of train for selection when valid is None
     root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
-    max_length: Optional[int] = None     # frames kept per series (longer ones are truncated)
-    train_limit: Optional[int] = None    # use only the first N training series
+    max_length: Optional[int] = positive(None)     # frames kept per series (longer ones are truncated)
+    train_limit: Optional[int] = positive(None)    # use only the first N training series
 
 
 @dataclass
@@ -35,10 +36,10 @@ class FrameConfig:
     """How each time step's values become the encoder's input vectors."""
 
     projection: Literal["linear", "conv"] = "linear"
-    size: int = 32                       # projected frame size (the encoder's input size)
-    kernel: int = 5                      # conv: frames seen per output frame
-    stride: int = 1                      # conv: >1 shortens the sequence the RNN reads
-    layers: int = 1                      # conv: stacked conv + ReLU layers
+    size: int = positive(32)                       # projected frame size (the encoder's input size)
+    kernel: int = positive(5)                      # conv: frames seen per output frame
+    stride: int = positive(1)                      # conv: >1 shortens the sequence the RNN reads
+    layers: int = positive(1)                      # conv: stacked conv + ReLU layers
     dropout: float = 0.0
 
 

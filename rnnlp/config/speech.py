@@ -8,6 +8,7 @@ from typing import Literal, Optional
 from rnnlp.config.components import EncoderConfig, TrainConfig
 from rnnlp.config.paths import path_field
 from rnnlp.config.series import FrameConfig
+from rnnlp.config.bounds import positive
 
 
 @dataclass
@@ -32,7 +33,7 @@ class SpeechDataConfig:
     units: Literal["char", "word"] = "char"       # what CTC emits: characters, or space-separated words
     lowercase: bool = False
     root: Optional[str] = None                    # data root (relative paths are looked up here)
-    train_limit: Optional[int] = None             # use only the first N training recordings
+    train_limit: Optional[int] = positive(None)             # use only the first N training recordings
     skip_bad_files: bool = False                  # train without unreadable wav files (named, counted)
 
 

@@ -7,6 +7,7 @@ from typing import Literal, Optional, Union
 
 from rnnlp.config.components import EmbeddingConfig, EncoderConfig, TextConfig, TrainConfig
 from rnnlp.config.paths import path_field
+from rnnlp.config.bounds import positive
 
 
 @dataclass
@@ -23,9 +24,9 @@ class TaggingDataConfig:
     scheme: str = "BIO"                  # scheme of the files: IOB1 | BIO | BIOES | none (POS)
     invalid: Literal["repair", "error"] = "repair"  # invalid sequences: conlleval rule, or reject
     root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
-    max_length: int = 128                # longer sentences are cut into pieces of this many tokens
-    max_word_length: int = 24            # characters per word seen by the char encoder
-    train_limit: Optional[int] = None    # use only the first N training sentences
+    max_length: int = positive(128)                # longer sentences are cut into pieces of this many tokens
+    max_word_length: int = positive(24)            # characters per word seen by the char encoder
+    train_limit: Optional[int] = positive(None)    # use only the first N training sentences
 
 
 @dataclass
@@ -33,11 +34,11 @@ class TaggerConfig:
     scheme: str = "BIOES"                # scheme the model is trained in (none: as in the files)
     head: Literal["crf", "softmax"] = "crf"
     char: Literal["cnn", "lstm", "none"] = "cnn"
-    char_dim: int = 25                   # character embedding size
-    char_hidden: int = 50                # CNN filters, or LSTM hidden size per direction
-    char_kernel: int = 3                 # CNN window
+    char_dim: int = positive(25)                   # character embedding size
+    char_hidden: int = positive(50)                # CNN filters, or LSTM hidden size per direction
+    char_kernel: int = positive(3)                 # CNN window
     casing: bool = True                  # casing class of each word (the lookup is lower-cased)
-    casing_dim: int = 8
+    casing_dim: int = positive(8)
     vectors_vocab: bool = True           # add the words of embedding.vectors to the vocabulary
     word_dropout: float = 0.0            # replace words by <unk> in training
     dropout: float = 0.5                 # locked (variational) dropout on encoder input and output

@@ -7,6 +7,7 @@ from typing import Literal, Optional
 
 from rnnlp.config.components import EmbeddingConfig, EncoderConfig, TextConfig, TrainConfig
 from rnnlp.config.paths import path_field
+from rnnlp.config.bounds import nonnegative, positive
 
 
 @dataclass
@@ -23,9 +24,9 @@ class ParallelDataConfig:
     target_column: str = "target"
     format: Optional[str] = None         # table format when the extension does not tell
     root: Optional[str] = None           # data root (relative paths are looked up here); default $RNNLP_DATA
-    max_length: int = 100                # BPE tokens kept per side (longer: truncated, warned)
-    train_limit: Optional[int] = None    # use only the first N training pairs
-    valid_limit: Optional[int] = None    # BLEU during training on the first N valid pairs only
+    max_length: int = positive(100)                # BPE tokens kept per side (longer: truncated, warned)
+    train_limit: Optional[int] = positive(None)    # use only the first N training pairs
+    valid_limit: Optional[int] = positive(None)    # BLEU during training on the first N valid pairs only
 
 
 @dataclass
@@ -41,8 +42,8 @@ class TranslationTextConfig:
 @dataclass
 class DecoderConfig:
     cell: Literal["gru", "lstm"] = "gru"
-    hidden_size: int = 256
-    num_layers: int = 1
+    hidden_size: int = positive(256)
+    num_layers: int = positive(1)
     dropout: float = 0.0                 # between layers
     attention: Literal["additive", "general", "dot"] = "general"  # Bahdanau | Luong general/dot
     input_feed: bool = False             # feed the previous attentional vector to the RNN (Luong)
@@ -55,11 +56,11 @@ class DecoderConfig:
 class DecodeConfig:
     """Defaults for translating (each can be changed per call)."""
 
-    beam_size: int = 5
-    length_penalty: float = 0.6          # GNMT alpha
-    max_len_ratio: float = 1.5           # most target tokens = ratio · source tokens + extra
-    max_len_extra: int = 5
-    batch_size: int = 64
+    beam_size: int = positive(5)
+    length_penalty: float = nonnegative(0.6)          # GNMT alpha
+    max_len_ratio: float = positive(1.5)           # most target tokens = ratio · source tokens + extra
+    max_len_extra: int = nonnegative(5)
+    batch_size: int = positive(64)
 
 
 @dataclass
@@ -67,7 +68,7 @@ class Seq2SeqTrainConfig:
     teacher_forcing: float = 1.0         # probability of feeding the gold previous token
     teacher_forcing_final: Optional[float] = None  # linear schedule to this ratio (None: constant)
     label_smoothing: float = 0.1
-    eval_beam_size: int = 1              # decoding used for the dev BLEU during training
+    eval_beam_size: int = positive(1)              # decoding used for the dev BLEU during training
 
 
 @dataclass
