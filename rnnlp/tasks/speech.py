@@ -22,6 +22,7 @@ from rnnlp.nn.spectrogram import LogMel, spec_augment
 from rnnlp.tasks import spec
 from rnnlp.tasks.common import data_config
 from rnnlp.training.distributed import say
+from rnnlp.tasks.describe import loaded_repr
 from rnnlp.tasks.driver import model_info, restore
 from rnnlp.tasks.protocol import Prepared
 
@@ -219,6 +220,7 @@ class SpeechModel:
 
     task = TASK
     info = model_info
+    __repr__ = loaded_repr
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
         restore(self, ckpt, device, _build)
