@@ -353,20 +353,22 @@ def _music_generate(model, prompts, options) -> list:
 
 # -- the table ---------------------------------------------------------------------------------
 _TEXT = lambda value, field, limits: fields.text(value, field, limits)  # noqa: E731
-_TAG = Verb("tag", _sentence, _predict)
-_HTTP = lambda task, verb: verb_options(task, verb, "http")  # noqa: E731
-VERBS: dict[str, dict[str, Verb]] = {
-    "sentiment": {"predict": Verb("predict", _TEXT, _predict)},
-    "tagging": {"tag": _TAG, "predict": _TAG},
-    "translation": {"translate": Verb("translate", _TEXT, _translate, _HTTP("translation", "translate"),
-                                      _n_best_in_beam)},
-    "lm": {"generate": Verb("generate", _prompt, _generate, _HTTP("lm", "generate"))},
-    "captioning": {"caption": Verb("caption", _image, _caption, _HTTP("captioning", "caption"))},
-    "recommender": {"recommend": Verb("recommend", _history, _recommend, _HTTP("recommender", "recommend"))},
-    "series": {"predict": Verb("predict", _series, _series_predict)},
-    "speech": {"transcribe": Verb("transcribe", _audio, _transcribe, _HTTP("speech", "transcribe"))},
-    "music": {"generate": Verb("generate", _piece_prompt, _music_generate, _HTTP("music", "generate"))},
+# task -> verb -> (how one item is read, how a batch runs[, a check between options]); the verbs'
+# options are their rows in the task table (rnnlp.tasks.table / rnnlp.tasks.spec), HTTP ones
+_HOW = {
+    "sentiment": {"predict": (_TEXT, _predict)},
+    "tagging": {"tag": (_sentence, _predict), "predict": (_sentence, _predict)},
+    "translation": {"translate": (_TEXT, _translate, _n_best_in_beam)},
+    "lm": {"generate": (_prompt, _generate)},
+    "captioning": {"caption": (_image, _caption)},
+    "recommender": {"recommend": (_history, _recommend)},
+    "series": {"predict": (_series, _series_predict)},
+    "speech": {"transcribe": (_audio, _transcribe)},
+    "music": {"generate": (_piece_prompt, _music_generate)},
 }
+VERBS: dict[str, dict[str, Verb]] = {
+    task: {verb: Verb(verb, how[0], how[1], verb_options(task, verb, "http"), *how[2:]) for verb, how in verbs.items()}
+    for task, verbs in _HOW.items()}
 assert {t: set(v) for t, v in VERBS.items()} == {t: set(e.verbs) for t, e in TASKS.items() if t in VERBS}
 
 
