@@ -23,9 +23,8 @@ IMAGES = [ASSETS / "images" / n for n in ("a10.png", "a11.jpg", "a06.png")]
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cap") / "run"
-    return train("captioning", TINY, [f"train.output={out}", f"data.root={ROOT}"])
+def run(tiny_runs):
+    return tiny_runs("captioning")  # the session's tiny captioning run
 
 
 def test_attention_weights_sum_to_one_over_the_grid():
