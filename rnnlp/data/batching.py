@@ -133,3 +133,13 @@ def by_length(model, items: Sequence, size: int, run, lengths: Sequence[int] | N
                 out[i] = found
     model.train(was_training)
     return out
+
+
+def epoch_batches(batcher, make):
+    """``batches(epoch)`` for ``fit``: the batcher's index lists of that epoch (its own seeded
+    order), each turned into a batch by ``make(idx, epoch)``. The one epoch iterator of the tasks."""
+    def batches(epoch: int):
+        batcher.set_epoch(epoch)
+        for idx in batcher:
+            yield make(idx, epoch)
+    return batches

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from rnnlp.config.music import MusicConfig
-from rnnlp.data.batching import BucketBatcher, by_length
+from rnnlp.data.batching import BucketBatcher, by_length, epoch_batches
 from rnnlp.data.midi import KEYS, check_roll
 from rnnlp.data.music import chunk, has_split, read_rolls
 from rnnlp.errors import ConfigError, DataError
@@ -110,11 +110,7 @@ def prepare(cfg: MusicConfig, resumed, device) -> Prepared:
     batcher = BucketBatcher([len(p) for p in pieces], cfg.train.batch_size, bucket=cfg.train.bucket,
                             seed=cfg.train.seed)
 
-    def batches(epoch):
-        batcher.set_epoch(epoch)
-        for idx in batcher:
-            yield collate_rolls([pieces[i] for i in idx])
-
+    batches = epoch_batches(batcher, lambda idx, epoch: collate_rolls([pieces[i] for i in idx]))
     return Prepared(cfg, build_music_model(cfg), loss_fn, batches, len(batcher),
                     lambda m: score(m, valid, device), "-loss",
                     f"{len(train)} train pieces ({sum(map(len, train)):,} frames) / {len(valid)} valid pieces "

@@ -19,7 +19,7 @@ import torch
 from torch.nn import functional as F
 
 from rnnlp.config.recommender import RecommenderConfig
-from rnnlp.data.batching import BucketBatcher, collate, length_chunks
+from rnnlp.data.batching import BucketBatcher, collate, epoch_batches, length_chunks
 from rnnlp.data.interactions import (PAD, ItemMap, Log, Split, leave_one_out, read_log, session_parallel, sessions,
                                      user_sequences)
 from rnnlp.errors import CheckpointError, ConfigError, DataError, choice_error
@@ -121,11 +121,8 @@ def padded_loss(objective):
 def padded_batches(inputs: list, targets: list, tcfg):
     batcher = BucketBatcher([len(s) for s in inputs], tcfg.batch_size, bucket=tcfg.bucket, seed=tcfg.seed)
 
-    def batches(epoch):
-        batcher.set_epoch(epoch)
-        for idx in batcher:
-            yield collate([inputs[i] for i in idx], [targets[i] for i in idx])
-    return batches, len(batcher)
+    return epoch_batches(batcher, lambda idx, epoch: collate([inputs[i] for i in idx], [targets[i] for i in idx])), \
+        len(batcher)
 
 
 @dataclass

@@ -9,7 +9,7 @@ import torch
 from torch.nn import functional as F
 
 from rnnlp.config.sentiment import BUNDLED_VECTORS, SentimentConfig
-from rnnlp.data.batching import BucketBatcher, by_length, collate
+from rnnlp.data.batching import BucketBatcher, by_length, collate, epoch_batches
 from rnnlp.data.labels import display_names, label_indices, label_map
 from rnnlp.data.readers import read_table, require_columns, sample_path
 from rnnlp.errors import CheckpointError, DataError
@@ -153,11 +153,7 @@ def prepare(cfg: SentimentConfig, resumed, device) -> Prepared:
     model = build_classifier(cfg, pipeline.vocab(), len(names), with_vectors=resumed is None, log=say)
     batcher = BucketBatcher(train_ex.lengths, cfg.train.batch_size, bucket=cfg.train.bucket, seed=cfg.train.seed)
 
-    def batches(epoch):
-        batcher.set_epoch(epoch)
-        for idx in batcher:
-            yield collate([train_ex.ids[i] for i in idx], train_ex.labels[idx])
-
+    batches = epoch_batches(batcher, lambda idx, epoch: collate([train_ex.ids[i] for i in idx], train_ex.labels[idx]))
     eval_ex = valid_ex or train_ex
     return Prepared(cfg, model, loss_fn, batches, len(batcher),
                     lambda m: evaluate_examples(m, eval_ex, device, len(names)), "accuracy",

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from rnnlp.config.series import SeriesConfig
-from rnnlp.data.batching import BucketBatcher, by_length
+from rnnlp.data.batching import BucketBatcher, by_length, epoch_batches
 from rnnlp.data.labels import label_indices, label_map
 from rnnlp.data.readers import sample_path
 from rnnlp.data.series import (SeriesSet, channel_stats, clean, read_series, series_format, stratified_split,
@@ -123,11 +123,7 @@ def prepare(cfg: SeriesConfig, resumed, device) -> Prepared:
     dev = (model_inputs(valid.values, cfg.data), label_indices(valid.labels, names, "the validation data")) \
         if valid else (rows, gold)
 
-    def batches(epoch):
-        batcher.set_epoch(epoch)
-        for idx in batcher:
-            yield collate_series([rows[i] for i in idx], gold[idx])
-
+    batches = epoch_batches(batcher, lambda idx, epoch: collate_series([rows[i] for i in idx], gold[idx]))
     where = "dev" if valid else "train"
     return Prepared(cfg, model, loss_fn, batches, len(batcher),
                     lambda m: evaluate_rows(m, *dev, device, len(names)), "accuracy",

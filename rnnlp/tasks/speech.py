@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from rnnlp.config.speech import SpeechConfig
 from rnnlp.data.audio import decode_wav
-from rnnlp.data.batching import BucketBatcher, by_length
+from rnnlp.data.batching import BucketBatcher, by_length, epoch_batches
 from rnnlp.data.speech import Corpus, read_corpus
 from rnnlp.decoding.ctc import decode
 from rnnlp.errors import CheckpointError, DataError
@@ -168,11 +168,8 @@ def prepare(cfg: SpeechConfig, resumed, device) -> Prepared:
         say(f"note: validation transcripts use {len(missing)} unit(s) never seen in training "
             f"({', '.join(map(repr, missing[:10]))}); the model cannot emit them, they count as errors")
 
-    def batches(epoch):
-        batcher.set_epoch(epoch)
-        for idx in batcher:
-            yield collate([augment(feats[i], cfg, epoch, i) for i in idx], [labels[i] for i in idx])
-
+    batches = epoch_batches(batcher, lambda idx, epoch: collate([augment(feats[i], cfg, epoch, i) for i in idx],
+                                                                [labels[i] for i in idx]))
     frames = sum(len(f) for f in feats)
     return Prepared(cfg, model, loss_fn, batches, len(batcher),
                     lambda m: _dev_metrics(m, *dev, vocab, cfg, device), "-wer",

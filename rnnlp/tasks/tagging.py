@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from rnnlp.config.tagging import TaggingConfig
-from rnnlp.data.batching import BucketBatcher, by_length, pad
+from rnnlp.data.batching import BucketBatcher, by_length, epoch_batches, pad
 from rnnlp.data.conll import TaggedSentences, convert_all, from_spans, normalize_scheme, read_tagged, to_spans
 from rnnlp.errors import DataError
 from rnnlp.models.builders import build_tagger
@@ -182,11 +182,7 @@ def prepare(cfg: TaggingConfig, resumed, device) -> Prepared:
     model = build_tagger(cfg, pipeline.vocab(), len(chars), names, with_vectors=resumed is None, log=say)
     batcher = BucketBatcher(train_ex.lengths, cfg.train.batch_size, bucket=cfg.train.bucket, seed=cfg.train.seed)
 
-    def batches(epoch):
-        batcher.set_epoch(epoch)
-        for idx in batcher:
-            yield collate_tags(train_ex, idx)
-
+    batches = epoch_batches(batcher, lambda idx, epoch: collate_tags(train_ex, idx))
     def evaluate(m):
         pred = predict_tags(m, pipeline, _char_index(chars), valid[0], names, device, cfg.data.max_length,
                             cfg.data.max_word_length)
