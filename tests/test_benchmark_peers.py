@@ -276,7 +276,8 @@ def test_harness_scores_a_fake_peer_with_rnnlps_metrics(harness_in):
     script = tmp / "fake_peer.py"
     script.write_text(FAKE_PEER.format(drivers=str(PEERS / "drivers")))
     work = run.RUNS / "sst2" / "flair" / "threads1" / "seed0"
-    run.run_peer("sst2", run.ROWS["sst2"], 0, 1, [0.005, 0.01], tmp / "data",
+    row = run.ROWS["sst2"]
+    run.run_peer("sst2", row, row.peers[0], 0, 1, [0.005, 0.01], tmp / "data",
                  command=[sys.executable, str(script), str(work)])
     log = run.log_folder("sst2", "flair", 1, 0)
     assert json.loads((log / "points" / "0.005" / "scores.json").read_text())["accuracy"] == 0.5
@@ -297,6 +298,7 @@ def test_harness_scores_a_fake_peer_with_rnnlps_metrics(harness_in):
     assert "rnnlp at or above the peer at every shared point: yes" in page
     assert "flair | **no** | not set up: run `bash benchmarks/peers/setup.sh flair`" in page
     assert "## beauty" in page and "Not measured yet" in page
+    assert "- GRU4Rec (Hidasi's official PyTorch code, from GRU4REC_PATH) (`gru4rec`)" in page
 
 
 def test_a_peer_that_cannot_install_is_listed_with_its_error(harness_in):
@@ -313,7 +315,7 @@ def test_plot_has_both_sides(harness_in):
     pytest.importorskip("matplotlib")
     run, tmp = harness_in
     path = run.plot("sst2", run.ROWS["sst2"], 1, [(5, 0.8, 0.7, 0.9, 3), (10, 0.85, 0.8, 0.9, 3)],
-                    [(5, 0.6, 0.6, 0.6, 1)])
+                    {"flair": [(5, 0.6, 0.6, 0.6, 1)], "another": []})
     assert path == tmp / "results" / "peers" / "sst2_threads1.png" and path.stat().st_size > 1000
 
 
@@ -338,7 +340,17 @@ def test_setup_refuses_an_unknown_peer_in_one_line():
 def test_every_row_has_a_converter_a_driver_and_a_recipe(peers, tmp_path):
     run = peers("run")
     for name, row in run.ROWS.items():
-        assert (PEERS / "drivers" / row.driver).is_file(), name
+        assert row.peers and all((PEERS / "drivers" / p.driver).is_file() for p in row.peers), name
         assert (ROOT / "recipes" / row.recipe).is_file(), name
         assert row.kind in peers("score").FILES
         assert list(row.minutes) == sorted(row.minutes)
+
+
+def test_a_peer_that_crashes_is_listed_with_its_exit_code_and_last_line(harness_in):
+    run, tmp = harness_in
+    row = run.ROWS["sst2"]
+    crash = [sys.executable, "-c", "import sys; print('ModuleNotFoundError: flair'); sys.exit(3)"]
+    run.run_peer("sst2", row, row.peers[0], 0, 1, [0.005], tmp / "data", command=crash)
+    page = run.write_report([], list(run.ROWS), plots=False).read_text()
+    assert ("- flair: seed0: ScoreError: " in page and "no predictions (exit code 3, exited by itself; "
+            "last output line: `ModuleNotFoundError: flair`)" in page)

@@ -142,6 +142,8 @@ def _wait(proc, t0: float, minutes: list[float], watch, grace_s: float, log: Pat
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
             return "every point recorded" if complete else f"killed {grace_s:.0f} s after the last point"
+    if watch:  # it ended before the last point: its final checkpoint stands for the points left
+        watch(time.time() - t0, proc, ended=True)
     return "exited by itself"
 
 
@@ -153,17 +155,17 @@ class Snapshots:
     def __init__(self, run: Path, log: Path, minutes: list[float]):
         self.run, self.log, self.minutes, self.done = Path(run), Path(log), sorted(minutes), []
 
-    def __call__(self, elapsed_s: float, proc=None) -> bool:
+    def __call__(self, elapsed_s: float, proc=None, ended: bool = False) -> bool:
         for minute in self.minutes:
-            if minute not in self.done and elapsed_s >= minute * 60:
-                self._copy(minute, elapsed_s)
+            if minute not in self.done and (ended or elapsed_s >= minute * 60):
+                self._copy(minute, elapsed_s, ended)
                 self.done.append(minute)
         return len(self.done) == len(self.minutes)
 
-    def _copy(self, minute: float, elapsed_s: float) -> None:
+    def _copy(self, minute: float, elapsed_s: float, ended: bool) -> None:
         folder = self.log / "points" / f"{minute:g}"
         folder.mkdir(parents=True, exist_ok=True)
-        info = {"minute": minute, "train_s": round(elapsed_s, 2), "checkpoint": None}
+        info = {"minute": minute, "train_s": round(elapsed_s, 2), "checkpoint": None, "run_ended": ended}
         last = self.run / "last"
         for _ in range(5):  # a rename of last/ during the copy: copy again
             if not (last / "meta.json").is_file():

@@ -33,6 +33,8 @@ import gzip
 import json
 import os
 import shutil
+import statistics
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +53,21 @@ CACHE = Path(os.environ.get("PEERS_CACHE", HERE / "cache"))
 ENVS = Path(os.environ.get("PEERS_ENVS", HERE / "envs"))
 DRIVERS = HERE / "drivers"
 MINUTES = (5, 10, 20, 40, 60)
+# imported once, untimed, before a side's clock starts: the first import of a big package compiles
+# its bytecode (over a minute for flair's transformers on a busy 2-core machine), which is no
+# property of the tool
+WARM = {"flair": "flair.models, flair.trainers, flair.embeddings, gensim", "opennmt": "torch, yaml",
+        "gru4rec": "torch, pandas",
+        "recbole": "recbole.config, recbole.data, recbole.trainer, recbole.model.sequential_recommender",
+        "aeon": "aeon.classification.convolution_based", "wlm": "torch"}
+
+
+@dataclass(frozen=True)
+class Peer:
+    env: str                     # its environment, benchmarks/peers/envs/<env> (setup.sh's name)
+    title: str
+    driver: str                  # under drivers/
+    config: str                  # what the peer runs and which documentation it follows
 
 
 @dataclass(frozen=True)
@@ -63,10 +80,7 @@ class Row:
     evaluate: dict               # keywords of the loaded rnnlp model's evaluate (paths under the data root)
     rnnlp_key: str               # where the figure is in rnnlp's evaluate report (dotted)
     save_every: int              # rnnlp steps between last/ checkpoints (a point takes the newest)
-    peer: str                    # its environment, benchmarks/peers/envs/<peer>
-    peer_title: str
-    driver: str                  # under drivers/
-    peer_config: str             # what the peer runs and which documentation it follows
+    peers: tuple                 # Peer, ...
     minutes: tuple = MINUTES
     lower_is_better: bool = False
     overrides: tuple = ()
@@ -75,55 +89,60 @@ class Row:
 ROWS = {
     "conll2003": Row(
         "CoNLL-2003 NER, test (eng.testb) entity F1", "f1", "tags", "tagging", "tagging/conll2003_bilstm_crf.yaml",
-        {"data": "tagging/conll2003/eng.testb"}, "f1", 100, "flair", "flair SequenceTagger (BiLSTM-CRF)",
-        "flair_tagger.py",
-        "flair's NER tutorial: SequenceTagger(hidden_size=256, use_crf=True) over StackedEmbeddings(WordEmbeddings("
+        {"data": "tagging/conll2003/eng.testb"}, "f1", 100, (Peer(
+            "flair", "flair SequenceTagger (BiLSTM-CRF)", "flair_tagger.py",
+            "flair's NER tutorial: SequenceTagger(hidden_size=256, use_crf=True) over StackedEmbeddings(WordEmbeddings("
         "the shared GloVe 50d as gensim KeyedVectors), CharacterEmbeddings (its char BiLSTM, dictionary of the "
         "training characters)); ModelTrainer.train(learning_rate=0.1, mini_batch_size=32, max_epochs=150): SGD, "
-        "annealed on dev plateau; tags IOB1 -> BIO (flair reads spans)"),
+        "annealed on dev plateau; tags IOB1 -> BIO (flair reads spans)"),)),
     "sst2": Row(
         "SST-2 (GLUE) dev accuracy", "accuracy", "labels", "sentiment", "sentiment/sst2_bilstm.yaml",
-        {"data": "sentiment/sst2/dev.tsv"}, "accuracy", 200, "flair", "flair TextClassifier (DocumentRNNEmbeddings)",
-        "flair_classifier.py",
-        "flair's text-classification tutorial, RNN variant: TextClassifier(DocumentRNNEmbeddings([WordEmbeddings("
+        {"data": "sentiment/sst2/dev.tsv"}, "accuracy", 200, (Peer(
+            "flair", "flair TextClassifier (DocumentRNNEmbeddings)", "flair_classifier.py",
+            "flair's text-classification tutorial, RNN variant: TextClassifier(DocumentRNNEmbeddings([WordEmbeddings("
         "the shared GloVe 50d as gensim KeyedVectors)], hidden_size=256)); ModelTrainer.train(learning_rate=0.1, "
-        "mini_batch_size=32, max_epochs=150); FastText-format files, dev = the same dev.tsv, no test split"),
+        "mini_batch_size=32, max_epochs=150); FastText-format files, dev = the same dev.tsv, no test split"),)),
     "wikitext2": Row(
         "WikiText-2 test perplexity", "perplexity", "logprob", "lm", "lm/wikitext2_lstm.yaml",
-        {"data": "lm/wikitext2/test.txt.gz"}, "perplexity", 100, "wlm", "pytorch/examples word_language_model",
-        "wlm.py",
-        "its README's LSTM command `python main.py --epochs 6 --model LSTM` (2x200 LSTM, SGD lr 20 /4 on valid "
+        {"data": "lm/wikitext2/test.txt.gz"}, "perplexity", 100, (Peer(
+            "wlm", "pytorch/examples word_language_model", "wlm.py",
+            "its README's LSTM command `python main.py --epochs 6 --model LSTM` (2x200 LSTM, SGD lr 20 /4 on valid "
         "plateau, bptt 35, batch 20; --cuda left out), main.py run unmodified from WLM_PATH; test perplexity = "
-        "exp(main.py's evaluate(test_data)) from its summed log-probabilities",
+        "exp(main.py's evaluate(test_data)) from its summed log-probabilities"),),
         lower_is_better=True),
     "multi30k_de_en": Row(
         "Multi30k test2016 de->en, cased sacreBLEU", "bleu", "text", "translation",
         "translation/multi30k_de_en.yaml",
         {"source": "translation/multi30k/test_2016_flickr.de.gz", "target": "translation/multi30k/test_2016_flickr.en.gz"},
-        "bleu", 100, "opennmt", "OpenNMT-py brnn + global attention (eole where OpenNMT-py does not install)",
-        "onmt.py",
-        "OpenNMT-py's RNN defaults / quickstart: encoder_type brnn, decoder_type rnn, LSTM 2x500, word_vec_size 500, "
+        "bleu", 100, (Peer(
+            "opennmt", "OpenNMT-py brnn + global attention (eole where OpenNMT-py does not install)", "onmt.py",
+            "OpenNMT-py's RNN defaults / quickstart: encoder_type brnn, decoder_type rnn, LSTM 2x500, word_vec_size 500, "
         "global_attention general, input_feed, dropout 0.3, SGD lr 1.0, batch 64 sentences; beam 5; data "
-        "tokenized reversibly (words and punctuation, joiner marks) and detokenized before scoring"),
+        "tokenized reversibly (words and punctuation, joiner marks) and detokenized before scoring"),)),
     "beauty": Row(
         "Amazon Beauty, leave-one-out test NDCG@10, full ranking, seen items excluded", "ndcg@10", "ranking",
-        "recommender", "recommender/beauty_gru.yaml", {}, "gru.seen.ndcg@10", 500, "recbole", "RecBole GRU4Rec",
-        "recbole_gru4rec.py",
-        "RecBole's GRU4Rec defaults (embedding 64, hidden 128, 1 layer, dropout 0.3, CE over all items, Adam lr "
+        "recommender", "recommender/beauty_gru.yaml", {}, "gru.seen.ndcg@10", 500, (Peer(
+            "recbole", "RecBole GRU4Rec", "recbole_gru4rec.py",
+            "RecBole's GRU4Rec defaults (embedding 64, hidden 128, 1 layer, dropout 0.3, CE over all items, Adam lr "
         "0.001, batch 2048) with MAX_ITEM_LIST_LENGTH 50; eval_args LS valid_and_test, time order, by user, full "
-        "ranking (its own NDCG@10 masks the history too)", overrides=("model.dropout=0.5",)),
+        "ranking (its own NDCG@10 masks the history too)"), Peer(
+            "gru4rec", "GRU4Rec (Hidasi's official PyTorch code, from GRU4REC_PATH)", "gru4rec_official.py",
+            "the GRU4Rec class defaults with loss=cross-entropy (layers [100], batch 64, Adagrad lr 0.05, 2048 "
+            "popularity samples, constrained embedding, 10 epochs); its fit() unmodified; each user one session, "
+            "all items but the last two; scored from each test user's history")),
+        overrides=("model.dropout=0.5",)),
     "ecg5000": Row(
         "ECG5000 test accuracy (4,500 beats)", "accuracy", "labels", "series", "series/ecg5000.yaml",
-        {"data": "timeseries_classification/ecg5000/ECG5000_TEST.tsv.gz"}, "accuracy", 50, "aeon",
-        "aeon MiniRocket", "minirocket.py",
-        "MiniRocketClassifier(random_state=seed, n_jobs=threads) defaults, fitted once on the 500 training beats "
-        "(numba compiled first on a few series, untimed); moved here from benchmarks/series.py",
+        {"data": "timeseries_classification/ecg5000/ECG5000_TEST.tsv.gz"}, "accuracy", 50, (Peer(
+            "aeon", "aeon MiniRocket", "minirocket.py",
+            "MiniRocketClassifier(random_state=seed, n_jobs=threads) defaults, fitted once on the 500 training beats "
+        "(numba compiled first on a few series, untimed); moved here from benchmarks/series.py"),),
         minutes=(1, 2, 5, 10)),
 }
 
 
 # -- data: converted once, and the gold side of each row -------------------------------------
-def converted(name: str, data_root: Path) -> Path:
+def converted(name: str, data_root: Path, peer: str = "") -> Path:
     """The peer's input files of a row, written once into the cache folder."""
     d, c = data_root, CACHE / name
     if name == "conll2003":
@@ -141,6 +160,9 @@ def converted(name: str, data_root: Path) -> Path:
         return convert.cached(c, convert.parallel_to_onmt, {
             "src_train": base / "train.de.gz", "tgt_train": base / "train.en.gz", "src_valid": base / "val.de.gz",
             "tgt_valid": base / "val.en.gz", "src_test": base / "test_2016_flickr.de.gz"})
+    if name == "beauty" and peer == "gru4rec":
+        return convert.cached(CACHE / "beauty_sessions", convert.sequences_to_sessions,
+                              {"train": d / "recommendation/amazon_beauty/Beauty.txt.gz"})
     if name == "beauty":
         return convert.cached(c, convert.sequences_to_recbole,
                               {"train": d / "recommendation/amazon_beauty/Beauty.txt.gz"})
@@ -187,15 +209,15 @@ def peer_status(peer: str) -> dict:
     return json.loads(path.read_text())
 
 
-def peer_command(name: str, row: Row, seed: int, threads: int, work: Path, data_root: Path) -> list[str]:
-    python = str(harness.python_of(ENVS / row.peer))
-    data = str(converted(name, data_root))
-    command = [python, str(DRIVERS / row.driver), "--data", data, "--out", str(work), "--seed", str(seed),
+def peer_command(name: str, peer: Peer, seed: int, threads: int, work: Path, data_root: Path) -> list[str]:
+    python = str(harness.python_of(ENVS / peer.env))
+    data = str(converted(name, data_root, peer.env))
+    command = [python, str(DRIVERS / peer.driver), "--data", data, "--out", str(work), "--seed", str(seed),
                "--threads", str(threads)]
-    if row.peer == "flair":
+    if peer.env == "flair":
         command += ["--vectors", str(glove(data_root))]
-    if row.peer == "wlm":
-        command += ["--path", (ENVS / "wlm" / "path.txt").read_text().strip()]
+    if peer.env in ("wlm", "gru4rec"):  # repositories: the user's path, recorded by setup.sh
+        command += ["--path", (ENVS / peer.env / "path.txt").read_text().strip()]
     return command
 
 
@@ -219,11 +241,13 @@ def run_rnnlp(name: str, row: Row, seed: int, threads: int, minutes: list[float]
     log, work = log_folder(name, "rnnlp", threads, seed), RUNS / name / "rnnlp" / f"threads{threads}" / f"seed{seed}"
     shutil.rmtree(work, ignore_errors=True)
     command = rnnlp_command(row, seed, threads, work / "run", minutes, data_root)
+    warm_up(sys.executable, f"rnnlp.tasks.{row.task}, rnnlp.cli")
     record = harness.launch(command, work, threads, minutes, watch=harness.Snapshots(work / "run", work, minutes))
     collect(work, log, record)
     for minute in minutes:
         folder = work / "points" / f"{minute:g}"
         write_scores(log / "points" / f"{minute:g}", lambda: score_rnnlp(row, folder, data_root))
+        shutil.rmtree(folder / "ckpt", ignore_errors=True)  # scored once; the copies with optimizer state are big
 
 
 def score_rnnlp(row: Row, folder: Path, data_root: Path) -> dict:
@@ -242,20 +266,27 @@ def score_rnnlp(row: Row, folder: Path, data_root: Path) -> dict:
     return {row.metric: float(node), "report": {k: v for k, v in report.items() if isinstance(v, (int, float))}}
 
 
-def run_peer(name: str, row: Row, seed: int, threads: int, minutes: list[float], data_root: Path,
+def run_peer(name: str, row: Row, peer: Peer, seed: int, threads: int, minutes: list[float], data_root: Path,
              command: list[str] | None = None) -> None:
     """The peer's driver to its last point, then rnnlp's metric code on each point's predictions.
     ``command`` replaces the driver (the tests pass a fake peer)."""
-    log, work = log_folder(name, row.peer, threads, seed), RUNS / name / row.peer / f"threads{threads}" / f"seed{seed}"
+    log, work = log_folder(name, peer.env, threads, seed), RUNS / name / peer.env / f"threads{threads}" / f"seed{seed}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    command = command or peer_command(name, row, seed, threads, work, data_root)
+    if command is None:
+        command = peer_command(name, peer, seed, threads, work, data_root)
+        warm_up(command[0], WARM.get(peer.env, ""))
     record = harness.launch(command, work, threads, minutes)
     collect(work, log, record)
     truth = gold(name, data_root)
     for minute in minutes:
         folder = log / "points" / f"{minute:g}"
         write_scores(folder, lambda: score.score_point(folder, row.kind, truth))
+
+
+def warm_up(python: str, modules: str) -> None:
+    if modules:
+        subprocess.run([python, "-c", f"import {modules}"], capture_output=True, timeout=1800)
 
 
 def collect(work: Path, log: Path, record: dict) -> None:
@@ -307,30 +338,61 @@ def own_figures(name: str, side: str, threads: int) -> dict:
 
 
 def row_section(name: str, row: Row, threads: int, plots: bool) -> list[str]:
-    status = peer_status(row.peer)
-    ours, theirs = side_curve(name, "rnnlp", threads, row.metric), side_curve(name, row.peer, threads, row.metric)
+    ours = side_curve(name, "rnnlp", threads, row.metric)
+    theirs = {p.env: side_curve(name, p.env, threads, row.metric) for p in row.peers}
     lines = [f"## {name}: {row.title}, {threads} thread{'s' if threads > 1 else ''}", "",
-             f"- rnnlp: `{' '.join(rnnlp_command(row, 'K', threads, Path('runs_peers/...'), list(row.minutes), Path('DATA'))[1:])}`"
-             .replace(str(ROOT) + "/", ""),
-             f"- {row.peer_title}: {row.peer_config}; driver `benchmarks/peers/drivers/{row.driver}`; "
-             + (f"environment {peer_versions(status)}" if status.get("ok") else f"**not run: {status.get('error')}**"),
-             ""]
-    if not ours and not theirs:
-        return lines + [f"Not measured yet: `python benchmarks/peers/run.py {name} --seeds 3 --threads {threads}`"
-                        + ("" if status.get("ok") else " (after the peer's setup above)"), ""]
-    own = own_figures(name, row.peer, threads)
-    lines += [f"| minute | rnnlp {row.metric} (median, range, seeds) | {row.peer} {row.metric} by rnnlp's metric | "
-              f"{row.peer}'s own figure (median) |", "|---|---|---|---|"]
-    mine, peer = {p[0]: p for p in ours}, {p[0]: p for p in theirs}
-    for minute in sorted(set(mine) | set(peer)):
-        ownfig = f"{sorted(own[minute])[len(own[minute]) // 2]:.4f}" if own.get(minute) else ""
-        lines.append(f"| {minute:g} | {cell(mine.get(minute))} | {cell(peer.get(minute))} | {ownfig} |")
-    r = harness.ratios([(p[0], p[1]) for p in ours], [(p[0], p[1]) for p in theirs], row.lower_is_better)
-    lines += ["", *ratio_lines(row, r, ours, theirs)]
-    if plots and (ours or theirs):
-        path = plot(name, row, threads, ours, theirs)
-        lines += ["", f"![{name}]({path.relative_to(RESULTS).as_posix()})"]
+             f"- rnnlp: `{' '.join(rnnlp_command(row, 'K', threads, Path('RUN'), list(row.minutes), Path('DATA'))[1:])}`"
+             .replace(str(ROOT) + "/", "")]
+    for peer in row.peers:
+        status = peer_status(peer.env)
+        lines.append(f"- {peer.title} (`{peer.env}`): {peer.config}; driver `benchmarks/peers/drivers/{peer.driver}`; "
+                     + (f"environment {peer_versions(status)}" if status.get("ok")
+                        else f"**not run: {status.get('error')}**"))
+    lines.append("")
+    if not any(seeds_of(name, side, threads) for side in ("rnnlp", *theirs)):
+        return lines + [f"Not measured yet: `python benchmarks/peers/run.py {name} --seeds 3 --threads {threads}`", ""]
+    head = f"| minute | rnnlp {row.metric} (median, range, seeds) |"
+    for peer in row.peers:
+        head += f" {peer.env} {row.metric} by rnnlp's metric | {peer.env}'s own figure (median) |"
+    lines += [head, "|---|---|" + "---|---|" * len(row.peers)]
+    mine = {p[0]: p for p in ours}
+    by_minute = {env: {p[0]: p for p in curve} for env, curve in theirs.items()}
+    owns = {p.env: own_figures(name, p.env, threads) for p in row.peers}
+    for minute in sorted(set(mine).union(*by_minute.values())):
+        line = f"| {minute:g} | {cell(mine.get(minute))} |"
+        for peer in row.peers:
+            own = owns[peer.env].get(minute)
+            line += f" {cell(by_minute[peer.env].get(minute))} | {statistics.median(own):.4f} |" if own else \
+                f" {cell(by_minute[peer.env].get(minute))} | |"
+        lines.append(line)
+    lines.append("")
+    for side in ("rnnlp", *(p.env for p in row.peers)):
+        lines += [f"- {side}: {text}" for text in failures(name, side, threads)]
+    for peer in row.peers:
+        if theirs[peer.env]:
+            r = harness.ratios([(p[0], p[1]) for p in ours], [(p[0], p[1]) for p in theirs[peer.env]],
+                               row.lower_is_better)
+            lines += [f"Against {peer.title}:", "", *ratio_lines(row, r, ours, theirs[peer.env]), ""]
+    if plots:
+        path = plot(name, row, threads, ours, {p.title: theirs[p.env] for p in row.peers})
+        lines += [f"![{name}]({path.relative_to(RESULTS).as_posix()})"]
     return lines + [""]
+
+
+def failures(name: str, side: str, threads: int) -> list[str]:
+    """Why a side's seed has points without a figure: the scorer's error, its exit code, its last output line."""
+    out = []
+    for seed in seeds_of(name, side, threads):
+        errors = sorted({json.loads(p.read_text()).get("error") for p in seed.glob("points/*/scores.json")} - {None})
+        if not errors:
+            continue
+        record = json.loads((seed / "command.json").read_text()) if (seed / "command.json").is_file() else {}
+        log = seed / "stdout.log"
+        last = next((line for line in reversed(log.read_text(errors="replace").splitlines()) if line.strip()), "") \
+            if log.is_file() else ""
+        out.append(f"{seed.name}: {'; '.join(errors)} (exit code {record.get('returncode')}, "
+                   f"{record.get('stopped', '?')}; last output line: `{last.strip()[:200]}`)")
+    return out
 
 
 def cell(point) -> str:
@@ -368,15 +430,15 @@ def peer_versions(status: dict) -> str:
     return ", ".join(found) + (f" ({status['notes']})" if status.get("notes") else "")
 
 
-def plot(name: str, row: Row, threads: int, ours: list, theirs: list) -> Path:
-    """Quality against minutes, both sides: the median of the seeds, their range shaded."""
+def plot(name: str, row: Row, threads: int, ours: list, theirs: dict) -> Path:
+    """Quality against minutes, every side: the median of the seeds, their range shaded."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    for label, points in (("rnnlp", ours), (ROWS[name].peer_title, theirs)):
+    for label, points in (("rnnlp", ours), *theirs.items()):
         if points:
             m = [p[0] for p in points]
             ax.plot(m, [p[1] for p in points], marker="o", label=label)
@@ -394,9 +456,13 @@ def plot(name: str, row: Row, threads: int, ours: list, theirs: list) -> Path:
 
 
 def write_report(argv: list[str], rows: list[str], plots: bool = True) -> Path:
+    try:
+        import torch  # noqa: F401 - rnnlp's side: its version goes into the header
+    except ImportError:
+        pass
     report = Report(__file__, "Side by side with the peers: time-to-quality curves (issue 30)", argv)
     body = [report_intro()]
-    setups = [peer_status(p) for p in dict.fromkeys(r.peer for r in ROWS.values())]
+    setups = [peer_status(p) for p in dict.fromkeys(p.env for r in ROWS.values() for p in r.peers)]
     body += ["## Peers' environments (benchmarks/peers/setup.sh)", "", "| peer | installed | versions / exact error |",
              "|---|---|---|"]
     body += [f"| {s['peer']} | {'yes' if s.get('ok') else '**no**'} | "
@@ -404,7 +470,7 @@ def write_report(argv: list[str], rows: list[str], plots: bool = True) -> Path:
     body.append("")
     for name in ROWS:
         for threads in (1, 2):
-            if threads == 1 or any(seeds_of(name, side, 2) for side in ("rnnlp", ROWS[name].peer)):
+            if threads == 1 or any(seeds_of(name, side, 2) for side in ("rnnlp", *(p.env for p in ROWS[name].peers))):
                 body += row_section(name, ROWS[name], threads, plots)
     path = RESULTS / "peers.md"
     report.write("\n".join(body), path)
@@ -419,7 +485,10 @@ def report_intro() -> str:
             "(`benchmarks/peers/score.py`: seqeval strict, accuracy, perplexity from summed log-probabilities, "
             "sacreBLEU, full-ranking NDCG with seen items excluded); the peer's own figure is beside it. Cells: "
             "median over seeds (range, seeds). Time-to-quality ratio: the minutes the peer needed for its best "
-            "figure / the minutes rnnlp needed to reach it (at the fixed points). Logs: "
+            "figure / the minutes rnnlp needed to reach it (at the fixed points). rnnlp's `last/` saves (every "
+            "`train.save_every` steps, optimizer state included) count on its own clock; a peer's clock is paused "
+            "while it writes predictions. Each side's untimed warm-up is one import of its packages (the first import "
+            "compiles bytecode). Logs: "
             "`benchmarks/logs/peers/<row>/<side>/threads<t>/seed<k>/`.\n")
 
 
@@ -456,15 +525,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_row(name: str, row: Row, args, minutes: list[float]) -> None:
-    status = peer_status(row.peer)
     for seed in range(args.seeds):
         if args.side in ("both", "rnnlp") and not complete(log_folder(name, "rnnlp", args.threads, seed), minutes):
             run_rnnlp(name, row, seed, args.threads, minutes, args.data_root)
-        if args.side in ("both", "peer"):
+        if args.side == "rnnlp":
+            continue
+        for peer in row.peers:
+            status = peer_status(peer.env)
             if not status.get("ok"):
-                print(f"run.py: {name}: peer {row.peer} not run: {status.get('error')}", file=sys.stderr)
-            elif not complete(log_folder(name, row.peer, args.threads, seed), minutes):
-                run_peer(name, row, seed, args.threads, minutes, args.data_root)
+                print(f"run.py: {name}: peer {peer.env} not run: {status.get('error')}", file=sys.stderr)
+            elif not complete(log_folder(name, peer.env, args.threads, seed), minutes):
+                run_peer(name, row, peer, seed, args.threads, minutes, args.data_root)
 
 
 if __name__ == "__main__":

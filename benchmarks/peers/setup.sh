@@ -39,10 +39,11 @@ fresh() {  # a new venv with pip, or nothing
   rm -rf "$ENVS/$1" && "$PY" -m venv "$ENVS/$1" && "$ENVS/$1/bin/pip" install -q --upgrade "pip<26" >/dev/null
 }
 
-try() {  # try PEER LOGNAME CMD...: run a pip command, keep its log; on failure echo its last error line
+try() {  # try PEER LOGNAME CMD...: run a pip command, keep its log; on failure keep its error lines
   local log="$ENVS/$1/$2.log"; shift 2
-  if "$@" >"$log" 2>&1; then return 0; fi
-  grep -E "^ERROR|error:|Error" "$log" | grep -v "^WARNING" | tail -3 | tr '\n' ' ' >"$log.err"
+  if "$@" >"$log" 2>&1; then rm -f "$log.err"; return 0; fi
+  grep -E "^ERROR|error:|Error" "$log" | grep -v "^WARNING" | grep -v "ResolutionImpossible: for help" | tail -3 \
+    | tr '\n' ' ' >"$log.err"
   return 1
 }
 
@@ -66,13 +67,22 @@ setup_opennmt() {
      && try opennmt onmt "$pip" install "OpenNMT-py==3.5.1"; then
     status opennmt 1 "" "OpenNMT-py 3.5.1 on torch 2.2.2 CPU from download.pytorch.org"; return
   fi
-  why="OpenNMT-py 3.5.1 needs torch<2.3: CPU wheel from download.pytorch.org failed: $(err opennmt torch)$(err opennmt onmt)"
-  # what PyPI itself would give (a dry run: nothing downloaded beyond metadata)
-  "$pip" install --dry-run --no-cache-dir --index-url https://pypi.org/simple "OpenNMT-py==3.5.1" \
-      >"$ENVS/opennmt/pypi-dryrun.log" 2>&1
-  if grep -q "nvidia-" "$ENVS/opennmt/pypi-dryrun.log"; then
-    why="$why; PyPI's torch<2.3 for Linux would pull the CUDA runtime ($(grep -o 'nvidia-[a-z0-9-]*-[0-9.]*' "$ENVS/opennmt/pypi-dryrun.log" | head -3 | tr '\n' ' ')...), not installed"
+  why="OpenNMT-py 3.5.1 needs torch<2.3; its CPU wheel from download.pytorch.org did not install: $(err opennmt torch)"
+  if grep -q "Name or service not known" "$ENVS/opennmt/torch.log"; then
+    why="$why(pip: download.pytorch.org: Failed to establish a new connection: [Errno -2] Name or service not known)"
   fi
+  # PyPI's own torch<2.3 for Linux x86_64: read its metadata only (pip would download ~3 GB of CUDA wheels
+  # even for --dry-run), and say what it requires
+  why="$why; PyPI's torch 2.2.2 for Linux requires $("$PY" - <<'PYEOF'
+import json, urllib.request
+try:
+    meta = json.load(urllib.request.urlopen("https://pypi.org/pypi/torch/2.2.2/json", timeout=30))["info"]
+    cuda = [r.split(";")[0].strip() for r in meta["requires_dist"] if r.startswith("nvidia-") or r.startswith("triton")]
+    print(", ".join(cuda[:4]) + f" and {len(cuda) - 4} more CUDA packages (several GB), not installed here")
+except Exception as exc:  # noqa: BLE001 - any failure is the message
+    print(f"(its metadata could not be read: {exc})")
+PYEOF
+)"
   if try opennmt torch213 "$pip" install "$TORCH" && try opennmt eole "$pip" install "eole==0.6.4"; then
     status opennmt 1 "" "fallback eole 0.6.4 on torch 2.13.0 ($why)"
   else status opennmt 0 "$why; fallback eole 0.6.4: $(err opennmt torch213)$(err opennmt eole)" ""; fi
@@ -84,7 +94,7 @@ setup_recbole() {
   fresh recbole || { status recbole 0 "venv creation failed" ""; return; }
   local pip="$ENVS/recbole/bin/pip"
   if try recbole torch "$pip" install "$TORCH" && try recbole recbole "$pip" install --no-deps "recbole==1.2.1" \
-     && try recbole deps "$pip" install "numpy<2" "scipy" "pandas" "tqdm" "colorlog==4.7.2" "colorama==0.4.4" \
+     && try recbole deps "$pip" install "numpy<2" "scipy" "pandas<3" "tqdm" "colorlog==4.7.2" "colorama==0.4.4" \
         "scikit-learn" "pyyaml" "tensorboard" "thop" "tabulate" "plotly" "texttable" "psutil"; then
     status recbole 1 "" "recbole 1.2.1 installed with --no-deps (ray<=2.6.3 left out: only its hyper-parameter search needs it), runtime deps added; numpy<2 for its np.float/np.int uses"
   else status recbole 0 "$(err recbole torch)$(err recbole recbole)$(err recbole deps)" ""; fi
