@@ -71,18 +71,12 @@ setup_opennmt() {
   if grep -q "Name or service not known" "$ENVS/opennmt/torch.log"; then
     why="$why(pip: download.pytorch.org: Failed to establish a new connection: [Errno -2] Name or service not known)"
   fi
-  # PyPI's own torch<2.3 for Linux x86_64: read its metadata only (pip would download ~3 GB of CUDA wheels
-  # even for --dry-run), and say what it requires
-  why="$why; PyPI's torch 2.2.2 for Linux requires $("$PY" - <<'PYEOF'
-import json, urllib.request
-try:
-    meta = json.load(urllib.request.urlopen("https://pypi.org/pypi/torch/2.2.2/json", timeout=30))["info"]
-    cuda = [r.split(";")[0].strip() for r in meta["requires_dist"] if r.startswith("nvidia-") or r.startswith("triton")]
-    print(", ".join(cuda[:4]) + f" and {len(cuda) - 4} more CUDA packages (several GB), not installed here")
-except Exception as exc:  # noqa: BLE001 - any failure is the message
-    print(f"(its metadata could not be read: {exc})")
-PYEOF
-)"
+  # PyPI's own torch<2.3 for Linux x86_64: its wheel's METADATA only, through range requests (pip
+  # would download ~3 GB of CUDA wheels even for --dry-run)
+  local cuda
+  cuda="$("$PY" "$HERE/wheel_requires.py" torch 2.2.2 cp311-cp311-manylinux1_x86_64 2>&1 \
+          | grep -E "^(nvidia-|triton)|wheel_requires" | sed 's/;.*//' | tr '\n' ',' | sed 's/,$//; s/,/, /g')"
+  why="$why; PyPI's torch 2.2.2 wheel for Linux x86_64 requires ${cuda:-nothing it could read} (the CUDA runtime, several GB), so it is not installed from PyPI"
   if try opennmt torch213 "$pip" install "$TORCH" && try opennmt eole "$pip" install "eole==0.6.4"; then
     status opennmt 1 "" "fallback eole 0.6.4 on torch 2.13.0 ($why)"
   else status opennmt 0 "$why; fallback eole 0.6.4: $(err opennmt torch213)$(err opennmt eole)" ""; fi

@@ -83,7 +83,8 @@ def main() -> None:
 
 def history_scores(model, layers: list, histories: list, itemidmap, torch):
     """B x n_items scores after each history, right-aligned (a user's state starts at zero and
-    only moves on its own items; items the model never saw are skipped)."""
+    only moves on its own items; items the model never saw are skipped). Uses the model's
+    ``forward`` and ``score_items`` only (both in every version of gru4rec_pytorch.py)."""
     known = [[int(itemidmap[i]) for i in h if i in itemidmap.index] for h in histories]
     longest = max(len(h) for h in known) if known else 0
     H = [torch.zeros((len(known), size)) for size in layers]
@@ -91,12 +92,12 @@ def history_scores(model, layers: list, histories: list, itemidmap, torch):
         active = torch.tensor([t >= longest - len(h) for h in known])
         items = torch.tensor([h[t - (longest - len(h))] if a else 0 for h, a in zip(known, active.tolist())])
         old = [h.clone() for h in H]
-        E, O, B = model.embed(items, H, None, training=False)
-        model.hidden_step(E, H, training=False)
+        # its own forward (as its evaluation.py steps it), scoring only the batch's items: the full
+        # scores are needed once, after the last step
+        model.forward(items, H, items, training=False)
         for i in range(len(H)):
             H[i] = torch.where(active[:, None], H[i], old[i])
-    O, B = model.Wy.weight, model.By.weight
-    return model.score_items(H[-1], O, B)
+    return model.score_items(H[-1], model.Wy.weight, model.By.weight)
 
 
 if __name__ == "__main__":
