@@ -199,6 +199,11 @@ def test_snapshots_copy_the_newest_checkpoint_before_each_point(peers, tmp_path)
     assert one["checkpoint"] == "ckpt" and one["saved"] == 40
     assert (tmp_path / "points" / "1" / "ckpt" / "model.safetensors").read_text() == "w40"
     assert json.loads((tmp_path / "points" / "2" / "point.json").read_text())["saved"] == 80
+    # a run that ended before its last point: its final checkpoint stands for every point left
+    ended = harness.Snapshots(tmp_path / "run", tmp_path / "ended", [1, 60])
+    assert ended(61.0) is False and ended(90.0, ended=True) is True
+    late = json.loads((tmp_path / "ended" / "points" / "60" / "point.json").read_text())
+    assert late["run_ended"] is True and late["saved"] == 80 and late["train_s"] == 90.0
 
 
 # -- rnnlp's metric code on saved predictions -------------------------------------------------
@@ -283,7 +288,7 @@ def test_harness_scores_a_fake_peer_with_rnnlps_metrics(harness_in):
     assert json.loads((log / "points" / "0.005" / "scores.json").read_text())["accuracy"] == 0.5
     assert json.loads((log / "points" / "0.01" / "scores.json").read_text())["accuracy"] == 0.75
     assert (log / "points" / "0.01" / "pred.txt.gz").is_file() and not (log / "points" / "0.01" / "pred.txt").exists()
-    assert json.loads((log / "command.json").read_text())["stopped"] == "every point recorded"
+    assert json.loads((log / "command.json").read_text())["stopped"] == "exited by itself"
     assert run.complete(log, [0.005, 0.01])
     # the rnnlp side's logs, as run_rnnlp leaves them (a synthetic curve), then the page
     for seed, values in enumerate([(0.7, 0.9), (0.8, 0.95)]):

@@ -106,12 +106,14 @@ def side_env(threads: int, minutes: list[float], t0: float, extra: dict | None =
 
 
 def launch(command: list[str], log: Path, threads: int, minutes: list[float], env: dict | None = None,
-           cwd: Path | None = None, watch=None, grace_s: float = 900.0) -> dict:
+           cwd: Path | None = None, watch=None, grace_s: float = 1800.0) -> dict:
     """Run one side to its last point and return what happened (written to command.json too).
 
-    ``watch(elapsed_s, proc)`` is called every second (rnnlp's snapshots); the side is stopped
-    with SIGINT once ``watch`` or the side itself says every point is recorded, or killed
-    ``grace_s`` after the last point (predicting at points pauses a peer's clock, not the wall).
+    With ``watch(elapsed_s, proc)`` (rnnlp's snapshots, called four times a second) the side is stopped
+    with SIGINT once ``watch`` says every point is recorded. Without it (a peer's driver) the side
+    ends by itself after its last point (it may still be predicting then, e.g. translating each
+    saved checkpoint). Either is killed ``grace_s`` after the last point: predicting at points
+    pauses a peer's clock, not the wall's.
     """
     log.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
@@ -131,9 +133,8 @@ def launch(command: list[str], log: Path, threads: int, minutes: list[float], en
 def _wait(proc, t0: float, minutes: list[float], watch, grace_s: float, log: Path) -> str:
     deadline = t0 + max(minutes) * 60 + grace_s
     while proc.poll() is None:
-        time.sleep(1.0)
-        complete = watch(time.time() - t0, proc) if watch else all(
-            (log / "points" / f"{m:g}" / "point.json").is_file() for m in minutes)
+        time.sleep(0.25)
+        complete = bool(watch and watch(time.time() - t0, proc))
         if complete or time.time() > deadline:
             proc.send_signal(signal.SIGINT)
             try:
