@@ -106,8 +106,9 @@ ROWS = {
         "WikiText-2 test perplexity", "perplexity", "logprob", "lm", "lm/wikitext2_lstm.yaml",
         {"data": "lm/wikitext2/test.txt.gz"}, "perplexity", 100, (Peer(
             "wlm", "pytorch/examples word_language_model", "wlm.py",
-            "its README's LSTM command `python main.py --epochs 6 --model LSTM` (2x200 LSTM, SGD lr 20 /4 on valid "
-        "plateau, bptt 35, batch 20; --cuda left out), main.py run unmodified from WLM_PATH; test perplexity = "
+            "its README's LSTM command `python main.py --accel --epochs 6` (the default 2x200 LSTM, SGD lr 20 /4 "
+            "on valid plateau, bptt 35, batch 20; --accel left out on CPU), main.py run unmodified from WLM_PATH; "
+            "test perplexity = "
         "exp(main.py's evaluate(test_data)) from its summed log-probabilities"),),
         lower_is_better=True),
     "multi30k_de_en": Row(
@@ -341,12 +342,12 @@ def row_section(name: str, row: Row, threads: int, plots: bool) -> list[str]:
     ours = side_curve(name, "rnnlp", threads, row.metric)
     theirs = {p.env: side_curve(name, p.env, threads, row.metric) for p in row.peers}
     lines = [f"## {name}: {row.title}, {threads} thread{'s' if threads > 1 else ''}", "",
-             f"- rnnlp: `{' '.join(rnnlp_command(row, 'K', threads, Path('RUN'), list(row.minutes), Path('DATA'))[1:])}`"
+             f"- rnnlp: `rnnlp {' '.join(rnnlp_command(row, 'K', threads, Path('RUN'), list(row.minutes), Path('DATA'))[3:])}`"
              .replace(str(ROOT) + "/", "")]
     for peer in row.peers:
         status = peer_status(peer.env)
         lines.append(f"- {peer.title} (`{peer.env}`): {peer.config}; driver `benchmarks/peers/drivers/{peer.driver}`; "
-                     + (f"environment {peer_versions(status)}" if status.get("ok")
+                     + (f"environment {peer_versions(status, notes=False)}" if status.get("ok")
                         else f"**not run: {status.get('error')}**"))
     lines.append("")
     if not any(seeds_of(name, side, threads) for side in ("rnnlp", *theirs)):
@@ -423,11 +424,11 @@ def ratio_lines(row: Row, r: dict, ours: list, theirs: list) -> list[str]:
     return out
 
 
-def peer_versions(status: dict) -> str:
+def peer_versions(status: dict, notes: bool = True) -> str:
     keys = ("flair", "torch", "gensim", "opennmt-py", "OpenNMT-py", "eole", "recbole", "aeon", "numpy")
     versions = status.get("versions", {})
     found = [f"{k} {versions[k]}" for k in keys if k in versions]
-    return ", ".join(found) + (f" ({status['notes']})" if status.get("notes") else "")
+    return ", ".join(found) + (f" ({status['notes']})" if notes and status.get("notes") else "")
 
 
 def plot(name: str, row: Row, threads: int, ours: list, theirs: dict) -> Path:
@@ -472,9 +473,36 @@ def write_report(argv: list[str], rows: list[str], plots: bool = True) -> Path:
         for threads in (1, 2):
             if threads == 1 or any(seeds_of(name, side, 2) for side in ("rnnlp", *(p.env for p in ROWS[name].peers))):
                 body += row_section(name, ROWS[name], threads, plots)
+    body += goals()
     path = RESULTS / "peers.md"
     report.write("\n".join(body), path)
     return path
+
+
+def goals() -> list[str]:
+    """The issue's goals per row and thread count: at or above every peer at every point, and a
+    time-to-quality ratio of at least 2x against the strongest peer (best final median)."""
+    lines = ["## Goals (issue 30)", "", "| row | threads | strongest peer (its best) | rnnlp at or above every peer at "
+             "every point | time-to-quality ratio vs the strongest | both goals |", "|---|---|---|---|---|---|"]
+    for name, row in ROWS.items():
+        for threads in (1, 2):
+            ours = [(p[0], p[1]) for p in side_curve(name, "rnnlp", threads, row.metric)]
+            theirs = {p.env: [(q[0], q[1]) for q in side_curve(name, p.env, threads, row.metric)] for p in row.peers}
+            theirs = {env: curve for env, curve in theirs.items() if curve}
+            if not ours or not theirs:
+                continue
+            sign = -1 if row.lower_is_better else 1
+            strongest = max(theirs, key=lambda env: sign * harness.best_point(theirs[env], row.lower_is_better)[1])
+            ahead = all(harness.ahead_everywhere(ours, curve, row.lower_is_better) for curve in theirs.values())
+            r = harness.ratios(ours, theirs[strongest], row.lower_is_better)
+            ratio = f"{r['peer_over_rnnlp']:.2f}x" if r["peer_over_rnnlp"] else "rnnlp never reaches its best: behind"
+            met = ahead and (r["peer_over_rnnlp"] or 0) >= 2
+            lines.append(f"| {name} | {threads} | {strongest} ({r['peer_best'][1]:.4f} at {r['peer_best'][0]:g} min) | "
+                         f"{'yes' if ahead else '**no**'} | {ratio} | {'met' if met else '**not met**'} |")
+    if len(lines) == 4:
+        lines.append("| (no row measured on both sides yet) | | | | | |")
+    return lines + ["", "Where rnnlp is behind, the row's section says at which points; what the peer does that rnnlp "
+                        "does not is the closing note to write from these logs once the rows are measured.", ""]
 
 
 def report_intro() -> str:

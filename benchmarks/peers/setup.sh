@@ -75,10 +75,11 @@ setup_opennmt() {
   # would download ~3 GB of CUDA wheels even for --dry-run)
   local cuda
   cuda="$("$PY" "$HERE/wheel_requires.py" torch 2.2.2 cp311-cp311-manylinux1_x86_64 2>&1 \
-          | grep -E "^(nvidia-|triton)|wheel_requires" | sed 's/;.*//' | tr '\n' ',' | sed 's/,$//; s/,/, /g')"
+          | grep -E "^(nvidia-|triton)|wheel_requires" | sed 's/ *;.*//; s/ *$//' | tr '\n' ',' | sed 's/,$//; s/,/, /g')"
   why="$why; PyPI's torch 2.2.2 wheel for Linux x86_64 requires ${cuda:-nothing it could read} (the CUDA runtime, several GB), so it is not installed from PyPI"
-  if try opennmt torch213 "$pip" install "$TORCH" && try opennmt eole "$pip" install "eole==0.6.4"; then
-    status opennmt 1 "" "fallback eole 0.6.4 on torch 2.13.0 ($why)"
+  # eole 0.6.4's command line imports aiohttp (its load-test tool), which it does not declare
+  if try opennmt torch213 "$pip" install "$TORCH" && try opennmt eole "$pip" install "eole==0.6.4" aiohttp; then
+    status opennmt 1 "" "fallback eole 0.6.4 on torch 2.13.0, plus aiohttp (its CLI imports it undeclared) ($why)"
   else status opennmt 0 "$why; fallback eole 0.6.4: $(err opennmt torch213)$(err opennmt eole)" ""; fi
 }
 
