@@ -360,3 +360,19 @@ def test_a_peer_that_crashes_is_listed_with_its_exit_code_and_last_line(harness_
     page = run.write_report([], list(run.ROWS), plots=False).read_text()
     assert ("- flair: seed0: ScoreError: " in page and "no predictions (exit code 3, exited by itself; "
             "last output line: `ModuleNotFoundError: flair`)" in page)
+
+
+def test_a_command_line_peer_is_snapshotted_without_pausing_its_clock(peers, tmp_path, monkeypatch):
+    """OpenNMT/eole's way: a training process saves checkpoints; at each point the newest one is
+    copied (it keeps training meanwhile, so its clock is not paused); a point after it ends gets its last."""
+    snap = peers("_snap")
+    monkeypatch.setattr(snap, "STABLE_S", 0.01)
+    clock = peers("_clock")
+    trainer = ("import pathlib, sys, time\nout = pathlib.Path(sys.argv[1])\nfor step in (1, 2):\n"
+               "    (out / f'step_{step}.pt').write_text(str(step))\n    time.sleep(3.0)\n")
+    marks = clock.Marks(tmp_path, [0.03, 0.5])
+    result = snap.train_and_snapshot([sys.executable, "-c", trainer, str(tmp_path)], str(tmp_path / "step_*.pt"),
+                                     marks, tmp_path)
+    assert result["returncode"] == 0 and marks.paused == 0.0
+    assert snap.checkpoint_of(tmp_path / "points" / "0.03").read_text() == "1"  # the newest at 1.8 s
+    assert snap.checkpoint_of(tmp_path / "points" / "0.5").read_text() == "2"  # the run ended before 30 s

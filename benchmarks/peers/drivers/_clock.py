@@ -38,8 +38,10 @@ class Marks:
     def finished(self) -> bool:
         return len(self.done) == len(self.minutes)
 
-    def record(self, minute: float, write) -> None:
-        """Pause the clock, ``write(folder)`` the predictions of point ``minute``, resume."""
+    def record(self, minute: float, write, pause: bool = True) -> None:
+        """Pause the clock, ``write(folder)`` the predictions of point ``minute``, resume.
+        ``pause=False`` where training goes on meanwhile (a checkpoint copied beside a training
+        process): that time is the side's own."""
         train_s = self.elapsed()
         start = time.time()
         folder = self.out / "points" / f"{minute:g}"
@@ -48,13 +50,13 @@ class Marks:
         spent = time.time() - start
         (folder / "point.json").write_text(json.dumps({"minute": minute, "train_s": round(train_s, 2),
                                                        "predict_s": round(spent, 2), "own": own}, indent=1))
-        self.paused += spent
+        self.paused += spent if pause else 0.0
         self.done.append(minute)
 
-    def catch_up(self, write) -> None:
+    def catch_up(self, write, pause: bool = True) -> None:
         """Record every point that is due (a long step may pass two)."""
         while (m := self.due()) is not None:
-            self.record(m, write)
+            self.record(m, write, pause)
 
 
 def threads(n: int) -> None:

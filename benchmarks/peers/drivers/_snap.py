@@ -15,6 +15,8 @@ from pathlib import Path
 
 from _clock import Marks
 
+STABLE_S = 2.0  # a checkpoint whose size has not changed for this long is complete
+
 
 def train_and_snapshot(command: list[str], pattern: str, marks: Marks, log: Path, cwd=None) -> dict:
     """Run ``command``; at each point copy the newest file matching ``pattern`` to
@@ -23,8 +25,8 @@ def train_and_snapshot(command: list[str], pattern: str, marks: Marks, log: Path
     with open(log / "train.log", "w") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True)
         while proc.poll() is None and not marks.finished:
-            time.sleep(1.0)
-            marks.catch_up(lambda folder: _copy_newest(pattern, folder))
+            time.sleep(0.25)
+            marks.catch_up(lambda folder: _copy_newest(pattern, folder), pause=False)  # it trains meanwhile
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGINT)
             try:
@@ -32,11 +34,16 @@ def train_and_snapshot(command: list[str], pattern: str, marks: Marks, log: Path
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-    marks.catch_up(lambda folder: _copy_newest(pattern, folder))
+    marks.catch_up(lambda folder: _copy_newest(pattern, folder), pause=False)
     for minute in marks.minutes:  # it ended before a point: its last checkpoint there
         if minute not in marks.done:
-            marks.record(minute, lambda folder: _copy_newest(pattern, folder))
+            marks.record(minute, lambda folder: _copy_newest(pattern, folder), pause=False)
     return {"returncode": proc.returncode}
+
+
+def _size(path: Path) -> int:
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files)
 
 
 def _copy_newest(pattern: str, folder: Path) -> dict:
@@ -44,6 +51,11 @@ def _copy_newest(pattern: str, folder: Path) -> dict:
     if not found:
         return {"checkpoint": None}
     newest = Path(found[-1])
+    for _ in range(30):  # a checkpoint still being written: wait until its size stops changing
+        before = _size(newest)
+        time.sleep(STABLE_S)
+        if _size(newest) == before:
+            break
     target = folder / ("ckpt" + "".join(newest.suffixes))
     shutil.copy(newest, target) if newest.is_file() else shutil.copytree(newest, target)
     return {"checkpoint": target.name, "source": newest.name}
