@@ -265,22 +265,22 @@ while not marks.finished:
 
 @pytest.fixture
 def harness_in(tmp_path, peers, monkeypatch):
-    run = peers("run")
-    monkeypatch.setattr(run, "LOGS", tmp_path / "logs")
-    monkeypatch.setattr(run, "RUNS", tmp_path / "runs")
-    monkeypatch.setattr(run, "ENVS", tmp_path / "envs")
-    monkeypatch.setattr(run, "RESULTS", tmp_path / "results")
+    run, rows = peers("run"), peers("rows")
+    monkeypatch.setattr(rows, "LOGS", tmp_path / "logs")
+    monkeypatch.setattr(rows, "RUNS", tmp_path / "runs")
+    monkeypatch.setattr(rows, "ENVS", tmp_path / "envs")
+    monkeypatch.setattr(rows, "RESULTS", tmp_path / "results")
     data = tmp_path / "data" / "sentiment" / "sst2"
     data.mkdir(parents=True)
     (data / "dev.tsv").write_text("sentence\tlabel\ngood \t1\nbad \t0\nfine \t1\nawful \t0\n")
     return run, tmp_path
 
 
-def test_harness_scores_a_fake_peer_with_rnnlps_metrics(harness_in):
+def test_harness_scores_a_fake_peer_with_rnnlps_metrics(harness_in, peers):
     run, tmp = harness_in
     script = tmp / "fake_peer.py"
     script.write_text(FAKE_PEER.format(drivers=str(PEERS / "drivers")))
-    work = run.RUNS / "sst2" / "flair" / "threads1" / "seed0"
+    work = peers("rows").RUNS / "sst2" / "flair" / "threads1" / "seed0"
     row = run.ROWS["sst2"]
     run.run_peer("sst2", row, row.peers[0], 0, 1, [0.005, 0.01], tmp / "data",
                  command=[sys.executable, str(script), str(work)])
@@ -296,7 +296,7 @@ def test_harness_scores_a_fake_peer_with_rnnlps_metrics(harness_in):
             folder = run.log_folder("sst2", "rnnlp", 1, seed) / "points" / minute
             folder.mkdir(parents=True)
             (folder / "scores.json").write_text(json.dumps({"accuracy": value}))
-    page = run.write_report(["sst2"], list(run.ROWS), plots=False).read_text()
+    page = run.write_report(["sst2"], plots=False).read_text()
     assert page.startswith("<!-- written by benchmarks/peers/run.py:")
     assert "| 0.01 | **0.9250** (0.9000 - 0.9500, 2) | **0.7500** (1 seed) | 0.5000 |" in page
     assert "time-to-quality ratio **2.00x**" in page  # the peer's best at 0.01 min, rnnlp there at 0.005
@@ -312,15 +312,15 @@ def test_a_peer_that_cannot_install_is_listed_with_its_error(harness_in):
     (tmp / "envs" / "opennmt").mkdir(parents=True)
     (tmp / "envs" / "opennmt" / "status.json").write_text(json.dumps(
         {"peer": "opennmt", "ok": False, "error": "ERROR: No matching distribution found for torch<2.3", "versions": {}}))
-    page = run.write_report([], list(run.ROWS), plots=False).read_text()
+    page = run.write_report([], plots=False).read_text()
     assert "| opennmt | **no** | ERROR: No matching distribution found for torch<2.3 |" in page
     assert "**not run: ERROR: No matching distribution found for torch<2.3**" in page
 
 
-def test_plot_has_both_sides(harness_in):
+def test_plot_has_both_sides(harness_in, peers):
     pytest.importorskip("matplotlib")
     run, tmp = harness_in
-    path = run.plot("sst2", run.ROWS["sst2"], 1, [(5, 0.8, 0.7, 0.9, 3), (10, 0.85, 0.8, 0.9, 3)],
+    path = peers("report").plot("sst2", run.ROWS["sst2"], 1, [(5, 0.8, 0.7, 0.9, 3), (10, 0.85, 0.8, 0.9, 3)],
                     {"flair": [(5, 0.6, 0.6, 0.6, 1)], "another": []})
     assert path == tmp / "results" / "peers" / "sst2_threads1.png" and path.stat().st_size > 1000
 
@@ -357,7 +357,7 @@ def test_a_peer_that_crashes_is_listed_with_its_exit_code_and_last_line(harness_
     row = run.ROWS["sst2"]
     crash = [sys.executable, "-c", "import sys; print('ModuleNotFoundError: flair'); sys.exit(3)"]
     run.run_peer("sst2", row, row.peers[0], 0, 1, [0.005], tmp / "data", command=crash)
-    page = run.write_report([], list(run.ROWS), plots=False).read_text()
+    page = run.write_report([], plots=False).read_text()
     assert ("- flair: seed0: ScoreError: " in page and "no predictions (exit code 3, exited by itself; "
             "last output line: `ModuleNotFoundError: flair`)" in page)
 
