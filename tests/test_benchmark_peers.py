@@ -330,6 +330,7 @@ def test_bad_input_is_one_line(peers, capsys):
     for argv, message in ((["nosuchrow"], "unknown row 'nosuchrow'; choose from: conll2003"),
                           (["sst2", "--minutes", "5,x"], "--minutes takes numbers"),
                           (["sst2", "--minutes", "0"], "--minutes must be positive"),
+                          (["sst2", "--threads", "4"], "--threads takes 1, 2 or 1,2, got '4'"),
                           ([], "name rows, or --all, or --report")):
         with pytest.raises(SystemExit) as exc:
             run.main(argv)
@@ -376,3 +377,24 @@ def test_a_command_line_peer_is_snapshotted_without_pausing_its_clock(peers, tmp
     assert result["returncode"] == 0 and marks.paused == 0.0
     assert snap.checkpoint_of(tmp_path / "points" / "0.03").read_text() == "1"  # the newest at 1.8 s
     assert snap.checkpoint_of(tmp_path / "points" / "0.5").read_text() == "2"  # the run ended before 30 s
+
+
+@pytest.mark.requires_shared
+def test_every_rows_rnnlp_command_is_a_valid_config(peers, shared_data):
+    """The overrides the harness adds (seed, threads, save_every, the time limit) load strictly."""
+    import importlib as imp
+
+    from rnnlp.config.base import build_config
+    from rnnlp.tasks.table import TASKS
+
+    rows = peers("rows")
+    for name, row in rows.ROWS.items():
+        command = rows.rnnlp_command(row, 1, 2, Path("/tmp/run"), [5.0, 7.5], shared_data)
+        assert command[1:5] == ["-m", "rnnlp", "train", row.task], name
+        config = TASKS[row.task].config
+        if isinstance(config, str):
+            module, _, attr = config.rpartition(":") if ":" in config else config.rpartition(".")
+            config = getattr(imp.import_module(module), attr)
+        cfg = build_config(config, ROOT / "recipes" / row.recipe, [c for c in command[7:] if "=" in c])
+        assert (cfg.train.seed, cfg.train.threads, cfg.train.save_every) == (1, 2, row.save_every), name
+        assert cfg.train.time_limit_minutes == 7.5 and cfg.train.progress is False, name

@@ -5,6 +5,7 @@ tool people use instead, as time-to-quality curves (issue 30).
     python benchmarks/peers/run.py --all --seeds 3            # every row, 1 thread
     python benchmarks/peers/run.py sst2 --seeds 1 --minutes 5,10 --threads 1
     python benchmarks/peers/run.py conll2003 --threads 2      # the 2-thread curves, separately
+    python benchmarks/peers/run.py --all --threads 1,2        # both sets, one after the other
     python benchmarks/peers/run.py --report                   # only rewrite results/peers.md and plots
 
 For each row, seed k and thread count t, both sides start on the same clock (minute 0 = the
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="every row")
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0 .. N-1 (default 3)")
     parser.add_argument("--minutes", help="points, e.g. 5,10,20 (default: the row's, within its budget)")
-    parser.add_argument("--threads", type=int, choices=(1, 2), default=1, help="for both sides (default 1)")
+    parser.add_argument("--threads", default="1", help="for both sides: 1, 2, or 1,2 (each set separately; default 1)")
     parser.add_argument("--side", choices=("both", "rnnlp", "peer"), default="both", help="run one side only")
     parser.add_argument("--data-root", type=Path,
                         default=Path(os.environ.get("RNNLP_DATA", ROOT.parent / "shared" / "data")))
@@ -167,25 +168,29 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--minutes takes numbers separated by commas, got {args.minutes!r}")
     if minutes is not None and (not minutes or minutes[0] <= 0):
         parser.error("--minutes must be positive")
+    threads = sorted({t.strip() for t in args.threads.split(",")})
+    if not set(threads) <= {"1", "2"}:
+        parser.error(f"--threads takes 1, 2 or 1,2, got {args.threads!r}")
     if not args.report:
-        for name in (list(ROWS) if args.all else args.rows):
-            run_row(name, ROWS[name], args, minutes or [float(m) for m in ROWS[name].minutes])
+        for count in map(int, threads):
+            for name in (list(ROWS) if args.all else args.rows):
+                run_row(name, ROWS[name], args, minutes or [float(m) for m in ROWS[name].minutes], count)
     print(write_report(sys.argv[1:] if argv is None else argv, plots=not args.no_plots))
     return 0
 
 
-def run_row(name: str, row: Row, args, minutes: list[float]) -> None:
+def run_row(name: str, row: Row, args, minutes: list[float], threads: int) -> None:
     for seed in range(args.seeds):
-        if args.side in ("both", "rnnlp") and not complete(log_folder(name, "rnnlp", args.threads, seed), minutes):
-            run_rnnlp(name, row, seed, args.threads, minutes, args.data_root)
+        if args.side in ("both", "rnnlp") and not complete(log_folder(name, "rnnlp", threads, seed), minutes):
+            run_rnnlp(name, row, seed, threads, minutes, args.data_root)
         if args.side == "rnnlp":
             continue
         for peer in row.peers:
             status = peer_status(peer.env)
             if not status.get("ok"):
                 print(f"run.py: {name}: peer {peer.env} not run: {status.get('error')}", file=sys.stderr)
-            elif not complete(log_folder(name, peer.env, args.threads, seed), minutes):
-                run_peer(name, row, peer, seed, args.threads, minutes, args.data_root)
+            elif not complete(log_folder(name, peer.env, threads, seed), minutes):
+                run_peer(name, row, peer, seed, threads, minutes, args.data_root)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import argparse
 import os
 from pathlib import Path
 
-from _clock import Marks, threads
+from _clock import Marks, finish, threads
 
 
 def arguments(description: str) -> argparse.Namespace:
@@ -63,6 +63,6 @@ def points_plugin(marks: Marks, write):
             marks.catch_up(write)
             model.train(was_training)
             if marks.finished:
-                os._exit(0)
+                finish()
 
     return Points()

@@ -20,7 +20,7 @@ import runpy
 import sys
 from pathlib import Path
 
-from _clock import Marks, threads
+from _clock import Marks, finish, threads
 
 
 def main() -> None:
@@ -50,7 +50,7 @@ def main() -> None:
             main_globals.setdefault("g", sys.modules["__main__"].__dict__)
             marks.catch_up(write)
             if marks.finished:
-                os._exit(0)
+                finish()
             return clip(*a, **k)
         return hooked
 
