@@ -298,7 +298,7 @@ def test_harness_scores_a_fake_peer_with_rnnlps_metrics(harness_in, peers):
             (folder / "scores.json").write_text(json.dumps({"accuracy": value}))
     page = run.write_report(["sst2"], plots=False).read_text()
     assert page.startswith("<!-- written by benchmarks/peers/run.py:")
-    assert "| 0.01 | **0.9250** (0.9000 - 0.9500, 2) | **0.7500** (1 seed) | 0.5000 |" in page
+    assert "| 0.01 | **0.9250** (0.9000 - 0.9500, 2) | **0.7500** (1 seed) | 0.5000 (accuracy) |" in page
     assert "time-to-quality ratio **2.00x**" in page  # the peer's best at 0.01 min, rnnlp there at 0.005
     assert "rnnlp at or above the peer at every shared point: yes" in page
     assert "| sst2 | 1 | flair (0.7500 at 0.01 min) | yes | 2.00x | met |" in page  # the goals table

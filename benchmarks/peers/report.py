@@ -18,15 +18,16 @@ def side_curve(name: str, side: str, threads: int, metric: str) -> list:
 
 
 def own_figures(name: str, side: str, threads: int) -> dict:
-    """{minute: [the peer's own figure per seed]} from point.json."""
+    """{minute: [(name, the peer's own figure) per seed]} from point.json: the first number its
+    driver returned at that point (durations, ``*_s``, aside)."""
     out: dict = {}
     for seed in seeds_of(name, side, threads):
         for path in seed.glob("points/*/point.json"):
             own = json.loads(path.read_text()).get("own")
             own = own if isinstance(own, dict) else {}
-            value = next((v for k, v in own.items() if isinstance(v, (int, float)) and not k.endswith("_s")), None)
-            if value is not None:
-                out.setdefault(float(path.parent.name), []).append(value)
+            found = next(((k, v) for k, v in own.items() if isinstance(v, (int, float)) and not k.endswith("_s")), None)
+            if found is not None:
+                out.setdefault(float(path.parent.name), []).append(found)
     return out
 
 
@@ -55,8 +56,8 @@ def row_section(name: str, row: Row, threads: int, plots: bool) -> list[str]:
         line = f"| {minute:g} | {cell(mine.get(minute))} |"
         for peer in row.peers:
             own = owns[peer.env].get(minute)
-            line += f" {cell(by_minute[peer.env].get(minute))} | {statistics.median(own):.4f} |" if own else \
-                f" {cell(by_minute[peer.env].get(minute))} | |"
+            own = f"{statistics.median(v for _, v in own):.4f} ({own[0][0]})" if own else ""
+            line += f" {cell(by_minute[peer.env].get(minute))} | {own} |"
         lines.append(line)
     lines.append("")
     for side in ("rnnlp", *(p.env for p in row.peers)):

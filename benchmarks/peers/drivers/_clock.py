@@ -39,7 +39,8 @@ class Marks:
         return len(self.done) == len(self.minutes)
 
     def record(self, minute: float, write, pause: bool = True) -> None:
-        """Pause the clock, ``write(folder)`` the predictions of point ``minute``, resume.
+        """Pause the clock, ``write(folder)`` the predictions of point ``minute``, resume. ``write``
+        returns the peer's own figures (a dict; the first number is the one the page shows).
         ``pause=False`` where training goes on meanwhile (a checkpoint copied beside a training
         process): that time is the side's own."""
         train_s = self.elapsed()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import runpy
 import sys
@@ -43,7 +44,8 @@ def main() -> None:
         g["model"].train()
         tokens = (len(g["test_data"]) - 1) * g["test_data"].size(1)
         (folder / "pred.json").write_text(json.dumps({"sum_logprob": -loss * tokens, "tokens": tokens}))
-        return {"test_loss": loss, "name": "main.py's evaluate(test_data), perplexity = exp(loss)"}
+        return {"perplexity": math.exp(loss), "test_loss": loss,
+                "name": "main.py's evaluate(test_data), perplexity = exp(loss) as main.py prints it"}
 
     def hook(clip):
         def hooked(*a, **k):
