@@ -168,19 +168,21 @@ class Snapshots:
         folder.mkdir(parents=True, exist_ok=True)
         info = {"minute": minute, "train_s": round(elapsed_s, 2), "checkpoint": None, "run_ended": ended}
         last = self.run / "last"
-        for _ in range(5):  # a rename of last/ during the copy: copy again
-            if not (last / "meta.json").is_file():
-                break
-            before = (last / "meta.json").read_bytes()
-            shutil.rmtree(folder / "ckpt", ignore_errors=True)
+        for _ in range(10):  # last/ being replaced (absent for a moment, or renamed during the copy): again
             try:
+                before = (last / "meta.json").read_bytes()
+                shutil.rmtree(folder / "ckpt", ignore_errors=True)
                 shutil.copytree(last, folder / "ckpt")
+                same = (folder / "ckpt" / "meta.json").read_bytes() == before == (last / "meta.json").read_bytes()
             except (OSError, shutil.Error):
-                continue
-            if (folder / "ckpt" / "meta.json").read_bytes() == before == (last / "meta.json").read_bytes():
+                same = False
+            if same:
                 info["checkpoint"] = "ckpt"
                 info["saved"] = json.loads(before).get("step") or json.loads(before).get("run")
                 break
+            if not self.run.is_dir() or (not last.exists() and not any(self.run.glob("*last*"))):
+                break  # nothing saved yet
+            time.sleep(0.2)
         (folder / "point.json").write_text(json.dumps(info, indent=1, default=str))
 
 
