@@ -19,11 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 FIRST_LINE = "<!-- written by benchmarks/{script}: rerun that script to change this file, never edit it by hand -->"
-FIRST_LINE_RE = re.compile(r"^<!-- written by benchmarks/([A-Za-z0-9_]+\.py):")
+FIRST_LINE_RE = re.compile(r"^<!-- written by benchmarks/((?:[A-Za-z0-9_]+/)?[A-Za-z0-9_]+\.py):")
 
 
 def script_named(first_line: str) -> str | None:
-    """The script a results file's first line names (``timeseries.py``), or None."""
+    """The script a results file's first line names (``timeseries.py``, ``peers/run.py``), or None."""
     match = FIRST_LINE_RE.match(first_line)
     return match.group(1) if match else None
 
@@ -80,7 +80,9 @@ class Report:
     """Started when the benchmark starts (date and load then); ``write`` adds the load at the end."""
 
     def __init__(self, script_file: str, title: str, argv: list[str] | None = None):
-        self.script = Path(script_file).name
+        path = Path(script_file).resolve()  # benchmarks/x.py -> x.py; benchmarks/peers/run.py -> peers/run.py
+        bench = ROOT / "benchmarks"
+        self.script = path.relative_to(bench).as_posix() if path.is_relative_to(bench) else path.name
         self.title = title
         self.argv = list(sys.argv[1:] if argv is None else argv)
         self.started = datetime.now(timezone.utc)
