@@ -10,6 +10,7 @@ saves the predictions, so writing them costs the side no training time. After th
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import time
@@ -78,3 +79,14 @@ def threads(n: int) -> None:
         torch.set_num_interop_threads(n)
     except (ImportError, RuntimeError):
         pass
+
+
+def driver_parser(doc: str) -> argparse.ArgumentParser:
+    """The options every driver takes: --data (the converted data), --out (its log folder),
+    --seed and --threads (default: $PEERS_THREADS, else 1)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("PEERS_THREADS", "1")))
+    return parser

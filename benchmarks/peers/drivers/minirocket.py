@@ -7,20 +7,14 @@ predictions at every point the fit finished before (a point before the end of th
 
 from __future__ import annotations
 
-import argparse
-import os
 import time
 from pathlib import Path
 
-from _clock import Marks
+from _clock import Marks, driver_parser
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("PEERS_THREADS", "1")))
+    parser = driver_parser(__doc__)
     args = parser.parse_args()
     import numpy as np
     from aeon.classification.convolution_based import MiniRocketClassifier

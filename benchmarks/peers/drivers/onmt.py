@@ -11,15 +11,13 @@ after the last point each copy translates the test source with beam 5; hypothese
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from _clock import Marks
+from _clock import Marks, driver_parser
 from _snap import checkpoint_of, train_and_snapshot
 
 JOINER = "\uffed"
@@ -61,11 +59,7 @@ def eole_config(data: Path, out: Path, seed: int, threads: int, save_steps: int)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("PEERS_THREADS", "1")))
+    parser = driver_parser(__doc__)
     parser.add_argument("--tool", choices=["onmt", "eole"], default=None, help="default: what is installed")
     parser.add_argument("--save-steps", type=int, default=200)
     args = parser.parse_args()

@@ -10,19 +10,14 @@ items (nothing excluded, k + history long) to ``pred.tsv``, and RecBole's own te
 
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
 
-from _clock import Marks, finish, threads
+from _clock import Marks, driver_parser, finish, threads
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("PEERS_THREADS", "1")))
+    parser = driver_parser(__doc__)
     parser.add_argument("--dataset", default="beauty")
     parser.add_argument("--k", type=int, default=20)
     args = parser.parse_args()
