@@ -74,3 +74,46 @@ def test_a_bad_input_shows_the_servers_error(browser, site):
     browser.open_demo(site)
     assert browser.submit("sentiment", " ") == "error"
     assert browser.texts("#result-sentiment .error") == ["input: is empty"]
+
+
+def test_a_stream_that_fails_mid_way_shows_its_error_on_the_page(browser, models, monkeypatch):
+    """A step that fails after a few tokens ends that stream with an error event, which the page
+    shows in place (never as finished text)."""
+    model, calls = models["lm"], []
+    real = type(model.decoder).step
+
+    def failing(self, ids, state):
+        calls.append(1)
+        if len(calls) >= 5:  # fails again when the row is retried alone: its stream ends
+            raise RuntimeError("step failed on purpose")
+        return real(self, ids, state)
+
+    with _webdriver.serving(create_app({"lm": model})) as url:
+        browser.open_demo(url)
+        monkeypatch.setattr(type(model.decoder), "step", failing)  # after the warm-up
+        assert browser.submit("lm", "the") == "error"
+        assert "step failed on purpose" in browser.texts("#result-lm .error")[0]
+
+
+def test_an_allowed_origin_passes_the_preflight_with_an_api_key(browser, models):
+    """A page of an allowed origin calls a server that needs an API key: the browser's CORS
+    preflight (which carries no key) is answered, then the real request with the key succeeds;
+    a page of another origin is refused."""
+    from rnnlp.serve.app import Settings
+
+    with _webdriver.serving(create_app({"sentiment": models["sentiment"]})) as page:
+        origin = page  # the page's own origin, e.g. http://127.0.0.1:PORT
+        settings = Settings(api_key="k", cors_origins=(origin,))
+        with _webdriver.serving(create_app({"sentiment": models["sentiment"]}, settings)) as api, \
+                _webdriver.serving(create_app({"sentiment": models["sentiment"]})) as other:
+            call = ("window.result = null; fetch(arguments[0] + '/v1/models/sentiment/predict', {method: 'POST', "
+                    "headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer k'}, "
+                    "body: JSON.stringify({input: 'a fine film'})}).then(r => r.json()).then("
+                    "j => window.result = JSON.stringify(j), e => window.result = 'failed: ' + e);")
+            browser.open_demo(page)
+            browser.run(call, api)
+            found = browser.wait("return window.result")
+            assert '"output"' in found, found
+            browser.open_demo(other)  # another origin: refused (the browser sees a failed fetch)
+            browser.run(call, api)
+            assert browser.wait("return window.result").startswith("failed"), "another origin got through"
