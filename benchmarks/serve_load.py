@@ -1,9 +1,12 @@
 """Load on a real ``rnnlp serve`` process on 127.0.0.1: dynamic batching against one-at-a-time.
 
-(a) Sentiment: ``--clients`` concurrent clients, each sending one text per request in a loop for
-    ``--seconds``, against the same model served twice in one run: one at a time
+(a) Sentiment: ``--clients`` concurrent clients, each sending one text per request in a loop,
+    against the same model served twice, both servers up at once: one at a time
     (``--max-batch 1 --max-wait-ms 0``) and with dynamic batching (``--max-batch 64
-    --max-wait-ms 5``). Requests/s, p50/p99 latency and errors of each, and their ratio.
+    --max-wait-ms 5``). The same ``--warmup`` seconds of load on each side first (not
+    measured), then ``--rounds`` alternating rounds of ``--seconds`` each (order ABBA...: the
+    machine's load drifts); requests/s, p50/p99 latency and CPU per request are the medians of
+    the rounds, errors and requests their sums, and the ratio is of the medians.
 (b) Generation: one stream of ``--tokens`` tokens alone, then ``--streams`` concurrent streams
     (continuous batching); total tokens/s of each, their ratio, and p50 time to first token.
 (c) With ``--soak SECONDS`` (at least 180), only this: the batched server under the sentiment
@@ -16,7 +19,7 @@ requests/s follow whatever CPU share the server got, CPU time per request does n
 Clients run in this process (threads, keep-alive connections); the server is its own process,
 bound to 127.0.0.1 only. Every phase is bounded by its duration. Writes benchmarks/results/serve.md.
 
-    python benchmarks/serve_load.py --sentiment RUN --lm RUN --clients 64 --seconds 60 --streams 16
+    python benchmarks/serve_load.py --sentiment RUN --lm RUN --clients 64 --seconds 20 --warmup 5 --rounds 3 --streams 16
     python benchmarks/serve_load.py --sentiment RUN --soak 600
 """
 
@@ -105,6 +108,14 @@ def request(conn, method: str, path: str, body=None) -> tuple[int, bytes]:
                  headers={"Content-Type": "application/json"})
     response = conn.getresponse()
     return response.status, response.read()
+
+
+def medians(rounds: list[dict]) -> dict:
+    """The median of each figure over the rounds; errors and requests summed; the rounds kept."""
+    out = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
+    out.update(errors=sum(r["errors"] for r in rounds), requests=sum(r["requests"] for r in rounds),
+               each=[round(r["requests_s"], 1) for r in rounds])
+    return out
 
 
 def sentiment_load(server: Server, name: str, clients: int, seconds: float) -> dict:
@@ -250,10 +261,12 @@ def parse(argv):
     p.add_argument("--sentiment", default=str(TINY / "sentiment"), help="sentiment run (default: the tiny test checkpoint)")
     p.add_argument("--lm", default=str(TINY / "lm"), help="language-model run (default: the tiny test checkpoint)")
     p.add_argument("--clients", type=int, default=64)
-    p.add_argument("--seconds", type=float, default=60)
+    p.add_argument("--seconds", type=float, default=20, help="sentiment: each measured round, per side")
+    p.add_argument("--warmup", type=float, default=5, help="sentiment: unmeasured load on each side first")
     p.add_argument("--streams", type=int, default=16)
     p.add_argument("--tokens", type=int, default=100)
-    p.add_argument("--rounds", type=int, default=3, help="generation: alternating rounds of 1 and N streams")
+    p.add_argument("--rounds", type=int, default=3, help="alternating rounds (sentiment: of the two servers; "
+                   "generation: of 1 and N streams)")
     p.add_argument("--soak", type=float, default=0, metavar="SECONDS",
                    help="only a soak of the batched sentiment server this long (>= 180)")
     p.add_argument("--threads", type=int, default=1, help="torch threads of the server")
@@ -263,10 +276,16 @@ def parse(argv):
 def measure(args) -> dict:
     runs, threads = [f"sst2={args.sentiment}", f"wiki={args.lm}"], ["--threads", str(args.threads)]
     out = {}
-    with Server(runs, "--max-batch", "1", "--max-wait-ms", "0", *threads) as alone:
-        out["alone"] = sentiment_load(alone, "sst2", args.clients, args.seconds)
-    with Server(runs, *BATCHED, *threads) as batched:
-        out["batched"] = sentiment_load(batched, "sst2", args.clients, args.seconds)
+    with Server(runs, "--max-batch", "1", "--max-wait-ms", "0", *threads) as alone, \
+            Server(runs, *BATCHED, *threads) as batched:
+        sides = {"alone": alone, "batched": batched}
+        for server in sides.values():  # the same unmeasured warm-up on both sides
+            sentiment_load(server, "sst2", args.clients, args.warmup)
+        rounds = {side: [] for side in sides}
+        for r in range(args.rounds):  # ABBA...: neither side always runs first
+            for side in (list(sides) if r % 2 == 0 else list(sides)[::-1]):
+                rounds[side].append(sentiment_load(sides[side], "sst2", args.clients, args.seconds))
+        out.update({side: medians(found) for side, found in rounds.items()})
         out["vocab"] = vocab_size(batched, "wiki")
         out["sampler_ms"] = {n: sampler_ms(out["vocab"], n) for n in (1, args.streams)}
         out["multinomial_ms"] = multinomial_ms(out["vocab"])
@@ -296,18 +315,19 @@ def trained(run: str) -> str:
 
 def _row(label: str, r: dict) -> str:
     used = r["requests_s"] * (r["cpu_loop"] + r["cpu_worker"]) / 1000  # CPU seconds per second
-    return (f"| {label} | {r['requests_s']:.1f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} / {r['requests']} "
-            f"| {r['cpu_loop']:.2f} | {r['cpu_worker']:.2f} | {used:.2f} |")
+    each = f" ({', '.join(map(str, r['each']))})" if "each" in r else ""
+    return (f"| {label} | {r['requests_s']:.1f}{each} | {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} / "
+            f"{r['requests']} | {r['cpu_loop']:.2f} | {r['cpu_worker']:.2f} | {used:.2f} |")
 
 
 def _ratio(g: dict) -> float:
     return g["many"]["tokens_s"] / g["one"]["tokens_s"]
 
 
-def _generation_row(label: str, g: dict) -> str:
+def _generation_row(label: str, g: dict, n: int) -> str:
     one, many = g["one"], g["many"]
-    return (f"| {label} | {one['tokens_s']:.1f} | {many['tokens_s']:.1f} | {_ratio(g):.2f}x | {one['ttft']:.1f} "
-            f"| {many['ttft']:.1f} | {one['cpu_ms']:.2f} | {many['cpu_ms']:.2f} |")
+    return (f"| {label} | {one['tokens_s']:.1f} | {many['tokens_s'] / n:.1f} | {many['tokens_s']:.1f} | "
+            f"{_ratio(g):.2f}x | {one['ttft']:.1f} | {many['ttft']:.1f} | {one['cpu_ms']:.2f} | {many['cpu_ms']:.2f} |")
 
 
 def report_text(args, m: dict) -> str:
@@ -316,7 +336,9 @@ def report_text(args, m: dict) -> str:
              f"`{shown(args.lm)}` ({trained(args.lm)}; throughput does not depend on how well it is trained). "
              f"Server torch threads {args.threads}, bound to 127.0.0.1; clients are asyncio tasks on keep-alive "
              "connections in the benchmark's process.", "",
-             f"Sentiment, {args.clients} concurrent clients for {args.seconds:g} s each way, one text per request "
+             f"Sentiment, {args.clients} concurrent clients, one text per request, both servers up at once: "
+             f"{args.warmup:g} s of unmeasured load on each, then {args.rounds} alternating rounds of "
+             f"{args.seconds:g} s each (ABBA order); medians of the rounds (requests/s of each round in brackets) "
              "(CPU ms: the server's CPU time per request, event-loop thread and model worker; CPUs used: "
              "the share of the machine's CPUs the server got, out of 2):", "",
              "| serving | requests/s | p50 ms | p99 ms | errors / requests | CPU ms loop | CPU ms model | CPUs used |",
@@ -329,13 +351,15 @@ def report_text(args, m: dict) -> str:
              f"Generation, {args.tokens} tokens per stream from the prompt \"the\", {args.rounds} alternating "
              f"rounds of 1 stream and {args.streams} concurrent streams (continuous batching) on the batched "
              "server; tokens/s: median of the rounds; CPU ms: the server's CPU time per token:", "",
-             f"| decoding | 1 stream tokens/s | {args.streams} streams tokens/s | ratio | p50 first token ms, 1 "
-             f"| p50 first token ms, {args.streams} | CPU ms/token, 1 | CPU ms/token, {args.streams} |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|",
-             *(_generation_row(label, m[mode]) for mode, label in (("sampled", "sampled, a seed per stream"),
+             f"| decoding | 1 stream tokens/s | each of {args.streams} streams, tokens/s | {args.streams} streams, "
+             f"all tokens/s | ratio (all) | p50 first token ms, 1 | p50 first token ms, {args.streams} "
+             f"| CPU ms/token, 1 | CPU ms/token, {args.streams} |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+             *(_generation_row(label, m[mode], args.streams) for mode, label in (("sampled", "sampled, a seed per stream"),
                                                                      ("greedy", "greedy"))), "",
-             f"{args.streams} streams / 1 stream, sampled: **{_ratio(m['sampled']):.2f}x** tokens/s; greedy: "
-             f"**{_ratio(m['greedy']):.2f}x**.", "",
+             f"{args.streams} streams / 1 stream, sampled: **{_ratio(m['sampled']):.2f}x** tokens/s in all "
+             f"(each stream: {m['sampled']['many']['tokens_s'] / args.streams / m['sampled']['one']['tokens_s']:.2f}x "
+             f"of a lone stream's rate); greedy: **{_ratio(m['greedy']):.2f}x** in all.", "",
              f"Sampling is batched: every step runs one softmax and one two-level float64 inverse-CDF "
              "search (`searchsorted` over block sums, then within the block) for all the streams' rows, and each stream draws ONE uniform from its "
              "own seeded generator, so a seed still gives the same text whatever else is in the batch, and "
