@@ -34,6 +34,8 @@ from pathlib import Path
 from _results import RESULTS, ROOT, Report
 
 CKPTS = ROOT / "tests" / "assets" / "checkpoints_v0_1"
+HEAD_TIMEOUT = 3.0       # the battery's server: --header-timeout (10 s by default)
+MAX_CONNECTIONS = 1000   # rnnlp serve's default --max-connections (past it uvicorn answers 503 at once)
 
 
 def free_port() -> int:
@@ -137,23 +139,43 @@ def cases(port: int, big: bool) -> list:
         return [post(port, f"/v1/models/{p}", b'{"input": ' + body + b"}")[0]
                 for p in ("sentiment/predict", "tagging/tag", "translation/translate", "lm/generate")], ""
 
-    def held_open(n=200):
+    def slow_heads(n=500 if big else 100):
+        """Slowloris: request heads that never end; the server cuts each off after --header-timeout."""
+        heads = []
+        for _ in range(n):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"POST /v1/models/sentiment/predict HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            heads.append(s)
+        status = j("/v1/models/sentiment/predict", {"input": "a fine film"})  # a normal client meanwhile
+        time.sleep(HEAD_TIMEOUT + 1.5)
+        cut = 0
+        for s in heads:
+            s.settimeout(0.01)
+            try:
+                cut += s.recv(1) == b""
+            except OSError:
+                pass
+            s.close()
+        return [status], f"{n} request heads that never end: {cut} cut off by the server after {HEAD_TIMEOUT:g} s"
+
+    def held_open(n=900 if big else 200):
         held = []
         for _ in range(n):
             s = socket.create_connection(("127.0.0.1", port))
-            s.sendall(b"POST /v1/models/sentiment/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            s.sendall(b"POST /v1/models/sentiment/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                       b"Content-Length: 1000\r\n\r\n{")
             held.append(s)
         time.sleep(5)
         status = j("/v1/models/sentiment/predict", {"input": "a fine film"})  # a normal client meanwhile
         for s in held:
             s.close()
-        return [status], f"{n} partial bodies held open for 5 s; the status is a normal request's meanwhile"
+        return [status], (f"{n} partial bodies held open for 5 s (the server admits {MAX_CONNECTIONS}); the status is a "
+                          "normal request's meanwhile")
 
     def abandoned(n=200 if big else 50):
         for _ in range(n):
             s = socket.create_connection(("127.0.0.1", port))
-            s.sendall(b"POST /v1/models/sentiment/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            s.sendall(b"POST /v1/models/sentiment/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                       b"Content-Length: 100000\r\n\r\n{\"input\": \"")
             s.close()
         time.sleep(1)
@@ -201,13 +223,14 @@ def cases(port: int, big: bool) -> list:
         ("random model names", unknown_names),
         ("abandoned uploads", abandoned),
         ("slow clients holding bodies open", held_open),
+        ("slow request heads (slowloris)", slow_heads),
     ]
 
 
 def sigterm(proc, port: int) -> tuple[int | None, float]:
     """SIGTERM with one client stalled mid-body: (exit status, seconds to exit)."""
     s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(b"POST /v1/models/sentiment/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    s.sendall(b"POST /v1/models/sentiment/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
               b"Content-Length: 1000\r\n\r\n{")
     start = time.perf_counter()
     proc.send_signal(signal.SIGTERM)
@@ -235,7 +258,7 @@ def main(argv=None) -> None:
     names = [f"{n}={CKPTS / n}" for n in ("sentiment", "tagging", "translation", "lm", "captioning")]
     names += [f"{t}={r}" for t, r in runs.items()]
     proc = subprocess.Popen([sys.executable, "-m", "rnnlp", "serve", *names, "--port", str(port), "--threads", "1",
-                             "--grace", "10"], stderr=subprocess.DEVNULL, env={**os.environ, "OMP_NUM_THREADS": "1"})
+                             "--grace", "10", "--header-timeout", str(HEAD_TIMEOUT)], stderr=subprocess.DEVNULL, env={**os.environ, "OMP_NUM_THREADS": "1"})
     for _ in range(600):
         try:
             http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/health/ready")

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from rnnlp.cli import cli, main
 from rnnlp.tasks.table import SHARED_TRAIN_OPTIONS, TASKS
 
-COMMON = {"--recipe", "--data-root", "--output", "--resume", "--overwrite"}
+COMMON = {"--recipe", "--data-root", "--output", "--resume", "--overwrite", "--print-config", "--dry-run"}
 
 
 def _flags(command) -> set:
@@ -64,7 +64,7 @@ def test_options_become_the_nested_extra_config(monkeypatch):
     assert result.exit_code == 0, result.output
     assert calls == [(("tagging", "r.yaml", ("train.epochs=2", "data.lower=true")),
                       {"extra": {"data": {"train": "a.conll", "tag_column": "3", "root": "d"},
-                                 "train": {"device": "cpu", "output": "out"}}, "resume": None, "overwrite": False})]
+                                 "train": {"device": "cpu", "output": "out"}}, "resume": None, "overwrite": False, "dry_run": False})]
 
 
 def test_data_root_comes_from_the_environment(monkeypatch):

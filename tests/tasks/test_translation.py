@@ -156,7 +156,7 @@ def test_unseen_characters_become_unk(translator):
 
 @pytest.mark.parametrize("beam,n_best", [(0, 1), (-1, 1), (2, 3)])
 def test_bad_beam_size(translator, beam, n_best):
-    with pytest.raises(ConfigError, match="beam size|n-best"):
+    with pytest.raises(ConfigError, match="^beam_size must be|^n_best must be"):
         translator.translate_n_best(SENTENCES[:1], beam_size=beam, n_best=n_best)
 
 
