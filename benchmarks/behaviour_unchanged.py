@@ -3,6 +3,11 @@
 
     python benchmarks/behaviour_unchanged.py --before ../ci-clone --after . sst2 conll2003 \
         [--steps 300 --eval-every 100]
+    python benchmarks/behaviour_unchanged.py --before ../ci-clone --after . --decode
+
+``--decode``: greedy and beam outputs of the committed translation and captioning checkpoints
+(tests/assets/checkpoints_v0_1) on the committed sets (translation val.de; captioning test.txt's
+images), through ``rnnlp translate`` / ``rnnlp caption --json`` of each checkout: identical or not.
 
 Each checkout's own ``rnnlp`` package is put first on ``PYTHONPATH`` (the same interpreter and
 libraries for both sides), one process at a time, one thread. ``--steps`` caps the run (the
@@ -47,9 +52,42 @@ def lines(path: Path) -> list[dict]:
             for line in path.read_text().splitlines() if line.strip()]
 
 
+DECODE = {  # name -> (command args after the checkpoint, with {assets})
+    "translation_greedy": ["translate", "{ckpts}/translation", "--input", "{assets}/translation/val.de", "--beam-size", "1"],
+    "translation_beam5": ["translate", "{ckpts}/translation", "--input", "{assets}/translation/val.de", "--beam-size", "5",
+                          "--n-best", "2"],
+    "captioning_greedy": ["caption", "{ckpts}/captioning", "--input", "{images}", "--beam-size", "1"],
+    "captioning_beam3": ["caption", "{ckpts}/captioning", "--input", "{images}", "--beam-size", "3"],
+}
+
+
+def decode(args) -> None:
+    assets = ROOT / "tests" / "assets"
+    images = args.runs / "caption_images.txt"  # test.txt's image names, as paths
+    args.runs.mkdir(parents=True, exist_ok=True)
+    names = [n.strip() for n in (assets / "captioning" / "test.txt").read_text().splitlines() if n.strip()]
+    images.write_text("".join(f"{assets / 'captioning' / 'images' / n}\n" for n in names))
+    out = {}
+    for name, template in DECODE.items():
+        argv = [a.format(assets=assets, ckpts=assets / "checkpoints_v0_1", images=images) for a in template]
+        found = {}
+        for side, checkout in (("before", args.before), ("after", args.after)):
+            env = {**os.environ, "PYTHONPATH": str(checkout.resolve())}
+            done = subprocess.run([sys.executable, "-m", "rnnlp", *argv, "--json", "--quiet"], env=env,
+                                  capture_output=True, text=True, check=True)
+            found[side] = done.stdout
+        out[name] = {"identical": found["before"] == found["after"], "rows": len(found["after"].splitlines())}
+        print(f"{name}: {'identical' if out[name]['identical'] else 'DIFFERENT'} ({out[name]['rows']} rows)")
+    LOGS.mkdir(parents=True, exist_ok=True)
+    (LOGS / "decode.json").write_text(json.dumps({
+        "results": out, "before": commit(args.before), "after": commit(args.after),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "command": " ".join(sys.argv)}, indent=1) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("rows", nargs="+", choices=sorted(ROWS))
+    ap.add_argument("rows", nargs="*", choices=sorted(ROWS))
+    ap.add_argument("--decode", action="store_true", help="compare greedy/beam outputs instead of training")
     ap.add_argument("--before", type=Path, required=True)
     ap.add_argument("--after", type=Path, default=ROOT)
     ap.add_argument("--steps", type=int, default=300)
@@ -57,6 +95,8 @@ def main() -> None:
     ap.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--runs", type=Path, default=ROOT / "runs_behaviour")
     args = ap.parse_args()
+    if args.decode:
+        return decode(args)
     for row in args.rows:
         found = {}
         for side, checkout in (("before", args.before), ("after", args.after)):

@@ -61,7 +61,7 @@ class Server:
 
     def __init__(self, runs: list[str], *options: str):
         self.port = free_port()
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "TOKENIZERS_PARALLELISM": "false"}
+        env = {**os.environ, "PYTHONPATH": str(SERVER_CODE[0]), "TOKENIZERS_PARALLELISM": "false"}
         self.proc = subprocess.Popen([sys.executable, "-m", "rnnlp", "serve", *runs, "--host", "127.0.0.1",
                                       "--port", str(self.port), "--device", "cpu", *options],
                                      cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
@@ -101,6 +101,9 @@ class Server:
     def __exit__(self, *exc):
         self.proc.terminate()
         self.proc.wait(timeout=60)
+
+
+SERVER_CODE = [ROOT]  # the checkout whose rnnlp the servers run (--server-code: a before/after comparison)
 
 
 def request(conn, method: str, path: str, body=None) -> tuple[int, bytes]:
@@ -270,6 +273,9 @@ def parse(argv):
     p.add_argument("--soak", type=float, default=0, metavar="SECONDS",
                    help="only a soak of the batched sentiment server this long (>= 180)")
     p.add_argument("--threads", type=int, default=1, help="torch threads of the server")
+    p.add_argument("--server-code", type=Path, default=ROOT, help="a checkout whose rnnlp the servers run "
+                   "(default: this one); with --out, the same load on older code")
+    p.add_argument("--out", type=Path, default=None, help="write the page here instead of results/serve.md")
     return p.parse_args(argv)
 
 
@@ -412,8 +418,14 @@ def main(argv=None) -> None:
             text = soak_text(args, soak(server, "sst2", args.clients, args.soak))
         print(report.write(text, RESULTS / "serve_soak.md"))
         return
+    SERVER_CODE[0] = args.server_code.resolve()
     report = Report(__file__, "Serving under load (rnnlp serve)", argv)
-    print(report.write(report_text(args, measure(args)), RESULTS / "serve.md"))
+    text = report_text(args, measure(args))
+    if args.server_code.resolve() != ROOT:
+        commit = subprocess.run(["git", "-C", str(args.server_code), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip()
+        text = f"Server code: `{args.server_code}` at commit {commit} (the benchmark's own code: this checkout).\n\n" + text
+    print(report.write(text, args.out or RESULTS / "serve.md"))
 
 
 if __name__ == "__main__":
