@@ -86,7 +86,7 @@ def decode(args) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("rows", nargs="*", choices=sorted(ROWS))
+    ap.add_argument("rows", nargs="*", help=f"training rows: {', '.join(sorted(ROWS))}")
     ap.add_argument("--decode", action="store_true", help="compare greedy/beam outputs instead of training")
     ap.add_argument("--before", type=Path, required=True)
     ap.add_argument("--after", type=Path, default=ROOT)
@@ -97,6 +97,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.decode:
         return decode(args)
+    unknown = sorted(set(args.rows) - set(ROWS))
+    if unknown or not args.rows:
+        ap.error(f"give training rows from {', '.join(sorted(ROWS))}" + (f"; unknown: {unknown}" if unknown else ""))
     for row in args.rows:
         found = {}
         for side, checkout in (("before", args.before), ("after", args.after)):
