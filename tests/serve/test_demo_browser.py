@@ -39,6 +39,7 @@ def site(models):
 
 def test_the_demo_page_runs_every_task_in_a_real_browser(browser, site, models, image_paths, wav_paths, tmp_path):
     browser.open_demo(site)
+    assert browser.texts("h1") == ["rnnlp serve: " + ", ".join(models)]  # the header names the models
     assert browser.submit("sentiment", "a gripping, funny film") == "done"
     [expected] = models["sentiment"].predict(["a gripping, funny film"])
     assert browser.texts("#result-sentiment .label") == [str(expected["label"])]
@@ -50,6 +51,7 @@ def test_the_demo_page_runs_every_task_in_a_real_browser(browser, site, models, 
     attention = models["translation"].attention("ein hund")
     assert browser.texts("#result-translation .translation") == [attention["translation"]]
     assert len(browser.texts("#result-translation table.heat tr")) == len(attention["target_tokens"]) + 1
+    assert not any("\u2581" in t for t in browser.texts("#result-translation table.heat th"))  # no word-piece marks
     assert browser.submit("lm", "the") == "done"
     assert len(browser.texts("#result-lm .text")[0].split()) >= 10  # 60 streamed tokens, words spaced
     assert browser.submit("captioning", file=image_paths[0]) == "done"
@@ -70,10 +72,15 @@ def test_the_demo_page_runs_every_task_in_a_real_browser(browser, site, models, 
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_a_bad_input_shows_the_servers_error(browser, site):
+def test_a_bad_input_shows_the_servers_error(browser, site, tmp_path):
     browser.open_demo(site)
     assert browser.submit("sentiment", " ") == "error"
     assert browser.texts("#result-sentiment .error") == ["input: is empty"]
+    not_an_image = tmp_path / "notes.png"
+    not_an_image.write_text("not an image")
+    assert browser.submit("captioning", file=not_an_image) == "error"
+    assert browser.texts("#result-captioning .error") == ["input: is not an image PIL can read"]
+    browser.wait("return document.querySelectorAll('#result-captioning img').length === 0")  # no broken icon
 
 
 def test_a_stream_that_fails_mid_way_shows_its_error_on_the_page(browser, models, monkeypatch):
