@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from _results import RESULTS, ROOT, Report
 
@@ -47,7 +48,13 @@ ROWS = {"jsb_lstm": ("recipes/music/jsb_lstm.yaml", "jsb", 8.45),
 # earlier recipes of a row, kept with their logs (config.yaml says what differed): row -> (data set, label)
 ATTEMPTS = {"nottingham_lstm_cosine": ("nottingham", "LSTM, 88 Bernoulli keys, cosine LR decay (attempt; "
                                                      "the recipe keeps a constant LR)"),
-            "nottingham_lstm_dropout05": ("nottingham", "LSTM, 88 Bernoulli keys, model.dropout=0.5 (attempt)")}
+            "nottingham_lstm_dropout05": ("nottingham", "LSTM, 88 Bernoulli keys, model.dropout=0.5 (attempt)"),
+            "nottingham_lstm_ema0999": ("nottingham", "LSTM, 88 Bernoulli keys, train.ema=0.999: the weights' moving "
+                                                      "average evaluated and kept (attempt)")}
+# reruns of a row's seed on later code: name -> (row, seed); report compares their metrics.jsonl with the row's
+RERUNS = {"jsb_lstm_v030check": ("jsb_lstm", 0)}
+# fields of metrics.jsonl that measure the clock, not the model (left out of the comparison)
+TIMING = {"elapsed_s", "tokens_per_s"}
 LABELS = {"jsb_lstm": "LSTM, 88 Bernoulli keys", "jsb_nade": "LSTM + NADE keys (within-frame)",
           "nottingham_lstm": "LSTM, 88 Bernoulli keys", "nottingham_nade": "LSTM + NADE keys (within-frame)"}
 # test NLL (nats/frame) as published: Bai et al. 2018 (LSTM, GRU, TCN), Boulanger-Lewandowski et al. 2012
@@ -150,13 +157,57 @@ def published() -> str:
 
 
 def per_seed() -> str:
-    lines = ["| row | seed | valid NLL | test NLL | minutes | commit | log |", "|---|---|---|---|---|---|---|"]
-    for row in [*ROWS, *ATTEMPTS]:
+    lines = ["| row | seed | valid NLL | test NLL | minutes | load start/end | rnnlp | commit | log |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for row in [*ROWS, *ATTEMPTS, *RERUNS]:
         for r in seeds_of(row):
+            meta = json.loads((LOGS / row / f"seed{r['seed']}" / "meta.json").read_text())
             lines.append(f"| {row} | {r['seed']} | {r['valid']['loss']:.4f} | {r['test']['loss']:.4f} | "
-                         f"{r['train_minutes']:.1f} | {r.get('commit', 'not recorded')} | "
+                         f"{r['train_minutes']:.1f} | {r['load_start']:.1f}/{r['load_end']:.1f} | "
+                         f"{meta.get('rnnlp_version', '?')} | {r.get('commit', 'not recorded')} | "
                          f"`benchmarks/logs/music/{row}/seed{r['seed']}/` |")
     return "\n".join(lines)
+
+
+def rerun_check(name: str) -> str | None:
+    """One sentence: does the rerun ``name`` log the same metrics, step for step, as its row's seed
+    (timing fields left out)? None while the rerun has no logs."""
+    row, seed = RERUNS[name]
+    new_dir, old_dir = LOGS / name / f"seed{seed}", LOGS / row / f"seed{seed}"
+    if not (new_dir / "test.json").exists():
+        return None
+    read = lambda d: [{k: v for k, v in json.loads(line).items() if k not in TIMING}  # noqa: E731
+                      for line in (d / "metrics.jsonl").read_text().splitlines()]
+    version = lambda d: json.loads((d / "meta.json").read_text()).get("rnnlp_version", "?")  # noqa: E731
+    new, old = read(new_dir), read(old_dir)
+    tests = [json.loads((d / "test.json").read_text()) for d in (new_dir, old_dir)]
+    head = (f"`{name}` reran `{row}` seed {seed} on rnnlp {version(new_dir)} (commit {tests[0].get('commit', '?')}) "
+            f"against the logged run on rnnlp {version(old_dir)} (commit {tests[1].get('commit', '?')})")
+    figures = (f"valid {tests[0]['valid']['loss']:.4f} against {tests[1]['valid']['loss']:.4f}, test "
+               f"{tests[0]['test']['loss']:.4f} against {tests[1]['test']['loss']:.4f}")
+    configs = [_flat(yaml.safe_load((d / "config.yaml").read_text())) for d in (new_dir, old_dir)]
+    changed = sorted(k for k in configs[0].keys() | configs[1].keys()
+                     if k != "train.output" and configs[0].get(k, "absent") != configs[1].get(k, "absent"))
+    config = ("; config.yaml differs only in "
+              + ", ".join(f"{k} ({configs[1].get(k, 'absent')} then, {configs[0].get(k, 'absent')} now)"
+                          for k in changed) if changed else "; config.yaml the same") + " (train.output aside)"
+    if new == old and all(tests[0][s] == tests[1][s] for s in ("valid", "test")):
+        return (f"{head}: its metrics.jsonl ({len(new)} rows) is identical but for the timing fields "
+                f"({', '.join(sorted(TIMING))}), and so are the reports ({figures}){config}.")
+    shared = [(a, b) for a, b in zip(new, old)]
+    diffs = [abs(a[k] - b[k]) for a, b in shared for k in a.keys() & b.keys()
+             if isinstance(a[k], float) and isinstance(b[k], float)]
+    first = next((a.get("step") for a, b in shared if a != b), None)
+    return (f"{head}: the logs differ ({len(new)} rows against {len(old)}; first difference at step {first}; "
+            f"largest difference of a logged float {max(diffs, default=0.0):.3g}); {figures}{config}.")
+
+
+def _flat(tree: dict, prefix: str = "") -> dict:
+    """A nested config as dotted keys."""
+    out = {}
+    for key, value in tree.items():
+        out.update(_flat(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}": value})
+    return out
 
 
 def report(data_root: Path) -> None:
@@ -177,7 +228,7 @@ def report(data_root: Path) -> None:
         "(the machine is a shared 2-core CPU: other jobs ran beside some runs). Commit: the checkout the run "
         "used (rnnlp/ and recipes/ never changed during a run; the first four runs' were filled in afterwards "
         "from git log, the JSB seeds 1-2 name the checkout when the run ended).",
-        table(data_root), "Per seed (logs: metrics.jsonl, config.yaml, meta.json, test.json):", per_seed(),
+        table(data_root), *filter(None, (rerun_check(name) for name in RERUNS)), "Per seed (logs: metrics.jsonl, config.yaml, meta.json, test.json):", per_seed(),
         "Published test figures (not measured here):", published()])
     print(rep.write(body, RESULTS / "music.md"))
 

@@ -41,3 +41,32 @@ def test_a_row_is_the_median_of_its_seeds_and_says_whether_the_goal_is_met(music
     line = music._row_line("JSB", "jsb_lstm", 8.45)
     assert "| 0, 1, 2 | 8.5000 | **8.4400** |" in line and "<= 8.45: met" in line and "| 102 |" in line
     assert "not run" in music._row_line("JSB", "jsb_nade", 7.0)
+
+
+def _seed_logs(folder: Path, rows: list[dict], version: str, valid: float, test: float) -> None:
+    folder.mkdir(parents=True)
+    (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (folder / "meta.json").write_text(json.dumps({"rnnlp_version": version}))
+    (folder / "config.yaml").write_text(f"train:\n  output: runs/{folder.parent.name}\n  seed: 0\n")
+    (folder / "test.json").write_text(json.dumps({"seed": 0, "commit": version, "valid": {"loss": valid},
+                                                  "test": {"loss": test}}))
+
+
+def test_a_rerun_is_compared_with_its_row_leaving_out_the_timing_fields(music, tmp_path):
+    old = [{"step": 10, "loss": 9.5, "elapsed_s": 1.0, "tokens_per_s": 50.0}, {"step": 20, "loss": 9.0}]
+    _seed_logs(tmp_path / "jsb_lstm" / "seed0", old, "0.2.0", 8.3, 8.4)
+    assert music.rerun_check("jsb_lstm_v030check") is None  # not run yet
+    new = [{**old[0], "elapsed_s": 2.0, "tokens_per_s": 25.0}, old[1]]
+    _seed_logs(tmp_path / "jsb_lstm_v030check" / "seed0", new, "0.3.0", 8.3, 8.4)
+    line = music.rerun_check("jsb_lstm_v030check")
+    assert "identical" in line and "rnnlp 0.3.0" in line and "rnnlp 0.2.0" in line
+    assert "config.yaml the same" in line  # train.output aside
+
+
+def test_a_rerun_that_differs_says_where_and_by_how_much(music, tmp_path):
+    _seed_logs(tmp_path / "jsb_lstm" / "seed0", [{"step": 10, "loss": 9.5}, {"step": 20, "loss": 9.0}], "0.2.0",
+               8.3, 8.4)
+    _seed_logs(tmp_path / "jsb_lstm_v030check" / "seed0", [{"step": 10, "loss": 9.5}, {"step": 20, "loss": 9.25}],
+               "0.3.0", 8.35, 8.45)
+    line = music.rerun_check("jsb_lstm_v030check")
+    assert "differ" in line and "step 20" in line and "0.25" in line and "8.3500 against 8.3000" in line
