@@ -214,7 +214,9 @@ def report(data_root: Path) -> None:
     import torch
 
     rep = Report(__file__, "Polyphonic music: JSB Chorales and Nottingham (frame NLL)")
-    versions = f"torch {torch.__version__}, numpy {np.__version__}"
+    metas = [json.loads((p.parent / "meta.json").read_text()).get("provenance", {}) for p in LOGS.glob("*/seed*/test.json")]
+    numpys = sorted({m["numpy_version"] for m in metas if m.get("numpy_version")}) or [np.__version__]
+    versions = f"torch {torch.__version__}, numpy {', '.join(numpys)} (the runs' meta.json)"
     commits = sorted({json.loads((p.parent / "meta.json").read_text()).get("rnnlp_version", "?")
                       for p in LOGS.glob("*/seed*/test.json")})
     body = "\n\n".join([

@@ -113,7 +113,7 @@ setup_path_peer() {  # setup_path_peer PEER VAR FILE EXTRA...: torch env + the u
     return
   fi
   echo "$path" >"$ENVS/$peer/path.txt"
-  status "$peer" 1 "" "code read from $path ($(git -C "$path" rev-parse --short=12 HEAD 2>/dev/null || echo 'not a git checkout'))"
+  status "$peer" 1 "" "code read from $path ($(git -C "$path" rev-parse --short=12 HEAD 2>/dev/null || echo 'not a git checkout'); $file sha256 $(sha256sum "$path/$file" | cut -c1-16))"
 }
 
 setup_wlm() { setup_path_peer wlm WLM_PATH main.py; }
