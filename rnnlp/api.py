@@ -1,4 +1,4 @@
-"""The Python API that the CLI wraps: ``train``, ``load``, ``make_config``, ``expect_task``.
+"""The Python API that the CLI wraps: ``train``, ``load``, ``make_config``, ``expect_verb``.
 
     >>> import rnnlp
     >>> run = rnnlp.api.train("sentiment", overrides=["train.epochs=1"])
@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Iterable
 
 from rnnlp.errors import CheckpointError, choice_error
-from rnnlp.tasks.table import TASKS, entry
+from rnnlp.tasks.table import ITEMS, TASKS, entry, tasks_with
 
-__all__ = ["TASKS", "expect_task", "load", "make_config", "train"]
+__all__ = ["TASKS", "expect_task", "expect_verb", "load", "make_config", "train"]
 
 
 def make_config(task: str, recipe: str | None = None, overrides: Iterable[str] = (), extra: dict | None = None):
@@ -72,6 +72,14 @@ def load(path: str | Path, device: str = "cpu"):
     from rnnlp.tasks import driver
 
     return driver.load(path, device)
+
+
+def expect_verb(model, verb: str, items: tuple = ITEMS) -> None:
+    """Raise a CheckpointError unless the loaded model's task has ``verb`` and reads one of
+    ``items`` (the task table says which tasks do)."""
+    if model.task not in tasks_with(verb, items):
+        raise CheckpointError(f"checkpoint {model.path} holds a {model.task} model; `rnnlp {verb}` needs a "
+                              f"{' or '.join(tasks_with(verb, items))} checkpoint")
 
 
 def expect_task(model, task: str) -> None:

@@ -5,10 +5,12 @@
 The exported graph takes the *encoded* inputs; tokenisation stays in ``tokenizer.json`` (load it
 with ``tokenizers.Tokenizer.from_file`` or ``rnnlp.text.TextPipeline``), so any runtime can feed it.
 
-- sentiment: ``(ids int64 B×T, lengths int64 B) -> probabilities float32 B×C``, columns in the
-  order of the checkpoint's ``labels.json``.
-- tagging: ``(ids B×T, chars B×T×L, cases B×T, lengths B) -> emissions B×T×C`` (per-token tag
-  scores; with a CRF head the Viterbi decode over ``crf.transitions`` stays outside the graph).
+The task table's ``export`` names the graph's shape (``SHAPES``):
+
+- classifier (sentiment): ``(ids int64 B×T, lengths int64 B) -> probabilities float32 B×C``,
+  columns in the order of the checkpoint's ``labels.json``.
+- tagger (tagging): ``(ids B×T, chars B×T×L, cases B×T, lengths B) -> emissions B×T×C`` (per-token
+  tag scores; with a CRF head the Viterbi decode over ``crf.transitions`` stays outside the graph).
 
 Batch and time (and the word length of ``chars``) are dynamic: the graph is traced once on an
 example batch and checked on a batch of another shape and length pattern before it is written.
@@ -29,7 +31,7 @@ from rnnlp.io import atomic_write_bytes
 from rnnlp.tasks.table import TASKS as TABLE
 
 FORMATS = ("torchscript", "onnx")
-TASKS = tuple(name for name, entry in TABLE.items() if entry.export)  # each needs a WRAPPERS entry (tested)
+TASKS = tuple(name for name, entry in TABLE.items() if entry.export)  # each names one of SHAPES (tested)
 TOLERANCE = 1e-5
 
 
@@ -98,13 +100,13 @@ def _ids(lengths: list[int], vocab_size: int, seed: int) -> tuple[torch.Tensor, 
     return ids.masked_fill(~_mask(ids, lengths_t), 0), lengths_t
 
 
-def example_inputs(task: str, sizes: tuple[int, int], lengths: list[int], seed: int = 0) -> tuple:
-    """Random encoded inputs with these lengths (padding 0), in the exported graph's order.
+def example_inputs(shape: str, sizes: tuple[int, int], lengths: list[int], seed: int = 0) -> tuple:
+    """Random encoded inputs with these lengths (padding 0), in the order of a graph of ``shape``.
 
-    ``sizes`` = (vocabulary size, number of character ids; the latter used by tagging only).
+    ``sizes`` = (vocabulary size, number of character ids; the latter used by the tagger only).
     """
     ids, lengths_t = _ids(lengths, sizes[0], seed)
-    if task == "sentiment":
+    if shape == "classifier":
         return ids, lengths_t
     mask = _mask(ids, lengths_t)
     gen = torch.Generator().manual_seed(seed + 1)
@@ -114,19 +116,19 @@ def example_inputs(task: str, sizes: tuple[int, int], lengths: list[int], seed: 
     return ids, chars, cases, lengths_t
 
 
-INPUT_NAMES = {"sentiment": ["ids", "lengths"], "tagging": ["ids", "chars", "cases", "lengths"]}
-OUTPUT_NAMES = {"sentiment": ["probabilities"], "tagging": ["emissions"]}
 TRACE_LENGTHS = [7, 5, 6, 2]   # unsorted, none full-length but the first
 CHECK_LENGTHS = [3, 11, 1, 9, 11]  # another batch size, longer time axis, other order
 
 
-WRAPPERS = {"sentiment": ClassifierExport, "tagging": TaggerExport}
+# shape -> (wrapper, input names, output names); a tagger's outputs are per token
+SHAPES = {"classifier": (ClassifierExport, ["ids", "lengths"], ["probabilities"]),
+          "tagger": (TaggerExport, ["ids", "chars", "cases", "lengths"], ["emissions"])}
 
 
-def wrap(task: str, model: nn.Module) -> nn.Module:
-    """The export wrapper for a loaded model of ``task`` (eval mode, pack encoders made padded)."""
+def wrap(shape: str, model: nn.Module) -> nn.Module:
+    """The export wrapper of ``shape`` around a loaded model (eval mode, pack encoders made padded)."""
     model.encoder = as_padded_encoder(model.encoder)
-    return WRAPPERS[task](model).eval()
+    return SHAPES[shape][0](model).eval()
 
 
 # -- formats -----------------------------------------------------------------------------
@@ -139,19 +141,19 @@ def _torchscript(module: nn.Module, example: tuple) -> bytes:
     return buffer.getvalue()
 
 
-def _onnx(module: nn.Module, example: tuple, task: str) -> bytes:
+def _onnx(module: nn.Module, example: tuple, shape: str) -> bytes:
     try:
         import onnx  # noqa: F401
     except ImportError:
         raise ConfigError("ONNX export needs the onnx package: pip install 'rnnlp[export]'") from None
-    names = INPUT_NAMES[task]
+    _, names, outputs = SHAPES[shape]
     axes = {"ids": {0: "batch", 1: "time"}, "lengths": {0: "batch"},
             "chars": {0: "batch", 1: "time", 2: "word_length"}, "cases": {0: "batch", 1: "time"}}
     out_axes = {"probabilities": {0: "batch"}, "emissions": {0: "batch", 1: "time"}}
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(module, example, buffer, input_names=names, output_names=OUTPUT_NAMES[task],
+        torch.onnx.export(module, example, buffer, input_names=names, output_names=outputs,
                           dynamic_axes={**{n: axes[n] for n in names}, **out_axes}, opset_version=17,
                           dynamo=False)
     return buffer.getvalue()
@@ -169,9 +171,9 @@ def run_exported(path, format: str, inputs: tuple) -> torch.Tensor:
     return torch.from_numpy(session.run(None, feed)[0])
 
 
-def _verify(module: nn.Module, data: bytes, format: str, task: str, sizes, where) -> None:
+def _verify(module: nn.Module, data: bytes, format: str, shape: str, sizes, where) -> None:
     """The exported graph must match eager PyTorch on a batch of another shape and length pattern."""
-    inputs = example_inputs(task, sizes, CHECK_LENGTHS, seed=1)
+    inputs = example_inputs(shape, sizes, CHECK_LENGTHS, seed=1)
     with torch.no_grad():
         expected = module(*inputs)
     if format == "onnx":
@@ -191,7 +193,7 @@ def _verify(module: nn.Module, data: bytes, format: str, task: str, sizes, where
             raise RnnlpError(f"exported {format} model of {where} fails on a batch of another shape "
                              f"({first}); please report this") from None
     mask = _mask(inputs[0], inputs[-1])
-    if task == "tagging":  # padding positions are not part of the contract
+    if shape == "tagger":  # padding positions are not part of the contract
         expected, got = expected[mask], got[mask]
     diff = float((expected - got).abs().max())
     if diff > TOLERANCE:
@@ -200,7 +202,7 @@ def _verify(module: nn.Module, data: bytes, format: str, task: str, sizes, where
 
 
 def export(ckpt_path, format: str, output) -> Path:
-    """Export a checkpoint of one of ``TASKS`` (the table's ``export=True`` tasks) to ``output``.
+    """Export a checkpoint of one of ``TASKS`` (the tasks whose table entry names an ``export`` shape) to ``output``.
 
     Writes TorchScript or ONNX (atomically) and returns the path.
 
@@ -218,11 +220,12 @@ def export(ckpt_path, format: str, output) -> Path:
     output = Path(output)
     if output.is_dir():
         raise ConfigError(f"--output {output} is a folder; give a file name")
+    shape = TABLE[loaded.task].export
     sizes = (loaded.pipeline.vocab_size, len(getattr(loaded, "chars", ())))
-    module = wrap(loaded.task, loaded.model.cpu().eval())
-    example = example_inputs(loaded.task, sizes, TRACE_LENGTHS)
+    module = wrap(shape, loaded.model.cpu().eval())
+    example = example_inputs(shape, sizes, TRACE_LENGTHS)
     with torch.no_grad():
-        data = _torchscript(module, example) if format == "torchscript" else _onnx(module, example, loaded.task)
-    _verify(module, data, format, loaded.task, sizes, loaded.path)
+        data = _torchscript(module, example) if format == "torchscript" else _onnx(module, example, shape)
+    _verify(module, data, format, shape, sizes, loaded.path)
     atomic_write_bytes(output, data)
     return output

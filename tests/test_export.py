@@ -124,8 +124,8 @@ def test_a_graph_with_a_baked_in_shape_is_refused(sentiment_run, tmp_path, monke
 
 
 def test_export_supports_exactly_the_tables_export_tasks():
-    from rnnlp.export import INPUT_NAMES, OUTPUT_NAMES, TASKS, WRAPPERS
+    from rnnlp.export import SHAPES, TASKS
     from rnnlp.tasks.table import TASKS as TABLE
 
     assert TASKS == tuple(name for name, entry in TABLE.items() if entry.export) == ("sentiment", "tagging")
-    assert set(WRAPPERS) == set(INPUT_NAMES) == set(OUTPUT_NAMES) == set(TASKS)
+    assert {TABLE[t].export for t in TASKS} == set(SHAPES) == {"classifier", "tagger"}

@@ -34,8 +34,10 @@ def own_figures(name: str, side: str, threads: int) -> dict:
 def row_section(name: str, row: Row, threads: int, plots: bool) -> list[str]:
     ours = side_curve(name, "rnnlp", threads, row.metric)
     theirs = {p.env: side_curve(name, p.env, threads, row.metric) for p in row.peers}
+    measured = sorted({float(p.name) for side in ("rnnlp", *theirs) for seed in seeds_of(name, side, threads)
+                       for p in (seed / "points").glob("*")}) or list(row.minutes)  # --minutes of the runs
     lines = [f"## {name}: {row.title}, {threads} thread{'s' if threads > 1 else ''}", "",
-             f"- rnnlp: `rnnlp {' '.join(rnnlp_command(row, 'K', threads, Path('RUN'), list(row.minutes), Path('DATA'))[3:])}`"
+             f"- rnnlp: `rnnlp {' '.join(rnnlp_command(row, 'K', threads, Path('RUN'), measured, Path('DATA'))[3:])}`"
              .replace(str(ROOT) + "/", "")]
     for peer in row.peers:
         status = peer_status(peer.env)

@@ -40,7 +40,7 @@ def caption(checkpoint, images, input_path, fmt, image_column, output, beam_size
     images = gather(images, input_path, read, "the image files to caption", quiet)
     images = [beside(image, input_path) if image else "" for image in images]
     model = api.load(checkpoint, device=device)
-    api.expect_task(model, "captioning")
+    api.expect_verb(model, "caption")
 
     def run(chunk):
         texts = model.caption(chunk, beam_size=beam_size, max_tokens=max_tokens, batch_size=batch_size)

@@ -1,7 +1,7 @@
 """``rnnlp export CKPT --format onnx --output model.onnx``: a checkpoint as TorchScript or ONNX.
 
-The tasks it accepts are those with ``export=True`` in ``rnnlp.tasks.table.TASKS``. Click only at
-import time; torch is imported inside the command (through ``rnnlp.export``).
+The tasks it accepts are those whose entry in ``rnnlp.tasks.table.TASKS`` names an ``export``
+shape. Click only at import time; torch is imported inside the command (through ``rnnlp.export``).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from rnnlp.cli.generate_music import PIECE_SUFFIXES, generate_piece, music_optio
 from rnnlp.cli.inputs import read_inputs
 from rnnlp.cli.outputs import Sink, in_batches
 from rnnlp.tasks import spec
+from rnnlp.tasks.table import entry
 
 
 def text_line(row: dict) -> str:
@@ -54,9 +55,9 @@ def generate(checkpoint, prompt, input_path, fmt, text_column, output, max_token
                lambda path: read_inputs(path, fmt, text_column, keep_blank=True),  # blank: from <bos>
                "prompts", quiet)
     model = api.load(checkpoint, device=device)
-    if model.task == "music":
+    if entry(model.task).item == "piece":
         return generate_piece(model, prompt, output, seed, temperature, **music)
-    api.expect_task(model, "lm")
+    api.expect_verb(model, "generate", ("prompt",))
     sink = sink or Sink(output, as_json, text_line)
     rules = dict(repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size, stop=stop)
     options = dict(temperature=temperature, top_k=top_k, top_p=top_p, greedy=greedy, **rules)

@@ -13,8 +13,7 @@ import click
 from rnnlp.cli.common import gather, input_options, model_options
 from rnnlp.cli.inputs import read_inputs
 from rnnlp.cli.outputs import Sink, in_batches, keeping_blanks
-
-TASKS = ("sentiment", "series")
+from rnnlp.tasks.table import entry
 
 
 @click.command()
@@ -33,9 +32,9 @@ def predict(checkpoint, texts, input_path, fmt, text_column, output, device, bat
 
     sink = Sink(output, as_json, _line)
     model = api.load(checkpoint, device=device)
-    if model.task == "series":
+    if entry(model.task).item == "series":
         return _series(model, texts, input_path, fmt, text_column, sink, batch_size, not (as_json or quiet))
-    api.expect_task(model, "sentiment")
+    api.expect_verb(model, "predict", ("text",))
     texts = gather(texts, input_path, lambda path: read_inputs(path, fmt, text_column, keep_blank=True),
                    "texts to classify", quiet)
     blank = lambda text: {"text": text, "label": None, "probability": None}  # noqa: E731  (keeps its place)

@@ -61,7 +61,7 @@ def recommend(checkpoint, histories, input_path, fmt, text_column, output, top_k
                                     keep_blank=True)
     histories = gather(histories, input_path, read, "histories (--history \"i1 i2 ...\")", quiet)
     model = api.load(checkpoint, device=device)
-    api.expect_task(model, "recommender")
+    api.expect_verb(model, "recommend")
     titles = item_titles(items_file, item_id_column, item_name_column, data_root) if items_file else {}
     sink = Sink(output, as_json, lambda row: format_row(row, titles))
 

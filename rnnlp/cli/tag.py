@@ -46,7 +46,7 @@ def tag(checkpoint, texts, input_path, fmt, text_column, output, tokenize, devic
                                     keep_blank=True)
     sentences = gather(texts, input_path, read, "sentences to tag", quiet)
     model = api.load(checkpoint, device=device)
-    api.expect_task(model, "tagging")
+    api.expect_verb(model, "tag")
 
     def run(chunk):
         return [{"text": text if isinstance(text, str) else " ".join(text), **row}

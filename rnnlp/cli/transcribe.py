@@ -35,7 +35,7 @@ def transcribe(checkpoint, files, input_path, fmt, path_column, output, beam_siz
     read = lambda path: read_inputs(path, fmt, path_column, names=PATH_COLUMNS, flag="--path-column")  # noqa
     paths = gather(files, input_path, read, "wav files to transcribe", quiet)
     model = api.load(checkpoint, device=device)
-    api.expect_task(model, "speech")
+    api.expect_verb(model, "transcribe")
 
     def run(chunk):
         rows = model.transcribe(list(chunk), beam_size=beam_size, batch_size=batch_size)

@@ -54,7 +54,7 @@ def translate(checkpoint, texts, input_path, fmt, text_column, output, beam_size
 
         pyplot("the attention plot")  # fail before decoding when matplotlib is missing
     model = api.load(checkpoint, device=device)
-    api.expect_task(model, "translation")
+    api.expect_verb(model, "translate")
 
     def run(chunk):
         found = model.translate_n_best(chunk, beam_size=beam_size, n_best=n_best, length_penalty=length_penalty,

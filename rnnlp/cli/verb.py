@@ -40,7 +40,7 @@ def verb_command(task: str, verb: str, rows: tuple, method: str) -> click.Comman
         sink = Sink(output, as_json, _text)
         items = gather(texts, input_path, lambda path: read_inputs(path, fmt, text_column), "inputs", quiet)
         model = api.load(checkpoint, device=device)
-        api.expect_task(model, task)
+        api.expect_verb(model, verb)
         run = lambda chunk: [{"input": x, "output": y} for x, y in  # noqa: E731
                              zip(chunk, getattr(model, method)(list(chunk), **options))]
         for found in in_batches(items, batch_size, run, not (as_json or quiet)):

@@ -7,7 +7,7 @@ measures it against random-order padded batches (benchmarks/results/sentiment.md
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Iterator, Optional, Sequence
 
 import numpy as np
@@ -15,26 +15,44 @@ import torch
 import torch.distributed as dist
 
 
+def rank_share(n: int, rank: int, world_size: int) -> slice:
+    """The rows of a global batch of ``n`` that rank ``rank`` of ``world_size`` trains on: an
+    equal contiguous slice (the one place where data is split between torchrun ranks)."""
+    rows = np.array_split(np.arange(n), world_size)[rank]
+    return slice(int(rows[0]), int(rows[-1]) + 1) if len(rows) else slice(0, 0)
+
+
+class Tensors:
+    """The one batch type every task's batches are: a dataclass of named tensors (or None, or a
+    nested batch) plus ``lengths``. ``to`` moves every field but those of ``CPU`` (lengths and
+    positions stay on the CPU, where packing and scattering read them); ``num_tokens`` (what
+    ``fit`` counts as throughput) is the sum of ``lengths`` unless a task says otherwise."""
+
+    CPU = ("lengths", "target_lengths", "index")
+
+    def _map(self, fn):
+        return replace(self, **{f.name: fn(getattr(self, f.name)) for f in fields(self) if f.name not in self.CPU})
+
+    def to(self, device):
+        return self._map(lambda t: t if t is None else t.to(device, non_blocking=True) if torch.is_tensor(t)
+                         else t.to(device))
+
+    def pin_memory(self):
+        """Page-locked copies, so ``to(cuda, non_blocking=True)`` overlaps with compute."""
+        return self._map(lambda t: t if t is None else t.pin_memory())
+
+    @property
+    def num_tokens(self) -> int:
+        return int(self.lengths.sum())
+
+
 @dataclass
-class Batch:
+class Batch(Tensors):
     ids: torch.Tensor                # B×T long, padded with pad_id
     lengths: torch.Tensor            # B long (CPU)
     mask: torch.Tensor               # B×T bool, True at real tokens
     targets: Optional[torch.Tensor]  # B (classes) or B×T (tags / next tokens)
     index: Optional[torch.Tensor] = None  # B: positions of the examples in the dataset
-
-    def to(self, device) -> "Batch":
-        move = lambda t: t.to(device, non_blocking=True) if t is not None else None  # noqa: E731
-        return Batch(move(self.ids), self.lengths, move(self.mask), move(self.targets), self.index)
-
-    def pin_memory(self) -> "Batch":
-        """Page-locked copies, so ``to(cuda, non_blocking=True)`` overlaps with compute."""
-        pin = lambda t: t.pin_memory() if t is not None else None  # noqa: E731
-        return Batch(pin(self.ids), self.lengths, pin(self.mask), pin(self.targets), self.index)
-
-    @property
-    def num_tokens(self) -> int:
-        return int(self.lengths.sum())
 
 
 def pad(seqs: Sequence[Sequence[int]], pad_id: int = 0, length: int | None = None) -> torch.Tensor:
@@ -103,7 +121,7 @@ class BucketBatcher:
             out = [out[i] for i in rng.permutation(len(out))]
         if self.world_size > 1:
             # each rank takes an equal contiguous slice of every global batch
-            out = [np.array_split(b, self.world_size)[self.rank] for b in out]
+            out = [b[rank_share(len(b), self.rank, self.world_size)] for b in out]
         return out
 
     def __iter__(self) -> Iterator[np.ndarray]:

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import torch
 
-from rnnlp.data.batching import Batch, collate, pad
+from rnnlp.data.batching import Batch, Tensors, collate, pad
 from rnnlp.data.readers import local_file, read_table, require_columns
 from rnnlp.errors import DataError
 
@@ -76,7 +76,7 @@ def drop_empty(source: list[str], target: list[str]) -> tuple[list[str], list[st
 
 
 @dataclass
-class ParallelBatch:
+class ParallelBatch(Tensors):
     """Source ``Batch`` (ids B×S, lengths, mask) and the target framed by <bos>/<eos>.
 
     ``target_in`` (B×T) starts with <bos>; ``target_out`` (B×T) is the same shifted left,
@@ -86,10 +86,6 @@ class ParallelBatch:
     source: Batch
     target_in: torch.Tensor
     target_out: torch.Tensor
-
-    def to(self, device) -> "ParallelBatch":
-        return ParallelBatch(self.source.to(device), self.target_in.to(device),
-                             self.target_out.to(device))
 
     @property
     def num_tokens(self) -> int:

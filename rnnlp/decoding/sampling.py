@@ -97,6 +97,16 @@ def check_sampling(temperature: float, top_k, top_p: float) -> None:
         raise ConfigError(f"top_k must be >= 1 or None, got {top_k}")
 
 
+def seeded_generator(seed: int | None, device) -> torch.Generator:
+    """A generator seeded with ``seed`` (None: from the OS), on ``device``."""
+    gen = torch.Generator(device=device)
+    if seed is None:
+        gen.seed()
+    else:
+        gen.manual_seed(seed)
+    return gen
+
+
 @dataclass(frozen=True, eq=False)
 class RowSampler:
     """How one row picks its next token: its options and the generator its uniforms come from.

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from rnnlp.data.batching import Tensors
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.forecast.model import FORECAST_CELLS, Forecaster
 from rnnlp.timeseries import Forecast
@@ -45,14 +46,11 @@ MIN_WINDOWS = 10  # training windows a series must give at least
 
 
 @dataclass
-class WindowBatch:
+class WindowBatch(Tensors):
     """Windows of a standardised series, in the batch contract ``fit`` expects."""
 
     inputs: torch.Tensor   # B×W×k: y_t .. y_{t+W-1}
     targets: torch.Tensor  # B×W×k: y_{t+1} .. y_{t+W}
-
-    def to(self, device) -> "WindowBatch":
-        return WindowBatch(self.inputs.to(device), self.targets.to(device))
 
     @property
     def num_tokens(self) -> int:

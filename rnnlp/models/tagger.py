@@ -13,6 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from rnnlp.data.batching import Tensors
 from rnnlp.nn.crf import FORBIDDEN
 from rnnlp.nn.locked_dropout import LockedDropout, word_dropout
 
@@ -59,22 +60,13 @@ def log_partition(crf, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Ten
 
 
 @dataclass
-class TagBatch:
+class TagBatch(Tensors):
     ids: torch.Tensor                # B×T word ids
     chars: torch.Tensor              # B×T×L char ids (0 = padding)
     cases: torch.Tensor              # B×T casing classes
     lengths: torch.Tensor            # B (CPU)
     mask: torch.Tensor               # B×T bool
     targets: torch.Tensor | None     # B×T tag ids, -100 at padding
-
-    def to(self, device) -> "TagBatch":
-        move = lambda t: t.to(device) if t is not None else None  # noqa: E731
-        return TagBatch(move(self.ids), move(self.chars), move(self.cases), self.lengths,
-                        move(self.mask), move(self.targets))
-
-    @property
-    def num_tokens(self) -> int:
-        return int(self.lengths.sum())
 
 
 class SequenceTagger(nn.Module):

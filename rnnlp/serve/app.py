@@ -26,6 +26,7 @@ from rnnlp.serve.guard import Guard
 from rnnlp.serve.metrics import Metrics
 from rnnlp.serve.openapi import document, page
 from rnnlp.serve.verbs import verbs_of
+from rnnlp.tasks.table import entry
 
 DEMO = Path(__file__).with_name("demo.html")
 OFF_LOOP_BYTES = 16_384  # a body this large is parsed (images, wav files decoded) on a worker thread
@@ -44,31 +45,29 @@ class Settings:
 
 
 def warm_item(model):
-    """One small valid input of ``model``'s task (as a request would send it), or None."""
+    """One small valid input of the kind ``model``'s verbs read (as a request sends it), or None."""
     import base64
     import io
 
     import numpy as np
 
-    task = model.task
-    if task in ("sentiment", "tagging", "translation"):
+    item = entry(model.task).item
+    if item in ("text", "tokens", "prompt"):
         return "warm up"
-    if task == "lm":
-        return "the"
-    if task == "captioning":
+    if item == "image":
         from PIL import Image
 
         out = io.BytesIO()
         Image.new("RGB", (16, 16)).save(out, format="PNG")
         return base64.b64encode(out.getvalue()).decode()
-    if task == "speech":
+    if item == "audio":
         from rnnlp.data.audio import encode_wav
 
         rate = model.config.features.sample_rate
         return base64.b64encode(encode_wav(np.zeros(rate // 5, np.float32), rate)).decode()
-    if task == "recommender":
+    if item == "history":
         return model.item_pipeline.names[1]
-    if task == "series":
+    if item == "series":
         channels = model.model.channels
         return [0.0] * 16 if channels == 1 else [[0.0] * channels] * 16
     return None

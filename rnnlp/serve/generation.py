@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 
 import torch
 
-from rnnlp.decoding.sampling import RowSampler, choose_rows
+from rnnlp.decoding.sampling import RowSampler, choose_rows, seeded_generator
 from rnnlp.serve.batcher import Batcher
 from rnnlp.serve.metrics import Metrics
 from rnnlp.tasks import spec
-from rnnlp.tasks.lm import seeded_generator
 
 
 class StreamError(str):

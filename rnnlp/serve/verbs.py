@@ -3,8 +3,9 @@
 A ``Verb`` turns a request body into checked items and options (``parse``) and runs a list
 of items, gathered from one or more requests with equal options, through the loaded model's
 own batched method (``run``): the code ``evaluate`` uses, so a batched result equals the
-unbatched one. A task not listed here gets ``predict`` when its loaded model has one
-(the tasks that land later serve by implementing the loaded-model protocol).
+unbatched one. Nothing here names a task: a task's entry in the task table says which verbs it
+has and what kind of item they read; ``READERS`` reads each kind, ``RUNNERS`` runs each
+(verb, kind), and a verb of a new kind runs the loaded model's own method on the items as sent.
 """
 
 from __future__ import annotations
@@ -351,25 +352,20 @@ def _music_generate(model, prompts, options) -> list:
     return out
 
 
-# -- the table ---------------------------------------------------------------------------------
+# -- the readers and runners -------------------------------------------------------------------
 _TEXT = lambda value, field, limits: fields.text(value, field, limits)  # noqa: E731
-# task -> verb -> (how one item is read, how a batch runs[, a check between options]); the verbs'
-# options are their rows in the task table (rnnlp.tasks.table / rnnlp.tasks.spec), HTTP ones
-_HOW = {
-    "sentiment": {"predict": (_TEXT, _predict)},
-    "tagging": {"tag": (_sentence, _predict), "predict": (_sentence, _predict)},
-    "translation": {"translate": (_TEXT, _translate, _n_best_in_beam)},
-    "lm": {"generate": (_prompt, _generate)},
-    "captioning": {"caption": (_image, _caption)},
-    "recommender": {"recommend": (_history, _recommend)},
-    "series": {"predict": (_series, _series_predict)},
-    "speech": {"transcribe": (_audio, _transcribe)},
-    "music": {"generate": (_piece_prompt, _music_generate)},
+# how one item of each kind (the task table's TaskEntry.item) is read from a request
+READERS = {"text": _TEXT, "tokens": _sentence, "prompt": _prompt, "image": _image, "audio": _audio,
+           "history": _history, "series": _series, "piece": _piece_prompt}
+# (verb, item kind) -> how a batch runs[, a check between options]; the verbs' options are their
+# rows in the task table (rnnlp.tasks.table / rnnlp.tasks.spec), HTTP ones
+RUNNERS = {
+    ("predict", "text"): (_predict,), ("predict", "tokens"): (_predict,), ("tag", "tokens"): (_predict,),
+    ("translate", "text"): (_translate, _n_best_in_beam), ("generate", "prompt"): (_generate,),
+    ("caption", "image"): (_caption,), ("recommend", "history"): (_recommend,),
+    ("predict", "series"): (_series_predict,), ("transcribe", "audio"): (_transcribe,),
+    ("generate", "piece"): (_music_generate,),
 }
-VERBS: dict[str, dict[str, Verb]] = {
-    task: {verb: Verb(verb, how[0], how[1], verb_options(task, verb, "http"), *how[2:]) for verb, how in verbs.items()}
-    for task, verbs in _HOW.items()}
-assert {t: set(v) for t, v in VERBS.items()} == {t: set(e.verbs) for t, e in TASKS.items() if t in VERBS}
 
 
 def _any(value, field, limits):
@@ -378,15 +374,27 @@ def _any(value, field, limits):
     return value
 
 
+def task_verbs(task: str) -> dict[str, Verb]:
+    """The HTTP verbs of ``task``'s table entry: each read by its item kind's reader and run by its
+    runner; a verb with neither (a task of a new kind) gets a generic one: items as sent, options
+    from the specification, the model's own method on the batch."""
+    found, item = {}, TASKS[task].item
+    for verb in TASKS[task].verbs:
+        params = verb_options(task, verb, "http")
+        how = RUNNERS.get((verb, item))
+        found[verb] = (Verb(verb, READERS[item], how[0], params, *how[1:]) if how else
+                       Verb(verb, READERS.get(item, _any), _method(verb_method(task, verb)), params))
+    return found
+
+
+VERBS: dict[str, dict[str, Verb]] = {task: task_verbs(task) for task in TASKS}
+
+
 def verbs_of(model) -> dict[str, Verb]:
-    """The verbs a loaded model serves: its task's row here; else, for a task whose table entry
-    names verbs, one generic verb each (items as sent, options from the specification, the
-    model's own method on the batch); else ``predict`` if the model has one."""
-    if model.task in VERBS:
-        return VERBS[model.task]
-    if model.task in TASKS and TASKS[model.task].verbs:
-        return {verb: Verb(verb, _any, _method(verb_method(model.task, verb)), verb_options(model.task, verb, "http"))
-                for verb in TASKS[model.task].verbs}
+    """The verbs a loaded model serves: its task's (``task_verbs``); a model of a task outside
+    the table that has ``predict``, that one."""
+    if model.task in TASKS:
+        return VERBS.get(model.task) or task_verbs(model.task)
     if callable(getattr(model, "predict", None)):
         return {"predict": Verb("predict", _any, _method("predict"))}
     return {}

@@ -10,7 +10,7 @@ import torch
 from torch.nn import functional as F
 
 from rnnlp.config.captioning import CaptioningConfig
-from rnnlp.data.batching import pad
+from rnnlp.data.batching import Tensors, pad, rank_share
 from rnnlp.data.captions import Split, open_store, read_split, split_captions  # noqa: F401  (benchmarks)
 from rnnlp.data.images import center_crop, image_array, load_image, random_crop_flip
 from rnnlp.decoding import Memory, decode_batched
@@ -21,8 +21,7 @@ from rnnlp.nn.image_encoder import normalize
 from rnnlp.tasks import one_or_many, spec
 from rnnlp.tasks.common import data_config
 from rnnlp.training.distributed import say
-from rnnlp.tasks.describe import loaded_repr
-from rnnlp.tasks.driver import model_info, restore
+from rnnlp.tasks.driver import Restored
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
 from rnnlp.training.distributed import world
@@ -50,14 +49,11 @@ def check_image_config(icfg) -> None:
 
 # -- batches and loss ------------------------------------------------------------------
 @dataclass
-class CaptionBatch:
+class CaptionBatch(Tensors):
     images: torch.Tensor    # B×H×W×3 uint8 pixels, or B×S×C cached features
     rows: torch.Tensor      # N: image row of each caption
     inputs: torch.Tensor    # N×T: <bos> + words
     targets: torch.Tensor   # N×T: words + <eos>, -100 at padding
-
-    def to(self, device) -> "CaptionBatch":
-        return CaptionBatch(*(t.to(device) for t in (self.images, self.rows, self.inputs, self.targets)))
 
     @property
     def num_tokens(self) -> int:
@@ -173,7 +169,7 @@ def _batches(cfg, model, split: Split, pipeline, device):
                 pixels = random_crop_flip(split.images[idx], cfg.image.crop, cfg.image.flip, rng)
             else:
                 pixels = center_crop(split.images[idx], cfg.image.crop)
-            mine = np.array_split(np.arange(len(idx)), size)[rank]
+            mine = rank_share(len(idx), rank, size)
             yield make_batch(pixels[mine], [split.ids[i] for i in idx[mine]], pipeline.bos_id, pipeline.eos_id)
 
     return batches, (len(split.names) + b - 1) // b
@@ -214,15 +210,10 @@ def _check_image(value, where: str) -> None:
         raise InputError(f"{where} is an empty path")
 
 
-class Captioner:
+class Captioner(Restored):
     """A loaded captioning checkpoint: ``caption`` images, ``evaluate`` on a split."""
 
-    task = TASK
-    info = model_info
-    __repr__ = loaded_repr
-
-    def __init__(self, ckpt: dict, device: str = "cpu"):
-        restore(self, ckpt, device, _build)
+    task, build = TASK, staticmethod(_build)
 
     def pixels(self, images) -> np.ndarray:
         """N×S×S×3 uint8 of PIL images or paths (RGB, resized); DataError naming a bad file."""

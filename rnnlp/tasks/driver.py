@@ -22,6 +22,7 @@ from rnnlp.config.base import from_dict, to_dict
 from rnnlp.errors import CheckpointError, ConfigError
 from rnnlp.models.builders import resolve_vectors
 from rnnlp.tasks.common import allocation_guard, check_memory, parameters, session
+from rnnlp.tasks.describe import loaded_repr
 from rnnlp.training.distributed import say
 from rnnlp.tasks.protocol import Prepared, Resumed
 from rnnlp.tasks.runs import choose_folder, latest, mark_latest, run_folder
@@ -57,14 +58,14 @@ def train(name: str, cfg, resume: str | None = None, overwrite: bool = False, gi
         cfg, resumed = resume_point(resume, cfg, given)
     else:
         folder = choose_folder(name, cfg.train.output, overwrite)
-        cfg = transfer.resolve(name, resolve_vectors(cfg))
+        cfg = transfer.resolve(name, resolve_vectors(cfg), entry(name))
     with session(cfg.train) as device, allocation_guard(cfg, device):
         check_memory(cfg, device)
         prep = task.prepare(cfg, resumed, device)
         if resumed:
             load_model_weights(prep.model, resumed.ckpt["weights"], resumed.path)
         else:
-            transfer.initialise(name, prep)
+            transfer.initialise(entry(name), prep)
         prep.model.to(device)
         start, run = time.perf_counter(), {}
         try:
@@ -83,7 +84,7 @@ def train(name: str, cfg, resume: str | None = None, overwrite: bool = False, gi
 def dry_run(name: str, cfg) -> None:
     """Build what a run of ``name`` would build (data, tokenizer, model), print its banner and
     planned steps, and stop before the first step; nothing is written."""
-    task, cfg = task_module(name), transfer.resolve(name, resolve_vectors(cfg))
+    task, cfg = task_module(name), transfer.resolve(name, resolve_vectors(cfg), entry(name))
     with session(cfg.train) as device, allocation_guard(cfg, device):
         check_memory(cfg, device)
         prep = task.prepare(cfg, None, device)
@@ -262,3 +263,16 @@ def model_info(obj) -> dict:
             "parameters": sum(p.numel() for p in obj.model.parameters()),
             "metrics": {k: v for k, v in (obj.metrics or {}).items() if isinstance(v, (int, float))},
             "rnnlp_version": __version__, "trained_with": obj.version}
+
+
+class Restored:
+    """The wiring every loaded model shares, written once: built from a checkpoint by ``restore``
+    with the task's ``build`` (set by the task's class with ``task``), ``info()`` and ``repr``."""
+
+    task: str = ""
+    build = None                 # staticmethod(config, ckpt) -> (model, attributes): see ``restore``
+    info = model_info
+    __repr__ = loaded_repr
+
+    def __init__(self, ckpt: dict, device: str = "cpu"):
+        restore(self, ckpt, device, self.build)

@@ -5,20 +5,19 @@ from __future__ import annotations
 import math
 from typing import Iterator
 
-import numpy as np
 import torch
 
 from rnnlp.config.lm import LMConfig
-from rnnlp.data.batching import Batch
+from rnnlp.data.batching import Batch, rank_share
 from rnnlp.data.stream import StreamBatcher, encode_stream, hold_out, read_corpus, read_text, split_lines
 from rnnlp.errors import ConfigError, DataError, InputError
 from rnnlp.tasks import spec
 from rnnlp.models.builders import build_language_model, build_text_pipeline
 from rnnlp.models.language_model import detach_state
+from rnnlp.decoding.sampling import seeded_generator
 from rnnlp.tasks import one_or_many
 from rnnlp.training.distributed import say
-from rnnlp.tasks.describe import loaded_repr
-from rnnlp.tasks.driver import model_info, restore
+from rnnlp.tasks.driver import Restored
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
 from rnnlp.training.distributed import world
@@ -147,8 +146,7 @@ def _rank_rows(batch: Batch) -> Batch:
     rank, size = world()
     if size == 1:
         return batch
-    rows = np.array_split(np.arange(batch.ids.size(0)), size)[rank]
-    mine = slice(int(rows[0]), int(rows[-1]) + 1)
+    mine = rank_share(batch.ids.size(0), rank, size)
     return Batch(batch.ids[mine], batch.lengths[mine], batch.mask[mine], batch.targets[mine])
 
 
@@ -166,15 +164,13 @@ def _build(config: LMConfig, ckpt: dict):
     return build_language_model(config, num_ids(pipeline)), {}
 
 
-class TextGenerator:
+class TextGenerator(Restored):
     """A loaded language model: ``generate`` / ``stream`` text, ``evaluate`` perplexity on a file."""
 
-    task = TASK
-    info = model_info
-    __repr__ = loaded_repr
+    task, build = TASK, staticmethod(_build)
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
-        restore(self, ckpt, device, _build)
+        super().__init__(ckpt, device)
         p = self.pipeline  # <pad> and <bos> are never targets; <eos> only when lines end with it
         banned = [p.pad_id, p.bos_id] + ([] if uses_eos(self.config) else [p.eos_id])
         self.decoder = _Banned(self.model, banned)
@@ -373,15 +369,6 @@ class _Renderer:
         piece = token if self.start[row] else " " + token
         self.start[row] = False
         return piece
-
-
-def seeded_generator(seed: int | None, device) -> torch.Generator:
-    gen = torch.Generator(device=device)
-    if seed is None:
-        gen.seed()
-    else:
-        gen.manual_seed(seed)
-    return gen
 
 
 Loaded = TextGenerator

@@ -18,13 +18,12 @@ import numpy as np
 import torch
 
 from rnnlp.config.music import MusicConfig
-from rnnlp.data.batching import BucketBatcher, by_length, epoch_batches
+from rnnlp.data.batching import BucketBatcher, Tensors, by_length, epoch_batches
 from rnnlp.data.midi import KEYS, check_roll
 from rnnlp.data.music import chunk, has_split, read_rolls
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.models.builders import build_music_model
-from rnnlp.tasks.describe import loaded_repr
-from rnnlp.tasks.driver import model_info, restore
+from rnnlp.tasks.driver import Restored
 from rnnlp.tasks import spec
 from rnnlp.tasks.protocol import Prepared
 
@@ -33,16 +32,9 @@ TASK = "music"
 
 # -- data ------------------------------------------------------------------------------
 @dataclass
-class RollBatch:
+class RollBatch(Tensors):
     rolls: torch.Tensor      # B×T×88 float 0/1, zero-padded after each piece
     lengths: torch.Tensor    # B long (CPU)
-
-    def to(self, device) -> "RollBatch":
-        return RollBatch(self.rolls.to(device, non_blocking=True), self.lengths)
-
-    @property
-    def num_tokens(self) -> int:
-        return int(self.lengths.sum())
 
 
 def collate_rolls(rolls: list) -> RollBatch:
@@ -123,15 +115,13 @@ def _build(config: MusicConfig, ckpt: dict):
     return build_music_model(config), {}
 
 
-class MusicGenerator:
+class MusicGenerator(Restored):
     """A loaded music model: ``evaluate`` rolls, ``generate`` pieces, ``save`` them as MIDI/WAV/PNG/NPZ."""
 
-    task = TASK
-    info = model_info
-    __repr__ = loaded_repr
+    task, build = TASK, staticmethod(_build)
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
-        restore(self, ckpt, device, _build)
+        super().__init__(ckpt, device)
         self.steps_per_beat = self.config.data.steps_per_beat
 
     def evaluate(self, data: str | None = None, split: str | None = None, format: str | None = None,

@@ -19,7 +19,7 @@ import torch
 from torch.nn import functional as F
 
 from rnnlp.config.recommender import RecommenderConfig
-from rnnlp.data.batching import BucketBatcher, collate, epoch_batches, length_chunks
+from rnnlp.data.batching import BucketBatcher, Tensors, collate, epoch_batches, length_chunks
 from rnnlp.data.interactions import (PAD, ItemMap, Log, Split, leave_one_out, read_log, session_parallel, sessions,
                                      user_sequences)
 from rnnlp.errors import CheckpointError, ConfigError, DataError, choice_error
@@ -28,8 +28,7 @@ from rnnlp.models.recommender import build_recommender
 from rnnlp.tasks import one_or_many, spec
 from rnnlp.tasks.common import data_config
 from rnnlp.training.distributed import say
-from rnnlp.tasks.describe import loaded_repr
-from rnnlp.tasks.driver import model_info, restore
+from rnnlp.tasks.driver import Restored
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.training.distributed import world
 from rnnlp.training.sampled_losses import bpr_max, candidates, sampled_softmax, top1_max
@@ -126,15 +125,12 @@ def padded_batches(inputs: list, targets: list, tcfg):
 
 
 @dataclass
-class LaneBatch:
+class LaneBatch(Tensors):
     """One session-parallel step: B×1 current items, B next items, B lanes that start a sequence."""
 
     ids: torch.Tensor
     targets: torch.Tensor
     starts: torch.Tensor
-
-    def to(self, device) -> "LaneBatch":
-        return LaneBatch(self.ids.to(device), self.targets.to(device), self.starts.to(device))
 
     @property
     def num_tokens(self) -> int:
@@ -300,15 +296,10 @@ def _build(config: RecommenderConfig, ckpt: dict):
     return build_recommender(config, items.vocab_size - 1), {"item_pipeline": items}
 
 
-class Recommender:
+class Recommender(Restored):
     """A loaded recommender checkpoint: ``recommend`` next items, ``evaluate`` on a log."""
 
-    task = TASK
-    info = model_info
-    __repr__ = loaded_repr
-
-    def __init__(self, ckpt: dict, device: str = "cpu"):
-        restore(self, ckpt, device, _build)
+    task, build = TASK, staticmethod(_build)
 
     def encode(self, history) -> tuple[list, list]:
         """(model ids, unknown items) of a history: a list of item ids or one space-separated string."""

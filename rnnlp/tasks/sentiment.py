@@ -17,8 +17,7 @@ from rnnlp.models.builders import build_classifier, build_text_pipeline, extend_
 from rnnlp.tasks import one_or_many
 from rnnlp.tasks.common import data_config
 from rnnlp.training.distributed import say
-from rnnlp.tasks.describe import loaded_repr
-from rnnlp.tasks.driver import model_info, restore
+from rnnlp.tasks.driver import Restored
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
 from rnnlp.training.metrics import classification_report
@@ -176,15 +175,13 @@ def _build(config: SentimentConfig, ckpt: dict):
     return build_classifier(config, vocab, len(ckpt["labels"]), with_vectors=False), {}
 
 
-class Classifier:
+class Classifier(Restored):
     """A loaded sentiment checkpoint: ``predict`` texts, ``evaluate`` labelled files."""
 
-    task = TASK
-    info = model_info
-    __repr__ = loaded_repr
+    task, build = TASK, staticmethod(_build)
 
     def __init__(self, ckpt: dict, device: str = "cpu"):
-        restore(self, ckpt, device, _build)
+        super().__init__(ckpt, device)
         # ``labels`` are the names predict/evaluate print; ``raw_labels`` the values in the data
         self.raw_labels = self.labels
         if self.config.data.label_names is not None:

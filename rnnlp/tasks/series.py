@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from rnnlp.config.series import SeriesConfig
-from rnnlp.data.batching import BucketBatcher, by_length, epoch_batches
+from rnnlp.data.batching import BucketBatcher, Tensors, by_length, epoch_batches
 from rnnlp.data.labels import label_indices, label_map
 from rnnlp.data.readers import sample_path
 from rnnlp.data.series import (SeriesSet, channel_stats, clean, read_series, series_format, stratified_split,
@@ -19,8 +19,7 @@ from rnnlp.errors import CheckpointError, DataError, InputError
 from rnnlp.models.builders import build_series_classifier
 from rnnlp.tasks import one_or_many
 from rnnlp.tasks.common import data_config
-from rnnlp.tasks.describe import loaded_repr
-from rnnlp.tasks.driver import model_info, restore
+from rnnlp.tasks.driver import Restored
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.tasks.sentiment import Classifier, classification_loss, probabilities
 from rnnlp.training.metrics import classification_report
@@ -32,18 +31,10 @@ _EVAL_FIELDS = ("format", "id_column", "time_column", "label_column", "value_col
 
 # -- data ------------------------------------------------------------------------------
 @dataclass
-class SeriesBatch:
+class SeriesBatch(Tensors):
     values: torch.Tensor             # B×T×C float, zero-padded
     lengths: torch.Tensor            # B long (CPU)
     targets: torch.Tensor | None     # B class indices
-
-    def to(self, device) -> "SeriesBatch":
-        move = lambda t: t.to(device, non_blocking=True) if t is not None else None  # noqa: E731
-        return SeriesBatch(move(self.values), self.lengths, move(self.targets))
-
-    @property
-    def num_tokens(self) -> int:
-        return int(self.lengths.sum())
 
 
 def collate_series(rows: list, targets=None) -> SeriesBatch:
@@ -142,16 +133,11 @@ def _build(config: SeriesConfig, ckpt: dict):
     return build_series_classifier(config, channels, len(ckpt["labels"])), {}
 
 
-class SeriesModel:
+class SeriesModel(Restored):
     """A loaded series checkpoint: ``predict`` arrays, ``evaluate`` labelled files."""
 
-    task = TASK
-    info = model_info
-    __repr__ = loaded_repr
+    task, build = TASK, staticmethod(_build)
     format_report = staticmethod(Classifier.format_report)
-
-    def __init__(self, ckpt: dict, device: str = "cpu"):
-        restore(self, ckpt, device, _build)
 
     def split(self, series) -> tuple[list, bool]:
         """(a list of series, whether ``series`` was one): for a C-channel model, an array of

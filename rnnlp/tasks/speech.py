@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from rnnlp.config.speech import SpeechConfig
 from rnnlp.data.audio import decode_wav
-from rnnlp.data.batching import BucketBatcher, by_length, epoch_batches
+from rnnlp.data.batching import BucketBatcher, Tensors, by_length, epoch_batches
 from rnnlp.data.speech import Corpus, read_corpus
 from rnnlp.decoding.ctc import decode
 from rnnlp.errors import CheckpointError, DataError
@@ -22,8 +22,7 @@ from rnnlp.nn.spectrogram import LogMel, spec_augment
 from rnnlp.tasks import spec
 from rnnlp.tasks.common import data_config
 from rnnlp.training.distributed import say
-from rnnlp.tasks.describe import loaded_repr
-from rnnlp.tasks.driver import model_info, restore
+from rnnlp.tasks.driver import Restored
 from rnnlp.tasks.protocol import Prepared
 
 TASK = "speech"
@@ -72,19 +71,11 @@ def corpus_features(corpus: Corpus, fcfg, what: str, skip_bad: bool = False) -> 
 
 
 @dataclass
-class SpeechBatch:
+class SpeechBatch(Tensors):
     features: torch.Tensor           # B×T×M, zero-padded
     lengths: torch.Tensor            # B frames (CPU)
     targets: torch.Tensor | None     # concatenated labels (CTC's 1-D form)
-    target_lengths: torch.Tensor | None
-
-    def to(self, device) -> "SpeechBatch":
-        move = lambda t: t.to(device, non_blocking=True) if t is not None else None  # noqa: E731
-        return SpeechBatch(move(self.features), self.lengths, move(self.targets), self.target_lengths)
-
-    @property
-    def num_tokens(self) -> int:
-        return int(self.lengths.sum())
+    target_lengths: torch.Tensor | None  # (CPU)
 
 
 def collate(feats: list, labels: list | None = None) -> SpeechBatch:
@@ -212,15 +203,10 @@ def _build(config: SpeechConfig, ckpt: dict):
     return build_ctc_recognizer(config, len(ckpt["labels"])), {}
 
 
-class SpeechModel:
+class SpeechModel(Restored):
     """A loaded speech checkpoint: ``transcribe`` wav files or sample arrays, ``evaluate`` corpora."""
 
-    task = TASK
-    info = model_info
-    __repr__ = loaded_repr
-
-    def __init__(self, ckpt: dict, device: str = "cpu"):
-        restore(self, ckpt, device, _build)
+    task, build = TASK, staticmethod(_build)
 
     def features(self, inputs) -> tuple[list, list]:
         """(T×M features, notes) of wav paths or 1-D float arrays at ``config.features.sample_rate``."""

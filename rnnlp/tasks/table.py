@@ -41,9 +41,17 @@ class TaskEntry:
     train_options: tuple = ()   # data options of `rnnlp train <task>` (beside the shared ones)
     eval_options: tuple = ()    # options of `rnnlp evaluate` for this task's checkpoints
     commands: tuple = ()        # "module:command" of the task's own CLI commands (click)
-    export: bool = False        # `rnnlp export` supports its checkpoints
+    export: str = ""            # the graph `rnnlp export` writes: a shape of rnnlp.export.SHAPES ("" = none)
     verbs: dict = field(default_factory=dict)    # verb -> its option rows (rnnlp.tasks.spec)
     methods: dict = field(default_factory=dict)  # verb -> the loaded model's method, when not named alike
+    item: str = "any"           # what its verbs read, one of ITEMS: the CLI's and the server's readers
+    transfer: str = ""          # LM weights it starts from: "encoder" (encoder.init_from), "continue" (model.init_from)
+    word_level: bool = False    # its embedding reads words whatever text.level says (LM transfer checks it)
+
+
+# The kinds of item a verb reads (TaskEntry.item). The server reads each kind one way
+# (rnnlp.serve.verbs), the CLI too (rnnlp.cli): a new task with a known kind needs no reader.
+ITEMS = ("text", "tokens", "prompt", "image", "audio", "history", "series", "piece", "any")
 
 
 def _o(flags, key, help, kind="text") -> Option:
@@ -87,8 +95,10 @@ TASKS: dict[str, TaskEntry] = {
             _EVAL_BATCH,
         ),
         commands=(),            # `rnnlp predict` is a core command
-        export=True,
+        export="classifier",
         verbs={"predict": ()},
+        item="text",
+        transfer="encoder",
     ),
     "tagging": TaskEntry(
         module="rnnlp.tasks.tagging",
@@ -113,9 +123,12 @@ TASKS: dict[str, TaskEntry] = {
             _EVAL_BATCH,
         ),
         commands=("rnnlp.cli.tag:tag",),
-        export=True,
+        export="tagger",
         verbs={"tag": (), "predict": ()},
         methods={"tag": "predict"},
+        item="tokens",
+        transfer="encoder",
+        word_level=True,
     ),
     "lm": TaskEntry(
         module="rnnlp.tasks.lm",
@@ -132,6 +145,8 @@ TASKS: dict[str, TaskEntry] = {
         eval_options=(_EVAL_DATA, _EVAL_BATCH),
         commands=("rnnlp.cli.generate:generate",),
         verbs={"generate": spec.GENERATE},
+        item="prompt",
+        transfer="continue",
     ),
     "translation": TaskEntry(
         module="rnnlp.tasks.translation",
@@ -157,6 +172,7 @@ TASKS: dict[str, TaskEntry] = {
         commands=("rnnlp.cli.translate:translate",),
         verbs={"translate": spec.TRANSLATE},
         methods={"translate": "translate_n_best"},
+        item="text",
     ),
     "captioning": TaskEntry(
         module="rnnlp.tasks.captioning",
@@ -176,6 +192,7 @@ TASKS: dict[str, TaskEntry] = {
         ),
         commands=("rnnlp.cli.caption:caption",),
         verbs={"caption": spec.CAPTION},
+        item="image",
     ),
     "recommender": TaskEntry(
         module="rnnlp.tasks.recommender",
@@ -198,6 +215,7 @@ TASKS: dict[str, TaskEntry] = {
         ),
         commands=("rnnlp.cli.recommend:recommend",),
         verbs={"recommend": spec.RECOMMEND},
+        item="history",
     ),
     "series": TaskEntry(
         module="rnnlp.tasks.series",
@@ -214,6 +232,7 @@ TASKS: dict[str, TaskEntry] = {
                       _EVAL_BATCH),
         commands=(),            # `rnnlp predict` is a core command
         verbs={"predict": ()},
+        item="series",
     ),
     "speech": TaskEntry(
         module="rnnlp.tasks.speech",
@@ -237,6 +256,7 @@ TASKS: dict[str, TaskEntry] = {
         ),
         commands=("rnnlp.cli.transcribe:transcribe",),
         verbs={"transcribe": spec.TRANSCRIBE},
+        item="audio",
     ),
     "music": TaskEntry(
         module="rnnlp.tasks.music",
@@ -258,6 +278,7 @@ TASKS: dict[str, TaskEntry] = {
         ),
         commands=(),            # `rnnlp generate` (the lm task's command) serves music checkpoints too
         verbs={"generate": spec.MUSIC},
+        item="piece",
     ),
 }
 
@@ -275,6 +296,11 @@ def verb_options(task: str, verb: str, surface: str | None = None) -> tuple:
     """The option rows of ``task``'s ``verb`` (those present on ``surface``: cli, http, api)."""
     rows = entry(task).verbs[verb]
     return tuple(p for p in rows if surface is None or surface in p.where)
+
+
+def tasks_with(verb: str, items: tuple = ITEMS) -> list[str]:
+    """The tasks whose entries have ``verb`` and read one of ``items``."""
+    return [name for name, e in TASKS.items() if verb in e.verbs and e.item in items]
 
 
 def verb_method(task: str, verb: str) -> str:

@@ -25,8 +25,7 @@ from rnnlp.models.tagger import TagBatch, casing
 from rnnlp.tasks import one_or_many
 from rnnlp.tasks.common import data_config
 from rnnlp.training.distributed import say
-from rnnlp.tasks.describe import loaded_repr
-from rnnlp.tasks.driver import model_info, restore
+from rnnlp.tasks.driver import Restored
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
 from rnnlp.text.words import WordRules, joined_words, whitespace_words
@@ -241,15 +240,10 @@ def _build(config: TaggingConfig, ckpt: dict):
                    "output_scheme": scheme if "none" in (scheme, data_scheme) else data_scheme}
 
 
-class Tagger:
+class Tagger(Restored):
     """A loaded tagging checkpoint: ``tag`` raw texts or tokens, ``evaluate`` a tagged file."""
 
-    task = TASK
-    info = model_info
-    __repr__ = loaded_repr
-
-    def __init__(self, ckpt: dict, device: str = "cpu"):
-        restore(self, ckpt, device, _build)
+    task, build = TASK, staticmethod(_build)
 
     def tag_tokens(self, sentences: list[list[str]], batch_size: int = 128, scores: bool = False):
         """Tags (model scheme) of pre-tokenised sentences; empty sentences get no tags. With

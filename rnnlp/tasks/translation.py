@@ -21,8 +21,7 @@ from rnnlp.models.builders import build_seq2seq, build_text_pipeline
 from rnnlp.tasks import one_or_many, spec
 from rnnlp.tasks.common import data_config
 from rnnlp.training.distributed import say
-from rnnlp.tasks.describe import loaded_repr
-from rnnlp.tasks.driver import model_info, restore
+from rnnlp.tasks.driver import Restored
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
 from rnnlp.training.metrics import corpus_scores
@@ -215,15 +214,10 @@ def _build(config: TranslationConfig, ckpt: dict):
     return model, {"source_pipeline": source, "target_pipeline": target}
 
 
-class Translator:
+class Translator(Restored):
     """A loaded translation checkpoint: ``translate`` sentences, ``evaluate`` on parallel files."""
 
-    task = TASK
-    info = model_info
-    __repr__ = loaded_repr
-
-    def __init__(self, ckpt: dict, device: str = "cpu"):
-        restore(self, ckpt, device, _build)
+    task, build = TASK, staticmethod(_build)
 
     def _source_ids(self, texts: list[str]) -> list[list[int]]:
         return encode_side(self.source_pipeline, texts, self.config.data.max_length, "source")

@@ -8,8 +8,6 @@ from pathlib import Path
 
 from rnnlp.errors import ConfigError
 
-TRANSFER_TASKS = ("sentiment", "tagging", "lm")  # tasks whose configs have an init_from
-
 
 @dataclass(frozen=True)
 class LMRun:

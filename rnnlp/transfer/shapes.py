@@ -15,41 +15,43 @@ from rnnlp.errors import ConfigError
 from rnnlp.transfer.char_features import resolve_char_lm
 from rnnlp.transfer.lm_runs import LMRun, read_lm_run
 
-ENCODER_TASKS = ("sentiment", "tagging")
 # fields of LMModelConfig that make the shape of its weights (the rest is regularisation)
 LM_SHAPE = ("cell", "embedding_dim", "hidden_size", "num_layers", "tie_weights", "output", "cutoffs", "div_value")
 
 
-def resolve(name: str, cfg):
+def resolve(name: str, cfg, task):
     """``cfg`` of task ``name`` with the shape and tokenizer of its ``init_from`` LM runs
-    (unchanged when it has none). Raises ConfigError for runs that cannot fit."""
-    _refuse_elsewhere(name, cfg)
-    if name == "lm" and cfg.model.init_from:
+    (unchanged when it has none). ``task``: its table entry, whose ``transfer`` says what it
+    starts from an LM and ``word_level`` what its embedding reads. Raises ConfigError for runs
+    that cannot fit."""
+    kind = task.transfer
+    _refuse_elsewhere(name, cfg, kind)
+    if kind == "continue" and cfg.model.init_from:
         return _continued_lm(cfg)
-    if name == "tagging":
+    if hasattr(cfg, "char_lm"):  # character-LM features beside the word features
         cfg = resolve_char_lm(cfg)
-    if name in ENCODER_TASKS and (cfg.encoder.init_from or cfg.encoder.init_from_backward):
-        return _encoder_from_lm(name, cfg)
+    if kind == "encoder" and (cfg.encoder.init_from or cfg.encoder.init_from_backward):
+        return _encoder_from_lm(cfg, task)
     return cfg
 
 
-def task_level(name: str, cfg) -> str:
-    """The tokens the task's embedding reads: the tagger always reads words."""
-    return "word" if name == "tagging" else cfg.text.level
+def task_level(cfg, task) -> str:
+    """The tokens the task's embedding reads: words for a word-level task (the tagger)."""
+    return "word" if task.word_level else cfg.text.level
 
 
-def _refuse_elsewhere(name: str, cfg) -> None:
-    if name in ENCODER_TASKS:
+def _refuse_elsewhere(name: str, cfg, kind: str) -> None:
+    if kind == "encoder":
         return
     for f in dataclasses.fields(cfg):
         part = getattr(cfg, f.name)
         if isinstance(part, EncoderConfig) and (part.init_from or part.init_from_backward):
-            raise ConfigError(f"{f.name}.init_from is not supported by the {name} task; LM transfer "
-                              f"starts {', '.join(ENCODER_TASKS)} encoders (and lm: model.init_from)")
+            raise ConfigError(f"{f.name}.init_from is not supported by the {name} task: LM transfer starts "
+                              "the encoders of text tasks (sentiment, tagging: see `transfer` in the task table)")
 
 
-def _encoder_from_lm(name: str, cfg):
-    enc, level = cfg.encoder, task_level(name, cfg)
+def _encoder_from_lm(cfg, task):
+    enc, level = cfg.encoder, task_level(cfg, task)
     if cfg.embedding.kind != "learned":
         raise ConfigError(f"encoder.init_from copies the LM's embeddings, so it needs embedding.kind=learned "
                           f"(got {cfg.embedding.kind})")

@@ -17,20 +17,22 @@ from rnnlp.errors import ConfigError
 from rnnlp.training.distributed import say
 from rnnlp.transfer.char_features import initialise_char_lm, tagger_chars
 from rnnlp.transfer.lm_runs import read_lm_run
-from rnnlp.transfer.shapes import ENCODER_TASKS, task_level
+from rnnlp.transfer.shapes import task_level
 
 PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 CELLS = {4: "lstm", 3: "gru"}  # gates stacked in weight_hh's rows
 
 
-def initialise(name: str, prep) -> None:
-    """Copy the ``init_from`` LM runs of ``prep.config`` into ``prep.model`` (no-op without them)."""
+def initialise(task, prep) -> None:
+    """Copy the ``init_from`` LM runs of ``prep.config`` into ``prep.model`` (no-op without them);
+    ``task``: the task's table entry (its ``transfer``)."""
     cfg = prep.config
-    if name == "lm" and cfg.model.init_from:
+    kind = task.transfer
+    if kind == "continue" and cfg.model.init_from:
         _continue_lm(prep.model, prep.pipeline, cfg)
-    if name in ENCODER_TASKS and cfg.encoder.init_from:
-        _start_encoder(name, prep.model, prep.pipeline, cfg)
-    if name == "tagging" and cfg.char_lm.forward:
+    if kind == "encoder" and cfg.encoder.init_from:
+        _start_encoder(task, prep.model, prep.pipeline, cfg)
+    if hasattr(cfg, "char_lm") and cfg.char_lm.forward:
         initialise_char_lm(prep.model, tagger_chars(prep), cfg)
 
 
@@ -106,8 +108,8 @@ def copy_direction(encoder, run, backward: bool, key: str) -> int:
     return layers
 
 
-def _start_encoder(name: str, model, pipeline, cfg) -> None:
-    enc, level = cfg.encoder, task_level(name, cfg)
+def _start_encoder(task, model, pipeline, cfg) -> None:
+    enc, level = cfg.encoder, task_level(cfg, task)
     run = read_lm_run(enc.init_from, "encoder.init_from", level)
     words = pipeline.vocab()
     found = map_rows(model.embedding.weight, words, run.weights["embedding.weight"], run.vocab, cfg.embedding.oov)

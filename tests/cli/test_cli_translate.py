@@ -91,4 +91,4 @@ def test_sentiment_checkpoint_is_refused(tmp_path):
     sentiment = rnnlp.api.train("sentiment", str(ROOT / "recipes/sentiment/tiny.yaml"),
                                 [f"train.output={tmp_path / 's'}"])
     result = invoke("translate", sentiment, "ein hund .")
-    assert "holds a sentiment model; this command needs a translation checkpoint" in str(result.exception)
+    assert "holds a sentiment model; `rnnlp translate` needs a translation checkpoint" in str(result.exception)

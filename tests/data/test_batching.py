@@ -47,3 +47,32 @@ def test_pin_memory_keeps_the_batch():
         pytest.skip("pinned memory needs CUDA")
     batch = collate([[5, 6], [7]], [1, 0]).pin_memory()
     assert batch.ids.is_pinned() and batch.ids.tolist() == [[5, 6], [7, 0]]
+
+
+def test_rank_share_is_numpys_array_split_of_the_rows():
+    import numpy as np
+
+    from rnnlp.data.batching import rank_share
+
+    for n in (0, 1, 5, 7, 8, 13):
+        for world_size in (1, 2, 3, 4):
+            for rank in range(world_size):
+                expected = np.array_split(np.arange(n), world_size)[rank]
+                assert np.arange(n)[rank_share(n, rank, world_size)].tolist() == expected.tolist()
+
+
+def test_to_moves_every_tensor_but_the_cpu_ones_and_keeps_the_type():
+    import torch
+
+    from rnnlp.data.batching import collate
+    from rnnlp.data.parallel import collate_parallel
+
+    batch = collate([[4, 5, 6], [7]], [0, 1], index=[3, 9])
+    moved = batch.to(torch.device("meta"))
+    assert type(moved) is type(batch)
+    assert moved.ids.device.type == moved.mask.device.type == moved.targets.device.type == "meta"
+    assert moved.lengths.device.type == moved.index.device.type == "cpu"
+    assert moved.num_tokens == batch.num_tokens == 4
+    pair = collate_parallel([[5, 6], [7]], [[8], [9, 10]]).to(torch.device("meta"))
+    assert pair.source.ids.device.type == pair.target_in.device.type == "meta"
+    assert pair.source.lengths.device.type == "cpu"

@@ -8,6 +8,7 @@ import torch
 import rnnlp.api
 from rnnlp import transfer
 from rnnlp.tasks.driver import task_module
+from rnnlp.tasks.table import entry
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPES = ROOT / "recipes"
@@ -35,9 +36,10 @@ def runs(tmp_path_factory):
 
 def build(task, overrides):
     """What the driver builds before training: the resolved config's model, LM weights copied in."""
-    cfg = transfer.resolve(task, rnnlp.api.make_config(task, str(RECIPES / task / "tiny.yaml"), overrides))
+    cfg = transfer.resolve(task, rnnlp.api.make_config(task, str(RECIPES / task / "tiny.yaml"), overrides),
+                           entry(task))
     prep = task_module(task).prepare(cfg, None, torch.device("cpu"))
-    transfer.initialise(task, prep)
+    transfer.initialise(entry(task), prep)
     return prep
 
 

@@ -9,6 +9,7 @@ import torch
 import rnnlp.api
 from rnnlp import transfer
 from rnnlp.errors import CheckpointError, ConfigError, DataError
+from rnnlp.tasks.table import entry
 from rnnlp.transfer.lm_runs import read_lm_run
 
 TAGGING = Path(__file__).resolve().parents[2] / "tests" / "assets" / "tagging" / "train.conll"
@@ -150,5 +151,5 @@ def test_a_folder_without_a_checkpoint_is_a_checkpoint_error(tmp_path, prepared)
 
 def test_init_from_where_no_lm_fits(tmp_path):
     with pytest.raises(ConfigError, match="not supported by the translation task"):
-        transfer.resolve("translation", rnnlp.api.make_config("translation", None,
-                                                              [f"encoder.init_from={tmp_path}"]))
+        transfer.resolve("translation", rnnlp.api.make_config("translation", None, [f"encoder.init_from={tmp_path}"]),
+                         entry("translation"))

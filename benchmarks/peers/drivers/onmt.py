@@ -61,7 +61,7 @@ def eole_config(data: Path, out: Path, seed: int, threads: int, save_steps: int)
 def main() -> None:
     parser = driver_parser(__doc__)
     parser.add_argument("--tool", choices=["onmt", "eole"], default=None, help="default: what is installed")
-    parser.add_argument("--save-steps", type=int, default=200)
+    parser.add_argument("--save-steps", type=int, default=100)  # as the row's rnnlp side (save_every 100)
     args = parser.parse_args()
     data, out = Path(args.data), Path(args.out)
     bindir = Path(sys.executable).parent
