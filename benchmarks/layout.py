@@ -65,6 +65,14 @@ def main(argv=None) -> int:
     parser.add_argument("--list", action="store_true", help="print each place with its line of code")
     args = parser.parse_args(argv)
     out = figures(args.root)
+    import datetime
+    import subprocess
+
+    head = subprocess.run(["git", "-C", str(args.root), "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(args.root), "status", "--porcelain", "rnnlp"], capture_output=True, text=True)
+    out = {"command": "python benchmarks/layout.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+           "checkout_commit": head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else ""),
+           "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), **out}
     if args.json:
         args.json.write_text(json.dumps(out, indent=1) + "\n")
     print(f"rnnlp/: {out['lines']} lines in {out['files']} files")

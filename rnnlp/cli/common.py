@@ -24,7 +24,7 @@ def table_options(rows):
         for row in reversed(rows):
             metavar = "PATH" if row.kind == "path" else None
             typed = dict(type=int, callback=in_range(1, MAX_COUNTS.get(row.flags, MAX_BATCH))) \
-                if row.kind == "count" else {}
+                if row.kind == "count" else dict(type=click.Path()) if row.kind == "path" else {}
             fn = click.option(row.flags, dest(row.key), default=None, metavar=metavar, help=row.help, **typed)(fn)
         return fn
     return wrap

@@ -71,15 +71,25 @@ def _resolve(value: str, data_root: str | None) -> str:
 @click.option("--data-root", envvar="RNNLP_DATA", help="Folder that relative data paths are under "
               "(default: $RNNLP_DATA).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (never NaN).")
+@click.option("--output", "-o", "output", type=click.Path(), help="Write the report to this file instead, "
+              "atomically: JSON when it ends in .json (or with --json), else the printed report.")
+@click.option("--quiet", "-q", is_flag=True, help="No 'wrote the report' line on stderr.")
 @device_option
-def evaluate(checkpoint, data_root, as_json, device, **options):
+def evaluate(checkpoint, data_root, as_json, output, quiet, device, **options):
     """Evaluate a CHECKPOINT (or run folder) on held-out data; prints the task's metrics."""
     from rnnlp import api
+    from rnnlp.io import atomic_write_text
 
     model = api.load(checkpoint, device=device)
     given = {name: value for name, value in options.items() if value is not None}
     report = model.evaluate(**task_options(model.task, given, data_root))
-    click.echo(json_report(report) if as_json else model.format_report(report))
+    as_json = as_json or bool(output and output.lower().endswith(".json"))
+    text = json_report(report) if as_json else model.format_report(report)
+    if not output or output == "-":
+        return click.echo(text)
+    atomic_write_text(output, text + "\n")
+    if not quiet:
+        click.echo(f"wrote the {'JSON ' if as_json else ''}report to {output}", err=True)
 
 
 def json_report(report: dict) -> str:

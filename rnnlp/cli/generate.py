@@ -25,23 +25,26 @@ def text_line(row: dict) -> str:
 
 @click.command()
 @click.argument("checkpoint", type=click.Path())
-@click.option("--prompt", default=None, help="Text to continue (none and no --input: start from <bos>).")
+@click.argument("texts", nargs=-1)
+@click.option("--prompt", default=None, help="Text to continue (none and no --input: start from <bos>); the same "
+              "as giving it as an argument.")
 @input_options("prompts", columns=(("--text-column", "text_column",
                                     "Table column holding the prompts (default: prompt, text, ...)."),))
 @spec_options(spec.GENERATE)
 @music_options
 @model_options("Samples generated together (default: all of --num-samples).")
-def generate(checkpoint, prompt, input_path, fmt, text_column, output, max_tokens, temperature, top_k, top_p,
+def generate(checkpoint, texts, prompt, input_path, fmt, text_column, output, max_tokens, temperature, top_k, top_p,
              seed, num_samples, greedy, beam_size, repetition_penalty, no_repeat_ngram_size, stop, device,
              batch_size, as_json, quiet, **music):
-    """Continue --prompt (or each prompt of --input) with the language model in CHECKPOINT.
+    """Continue each prompt of TEXTS (or --prompt, or each prompt of --input) with the language
+    model in CHECKPOINT; with none, start from <bos>.
 
     One sample is streamed token by token; several samples (or beam search) are printed when
     done, each after a '--- sample N ---' line. The prompt is not repeated.
 
     A music checkpoint writes a piece of --steps frames to --output (.mid, .wav, .png, .npz;
-    without it, the sounding MIDI pitches of each frame are printed), continuing --prompt (a
-    MIDI, .npz or .mat file) when given.
+    without it, the sounding MIDI pitches of each frame are printed), continuing the prompt (a
+    MIDI, .npz or .mat file) when one is given.
     """
     from rnnlp import api
 
@@ -50,13 +53,15 @@ def generate(checkpoint, prompt, input_path, fmt, text_column, output, max_token
                                f"got {num_samples}")
     piece = output and output.lower().endswith(PIECE_SUFFIXES)  # a music file: no text rows to check
     sink = None if piece else Sink(output, as_json, text_line)
-    prompts = [prompt or ""] if input_path is None else \
-        gather([prompt] if prompt else [], input_path,
-               lambda path: read_inputs(path, fmt, text_column, keep_blank=True),  # blank: from <bos>
+    given = [*texts, *([prompt] if prompt else [])]
+    prompts = (given or [""]) if input_path is None else \
+        gather(given, input_path, lambda path: read_inputs(path, fmt, text_column, keep_blank=True),  # blank: <bos>
                "prompts", quiet)
     model = api.load(checkpoint, device=device)
     if entry(model.task).item == "piece":
-        return generate_piece(model, prompt, output, seed, temperature, **music)
+        if len(given) > 1 or input_path:
+            raise click.UsageError("a music checkpoint continues one prompt file (MIDI, .npz or .mat), given once")
+        return generate_piece(model, given[0] if given else None, output, seed, temperature, **music)
     api.expect_verb(model, "generate", ("prompt",))
     sink = sink or Sink(output, as_json, text_line)
     rules = dict(repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size, stop=stop)

@@ -31,27 +31,32 @@ def guard(command: click.Command) -> None:
     names = [p.name for p in command.params]
     if "output" not in names or command.callback is None:
         return
-    inputs = [p.name for p in command.params if p.name != "output" and
-              (isinstance(p.type, (click.Path, click.File)) or p.name in INPUT_NAMES)]
+    inputs = {p.name: _flag(p) for p in command.params if p.name != "output" and
+              (isinstance(p.type, (click.Path, click.File)) or p.name in INPUT_NAMES)}
     callback = command.callback
 
     @functools.wraps(callback)
     def guarded(*args, **kwargs):
-        check_output(kwargs.get("output"), {name: kwargs.get(name) for name in inputs})
+        check_output(kwargs.get("output"), {flag: kwargs.get(name) for name, flag in inputs.items()})
         return callback(*args, **kwargs)
 
     command.callback = guarded
 
 
+def _flag(param: click.Parameter) -> str:
+    """How the user wrote the parameter: its long option (``--data``), or an argument's name."""
+    long = [o for o in param.opts if o.startswith("--")]
+    return long[0] if long else "--" + param.name.replace("_path", "").replace("_", "-")
+
+
 def check_output(output, inputs: dict) -> None:
-    """A ConfigError when ``output`` is one of ``inputs`` ({name: path or paths}) or inside a checkpoint."""
+    """A ConfigError when ``output`` is one of ``inputs`` ({flag: path or paths}) or inside a checkpoint."""
     if not output or output == "-":
         return
     target = Path(output).resolve()
-    for name, given in inputs.items():
+    for flag, given in inputs.items():
         for path in given if isinstance(given, (list, tuple)) else [given]:
             if isinstance(path, (str, os.PathLike)) and str(path) != "-" and _same(target, Path(path)):
-                flag = "--" + name.replace("_path", "").replace("_", "-")
                 raise ConfigError(f"--output {output} is the {flag} {path}: writing would replace it; choose "
                                   "another --output")
     for folder in target.parents:

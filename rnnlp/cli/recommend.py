@@ -1,4 +1,7 @@
-"""``rnnlp recommend RUN --history "i1 i2 i3" --top-k 10``: the next items for a history, best first.
+"""``rnnlp recommend RUN "i1 i2 i3" --top-k 10``: the next items for a history, best first.
+
+Histories come as arguments (like every verb's inputs), with ``--history`` (its alias), or from
+``--input``.
 
 Click only at import time; torch is imported inside the command (through ``rnnlp.api``).
 """
@@ -41,8 +44,10 @@ def format_row(row: dict, titles: dict) -> str:
 
 @click.command()
 @click.argument("checkpoint", type=click.Path())
+@click.argument("texts", nargs=-1)
 @click.option("--history", "histories", multiple=True,
-              help="Item ids in time order, separated by spaces (repeat for several users).")
+              help="Item ids in time order, separated by spaces (repeat for several users); the same as "
+                   "giving the history as an argument.")
 @input_options("histories (item ids in time order, separated by spaces)", columns=(
     ("--text-column", "text_column", "Table column holding the histories (default: history, items, text, ...)."),))
 @spec_options(spec.RECOMMEND)
@@ -51,15 +56,15 @@ def format_row(row: dict, titles: dict) -> str:
 @click.option("--item-name-column", default="title", show_default=True, help="Title column of --items.")
 @click.option("--data-root", envvar="RNNLP_DATA", help="Folder that relative paths are under.")
 @model_options("Histories scored together.", 256)
-def recommend(checkpoint, histories, input_path, fmt, text_column, output, top_k, exclude_seen, items_file,
+def recommend(checkpoint, texts, histories, input_path, fmt, text_column, output, top_k, exclude_seen, items_file,
               item_id_column, item_name_column, data_root, device, batch_size, as_json, quiet):
-    """Recommend the next items after each --history (or each history of --input) with a recommender
-    CHECKPOINT (or run folder)."""
+    """Recommend the next items after each history TEXTS (item ids in time order, separated by
+    spaces; or --history, or each history of --input) with a recommender CHECKPOINT (or run folder)."""
     from rnnlp import api
 
     read = lambda path: read_inputs(path, fmt, text_column, names=HISTORY_COLUMNS, lists=True,  # noqa: E731
                                     keep_blank=True)
-    histories = gather(histories, input_path, read, "histories (--history \"i1 i2 ...\")", quiet)
+    histories = gather([*texts, *histories], input_path, read, "histories (\"i1 i2 ...\")", quiet)
     model = api.load(checkpoint, device=device)
     api.expect_verb(model, "recommend")
     titles = item_titles(items_file, item_id_column, item_name_column, data_root) if items_file else {}

@@ -63,3 +63,22 @@ def test_data_root_and_rnnlp_data(trained, tmp_path, monkeypatch, capsys):
     assert code == 2 and err == ("error: --beam-size: not an option of `rnnlp evaluate` for a sentiment checkpoint "
                                  "(--beam-size is for translation, captioning, speech checkpoints); its options: --data, "
                                  "--format, --text-column, --label-column, --batch-size\n")
+
+
+def test_output_writes_the_report_and_never_over_the_data(trained, tmp_path, capsys):
+    data = SST2 / "dev.tsv"
+    main(["evaluate", str(trained), "--data", str(data), "--json"])
+    printed = capsys.readouterr().out
+    main(["evaluate", str(trained), "--data", str(data), "-o", str(tmp_path / "report.json")])
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == f"wrote the JSON report to {tmp_path / 'report.json'}\n"
+    assert (tmp_path / "report.json").read_text() == printed  # the same JSON as printed, newline included
+    main(["evaluate", str(trained), "--data", str(data), "-o", str(tmp_path / "report.txt"), "--quiet"])
+    out = capsys.readouterr()
+    assert out.out == out.err == "" and "accuracy" in (tmp_path / "report.txt").read_text()
+    copy = tmp_path / "dev.tsv"
+    copy.write_bytes(data.read_bytes())
+    code, err = _main(["evaluate", str(trained), "--data", str(copy), "-o", str(copy)], capsys)
+    assert code == 2 and err == (f"error: --output {copy} is the --data {copy}: writing would replace it; choose "
+                                 "another --output\n")
+    assert copy.read_bytes() == data.read_bytes()

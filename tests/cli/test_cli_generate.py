@@ -45,6 +45,8 @@ def test_several_samples_greedy_and_beam(run):
     beam = CliRunner().invoke(cli, ["generate", str(run), "--prompt", "the", "--beam-size", "1",
                                     "--max-tokens", "6"])
     assert greedy.exit_code == beam.exit_code == 0 and greedy.output == beam.output
+    positional = CliRunner().invoke(cli, ["generate", str(run), "the", "--greedy", "--max-tokens", "6"])
+    assert positional.exit_code == 0 and positional.output == greedy.output  # --prompt is the argument's alias
 
 
 def test_evaluate_prints_perplexity(run, capsys):

@@ -94,6 +94,8 @@ def test_cli_recommend_and_evaluate(model):
     out = CliRunner().invoke(cli, ["recommend", str(model.path), "--history", "i30 i31", "--top-k", "3"])
     assert out.exit_code == 0, out.output
     assert [line.split()[0] for line in out.output.splitlines()] == ["1.", "2.", "3."]
+    positional = CliRunner().invoke(cli, ["recommend", str(model.path), "i30 i31", "--top-k", "3"])
+    assert positional.exit_code == 0 and positional.output == out.output  # --history is the argument's alias
     out = CliRunner().invoke(cli, ["evaluate", str(model.path), "--data", str(LOG)])
     assert out.exit_code == 0 and "item_knn" in out.output, out.output
     with pytest.raises(SystemExit) as stop:
