@@ -37,7 +37,8 @@ from rnnlp.config.base import build_config, to_dict
 from rnnlp.config.lm import LMConfig
 from rnnlp.data.stream import StreamBatcher
 from rnnlp.models.builders import build_language_model
-from rnnlp.tasks.lm import _Carry, build_pipeline, encode_stream, num_ids, read_text, stream_nll
+from rnnlp.tasks.lm import PREFIX, build_pipeline, carried_loss, encode_stream, num_ids, read_text, stream_nll
+from rnnlp.training.carry import Carry
 from rnnlp.training.checkpoint import save_checkpoint
 from rnnlp.training.fit import fit
 from rnnlp.training.optim import build_optimizer
@@ -106,14 +107,14 @@ class RnnlpTrainer:
         self.optimizer = build_optimizer(cfg.train, self.model.parameters())
         batcher = StreamBatcher(ids, cfg.train.batch_size, cfg.data.bptt, random_bptt=cfg.data.random_bptt)
         self.stream = itertools.cycle(batcher)  # one long epoch
-        self.carry = _Carry()
+        self.carry = Carry(PREFIX)
         self.tokens, self.seconds = 0, 0.0
 
     def steps(self, n: int) -> None:
         self.cfg.train.max_steps = n
         chunk = [next(self.stream) for _ in range(n)]
         start = time.perf_counter()
-        fit(self.model, lambda epoch: iter(chunk), self.carry.loss_fn, evaluate=lambda m: {"loss": 0.0},
+        fit(self.model, lambda epoch: iter(chunk), carried_loss(self.carry), evaluate=lambda m: {"loss": 0.0},
             metric="-loss", cfg=self.cfg.train, optimizer=self.optimizer)
         self.seconds += time.perf_counter() - start
         self.tokens += sum(b.num_tokens for b in chunk)

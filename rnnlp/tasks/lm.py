@@ -13,13 +13,13 @@ from rnnlp.data.stream import StreamBatcher, encode_stream, hold_out, read_corpu
 from rnnlp.errors import ConfigError, DataError, InputError
 from rnnlp.tasks import spec
 from rnnlp.models.builders import build_language_model, build_text_pipeline
-from rnnlp.models.language_model import detach_state
 from rnnlp.decoding.sampling import seeded_generator
 from rnnlp.tasks import one_or_many
 from rnnlp.training.distributed import say
 from rnnlp.tasks.driver import Restored
 from rnnlp.tasks.protocol import Prepared
 from rnnlp.text import TextPipeline
+from rnnlp.training.carry import Carry
 from rnnlp.training.distributed import world
 
 TASK = "lm"
@@ -65,42 +65,16 @@ def lm_metrics(nll: float, count: int, level: str) -> dict:
     return out
 
 
-class _Carry:
-    """The recurrent state carried from batch to batch (saved with ``last/`` for exact resume)."""
+PREFIX = "lm_state."  # the carried BPTT state's names in a checkpoint's trainer state
 
-    PREFIX = "lm_state."
 
-    def __init__(self, resumed: dict | None = None):
-        self.state, self.resumed = None, _unflatten_state(resumed or {}, self.PREFIX)
-
-    def start_epoch(self) -> None:
-        """Each epoch starts the streams afresh, except the epoch a resumed run continues."""
-        self.state, self.resumed = self.resumed, None
-
-    def loss_fn(self, model, batch):
-        hidden, state = model(batch.ids, self.state)
-        self.state = detach_state(state)
+def carried_loss(carry: Carry):
+    """The LM loss over a stream batch, run from the state the previous batch left (truncated BPTT)."""
+    def loss_fn(model, batch):
+        hidden, state = model(batch.ids, carry.state)
+        carry.keep(state)
         return model.loss(hidden, batch.targets), {"count": int((batch.targets != -100).sum())}
-
-    def tensors(self) -> dict:
-        """The carried state as named tensors (for the trainer state of a checkpoint)."""
-        out = {}
-        for i, layer in enumerate(self.state or []):
-            parts = layer if isinstance(layer, tuple) else (layer,)
-            out.update({f"{self.PREFIX}{i}.{j}": t for j, t in enumerate(parts)})
-        return out
-
-
-def _unflatten_state(tensors: dict, prefix: str):
-    layers: dict[int, dict[int, torch.Tensor]] = {}
-    for key, value in tensors.items():
-        if key.startswith(prefix):
-            i, j = map(int, key[len(prefix):].split("."))
-            layers.setdefault(i, {})[j] = value
-    if not layers:
-        return None
-    return [tuple(parts[j] for j in sorted(parts)) if len(parts) > 1 else parts[0]
-            for _, parts in sorted(layers.items())]
+    return loss_fn
 
 
 # -- training (the driver runs it: rnnlp/tasks/driver.py) ----------------------------
@@ -120,7 +94,7 @@ def prepare(cfg: LMConfig, resumed, device) -> Prepared:
     valid_ids = _read_order(cfg, encode_stream(pipeline, valid_text, uses_eos(cfg)))
     d = cfg.data
     batcher = StreamBatcher(train_ids, cfg.train.batch_size, d.bptt, random_bptt=d.random_bptt, seed=cfg.train.seed)
-    carry = _Carry(_carried(resumed, device))
+    carry = Carry(PREFIX, resumed, device)
 
     def batches(epoch):
         carry.start_epoch()
@@ -130,7 +104,7 @@ def prepare(cfg: LMConfig, resumed, device) -> Prepared:
     def evaluate(m):
         return lm_metrics(*stream_nll(m, valid_ids, d.eval_batch_size, d.bptt, device), cfg.text.level)
 
-    return Prepared(cfg, build_language_model(cfg, num_ids(pipeline)), carry.loss_fn, batches, len(batcher),
+    return Prepared(cfg, build_language_model(cfg, num_ids(pipeline)), carried_loss(carry), batches, len(batcher),
                     evaluate, "-loss", f"{len(train_ids):,} train / {len(valid_ids):,} valid tokens, "
                     f"vocab {pipeline.vocab_size}", pipeline, trainer_tensors=carry.tensors,
                     describe=lambda b: f"best valid loss {b['loss']:.4f}, perplexity {b['perplexity']:.2f}")
@@ -148,14 +122,6 @@ def _rank_rows(batch: Batch) -> Batch:
         return batch
     mine = rank_share(batch.ids.size(0), rank, size)
     return Batch(batch.ids[mine], batch.lengths[mine], batch.mask[mine], batch.targets[mine])
-
-
-def _carried(resumed, device) -> dict | None:
-    """The BPTT state saved mid-epoch (an epoch-end checkpoint restarts the streams)."""
-    trainer = resumed.trainer if resumed else {}
-    if trainer.get("batch", 0) == 0:
-        return None
-    return {k: v.to(device) for k, v in trainer.items() if torch.is_tensor(v)}
 
 
 # -- the loaded model ------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from rnnlp.tasks.common import data_config
 from rnnlp.training.distributed import say
 from rnnlp.tasks.driver import Restored
 from rnnlp.tasks.protocol import Prepared
+from rnnlp.training.carry import Carry
 from rnnlp.training.distributed import world
 from rnnlp.training.sampled_losses import bpr_max, candidates, sampled_softmax, top1_max
 from rnnlp.training.ranking import mask_seen, ranking_metrics, sampled_ranks, target_ranks
@@ -137,32 +138,21 @@ class LaneBatch(Tensors):
         return self.ids.size(0)
 
 
-class Lanes:
-    """The recurrent state of the B lanes, carried from batch to batch and reset where a lane
-    starts a sequence; saved with ``last/`` so a resumed run continues mid-epoch exactly."""
+LANES = "lanes."  # the lanes' carried state's names in a checkpoint's trainer state
 
-    PREFIX = "lanes."
 
-    def __init__(self, objective, resumed: dict | None = None):
-        self.objective, self.state = objective, None
-        parts = [resumed[k] for k in sorted(resumed or {}) if k.startswith(self.PREFIX)]
-        self.resumed = None if not parts else parts[0] if len(parts) == 1 else tuple(parts)
-
-    def start_epoch(self) -> None:
-        self.state, self.resumed = self.resumed, None
-
-    def loss(self, model, batch: LaneBatch):
-        state = self.state
+def lanes_loss(objective, carry: Carry):
+    """The loss of one session-parallel step, run from the state the previous step left in each
+    lane (zeroed where a lane starts a new sequence)."""
+    def loss(model, batch: LaneBatch):
+        state = carry.state
         if state is not None:
             keep = (~batch.starts).float()[None, :, None]  # 1×B×1: zero the lanes that start over
             state = tuple(s * keep for s in state) if isinstance(state, tuple) else state * keep
         hidden, state = model.run(batch.ids, state)
-        self.state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
-        return self.objective(model, hidden[:, 0], batch.targets), {"count": batch.num_tokens}
-
-    def tensors(self) -> dict:
-        parts = self.state if isinstance(self.state, tuple) else (self.state,) if self.state is not None else ()
-        return {f"{self.PREFIX}{i}": t for i, t in enumerate(parts)}
+        carry.keep(state)
+        return objective(model, hidden[:, 0], batch.targets), {"count": batch.num_tokens}
+    return loss
 
 
 def lane_batches(seqs: list, tcfg):
@@ -185,22 +175,15 @@ def training_batches(cfg, split, data, device, resumed):
         raise choice_error("data.batching", cfg.data.batching, ["padded", "session_parallel"])
     if world()[1] > 1:
         raise ConfigError("data.batching=session_parallel trains in one process; use padded under torchrun")
-    lanes = Lanes(objective, _carried(resumed, device))
+    carry = Carry(LANES, resumed, device)
     batches, steps = lane_batches(seqs, cfg.train)
 
     def started(epoch):
-        lanes.start_epoch()
+        carry.start_epoch()
         return batches(epoch)
     lanes_used = min(cfg.train.batch_size, len(seqs))
-    return lanes.loss, started, steps, f"{len(seqs)} training sessions in {lanes_used} lanes", lanes.tensors
-
-
-def _carried(resumed, device) -> dict | None:
-    """The lanes' state saved mid-epoch (an epoch-end checkpoint starts the lanes afresh)."""
-    trainer = resumed.trainer if resumed else {}
-    if trainer.get("batch", 0) == 0:
-        return None
-    return {k: v.to(device) for k, v in trainer.items() if torch.is_tensor(v) and k.startswith(Lanes.PREFIX)}
+    return lanes_loss(objective, carry), started, steps, f"{len(seqs)} training sessions in {lanes_used} lanes", \
+        carry.tensors
 
 
 def model_scores(model, histories: list, max_length: int, device, batch_size: int = 256):
