@@ -150,6 +150,28 @@ def _row_line(name: str, row: str, goal: float | None, label: str | None = None)
             f"{max(steps)} | {minutes} | {loads} | {verdict} |")
 
 
+def selection() -> str:
+    """Which variant the validation split chooses for each row that has attempts: per seed, the
+    row's valid NLL against the attempt's; test is only read for the variant chosen."""
+    said = []
+    for attempt, (data, label) in ATTEMPTS.items():
+        row = next((r for r in LABELS if r.startswith(data) and attempt.startswith(r)), None)
+        mine, theirs = {r["seed"]: r for r in seeds_of(row)} if row else {}, {r["seed"]: r for r in seeds_of(attempt)}
+        common = sorted(set(mine) & set(theirs))
+        if not common:
+            continue
+        wins = [s for s in common if theirs[s]["valid"]["loss"] < mine[s]["valid"]["loss"]]
+        pairs = ", ".join(f"seed {s} {theirs[s]['valid']['loss']:.4f} vs {mine[s]['valid']['loss']:.4f}" for s in common)
+        if len(wins) == len(common) == len(mine):
+            test = statistics.median(theirs[s]["test"]["loss"] for s in common)
+            said.append(f"- `{attempt}` against `{row}`: lower valid NLL on every seed ({pairs}): the validation split "
+                        f"chooses it; its test NLL, median of {len(common)} seeds: **{test:.4f}**.")
+        else:
+            said.append(f"- `{attempt}` against `{row}`: lower valid NLL on {len(wins)} of {len(common)} seeds "
+                        f"({pairs}): not chosen.")
+    return "\n".join(["Selection on the validation split (attempts against their row, seed by seed):", *said]) if said else ""
+
+
 def published() -> str:
     lines = ["| published model | JSB test NLL | Nottingham test NLL |", "|---|---|---|"]
     lines += [f"| {name} | {jsb:.2f} | {nott:.2f} |" for name, (jsb, nott) in PUBLISHED.items()]
@@ -230,7 +252,7 @@ def report(data_root: Path) -> None:
         "(the machine is a shared 2-core CPU: other jobs ran beside some runs). Commit: the checkout the run "
         "used (rnnlp/ and recipes/ never changed during a run; the first four runs' were filled in afterwards "
         "from git log, the JSB seeds 1-2 name the checkout when the run ended).",
-        table(data_root), *filter(None, (rerun_check(name) for name in RERUNS)), "Per seed (logs: metrics.jsonl, config.yaml, meta.json, test.json):", per_seed(),
+        table(data_root), *filter(None, (selection(), *(rerun_check(name) for name in RERUNS))), "Per seed (logs: metrics.jsonl, config.yaml, meta.json, test.json):", per_seed(),
         "Published test figures (not measured here):", published()])
     print(rep.write(body, RESULTS / "music.md"))
 
