@@ -4,10 +4,16 @@
     python benchmarks/behaviour_unchanged.py --before ../ci-clone --after . sst2 conll2003 \
         [--steps 300 --eval-every 100]
     python benchmarks/behaviour_unchanged.py --before ../ci-clone --after . --decode
+    python benchmarks/behaviour_unchanged.py --before ../ci-clone --after . --tiny lm recommender
 
 ``--decode``: greedy and beam outputs of the committed translation and captioning checkpoints
 (tests/assets/checkpoints_v0_1) on the committed sets (translation val.de; captioning test.txt's
 images), through ``rnnlp translate`` / ``rnnlp caption --json`` of each checkout: identical or not.
+
+``--tiny TASK...``: each task's tiny recipe (``recipes/<task>/tiny.yaml`` of each checkout, seed
+0, one thread; the recommender with session-parallel lanes, where state is carried across
+batches) trained from both checkouts; the sha256 of best/ and last/ ``model.safetensors``
+compared (log: tiny.json).
 
 Each checkout's own ``rnnlp`` package is put first on ``PYTHONPATH`` (the same interpreter and
 libraries for both sides), one process at a time, one thread. ``--steps`` caps the run (the
@@ -84,10 +90,38 @@ def decode(args) -> None:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "command": " ".join(sys.argv)}, indent=1) + "\n")
 
 
+TINY_EXTRA = {"recommender": ["data.batching=session_parallel"]}  # the lanes carry state across batches
+
+
+def tiny(args) -> None:
+    import hashlib
+
+    out = {}
+    for task in args.rows:
+        digests = {}
+        for side, checkout in (("before", args.before), ("after", args.after)):
+            run = args.runs / "tiny" / task / side
+            env = {**os.environ, "PYTHONPATH": str(checkout.resolve())}
+            subprocess.run([sys.executable, "-m", "rnnlp", "train", task, "--recipe",
+                            str(checkout / "recipes" / task / "tiny.yaml"), "-o", str(run), "train.threads=1",
+                            "train.seed=0", "train.progress=false", "--overwrite", *TINY_EXTRA.get(task, [])],
+                           env=env, check=True, cwd=checkout, capture_output=True)
+            digests[side] = {f: hashlib.sha256((run / f / "model.safetensors").read_bytes()).hexdigest()
+                             for f in ("best", "last")}
+        out[task] = {"identical": digests["before"] == digests["after"], **digests,
+                     "overrides": TINY_EXTRA.get(task, [])}
+        print(f"{task} tiny: {'identical' if out[task]['identical'] else 'DIFFERENT'} weights (best/, last/)")
+    LOGS.mkdir(parents=True, exist_ok=True)
+    (LOGS / "tiny.json").write_text(json.dumps({
+        "results": out, "before": commit(args.before), "after": commit(args.after), "threads": 1,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "command": " ".join(sys.argv)}, indent=1) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("rows", nargs="*", help=f"training rows: {', '.join(sorted(ROWS))}")
     ap.add_argument("--decode", action="store_true", help="compare greedy/beam outputs instead of training")
+    ap.add_argument("--tiny", action="store_true", help="ROWS are tasks: compare their tiny recipes' weights")
     ap.add_argument("--before", type=Path, required=True)
     ap.add_argument("--after", type=Path, default=ROOT)
     ap.add_argument("--steps", type=int, default=300)
@@ -97,6 +131,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.decode:
         return decode(args)
+    if args.tiny:
+        return tiny(args)
     unknown = sorted(set(args.rows) - set(ROWS))
     if unknown or not args.rows:
         ap.error(f"give training rows from {', '.join(sorted(ROWS))}" + (f"; unknown: {unknown}" if unknown else ""))
