@@ -153,3 +153,21 @@ def test_transfer_coverage_counts_the_words_an_lm_reads_as_unknown(bench):
     pipeline = TextPipeline.build(["it does n't work", "it is good"], "word")
     tokens, unknown, missing = bench("transfer_coverage").coverage(pipeline, ["It doesn 't WORK", "good good"])
     assert (tokens, unknown) == (6, 2) and missing == {"doesn": 1, "'t": 1}  # lowercased like the LM's text
+
+
+def test_serve_load_compare_reads_serve_loads_tables_and_judges_by_each_sides_spread(bench, tmp_path, capsys):
+    compare = bench("serve_load_compare")
+    logs = ROOT / "benchmarks" / "logs" / "serve_load"
+    figures = compare.read_figures(logs / "after_2.md")
+    assert figures["sentiment, batched: requests/s"] == 1032.5
+    assert figures["generation, sampled: 1 stream tokens/s"] == 546.6
+    assert figures["generation, greedy: CPU ms/token, 16 streams"] == 0.26
+    out = tmp_path / "compare.md"
+    compare.main(["--before", str(logs / "before_791fe5a_2.md"), str(logs / "before_791fe5a_3.md"),
+                  "--after", str(logs / "after_2.md"), str(logs / "after_3.md"), "--out", str(out)])
+    row = next(line for line in out.read_text().splitlines() if line.startswith("| sentiment, batched: requests/s"))
+    # before 1007.9, 1126.4 (median 1067.15); after 1032.5, 1079.5 (1056): inside the spread
+    assert row == "| sentiment, batched: requests/s | 1067.15 (1007.9 - 1126.4) | 1056 (1032.5 - 1079.5) | 0.99 | no |"
+    (tmp_path / "bad.md").write_text("# not a serve_load file\n")
+    with pytest.raises(SystemExit, match="has no 'dynamic batching' row"):
+        compare.read_figures(tmp_path / "bad.md")
