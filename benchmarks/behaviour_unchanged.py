@@ -90,7 +90,11 @@ def decode(args) -> None:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "command": " ".join(sys.argv)}, indent=1) + "\n")
 
 
-TINY_EXTRA = {"recommender": ["data.batching=session_parallel"]}  # the lanes carry state across batches
+ASSETS = ROOT / "tests" / "assets"
+TINY_EXTRA = {  # the data tests/tasks/test_every_task.py gives the recipes that name none
+    "tagging": [f"data.train={ASSETS / 'tagging/train.conll'}", f"data.valid={ASSETS / 'tagging/dev.conll'}"],
+    "recommender": ["data.batching=session_parallel"],  # the lanes carry state across batches
+}
 
 
 def tiny(args) -> None:
