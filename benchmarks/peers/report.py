@@ -197,8 +197,10 @@ def goals() -> list[str]:
                          f"{'yes' if ahead else '**no**'} | {ratio} | {'met' if met else '**not met**'} |")
     if len(lines) == 4:
         lines.append("| (no row measured on both sides yet) | | | | | |")
+    behind = [f"- {name}: {row.behind}" for name, row in ROWS.items() if row.behind and any(
+        seeds_of(name, side, t) for side in ("rnnlp", *(p.env for p in row.peers)) for t in (1, 2))]
     return lines + ["", "Where rnnlp is behind, the row's section says at which points; what the peer does that rnnlp "
-                        "does not is the closing note to write from these logs once the rows are measured.", ""]
+                        "does not:", "", *(behind or ["- (no row behind)"]), ""]
 
 
 def report_intro() -> str:
