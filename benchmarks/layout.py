@@ -46,12 +46,13 @@ def figures(root: Path) -> dict:
         rel = path.relative_to(pkg).as_posix()
         if rel == "tasks/table.py":
             continue
-        for node in ast.walk(ast.parse(path.read_text())):
+        source = path.read_text()
+        for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Constant) and node.value in names:
                 if rel in (f"tasks/{node.value}.py", f"config/{node.value}.py"):
                     continue
                 places[rel] += 1
-                where.append(f"rnnlp/{rel}:{node.lineno}: {path.read_text().splitlines()[node.lineno - 1].strip()}")
+                where.append(f"rnnlp/{rel}:{node.lineno}: {source.splitlines()[node.lineno - 1].strip()}")
     return {"lines": sum(lines.values()), "files": len(files),
             "task_modules": {n: lines.get(f"rnnlp/tasks/{n}.py") for n in names},
             "task_literals": sum(places.values()), "task_literal_files": len(places),

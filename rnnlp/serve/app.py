@@ -26,7 +26,7 @@ from rnnlp.serve.guard import Guard
 from rnnlp.serve.metrics import Metrics
 from rnnlp.serve.openapi import document, page
 from rnnlp.serve.verbs import verbs_of
-from rnnlp.tasks.table import entry
+from rnnlp.tasks.table import TASKS
 
 DEMO = Path(__file__).with_name("demo.html")
 OFF_LOOP_BYTES = 16_384  # a body this large is parsed (images, wav files decoded) on a worker thread
@@ -51,7 +51,8 @@ def warm_item(model):
 
     import numpy as np
 
-    item = entry(model.task).item
+    found = TASKS.get(model.task)  # a model of a task outside the table has no known item kind
+    item = found.item if found else "any"
     if item in ("text", "tokens", "prompt"):
         return "warm up"
     if item == "image":
