@@ -6,6 +6,12 @@
     python benchmarks/behaviour_unchanged.py --before ../ci-clone --after . --decode
     python benchmarks/behaviour_unchanged.py --before ../ci-clone --after . --tiny lm recommender
 
+``--steps 0``: the recipe's full length (its epochs and eval_every, no cap): the published run.
+``--side before|after``: train one side only (the two sides can then run as two processes); the
+comparison is made once both sides' logs are there. ``--after-log FILE``: the after side is an
+existing run's metrics.jsonl (a headline seed's log: ``benchmarks/headlines.py`` trains the same
+recipe, seed and thread count from this checkout), not trained again.
+
 ``--decode``: greedy and beam outputs of the committed translation and captioning checkpoints
 (tests/assets/checkpoints_v0_1) on the committed sets (translation val.de; captioning test.txt's
 images), through ``rnnlp translate`` / ``rnnlp caption --json`` of each checkout: identical or not.
@@ -48,8 +54,8 @@ def train(checkout: Path, row: str, out: Path, args) -> None:
     task, recipe = ROWS[row]
     env = {**os.environ, "PYTHONPATH": str(checkout.resolve()), "RNNLP_DATA": str(args.data_root.resolve())}
     cmd = [sys.executable, "-m", "rnnlp", "train", task, "--recipe", str(checkout / recipe), "-o", str(out),
-           "train.threads=1", "train.seed=0", f"train.max_steps={args.steps}", f"train.eval_every={args.eval_every}",
-           "train.progress=false", "--overwrite"]
+           "train.threads=1", "train.seed=0", "train.progress=false", "--overwrite",
+           *([f"train.max_steps={args.steps}", f"train.eval_every={args.eval_every}"] if args.steps else [])]
     subprocess.run(cmd, env=env, check=True, cwd=checkout)
 
 
@@ -128,7 +134,9 @@ def main() -> None:
     ap.add_argument("--tiny", action="store_true", help="ROWS are tasks: compare their tiny recipes' weights")
     ap.add_argument("--before", type=Path, required=True)
     ap.add_argument("--after", type=Path, default=ROOT)
-    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--steps", type=int, default=300, help="cap each run (0: the recipe's full length)")
+    ap.add_argument("--side", choices=("before", "after"), help="train this side only")
+    ap.add_argument("--after-log", type=Path, help="the after side's metrics.jsonl, from a run already made")
     ap.add_argument("--eval-every", type=int, default=100)
     ap.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--runs", type=Path, default=ROOT / "runs_behaviour")
@@ -141,29 +149,44 @@ def main() -> None:
     if unknown or not args.rows:
         ap.error(f"give training rows from {', '.join(sorted(ROWS))}" + (f"; unknown: {unknown}" if unknown else ""))
     for row in args.rows:
+        name = row if args.steps else f"{row}_full"  # the full-length logs beside the shortened ones
         found = {}
         for side, checkout in (("before", args.before), ("after", args.after)):
-            out = args.runs / row / side
-            start = time.time()
-            train(checkout, row, out, args)
-            dest = LOGS / row / side
-            dest.mkdir(parents=True, exist_ok=True)
-            (dest / "metrics.jsonl").write_text((out / "metrics.jsonl").read_text())
-            found[side] = {"commit": commit(checkout), "minutes": round((time.time() - start) / 60, 1),
-                           "lines": lines(out / "metrics.jsonl")}
+            dest = LOGS / name / side
+            if side == "after" and args.after_log:
+                dest.mkdir(parents=True, exist_ok=True)
+                (dest / "metrics.jsonl").write_text(args.after_log.read_text())
+                meta = json.loads((args.after_log.parent / "meta.json").read_text())
+                (dest / "source.json").write_text(json.dumps({"log": str(args.after_log), "meta": meta}, indent=1))
+            elif args.side in (None, side):
+                out = args.runs / name / side
+                start = time.time()
+                train(checkout, row, out, args)
+                dest.mkdir(parents=True, exist_ok=True)
+                (dest / "metrics.jsonl").write_text((out / "metrics.jsonl").read_text())
+                (dest / "source.json").write_text(json.dumps({"commit": commit(checkout),
+                                                              "minutes": round((time.time() - start) / 60, 1)}))
+            if not (dest / "metrics.jsonl").is_file():
+                continue
+            source = json.loads((dest / "source.json").read_text()) if (dest / "source.json").is_file() else {}
+            found[side] = {"commit": source.get("commit") or (source.get("meta", {}).get("provenance") or {}).get("commit", "?")[:7],
+                           "minutes": source.get("minutes"), "lines": lines(dest / "metrics.jsonl")}
+        if len(found) < 2:
+            print(f"{name}: {', '.join(found)} logged; compare once both sides are", file=sys.stderr)
+            continue
         same = found["before"]["lines"] == found["after"]["lines"]
         first = next((i for i, (a, b) in enumerate(zip(found["before"]["lines"], found["after"]["lines"])) if a != b),
                      None)
-        result = {"row": row, "identical": same, "steps": args.steps, "eval_every": args.eval_every,
+        result = {"row": row, "identical": same, "steps": args.steps or "the recipe's", "eval_every":
+                  args.eval_every if args.steps else "the recipe's",
                   "compared": sorted(found["before"]["lines"][-1]) if found["before"]["lines"] else [],
                   "left_out": sorted(TIMING), "first_difference": first,
                   **{side: {k: v for k, v in f.items() if k != "lines"} for side, f in found.items()},
                   "load_end": os.getloadavg()[0], "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                   "command": " ".join(sys.argv)}
-        (LOGS / row / "result.json").write_text(json.dumps(result, indent=1) + "\n")
-        print(f"{row}: {'identical' if same else f'DIFFERENT from line {first}'} "
+        (LOGS / name / "result.json").write_text(json.dumps(result, indent=1) + "\n")
+        print(f"{name}: {'identical' if same else f'DIFFERENT from line {first}'} "
               f"({found['before']['commit']} vs {found['after']['commit']}, {len(found['after']['lines'])} lines)")
-
 
 if __name__ == "__main__":
     main()
