@@ -35,8 +35,13 @@ def embeddings():
     """
 
 
+# the options that became train.* overrides: flag -> key (deprecated, gone in 0.5)
+DEPRECATED = {"--epochs": "train.epochs", "--workers": "train.threads", "--seed": "train.seed"}
+
+
 @embeddings.command()
 @click.argument("corpus", type=click.Path(dir_okay=False))
+@click.argument("overrides", nargs=-1, metavar="[train.FIELD=VALUE]...")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
               help="Where to save the vectors: .bin (word2vec binary) or .txt (text).")
 @click.option("--model", type=click.Choice(MODELS), default="word2vec", show_default=True)
@@ -45,18 +50,29 @@ def embeddings():
 @click.option("--dim", type=click.IntRange(min=1), default=100, show_default=True)
 @click.option("--window", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Threads; 1 makes runs repeatable.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--epochs", type=int, hidden=True, help="Deprecated: train.epochs=N.")
+@click.option("--workers", type=int, hidden=True, help="Deprecated: train.threads=N.")
+@click.option("--seed", type=int, hidden=True, help="Deprecated: train.seed=N.")
 @click.option("--pipeline", type=click.Path(dir_okay=False),
               help="A tokenizers JSON to tokenize lines with (default: whitespace).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def train(corpus, output, **settings):
-    """Train word2vec or fastText vectors on CORPUS (one text per line, .gz ok)."""
+def train(corpus, overrides, output, epochs, workers, seed, **settings):
+    """Train word2vec or fastText vectors on CORPUS (one text per line, .gz ok).
+
+    Training is set by overrides after the options, as for `rnnlp train`: train.epochs (5),
+    train.seed (0) and train.threads (3; gensim's workers, 1 makes runs repeatable).
+    """
+    from rnnlp.config.base import build_config
+    from rnnlp.config.embeddings import VectorsConfig
     from rnnlp.embeddings import train as train_vectors
 
-    kv = train_vectors(corpus, output=output, **settings)
+    words = []
+    for flag, value in (("--epochs", epochs), ("--workers", workers), ("--seed", seed)):
+        if value is not None:
+            click.echo(f"warning: {flag} is deprecated and goes in 0.5; write {DEPRECATED[flag]}={value}", err=True)
+            words.append(f"{DEPRECATED[flag]}={value}")
+    cfg = build_config(VectorsConfig, None, [*words, *overrides]).train
+    kv = train_vectors(corpus, output=output, epochs=cfg.epochs, workers=cfg.threads, seed=cfg.seed, **settings)
     click.echo(f"saved {len(kv)} vectors of {kv.vector_size} dimensions to {output}")
 
 

@@ -8,6 +8,8 @@ Click only at import time.
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
 from dataclasses import replace
 
 import click
@@ -73,7 +75,7 @@ def _resolve(value: str, data_root: str | None) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (never NaN).")
 @click.option("--output", "-o", "output", type=click.Path(), help="Write the report to this file instead, "
               "atomically: JSON when it ends in .json (or with --json), else the printed report.")
-@click.option("--quiet", "-q", is_flag=True, help="No 'wrote the report' line on stderr.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no 'wrote the report' line on stderr.")
 @device_option
 def evaluate(checkpoint, data_root, as_json, output, quiet, device, **options):
     """Evaluate a CHECKPOINT (or run folder) on held-out data; prints the task's metrics."""
@@ -82,7 +84,9 @@ def evaluate(checkpoint, data_root, as_json, output, quiet, device, **options):
 
     model = api.load(checkpoint, device=device)
     given = {name: value for name, value in options.items() if value is not None}
-    report = model.evaluate(**task_options(model.task, given, data_root))
+    keywords = task_options(model.task, given, data_root)
+    with progress_bar(not quiet and sys.stderr.isatty()):
+        report = model.evaluate(**keywords)
     as_json = as_json or bool(output and output.lower().endswith(".json"))
     text = json_report(report) if as_json else model.format_report(report)
     if not output or output == "-":
@@ -90,6 +94,30 @@ def evaluate(checkpoint, data_root, as_json, output, quiet, device, **options):
     atomic_write_text(output, text + "\n")
     if not quiet:
         click.echo(f"wrote the {'JSON ' if as_json else ''}report to {output}", err=True)
+
+
+@contextmanager
+def progress_bar(show: bool):
+    """A bar on stderr counting what the task's inference loop has done (examples, inputs,
+    tokens or histories: ``rnnlp.data.batching.progress``), cleared when evaluation ends."""
+    if not show:
+        yield
+        return
+    from tqdm import tqdm
+
+    from rnnlp.data.batching import progress
+
+    bar = tqdm(desc="evaluating", file=sys.stderr, unit="example", mininterval=0.5, leave=False)
+
+    def advance(n: int, unit: str) -> None:
+        bar.unit = unit
+        bar.update(n)
+
+    try:
+        with progress(advance):
+            yield
+    finally:
+        bar.close()
 
 
 def json_report(report: dict) -> str:

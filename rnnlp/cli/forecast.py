@@ -2,6 +2,12 @@
 
     rnnlp forecast --data series.csv --column y --model ar --horizon 12
     rnnlp forecast compare --data series.csv --column y --horizon 12 --plot out.png
+    rnnlp forecast --data sunspots --model gru --horizon 20 train.epochs=50 model.window=12
+
+The RNNs' settings are ``model.*`` and ``train.*`` overrides of ``rnnlp.config.forecast.ForecastConfig``
+(checked as ``rnnlp train`` checks its overrides: an unknown key gets a did-you-mean, a value out
+of range names its key); the old ``--window``, ``--hidden-size``, ``--epochs``, ``--seed`` and
+``--threads`` still work for one release, with a warning.
 
 The classical models come from ``rnnlp.timeseries.compare`` (numpy only); the RNNs (``lstm``,
 ``gru``) from ``rnnlp.forecast.rnn``, imported - with torch - only when one is asked for, and
@@ -12,10 +18,25 @@ name the bundled sample series (``rnnlp.forecast.data`` reads and checks the CSV
 
 from __future__ import annotations
 
+import re
+
 import click
 
 MODELS = ("ar", "var", "kalman", "lstm", "gru")
 RNNS = ("lstm", "gru")
+OVERRIDE = re.compile(r"^[A-Za-z_]+\.[A-Za-z_.]+=")  # section.field=value
+# the options that became overrides: flag -> (its key, its old default); deprecated, gone in 0.5
+DEPRECATED = {"--window": "model.window", "--hidden-size": "model.hidden_size", "--epochs": "train.epochs",
+              "--seed": "train.seed", "--threads": "train.threads"}
+
+
+class OverrideGroup(click.Group):
+    """``forecast``: ``section.field=value`` words anywhere on the line are the RNNs' overrides
+    (a group cannot take free arguments beside its subcommand's name)."""
+
+    def parse_args(self, ctx, args):
+        ctx.meta["forecast.overrides"] = [a for a in args if OVERRIDE.match(a)]
+        return super().parse_args(ctx, [a for a in args if not OVERRIDE.match(a)])
 
 
 def _options(fn):
@@ -26,11 +47,11 @@ def _options(fn):
                      help="Column to forecast (repeat for several; default: the sample's series or the file's last column)."),
         click.option("--horizon", type=int, default=12, show_default=True, help="Steps to forecast (hold-out size for compare)."),
         click.option("--alpha", type=float, default=0.05, show_default=True, help="Intervals cover 1 - alpha."),
-        click.option("--window", type=int, default=24, show_default=True, help="RNN: values read per example."),
-        click.option("--hidden-size", type=int, default=32, show_default=True, help="RNN: hidden units."),
-        click.option("--epochs", type=int, default=150, show_default=True, help="RNN: training epochs."),
-        click.option("--seed", type=int, default=0, show_default=True, help="RNN: random seed."),
-        click.option("--threads", type=int, default=None, help="RNN: torch threads (default: torch's)."),
+        click.option("--window", "window", type=int, hidden=True, help="Deprecated: model.window=N."),
+        click.option("--hidden-size", "hidden_size", type=int, hidden=True, help="Deprecated: model.hidden_size=N."),
+        click.option("--epochs", "epochs", type=int, hidden=True, help="Deprecated: train.epochs=N."),
+        click.option("--seed", "seed", type=int, hidden=True, help="Deprecated: train.seed=N."),
+        click.option("--threads", "threads", type=int, hidden=True, help="Deprecated: train.threads=N."),
         click.option("--plot", type=click.Path(dir_okay=False), help="Write a PNG of the series, forecasts and intervals (needs matplotlib)."),
     ]
     for option in reversed(options):
@@ -38,7 +59,8 @@ def _options(fn):
     return fn
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=OverrideGroup, invoke_without_command=True,
+             subcommand_metavar="[compare] [OPTIONS] [model.FIELD=VALUE | train.FIELD=VALUE]...")
 @_options
 @click.option("--model", default="ar", show_default=True, help="ar, var (needs several --column), kalman (local level), lstm or gru.")
 @click.pass_context
@@ -48,6 +70,10 @@ def forecast(ctx, model, **options):
     AR orders are chosen by AIC; kalman is a local-level model fitted by maximum likelihood;
     lstm/gru are trained here (see rnnlp.forecast.rnn for the interval scheme). Several
     columns are forecast one by one (ar, kalman), jointly (var, lstm, gru).
+
+    The RNNs' settings are overrides after the options: model.window, model.hidden_size,
+    model.num_layers, model.dropout, model.mode, and every train.* key of `rnnlp train`
+    (train.epochs=150, train.seed=0, train.threads, train.lr=0.005, train.batch_size=32, ...).
     """
     if ctx.invoked_subcommand is not None:
         if options["data"] or options["columns"] or options["plot"]:
@@ -56,9 +82,9 @@ def forecast(ctx, model, **options):
         return
     from rnnlp.timeseries.compare import forecast as model_forecast
 
-    run = _Run(**options)
+    run = _Run(overrides=ctx.meta.get("forecast.overrides", []), **options)
     _check_model(model, run)
-    run.series.require_length(10 if model not in RNNS else options["window"] + 10, f"--model {model}")
+    run.series.require_length(10 if model not in RNNS else run.config.model.window + 10, f"--model {model}")
     mean, lower, upper, orders = model_forecast(model, run.values, run.horizon, alpha=run.alpha,
                                                 extra=run.extra((model,)))
     order = f" (order {', '.join(map(str, orders))})" if orders else ""
@@ -72,10 +98,11 @@ def forecast(ctx, model, **options):
         run.draw(len(run.values), [(model, mean, lower, upper)], f"{model} forecast")
 
 
-@forecast.command()
+@forecast.command(context_settings={"ignore_unknown_options": False})
 @_options
 @click.option("--model", "models", multiple=True, help="Models to compare (repeat; default: ar, kalman, lstm, gru, and var with several columns).")
-def compare(models, **options):
+@click.pass_context
+def compare(ctx, models, **options):
     """Fit every model on all but the last --horizon points and score it on them.
 
     Prints MAE, RMSE, MASE (scaled by the in-sample naive forecast's MAE) and the share of
@@ -83,11 +110,11 @@ def compare(models, **options):
     """
     from rnnlp.timeseries.compare import compare as compare_models
 
-    run = _Run(**options)
+    run = _Run(overrides=ctx.parent.meta.get("forecast.overrides", []), **options)
     models = models or (("ar", "var") if len(run.names) > 1 else ("ar",)) + ("kalman", "lstm", "gru")
     for model in models:
         _check_model(model, run)
-    need = max([options["window"] + 10 if m in RNNS else 10 for m in models]) + run.horizon
+    need = max([run.config.model.window + 10 if m in RNNS else 10 for m in models]) + run.horizon
     run.series.require_length(need, "compare with a hold-out of --horizon points")
     rows = _compare_with_progress(compare_models, run, models)
     click.echo(f"# {', '.join(run.names)} from {run.label}: fitted on {len(run.values) - run.horizon} points, "
@@ -128,41 +155,51 @@ def _check_model(model: str, run: "_Run") -> None:
 MAX_HORIZON = 10_000  # far past any series' memory; larger ones would only fill the screen (or hang)
 
 
-def _check_numbers(horizon, alpha, window, hidden_size, epochs, seed, threads) -> None:
-    """Every numeric option, checked before the data is read (one line each, exit 2)."""
+def _check_numbers(horizon, alpha) -> None:
+    """The numeric options, checked before the data is read (one line each, exit 2); the RNNs'
+    settings are checked by their config's bounds."""
     from rnnlp.errors import ConfigError
 
     if not 1 <= horizon <= MAX_HORIZON:
         raise ConfigError(f"--horizon must be between 1 and {MAX_HORIZON:,}, got {horizon}")
     if not 0 < alpha < 1:
         raise ConfigError(f"--alpha must be in (0, 1), got {alpha}")
-    for name, value in (("--window", window), ("--hidden-size", hidden_size), ("--epochs", epochs),
-                        ("--threads", threads)):
-        if value is not None and value < 1:
-            raise ConfigError(f"{name} must be a positive integer, got {value}")
-    if not 0 <= seed < 2**32:
-        raise ConfigError(f"--seed must be between 0 and {2**32 - 1}, got {seed}")
+
+
+def rnn_config(overrides, old: dict):
+    """The ``ForecastConfig`` of the RNNs: the deprecated flags (each with a one-line warning),
+    then the ``section.field=value`` overrides, checked like ``rnnlp train``'s."""
+    from rnnlp.config.base import build_config
+    from rnnlp.config.forecast import ForecastConfig
+
+    words = []
+    for flag, key in DEPRECATED.items():
+        value = old.get(flag[2:].replace("-", "_"))
+        if value is not None:
+            click.echo(f"warning: {flag} is deprecated and goes in 0.5; write {key}={value}", err=True)
+            words.append(f"{key}={value}")
+    return build_config(ForecastConfig, None, [*words, *overrides])
 
 
 def _check_rnn_memory(hidden_size: int, columns: int) -> None:
-    """An LSTM of --hidden-size units (4 gate blocks; weights, gradients and Adam's two moments) must fit."""
+    """An LSTM of model.hidden_size units (4 gate blocks; weights, gradients and Adam's two moments) must fit."""
     from rnnlp.config.memory import available_memory, require_fits
 
     need = 4 * hidden_size * (hidden_size + columns + 2) * 4 * 4
-    require_fits("--hidden-size", hidden_size, need, available_memory())
+    require_fits("model.hidden_size", hidden_size, need, available_memory())
 
 
 class _Run:
     """One command's options and series (read and checked by ``rnnlp.forecast.data``)."""
 
-    def __init__(self, data, columns, horizon, alpha, window, hidden_size, epochs, seed, threads, plot):
+    def __init__(self, data, columns, horizon, alpha, plot, overrides=(), **old):
         from rnnlp.errors import ConfigError
         from rnnlp.forecast.data import load_series
 
         if not data:
             raise ConfigError("--data is required: a CSV file or a bundled sample (nile, sunspots)")
-        _check_numbers(horizon=horizon, alpha=alpha, window=window, hidden_size=hidden_size, epochs=epochs,
-                       seed=seed, threads=threads)
+        _check_numbers(horizon=horizon, alpha=alpha)
+        self.config = rnn_config(overrides, old)
         self.series = load_series(data, columns)
         self.label, self.names, self.values = self.series.label, self.series.names, self.series.values
         if plot:
@@ -170,8 +207,7 @@ class _Run:
 
             pyplot("--plot")  # bad data is reported first; then fail before fitting when matplotlib is missing
         self.horizon, self.alpha, self.plot = horizon, alpha, plot
-        _check_rnn_memory(hidden_size, len(self.names))
-        self.rnn = dict(window=window, hidden_size=hidden_size, epochs=epochs, seed=seed, threads=threads)
+        _check_rnn_memory(self.config.model.hidden_size, len(self.names))
 
     def extra(self, models) -> dict:
         """The RNN forecasters for the comparison hook (imports torch only when asked for)."""
@@ -179,7 +215,7 @@ class _Run:
             return {}
         from rnnlp.forecast.rnn import compare_forecaster
 
-        return {cell: compare_forecaster(cell, **self.rnn) for cell in RNNS}
+        return {cell: compare_forecaster(cell, config=self.config) for cell in RNNS}
 
     def draw(self, start: int, curves, title: str) -> None:
         from rnnlp.forecast.data import time_axis

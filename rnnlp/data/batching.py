@@ -7,12 +7,36 @@ measures it against random-order padded batches (benchmarks/results/sentiment.md
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, fields, replace
-from typing import Iterator, Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence
 
 import numpy as np
 import torch
 import torch.distributed as dist
+
+
+_ADVANCE: ContextVar[Optional[Callable[[int, str], None]]] = ContextVar("rnnlp_progress", default=None)
+
+
+@contextmanager
+def progress(advance: Callable[[int, str], None]):
+    """While inside, the inference loops (``by_length``, the decoders' chunks, the language
+    model's streams, the recommender's scoring) call ``advance(n, unit)`` after each chunk of
+    ``n`` units done: ``rnnlp evaluate``'s progress bar, whatever the task."""
+    token = _ADVANCE.set(advance)
+    try:
+        yield
+    finally:
+        _ADVANCE.reset(token)
+
+
+def advanced(n: int, unit: str = "example") -> None:
+    """Report ``n`` more units done to the ``progress`` around this call, if any."""
+    advance = _ADVANCE.get()
+    if advance is not None:
+        advance(n, unit)
 
 
 def rank_share(n: int, rank: int, world_size: int) -> slice:
@@ -149,6 +173,7 @@ def by_length(model, items: Sequence, size: int, run, lengths: Sequence[int] | N
         for idx in length_chunks([len(x) for x in items] if lengths is None else lengths, size):
             for i, found in zip(idx, run([items[i] for i in idx])):
                 out[i] = found
+            advanced(len(idx))
     model.train(was_training)
     return out
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from rnnlp.data.batching import advanced
 from rnnlp.decoding.beam import beam_search
 from rnnlp.decoding.memory import EncoderDecoder, Memory
 from rnnlp.decoding.sampling import greedy
@@ -70,6 +71,7 @@ def decode_batched(model: EncoderDecoder, count: int, encode: Callable[[list[int
             found = _greedy(model, memory, chunk_limits, bos_id, eos_id, attention)
         for i, decoded in zip(chunk, found):
             out[i] = decoded
+        advanced(len(chunk), "input")
     return out
 
 

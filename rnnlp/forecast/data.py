@@ -34,7 +34,7 @@ class Series:
         """A DataError when the series is shorter than ``what`` needs."""
         if len(self.values) < needed:
             raise DataError(f"series has {len(self.values)} points but {what} needs at least {needed}"
-                            + (" (try a smaller --window or --horizon)" if needed > 10 else ""))
+                            + (" (try a smaller model.window or --horizon)" if needed > 10 else ""))
 
 
 def load_series(data: str, columns=()) -> Series:

@@ -12,8 +12,11 @@ How it works:
 - Training examples are all windows of ``window`` consecutive values; the target of each is
   the window shifted by one. ``mode="many_to_many"`` puts the loss (MSE) on the prediction at
   every step, ``"many_to_one"`` only on the last (window -> next value).
-- Training runs through ``rnnlp.training.fit.fit`` (Adam, cosine LR decay, gradient clipping),
-  evaluating the in-sample loss once per epoch and keeping the weights of the best epoch.
+- Training runs through the tasks' driver (``rnnlp.tasks.driver.run_fit``: the optimizer and
+  step-only schedule of a ``TrainConfig``, then ``fit``; here Adam, cosine LR decay, gradient
+  clipping), evaluating the in-sample loss once per epoch and keeping the weights of the best
+  epoch in memory (nothing is written). ``RNNForecaster.from_config`` takes a
+  ``rnnlp.config.forecast.ForecastConfig``, which ``rnnlp forecast`` builds from its overrides.
 - Forecasts are recursive: the network reads the last ``window`` values, then each
   prediction is fed back as the next input with the state carried over.
 - Prediction intervals are a documented simple scheme, not a model of the RNN's dynamics:
@@ -27,6 +30,7 @@ How it works:
 from __future__ import annotations
 
 import copy
+import dataclasses
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -34,6 +38,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from rnnlp.config.forecast import ForecastConfig, ForecastModelConfig
 from rnnlp.data.batching import Tensors
 from rnnlp.errors import ConfigError, DataError
 from rnnlp.forecast.model import FORECAST_CELLS, Forecaster
@@ -95,6 +100,22 @@ class RNNForecaster:
         self.mode, self.epochs, self.batch_size, self.lr = mode, epochs, batch_size, lr
         self.weight_decay, self.clip_norm, self.dropout = weight_decay, clip_norm, dropout
         self.seed, self.threads = seed, threads
+        defaults = ForecastConfig().train
+        self.config = ForecastConfig(
+            ForecastModelConfig(self.window, hidden_size, num_layers, dropout, mode),
+            dataclasses.replace(defaults, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                                clip_norm=clip_norm, seed=seed, threads=threads))
+
+    @classmethod
+    def from_config(cls, series, cell: str, config: ForecastConfig) -> "RNNForecaster":
+        """The forecaster a ``ForecastConfig`` describes (``rnnlp forecast`` builds one from its
+        ``model.*``/``train.*`` overrides); its train section trains as given."""
+        m, t = config.model, config.train
+        model = cls(series, cell=cell, window=m.window, hidden_size=m.hidden_size, num_layers=m.num_layers,
+                    mode=m.mode, epochs=t.epochs, batch_size=t.batch_size, lr=t.lr, weight_decay=t.weight_decay,
+                    clip_norm=t.clip_norm, dropout=m.dropout, seed=t.seed, threads=t.threads)
+        model.config = config
+        return model
 
     def fit(self) -> "RNNForecasterResults":
         """Standardise, train, and measure the one-step in-sample residuals."""
@@ -115,25 +136,22 @@ class RNNForecaster:
                                     np.sqrt(np.mean(resid ** 2, axis=0)), history)
 
     def _train(self, module: Forecaster, inputs: torch.Tensor, targets: torch.Tensor) -> list[float]:
-        """``rnnlp.training.fit`` over shuffled windows; keeps the best epoch's weights."""
-        from rnnlp.config.components import TrainConfig
-        from rnnlp.training.fit import fit
+        """The driver's ``run_fit`` over shuffled windows; keeps the best epoch's weights."""
+        from rnnlp.tasks.driver import run_fit
+        from rnnlp.tasks.protocol import Prepared
 
-        cfg = TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
-                          clip_norm=self.clip_norm, seed=self.seed, progress=False)
-        steps_per_epoch = -(-len(inputs) // self.batch_size)
-        optimizer = torch.optim.Adam(module.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, self.epochs * steps_per_epoch)
         best: dict = {}
 
         def save(kind, metrics, state):
             if kind == "best":
                 best["weights"] = copy.deepcopy(module.state_dict())
 
-        result = fit(module, lambda epoch: self._batches(inputs, targets, epoch), self._loss,
-                     evaluate=lambda model: {"loss": self._loss(model, WindowBatch(inputs, targets))[0].item()},
-                     metric="-loss", cfg=cfg, optimizer=optimizer, scheduler=scheduler, save=save,
-                     steps_per_epoch=steps_per_epoch)
+        prep = Prepared(config=self.config, model=module, loss=self._loss,
+                        batches=lambda epoch: self._batches(inputs, targets, epoch),
+                        steps_per_epoch=-(-len(inputs) // self.batch_size),
+                        evaluate=lambda model: {"loss": self._loss(model, WindowBatch(inputs, targets))[0].item()},
+                        metric="-loss", facts=f"{len(inputs)} windows")
+        result = run_fit(prep, save)
         module.load_state_dict(best["weights"])
         return [row["loss"] for row in result.history]
 
@@ -204,10 +222,12 @@ class RNNForecasterResults:
         return "\n".join(lines)
 
 
-def compare_forecaster(cell: str, **options):
-    """An ``extra`` forecaster for ``rnnlp.timeseries.compare.compare``/``forecast``."""
+def compare_forecaster(cell: str, config: ForecastConfig | None = None, **options):
+    """An ``extra`` forecaster for ``rnnlp.timeseries.compare.compare``/``forecast``: a
+    ``ForecastConfig``, or ``RNNForecaster``'s keyword arguments."""
     def run(train: np.ndarray, horizon: int, max_order: int, alpha: float):
-        fc = RNNForecaster(train, cell=cell, **options).fit().forecast(horizon, alpha)
+        model = RNNForecaster.from_config(train, cell, config) if config else RNNForecaster(train, cell=cell, **options)
+        fc = model.fit().forecast(horizon, alpha)
         return fc.mean, fc.lower, fc.upper, []
     return run
 

@@ -94,15 +94,22 @@ def dry_run(name: str, cfg) -> None:
 
 
 def _fit(name: str, prep: Prepared, folder: Path, resumed: Resumed | None) -> tuple[FitResult, dict]:
+    result = run_fit(prep, saver(name, prep, folder), folder / "metrics.jsonl", resumed)
+    return result, _record_run(folder, result, prep.config.train, prep.steps_per_epoch) if is_main() else {}
+
+
+def run_fit(prep: Prepared, save=None, log_path: Path | None = None, resumed: Resumed | None = None) -> FitResult:
+    """Train ``prep.model`` as every run is trained: the optimizer and the step-only schedule of
+    ``prep.config.train``, ULMFiT's options when set, the clock that may only stop the run, and
+    ``fit``. The tasks' runs (``train``) and the RNN forecaster (``rnnlp.forecast.rnn``, which
+    keeps its weights in memory) come through here."""
     tcfg = prep.config.train
     params, batches = fine_tuning(prep.model, tcfg, prep.batches)  # ULMFiT's options, when set
     optimizer = build_optimizer(tcfg, params)
     scheduler = build_scheduler(tcfg, optimizer, prep.steps_per_epoch)  # a function of the step alone
-    result = fit(prep.model, batches, prep.loss, metric=prep.metric, cfg=tcfg, optimizer=optimizer,
-                 scheduler=scheduler, clock=Clock(tcfg.time_limit_minutes), steps_per_epoch=prep.steps_per_epoch,
-                 evaluate=prep.evaluate, save=saver(name, prep, folder), log_path=folder / "metrics.jsonl",
-                 resume=resumed.trainer if resumed else None)
-    return result, _record_run(folder, result, tcfg, prep.steps_per_epoch) if is_main() else {}
+    return fit(prep.model, batches, prep.loss, metric=prep.metric, cfg=tcfg, optimizer=optimizer,
+               scheduler=scheduler, clock=Clock(tcfg.time_limit_minutes), steps_per_epoch=prep.steps_per_epoch,
+               evaluate=prep.evaluate, save=save, log_path=log_path, resume=resumed.trainer if resumed else None)
 
 
 def saver(name: str, prep: Prepared, folder: Path):

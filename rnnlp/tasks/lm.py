@@ -8,7 +8,7 @@ from typing import Iterator
 import torch
 
 from rnnlp.config.lm import LMConfig
-from rnnlp.data.batching import Batch, rank_share
+from rnnlp.data.batching import Batch, advanced, rank_share
 from rnnlp.data.stream import StreamBatcher, encode_stream, hold_out, read_corpus, read_text, split_lines
 from rnnlp.errors import ConfigError, DataError, InputError
 from rnnlp.tasks import spec
@@ -53,6 +53,7 @@ def stream_nll(model, ids: torch.Tensor, batch_size: int, bptt: int, device) -> 
             hidden, state = model(batch.ids, state)
             total += float(model.loss(hidden, batch.targets, reduction="sum"))
             count += batch.num_tokens
+            advanced(batch.num_tokens, "token")
     model.train(was_training)
     return total, count
 

@@ -19,7 +19,7 @@ import torch
 from torch.nn import functional as F
 
 from rnnlp.config.recommender import RecommenderConfig
-from rnnlp.data.batching import BucketBatcher, Tensors, collate, epoch_batches, length_chunks
+from rnnlp.data.batching import BucketBatcher, Tensors, advanced, collate, epoch_batches, length_chunks
 from rnnlp.data.interactions import (PAD, ItemMap, Log, Split, leave_one_out, read_log, session_parallel, sessions,
                                      user_sequences)
 from rnnlp.errors import CheckpointError, ConfigError, DataError, choice_error
@@ -193,6 +193,7 @@ def model_scores(model, histories: list, max_length: int, device, batch_size: in
         for rows in length_chunks([len(h) for h in histories], batch_size, longest_first=True):
             batch = collate([histories[i][-max_length:] for i in rows]).to(device)
             yield rows, model.last_scores(batch.ids, batch.lengths).float().cpu()
+            advanced(len(rows), "history")
 
 
 def rank_all(score_batches, histories: list, targets: np.ndarray, negatives: int = 0, seed: int = 0,

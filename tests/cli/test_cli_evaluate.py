@@ -82,3 +82,41 @@ def test_output_writes_the_report_and_never_over_the_data(trained, tmp_path, cap
     assert code == 2 and err == (f"error: --output {copy} is the --data {copy}: writing would replace it; choose "
                                  "another --output\n")
     assert copy.read_bytes() == data.read_bytes()
+
+
+EVAL_DATA = {  # task -> (evaluate keywords under tests/assets, the report key counting what was done, unit)
+    "sentiment": ({"data": "sentiment/binary.tsv"}, "count", "example"),
+    "tagging": ({"data": "tagging/dev.conll"}, "sentences", "example"),
+    "lm": ({"data": "lm/tiny.txt"}, "tokens", "token"),
+    "translation": ({"source": "translation/val.de", "target": "translation/val.en"}, "count", "input"),
+}
+
+
+@pytest.mark.parametrize("task", sorted(EVAL_DATA))
+def test_evaluation_reports_progress_through_the_shared_loops(task, models, assets):
+    """What ``rnnlp evaluate``'s bar counts: every unit the task's inference loop did, once."""
+    from rnnlp.data.batching import progress
+
+    options, key, unit = EVAL_DATA[task]
+    seen = []
+    with progress(lambda n, u: seen.append((n, u))):
+        report = models[task].evaluate(**{k: str(assets / v) for k, v in options.items()})
+    assert seen and {u for _, u in seen} == {unit}
+    assert sum(n for n, _ in seen) == report[key]
+    models[task].evaluate(**{k: str(assets / v) for k, v in options.items()})  # outside: nothing reported
+    assert sum(n for n, _ in seen) == report[key]
+
+
+def test_evaluate_shows_a_bar_on_a_terminal_and_none_when_quiet(monkeypatch, capsys):
+    import sys
+
+    from rnnlp.cli.evaluate import progress_bar
+    from rnnlp.data.batching import advanced
+
+    with progress_bar(True):
+        advanced(3, "token")
+    assert "evaluating" in capsys.readouterr().err
+    with progress_bar(False):
+        advanced(3, "token")
+    assert capsys.readouterr().err == ""
+    assert sys.stderr.isatty() is False  # under pytest: the CLI passes show=False (no bar in pipes and logs)

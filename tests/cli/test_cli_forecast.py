@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from rnnlp.cli import cli, main
 
-RNN = ["--epochs", "2", "--window", "8", "--hidden-size", "4", "--threads", "1"]
+RNN = ["train.epochs=2", "model.window=8", "model.hidden_size=4", "train.threads=1"]
 
 
 def invoke(*args):
@@ -119,3 +119,19 @@ def test_bad_input_is_one_line_and_exit_2(case, args, message, tmp_path, capsys)
     assert __import__("re").search(message, err), err
 
 
+
+
+def test_old_rnn_flags_are_deprecated_aliases_of_the_overrides():
+    """--epochs/--seed/... still work for one release: a one-line warning each, and the same
+    forecast as the override spelling."""
+    old = ["--epochs", "2", "--window", "8", "--hidden-size", "4", "--threads", "1", "--seed", "3"]
+    new = ["train.epochs=2", "model.window=8", "model.hidden_size=4", "train.threads=1", "train.seed=3"]
+    args = ["forecast", "--data", "nile", "--model", "gru", "--horizon", "3"]
+    result = CliRunner().invoke(cli, [*args, *old])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"warning: {flag} is deprecated and goes in 0.5; write {key}={value}"
+        for flag, key, value in (("--window", "model.window", 8), ("--hidden-size", "model.hidden_size", 4),
+                                 ("--epochs", "train.epochs", 2), ("--seed", "train.seed", 3),
+                                 ("--threads", "train.threads", 1))]
+    assert result.stdout.strip().splitlines() == invoke(*args[1:], *new)

@@ -33,13 +33,16 @@ ROWS = [  # (id, argv after the command, the error line starts with)
      "error: 'model.char_kernel' must be greater than 0"),
     ("forecast-horizon-huge", ["forecast", "--data", "nile", "--horizon", "1000000000"],
      "error: --horizon must be between 1 and 10,000, got 1000000000"),
-    ("forecast-hidden-huge", ["forecast", "--data", "nile", "--model", "lstm", "--hidden-size", "100000000"],
-     "error: --hidden-size=100000000 needs at least"),
-    ("forecast-seed-negative", ["forecast", "--data", "nile", "--seed", "-1"], "error: --seed must be between 0 and"),
-    ("forecast-compare-window-0", ["forecast", "compare", "--data", "nile", "--window", "0"],
-     "error: --window must be a positive integer, got 0"),
-    ("forecast-compare-epochs-0", ["forecast", "compare", "--data", "nile", "--epochs", "0"],
-     "error: --epochs must be a positive integer, got 0"),
+    ("forecast-hidden-huge", ["forecast", "--data", "nile", "--model", "lstm", "model.hidden_size=100000000"],
+     "error: model.hidden_size=100000000 needs at least"),
+    ("forecast-seed-negative", ["forecast", "--data", "nile", "train.seed=-1"],
+     "error: 'train.seed' must be between 0 and"),
+    ("forecast-compare-window-0", ["forecast", "compare", "--data", "nile", "model.window=0"],
+     "error: 'model.window' must be greater than 0, got 0"),
+    ("forecast-compare-epochs-0", ["forecast", "compare", "--data", "nile", "train.epochs=0"],
+     "error: 'train.epochs' must be greater than 0, got 0"),
+    ("forecast-unknown-key", ["forecast", "--data", "nile", "model.windw=3"],
+     "error: unknown key 'model.windw'; did you mean 'model.window'?"),
 ]
 
 

@@ -244,8 +244,8 @@ def invoke(*args):
 
 def test_cli_train_then_query_evaluate_trim_convert(tmp_path):
     out = tmp_path / "v.bin"
-    result = invoke("train", CORPUS, "-o", out, "--dim", 16, "--min-count", 1, "--epochs", 3,
-                    "--workers", 1, "--seed", 7, "--no-progress")
+    result = invoke("train", CORPUS, "-o", out, "--dim", 16, "--min-count", 1, "train.epochs=3",
+                    "train.threads=1", "train.seed=7", "--no-progress")
     assert result.exit_code == 0, result.output
     assert result.output == f"saved 47 vectors of 16 dimensions to {out}\n"
     kv = emb.load(out)
@@ -305,3 +305,27 @@ def test_main_cli_prints_one_line_errors():
     help_text = subprocess.run([sys.executable, "-m", "rnnlp", "--help"], capture_output=True,
                                text=True, check=True).stdout
     assert "embeddings  Train, query, evaluate" in help_text
+
+
+def test_cli_train_old_flags_are_deprecated_aliases(tmp_path):
+    """--epochs/--workers/--seed: one warning line each, the same vectors as train.* overrides."""
+    old, new = tmp_path / "old.bin", tmp_path / "new.bin"
+    result = invoke("train", CORPUS, "-o", old, "--dim", 16, "--min-count", 1, "--epochs", 3, "--workers", 1,
+                    "--seed", 7, "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == ["warning: --epochs is deprecated and goes in 0.5; write train.epochs=3",
+                                          "warning: --workers is deprecated and goes in 0.5; write train.threads=1",
+                                          "warning: --seed is deprecated and goes in 0.5; write train.seed=7"]
+    assert invoke("train", CORPUS, "-o", new, "--dim", 16, "--min-count", 1, "train.epochs=3", "train.threads=1",
+                  "train.seed=7", "--no-progress").exit_code == 0
+    np.testing.assert_array_equal(emb.load(old).vectors, emb.load(new).vectors)
+
+
+def test_cli_train_unknown_or_bad_override_is_one_line(tmp_path):
+    from rnnlp.errors import ConfigError
+
+    result = invoke("train", CORPUS, "-o", tmp_path / "v.bin", "train.lr=0.1")
+    assert isinstance(result.exception, ConfigError) and not (tmp_path / "v.bin").exists()
+    assert str(result.exception) == "unknown key 'train.lr'; valid keys here: epochs, seed, threads"
+    result = invoke("train", CORPUS, "-o", tmp_path / "v.bin", "train.epochs=0")
+    assert isinstance(result.exception, ConfigError) and "'train.epochs' must be greater than 0" in str(result.exception)
