@@ -3,7 +3,7 @@ and the cost of the features. Training parts run one at a time (each writes its 
 benchmarks/logs/speech_*); ``report`` turns the committed logs into benchmarks/results/speech.md.
 
     RNNLP_DATA=../shared/data python benchmarks/speech.py isolated       # recipes/speech/fsdd_digits.yaml
-    RNNLP_DATA=../shared/data python benchmarks/speech.py loso --minutes 4
+    RNNLP_DATA=../shared/data python benchmarks/speech.py loso           # the same recipe and steps, per fold
     python benchmarks/speech_strings.py --fsdd ../shared/data/speech/fsdd/recordings.zip --out STRINGS
     python benchmarks/speech.py connected --strings STRINGS               # recipes/speech/fsdd_connected.yaml
     RNNLP_DATA=../shared/data python benchmarks/speech.py report
@@ -39,16 +39,21 @@ def train_and_test(name: str, recipe: str, overrides: list, test: dict, runs: st
     """Train (unless RUNS/name already finished), score best/ on ``test`` greedy and with the
     beam, and copy the run's logs to benchmarks/logs/speech_<name>/."""
     out = Path(runs) / name
+    argv = [f"train.output={out}", "train.threads=1", "train.progress=false", *overrides]
+    start, load = time.perf_counter(), os.getloadavg()[0]
     if not (out / "best").is_dir():
-        rnnlp.api.train("speech", str(ROOT / "recipes" / "speech" / recipe),
-                        [f"train.output={out}", "train.threads=1", "train.progress=false", *overrides])
+        rnnlp.api.train("speech", str(ROOT / "recipes" / "speech" / recipe), argv)
     model = rnnlp.load(out)
     scores = {"greedy": model.evaluate(**test, beam_size=1), "beam": model.evaluate(**test, beam_size=BEAM)}
     dest = LOGS / f"speech_{name}"
     dest.mkdir(parents=True, exist_ok=True)
     for source in (out / "metrics.jsonl", out / "best" / "config.yaml", out / "best" / "meta.json"):
         shutil.copy(source, dest / source.name)
-    (dest / "test.json").write_text(json.dumps({"test": test, **scores}, indent=1) + "\n")
+    command = " ".join(["rnnlp train speech --recipe", f"recipes/speech/{recipe}", *argv]).replace(str(ROOT) + "/", "")
+    (dest / "test.json").write_text(json.dumps({"test": test, **scores, "command": command,
+                                                "seconds": round(time.perf_counter() - start, 1),
+                                                "load_start": round(load, 2),
+                                                "load_end": round(os.getloadavg()[0], 2)}, indent=1) + "\n")
     return scores
 
 
@@ -62,7 +67,8 @@ def loso(args) -> None:
     for speaker in args.speakers:
         train_and_test(f"loso_{speaker}", "fsdd_digits.yaml", [
             f"data.root={args.data_root}", f"data.train_filter=speaker!={speaker};index=5-49",
-            f"data.valid_filter=speaker!={speaker};index=0-4", f"train.time_limit_minutes={args.minutes}"],
+            f"data.valid_filter=speaker!={speaker};index=0-4",
+            *([f"train.time_limit_minutes={args.minutes}"] if args.minutes else [])],
             {"data": str(Path(args.data_root) / FSDD), "filter": f"speaker={speaker}"}, args.runs)
 
 
@@ -101,6 +107,12 @@ def _run(name: str) -> dict:
             "dev": best, "steps": rows[-1]["step"]}
 
 
+def _recipe_steps():
+    import yaml
+
+    return yaml.safe_load((ROOT / "recipes" / "speech" / "fsdd_digits.yaml").read_text())["train"].get("max_steps")
+
+
 def _row(label: str, run: dict, metric: str) -> str:
     g, b = run["test"]["greedy"], run["test"]["beam"]
     value = (lambda r: r["accuracy"]) if metric == "accuracy" else (lambda r: r["wer"])
@@ -124,9 +136,11 @@ def report_text(cost: dict) -> str:
     if folds:
         accs = [_run(f"loso_{s}")["test"]["greedy"]["accuracy"] for s in folds]
         lines.append(f"| **mean of {len(folds)} folds** | | **{sum(accs) / len(accs):.4f}** | | | | |")
-    lines += ["", "Each fold trains under a shorter budget than the headline run (train min; recipe "
-              "fsdd_digits.yaml with train.time_limit_minutes lowered); dev = index 0-4 of the five training "
-              f"speakers. Folds run: {len(folds)} of 6.", ""]
+    steps = {s: _run(f"loso_{s}")["steps"] for s in folds}
+    lines += ["", "Each fold runs recipe fsdd_digits.yaml as the isolated headline does (its steps, "
+              f"train.max_steps={_recipe_steps()}; steps done per fold: "
+              + ", ".join(f"{s} {n}" for s, n in steps.items()) + "); dev = index 0-4 of the five training "
+              f"speakers. Folds run: {len(folds)} of 6. Each fold's command is in its test.json.", ""]
     lines += ["### Connected digits (3-7 digits, 50-300 ms pauses; benchmarks/speech_strings.py, seed 0)", "",
               head.format(m="digit error rate", k=BEAM), "|---|---|---|---|---|---|---|"]
     if (LOGS / "speech_connected").is_dir():
@@ -159,7 +173,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("part", choices=["isolated", "loso", "connected", "report"])
     parser.add_argument("--data-root", default=os.environ.get("RNNLP_DATA", str(ROOT.parent / "shared" / "data")))
     parser.add_argument("--runs", default="runs/bench-speech", help="Where the runs are written.")
-    parser.add_argument("--minutes", type=float, default=4.0, help="loso: training budget per fold.")
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="loso: a time limit that may stop a fold early (default none: the recipe's steps).")
     parser.add_argument("--speakers", nargs="+", default=list(SPEAKERS), help="loso: the folds to run.")
     parser.add_argument("--strings", help="connected: the folder speech_strings.py wrote.")
     args = parser.parse_args(argv)
