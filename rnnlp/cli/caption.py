@@ -34,7 +34,7 @@ def caption(checkpoint, images, input_path, fmt, image_column, output, beam_size
     """
     from rnnlp import api
 
-    sink = Sink(output, as_json, lambda row: f"{row['image']}\t{row['caption']}")
+    sink = Sink(output, as_json, lambda row: f"{row['image']}\t{row['caption']}", quiet)
     read = lambda path: read_inputs(path, fmt, image_column, names=IMAGE_COLUMNS, flag="--image-column",  # noqa
                                     keep_blank=True)
     images = gather(images, input_path, read, "the image files to caption", quiet)

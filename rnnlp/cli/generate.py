@@ -52,7 +52,7 @@ def generate(checkpoint, texts, prompt, input_path, fmt, text_column, output, ma
         raise click.UsageError(f"--num-samples must be <= --beam-size ({beam_size}) with beam search, "
                                f"got {num_samples}")
     piece = output and output.lower().endswith(PIECE_SUFFIXES)  # a music file: no text rows to check
-    sink = None if piece else Sink(output, as_json, text_line)
+    sink = None if piece else Sink(output, as_json, text_line, quiet)
     given = [*texts, *([prompt] if prompt else [])]
     prompts = (given or [""]) if input_path is None else \
         gather(given, input_path, lambda path: read_inputs(path, fmt, text_column, keep_blank=True),  # blank: <bos>
@@ -63,7 +63,7 @@ def generate(checkpoint, texts, prompt, input_path, fmt, text_column, output, ma
             raise click.UsageError("a music checkpoint continues one prompt file (MIDI, .npz or .mat), given once")
         return generate_piece(model, given[0] if given else None, output, seed, temperature, **music)
     api.expect_verb(model, "generate", ("prompt",))
-    sink = sink or Sink(output, as_json, text_line)
+    sink = sink or Sink(output, as_json, text_line, quiet)
     rules = dict(repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size, stop=stop)
     options = dict(temperature=temperature, top_k=top_k, top_p=top_p, greedy=greedy, **rules)
     if len(prompts) == 1 and num_samples == 1 and not (beam_size or as_json or output):

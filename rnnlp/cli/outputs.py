@@ -52,8 +52,8 @@ finite = replace_nonfinite
 class Sink:
     """Rows in, in input order: printed as they come (``text(row)`` or JSON), or kept for ``--output``."""
 
-    def __init__(self, output: str | None, as_json: bool, text=None):
-        self.output, self.as_json, self.text = output, as_json, text
+    def __init__(self, output: str | None, as_json: bool, text=None, quiet: bool = False):
+        self.output, self.as_json, self.text, self.quiet = output, as_json, text, quiet
         self.format = output_format(output) if output else None  # checked before any work
         self.rows: list = []
         self.count, self.truncated = 0, []  # inputs seen; numbers of those cut at the model's limit
@@ -82,7 +82,7 @@ class Sink:
             text = "".join((self.text or dumps)(row) + "\n" for row in self.rows) if self.format == "txt" else \
                 render(self.rows, self.format)
             atomic_write_text(self.output, text)
-            click.echo(f"wrote {len(self.rows)} row{'' if len(self.rows) == 1 else 's'} to {self.output}", err=True)
+            note(f"wrote {len(self.rows)} row{'' if len(self.rows) == 1 else 's'} to {self.output}", self.quiet)
 
 
 def render(rows: list, fmt: str) -> str:

@@ -30,7 +30,7 @@ def predict(checkpoint, texts, input_path, fmt, text_column, output, device, bat
     """
     from rnnlp import api
 
-    sink = Sink(output, as_json, _line)
+    sink = Sink(output, as_json, _line, quiet)
     model = api.load(checkpoint, device=device)
     if entry(model.task).item == "series":
         return _series(model, texts, input_path, fmt, text_column, sink, batch_size, not (as_json or quiet))

@@ -68,7 +68,7 @@ def recommend(checkpoint, texts, histories, input_path, fmt, text_column, output
     model = api.load(checkpoint, device=device)
     api.expect_verb(model, "recommend")
     titles = item_titles(items_file, item_id_column, item_name_column, data_root) if items_file else {}
-    sink = Sink(output, as_json, lambda row: format_row(row, titles))
+    sink = Sink(output, as_json, lambda row: format_row(row, titles), quiet)
 
     def run(chunk):
         rows = [recommendable(row) for row in model.recommend(list(chunk), top_k, exclude_seen=exclude_seen)]

@@ -41,7 +41,7 @@ def tag(checkpoint, texts, input_path, fmt, text_column, output, tokenize, devic
     """
     from rnnlp import api
 
-    sink = Sink(output, as_json, format_row)
+    sink = Sink(output, as_json, format_row, quiet)
     read = lambda path: read_inputs(path, fmt, text_column, allowed=("lines", "table", "conll"), lists=True,  # noqa
                                     keep_blank=True)
     sentences = gather(texts, input_path, read, "sentences to tag", quiet)

@@ -31,7 +31,7 @@ def transcribe(checkpoint, files, input_path, fmt, path_column, output, beam_siz
     file. Stereo files are mixed to mono and other sample rates resampled (said on stderr)."""
     from rnnlp import api
 
-    sink = Sink(output, as_json, lambda row: f"{row['path']}\t{row['text']}")
+    sink = Sink(output, as_json, lambda row: f"{row['path']}\t{row['text']}", quiet)
     read = lambda path: read_inputs(path, fmt, path_column, names=PATH_COLUMNS, flag="--path-column")  # noqa
     paths = gather(files, input_path, read, "wav files to transcribe", quiet)
     model = api.load(checkpoint, device=device)

@@ -46,7 +46,7 @@ def translate(checkpoint, texts, input_path, fmt, text_column, output, beam_size
 
     if n_best > (beam_size or n_best):
         raise click.UsageError(f"--n-best ({n_best}) must be <= --beam-size ({beam_size})")
-    sink = Sink(output, as_json, text_line)
+    sink = Sink(output, as_json, text_line, quiet)
     texts = gather(texts, input_path, lambda path: read_inputs(path, fmt, text_column, keep_blank=True),
                    "sentences to translate", quiet)
     if attention_plot:

@@ -37,7 +37,7 @@ def verb_command(task: str, verb: str, rows: tuple, method: str) -> click.Comman
                 **options):
         from rnnlp import api
 
-        sink = Sink(output, as_json, _text)
+        sink = Sink(output, as_json, _text, quiet)
         items = gather(texts, input_path, lambda path: read_inputs(path, fmt, text_column), "inputs", quiet)
         model = api.load(checkpoint, device=device)
         api.expect_verb(model, verb)

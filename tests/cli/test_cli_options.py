@@ -129,6 +129,8 @@ def test_every_option_on_every_command(command, mode, runs, wants, tmp_path):
         result = invoke([*base, "--input", lines, "--output", out])
         want = [want[0], json.loads(json.dumps(BLANK[command](run))), want[1]]
         assert result.stdout == "" and result.stderr.endswith(f"wrote 3 rows to {out}\n")
+        quiet = invoke([*base, "--input", lines, "--output", out, "--quiet"])  # --quiet: no note, same file
+        assert quiet.stdout == "" and "wrote" not in quiet.stderr
         columns = list(dict.fromkeys(key for row in want for key in row))  # a blank row's cells are empty
         assert _read_output(out) == [{k: _cell(row.get(k)) for k in columns} for row in want] \
             if out.suffix != ".jsonl" else _json_rows(out.read_text()) == want
