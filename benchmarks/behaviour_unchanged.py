@@ -8,7 +8,7 @@
 
 ``--steps 0``: the recipe's full length (its epochs and eval_every, no cap): the published run.
 ``--side before|after``: train one side only (the two sides can then run as two processes); the
-comparison is made once both sides' logs are there. ``--after-log FILE``: the after side is an
+comparison is made once both sides' logs are there (``--side none``: compare only). ``--after-log FILE``: the after side is an
 existing run's metrics.jsonl (a headline seed's log: ``benchmarks/headlines.py`` trains the same
 recipe, seed and thread count from this checkout), not trained again.
 
@@ -135,7 +135,8 @@ def main() -> None:
     ap.add_argument("--before", type=Path, required=True)
     ap.add_argument("--after", type=Path, default=ROOT)
     ap.add_argument("--steps", type=int, default=300, help="cap each run (0: the recipe's full length)")
-    ap.add_argument("--side", choices=("before", "after"), help="train this side only")
+    ap.add_argument("--side", choices=("before", "after", "none"),
+                    help="train this side only (none: train nothing, compare the logs already there)")
     ap.add_argument("--after-log", type=Path, help="the after side's metrics.jsonl, from a run already made")
     ap.add_argument("--eval-every", type=int, default=100)
     ap.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
