@@ -9,8 +9,6 @@ from rnnlp.config.components import TrainConfig
 from rnnlp.config.paths import path_field
 from rnnlp.config.bounds import positive
 
-SPLITS = ("train", "valid", "test")
-
 
 @dataclass
 class MusicDataConfig:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-MIN_TEMPERATURE = 0.01  # below it one logit's exp overflows float32: the softmax would be NaN
-
 
 class RequestError(Exception):
     """A bad request: HTTP ``status`` and a one-line message naming ``field``."""
