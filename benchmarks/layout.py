@@ -7,14 +7,17 @@ that name a task by a string literal outside the task table and the task's own m
 A "place" is a string constant (``ast.Constant``) equal to a task's name, in a module of
 ``rnnlp/`` other than ``tasks/table.py``, ``tasks/<task>.py`` and ``config/<task>.py`` of that
 same task. Lines are physical lines of every ``.py`` file under ``rnnlp/`` (comments and
-docstrings included, as ``wc -l`` counts them).
+docstrings included, as ``wc -l`` counts them); ``code_lines`` counts only the lines that hold a
+token of code (no blank line, comment or docstring), to tell code from its documentation.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import io
 import json
+import tokenize
 import sys
 from collections import Counter
 from pathlib import Path
@@ -35,6 +38,26 @@ def task_names(root: Path) -> list[str]:
     return names
 
 
+SKIP = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+
+
+def code_lines(source: str) -> int:
+    """Lines holding a token of code: blank lines, comments and docstrings (a module's, class's
+    or function's first string statement) left out."""
+    docs = set()
+    for node in ast.walk(ast.parse(source)):
+        body = getattr(node, "body", None)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body:
+            first = body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                docs.update(range(first.lineno, first.end_lineno + 1))
+    held = set()
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type not in SKIP:
+            held.update(n for n in range(tok.start[0], tok.end[0] + 1) if n not in docs)
+    return len(held)
+
+
 def figures(root: Path) -> dict:
     pkg = root / "rnnlp"
     files = sorted(p for p in pkg.rglob("*.py") if "__pycache__" not in p.parts)
@@ -53,7 +76,8 @@ def figures(root: Path) -> dict:
                     continue
                 places[rel] += 1
                 where.append(f"rnnlp/{rel}:{node.lineno}: {source.splitlines()[node.lineno - 1].strip()}")
-    return {"lines": sum(lines.values()), "files": len(files),
+    code = sum(code_lines(p.read_text()) for p in files)
+    return {"lines": sum(lines.values()), "code_lines": code, "files": len(files),
             "task_modules": {n: lines.get(f"rnnlp/tasks/{n}.py") for n in names},
             "task_literals": sum(places.values()), "task_literal_files": len(places),
             "task_literals_by_file": dict(places.most_common()), "task_literal_lines": where}
@@ -76,7 +100,8 @@ def main(argv=None) -> int:
            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), **out}
     if args.json:
         args.json.write_text(json.dumps(out, indent=1) + "\n")
-    print(f"rnnlp/: {out['lines']} lines in {out['files']} files")
+    print(f"rnnlp/: {out['lines']} lines in {out['files']} files ({out['code_lines']} lines of code: no blank line, comment or "
+          "docstring)")
     print("task modules: " + ", ".join(f"{k} {v}" for k, v in out["task_modules"].items()))
     print(f"task names as string literals outside the table and the task's own modules: {out['task_literals']} "
           f"in {out['task_literal_files']} files")
