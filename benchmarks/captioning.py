@@ -35,7 +35,7 @@ def load_cfg():
 
 
 def split_refs(cfg, split):
-    from rnnlp.tasks.captioning import split_captions
+    from rnnlp.data.captions import split_captions
     return {n: [c for c in caps if c.strip()] for n, caps in split_captions(cfg.data, split).items()}
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 import torch
@@ -29,6 +29,9 @@ import torch
 from rnnlp.data.batching import Batch
 from rnnlp.data.readers import resolve_path
 from rnnlp.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from rnnlp.text.pipeline import TextPipeline
 
 
 def stream_rows(ids: torch.Tensor, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:

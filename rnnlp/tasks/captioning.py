@@ -11,7 +11,7 @@ from torch.nn import functional as F
 
 from rnnlp.config.captioning import CaptioningConfig
 from rnnlp.data.batching import Tensors, pad, rank_share
-from rnnlp.data.captions import Split, open_store, read_split, split_captions  # noqa: F401  (benchmarks)
+from rnnlp.data.captions import Split, open_store, read_split
 from rnnlp.data.images import center_crop, image_array, load_image, random_crop_flip
 from rnnlp.decoding import Memory, decode_batched
 from rnnlp.errors import ConfigError, InputError
