@@ -121,3 +121,29 @@ def test_compare_hook_adds_the_rnns():
     assert rows[1]["mean"].shape == (10, 1) and 0 <= rows[1]["coverage"] <= 1 and rows[1]["mae"] > 0
     with pytest.raises(ConfigError, match="choose one of: ar, var, kalman, gru"):
         compare(series, 10, models=("lstm",), extra=extra)
+
+
+def test_the_forecaster_trains_through_the_drivers_run_fit(monkeypatch):
+    """One training path: the forecaster's optimizer and schedule come from its TrainConfig through
+    ``rnnlp.tasks.driver.run_fit``, as every task's do."""
+    from rnnlp.tasks import driver
+
+    seen, real = [], driver.run_fit
+    monkeypatch.setattr(driver, "run_fit", lambda prep, *a, **k: seen.append(prep) or real(prep, *a, **k))
+    res = RNNForecaster(np.sin(np.arange(60) / 3), window=8, hidden_size=4, epochs=3, seed=1).fit()
+    assert len(seen) == 1 and len(res.history) == 3
+    train = seen[0].config.train
+    assert (train.optimizer, train.schedule, train.lr, train.clip_norm, train.epochs, train.seed) == \
+        ("adam", "cosine", 5e-3, 1.0, 3, 1)
+
+
+def test_from_config_is_the_keyword_forecaster():
+    from dataclasses import replace
+
+    from rnnlp.config.forecast import ForecastConfig, ForecastModelConfig
+
+    y = np.sin(np.arange(70) / 4)
+    cfg = ForecastConfig(ForecastModelConfig(window=6, hidden_size=5), replace(ForecastConfig().train, epochs=2, seed=3))
+    a = RNNForecaster.from_config(y, "gru", cfg).fit().forecast(4).mean
+    b = RNNForecaster(y, cell="gru", window=6, hidden_size=5, epochs=2, seed=3).fit().forecast(4).mean
+    np.testing.assert_array_equal(a, b)
