@@ -35,8 +35,11 @@ class OverrideGroup(click.Group):
     (a group cannot take free arguments beside its subcommand's name)."""
 
     def parse_args(self, ctx, args):
-        ctx.meta["forecast.overrides"] = [a for a in args if OVERRIDE.match(a)]
-        return super().parse_args(ctx, [a for a in args if not OVERRIDE.match(a)])
+        # an option's value (--data my.series=1.csv) is never an override: every option here takes one
+        is_override = [bool(OVERRIDE.match(a)) and not (i and args[i - 1].startswith("-") and "=" not in args[i - 1])
+                       for i, a in enumerate(args)]
+        ctx.meta["forecast.overrides"] = [a for a, o in zip(args, is_override) if o]
+        return super().parse_args(ctx, [a for a, o in zip(args, is_override) if not o])
 
 
 def _options(fn):

@@ -135,3 +135,10 @@ def test_old_rnn_flags_are_deprecated_aliases_of_the_overrides():
                                  ("--epochs", "train.epochs", 2), ("--seed", "train.seed", 3),
                                  ("--threads", "train.threads", 1))]
     assert result.stdout.strip().splitlines() == invoke(*args[1:], *new)
+
+
+def test_an_option_value_shaped_like_an_override_stays_the_options(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my.series=1.csv").write_text("t,y\n" + "".join(f"{i},{i % 7}\n" for i in range(40)))
+    lines = invoke("--data", "my.series=1.csv", "--model", "ar", "--horizon", "2", "train.epochs=3")
+    assert lines[0].startswith("# ar (order") and "from my.series=1.csv (40 points)" in lines[0]
