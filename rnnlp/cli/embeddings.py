@@ -44,18 +44,23 @@ DEPRECATED = {"--epochs": "train.epochs", "--workers": "train.threads", "--seed"
 @click.argument("overrides", nargs=-1, metavar="[train.FIELD=VALUE]...")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
               help="Where to save the vectors: .bin (word2vec binary) or .txt (text).")
-@click.option("--model", type=click.Choice(MODELS), default="word2vec", show_default=True)
+@click.option("--model", type=click.Choice(MODELS), default="word2vec", show_default=True,
+              help="word2vec, or fasttext (subword n-grams: vectors for unseen words too).")
 @click.option("--sg", type=click.IntRange(0, 1), default=0, show_default=True,
               help="0 = CBOW, 1 = skip-gram.")
-@click.option("--dim", type=click.IntRange(min=1), default=100, show_default=True)
-@click.option("--window", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--dim", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Vector dimensions (>= 1).")
+@click.option("--window", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Words of context on each side (>= 1).")
+@click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Words seen fewer times are dropped (>= 1).")
 @click.option("--epochs", type=int, hidden=True, help="Deprecated: train.epochs=N.")
 @click.option("--workers", type=int, hidden=True, help="Deprecated: train.threads=N.")
 @click.option("--seed", type=int, hidden=True, help="Deprecated: train.seed=N.")
 @click.option("--pipeline", type=click.Path(dir_okay=False),
               help="A tokenizers JSON to tokenize lines with (default: whitespace).")
-@click.option("--progress/--no-progress", default=True, show_default=True)
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="A progress bar over the epochs on stderr.")
 def train(corpus, overrides, output, epochs, workers, seed, **settings):
     """Train word2vec or fastText vectors on CORPUS (one text per line, .gz ok).
 
@@ -135,7 +140,7 @@ def trim(vectors, vocab, output, trust_pickle):
 @click.argument("src", type=click.Path(dir_okay=False))
 @click.argument("dst", type=click.Path(dir_okay=False))
 @click.option("--from", "src_format", type=click.Choice(("auto",) + FORMATS), default="auto",
-              show_default=True)
+              show_default=True, help="SRC's format (auto: read from its first lines).")
 @click.option("--to", "dst_format", type=click.Choice(FORMATS),
               help="Default: by DST's extension (.bin word2vec binary, .txt word2vec text).")
 @trust_pickle_option

@@ -44,7 +44,8 @@ def _stop_while_loading(signum, frame):
 @click.command()
 @click.argument("runs", nargs=-1, required=True, metavar="RUN|NAME=RUN...")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0: every interface).")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0-65535; 0: any free port).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 @click.option("--max-batch", default=32, show_default=True, type=click.IntRange(1), help="Items per batched call.")
 @click.option("--max-wait-ms", default=5.0, show_default=True, type=click.FloatRange(0),
@@ -65,7 +66,8 @@ def _stop_while_loading(signum, frame):
               help="translate/caption/transcribe: beam size and n_best (lowers the verbs' own bound of 100).")
 @click.option("--max-k", default=1000, show_default=True, type=click.IntRange(1),
               help="recommend: items per answer, top_k (lowers the verb's own bound of 100,000).")
-@click.option("--max-body-bytes", default=10_000_000, show_default=True, type=click.IntRange(1))
+@click.option("--max-body-bytes", default=10_000_000, show_default=True, type=click.IntRange(1),
+              help="Largest request body (bytes, >= 1); a larger one is answered 413.")
 @click.option("--max-values", default=100_000, show_default=True, type=click.IntRange(1),
               help="recommend: items per history; series: steps per series.")
 @click.option("--max-audio-seconds", default=60.0, show_default=True, type=click.FloatRange(0, min_open=True),

@@ -188,3 +188,17 @@ def test_print_config_dry_run_and_did_you_mean(run_cli, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []  # nothing written
     code, _, err = run_cli(["train", "sentiment", "train.epohcs=3"])
     assert code == 2 and "did you mean 'train.epochs'?" in err and err.count("\n") == 1
+
+
+def test_every_visible_option_has_a_help_text():
+    import click
+
+    def walk(group, prefix=()):
+        for name, cmd in group.commands.items():
+            yield prefix + (name,), cmd
+            if hasattr(cmd, "commands"):
+                yield from walk(cmd, prefix + (name,))
+
+    bare = [(" ".join(path), param.opts[0]) for path, cmd in walk(cli) for param in cmd.params
+            if isinstance(param, click.Option) and not param.hidden and not (param.help or "").strip()]
+    assert bare == []
