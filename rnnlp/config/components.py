@@ -108,6 +108,9 @@ class TrainConfig:
     max_steps: Optional[int] = positive(None)      # stop after N steps (tests, smoke runs)
     time_limit_minutes: Optional[float] = positive(None)  # stop after the step that crosses this wall time
     #                                       (evaluate, save); it never shapes the schedule
+    size_to_minutes: Optional[float] = positive(None)  # before the run: time a few steps and an evaluation
+    #                                       on a copy of the model, then fix max_steps to fill about this many
+    #                                       minutes (recorded; the same run anywhere with train.max_steps=N)
     output: Optional[str] = None         # checkpoint directory; None: runs/<task>-<time>
     progress: bool = True
     log_every: int = positive(50)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -32,6 +33,7 @@ from rnnlp.training.distributed import is_main
 from rnnlp.training.fit import FitResult, fit
 from rnnlp.io import atomic_write_text, json_dumps
 from rnnlp.training.optim import Clock, build_optimizer, build_scheduler, schedule_steps, total_steps
+from rnnlp.training.sizing import size_steps
 from rnnlp.training.provenance import command, load_average
 from rnnlp.transfer.finetune import fine_tuning
 
@@ -102,24 +104,35 @@ def run_fit(prep: Prepared, save=None, log_path: Path | None = None, resumed: Re
     """Train ``prep.model`` as every run is trained: the optimizer and the step-only schedule of
     ``prep.config.train``, ULMFiT's options when set, the clock that may only stop the run, and
     ``fit``. The tasks' runs (``train``) and the RNN forecaster (``rnnlp.forecast.rnn``, which
-    keeps its weights in memory) come through here."""
+    keeps its weights in memory) come through here. ``train.size_to_minutes`` (without a
+    ``max_steps``) first fixes ``max_steps`` in ``prep.config`` (``rnnlp.training.sizing``)."""
+    sized = None
+    if prep.config.train.size_to_minutes and not prep.config.train.max_steps and not resumed:
+        sized = size_steps(prep.model, prep.batches, prep.loss, prep.evaluate, prep.config.train,
+                           prep.steps_per_epoch, build_optimizer)
+        prep.config = replace(prep.config, train=replace(prep.config.train, max_steps=sized["max_steps"]))
+        say(f"sized to {sized['minutes']:g} min on this machine: {sized['max_steps']:,} steps "
+            f"({sized['seconds_per_step']:.3g} s a step, {sized['eval_seconds']:.3g} s an evaluation, timed on a "
+            f"copy of the model); the same weights anywhere: train.max_steps={sized['max_steps']}")
     tcfg = prep.config.train
     params, batches = fine_tuning(prep.model, tcfg, prep.batches)  # ULMFiT's options, when set
     optimizer = build_optimizer(tcfg, params)
     scheduler = build_scheduler(tcfg, optimizer, prep.steps_per_epoch)  # a function of the step alone
-    return fit(prep.model, batches, prep.loss, metric=prep.metric, cfg=tcfg, optimizer=optimizer,
-               scheduler=scheduler, clock=Clock(tcfg.time_limit_minutes), steps_per_epoch=prep.steps_per_epoch,
-               evaluate=prep.evaluate, save=save, log_path=log_path, resume=resumed.trainer if resumed else None)
+    result = fit(prep.model, batches, prep.loss, metric=prep.metric, cfg=tcfg, optimizer=optimizer,
+                 scheduler=scheduler, clock=Clock(tcfg.time_limit_minutes), steps_per_epoch=prep.steps_per_epoch,
+                 evaluate=prep.evaluate, save=save, log_path=log_path, resume=resumed.trainer if resumed else None)
+    result.sized = sized
+    return result
 
 
 def saver(name: str, prep: Prepared, folder: Path):
-    """The ``save`` callback for ``fit``: best/ and last/ (with the task's resume tensors)."""
-    config = to_dict(prep.config)
+    """The ``save`` callback for ``fit``: best/ and last/ (with the task's resume tensors and the
+    config as run: ``max_steps`` included when the run was sized)."""
 
     def save(kind: str, metrics: dict, trainer: dict | None) -> None:
         if trainer is not None and prep.trainer_tensors is not None:
             trainer = {**trainer, **prep.trainer_tensors()}
-        save_checkpoint(folder / kind, model=prep.model, config=config, task=name, pipeline=prep.pipeline,
+        save_checkpoint(folder / kind, model=prep.model, config=to_dict(prep.config), task=name, pipeline=prep.pipeline,
                         labels=prep.labels, metrics=metrics, trainer=trainer, extra_files=prep.extra_files)
 
     return save
@@ -131,7 +144,7 @@ def _record_run(folder: Path, result: FitResult, tcfg, steps_per_epoch: int) -> 
     for a run the clock stopped, the command that reproduces it on any machine."""
     run = {"stopped": result.stopped, "steps": result.steps, "planned_steps": total_steps(tcfg, steps_per_epoch),
            "schedule_steps": schedule_steps(tcfg, steps_per_epoch), "seed": tcfg.seed,
-           "warning": result.warning, "load_end": load_average()}
+           "warning": result.warning, "load_end": load_average(), **({"sized": result.sized} if result.sized else {})}
     if result.stopped == "time_limit":
         run["reproduce"] = reproduce_command(tcfg, result.steps, steps_per_epoch)
     for kind in ("best", "last"):
@@ -154,7 +167,9 @@ def _finish(result: FitResult, run: dict, prep: Prepared, folder: Path, seconds:
     """Say how the run ended and which checkpoint holds what; Ctrl-C goes on up to the CLI."""
     best = _describe(prep, result.best) if result.best else ""
     planned = f" of {run['planned_steps']} planned" if run.get("planned_steps", result.steps) != result.steps else ""
-    say(f"done ({result.stopped}, {result.steps}{planned} steps, {seconds:.0f} s)" + (f": {best}" if best else ""))
+    sized = f", sized to {run['sized']['minutes']:g} min: train.max_steps={run['sized']['max_steps']}" \
+        if run.get("sized") else ""
+    say(f"done ({result.stopped}, {result.steps}{planned} steps{sized}, {seconds:.0f} s)" + (f": {best}" if best else ""))
     if run.get("reproduce"):
         say(f"the time limit stopped this run; to get the same weights on any machine: {run['reproduce']}")
     if result.stopped == "interrupted":

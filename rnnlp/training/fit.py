@@ -78,6 +78,7 @@ class FitResult:
     steps: int = 0
     stopped: str = "epochs"              # epochs | early_stop | max_steps | time_limit | interrupted
     warning: str | None = None           # divergence noticed during the run (see ``check_loss``)
+    sized: dict | None = None            # how train.size_to_minutes chose max_steps (rnnlp.training.sizing)
 
 
 @dataclass
