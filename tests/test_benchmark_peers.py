@@ -307,6 +307,40 @@ def test_harness_scores_a_fake_peer_with_rnnlps_metrics(harness_in, peers):
     assert "- GRU4Rec (Hidasi's official PyTorch code, from GRU4REC_PATH) (`gru4rec`)" in page
 
 
+def test_a_variant_is_shown_beside_the_row_and_not_counted(harness_in, peers):
+    """``run.py ROW --side rnnlp --variant sized``: logged as side rnnlp-sized, its command carries
+    train.size_to_minutes, and the page shows it beside the table with each run's best validation."""
+    run, tmp = harness_in
+    command = peers("rows").rnnlp_command(run.ROWS["sst2"], 0, 1, tmp / "run", [5.0, 10.0], tmp / "data", "sized")
+    assert command[-1] == "train.size_to_minutes=10" and "train.time_limit_minutes=10" in command
+    for side, value, valid in (("rnnlp", 0.8, "0.8100"), ("rnnlp-sized", 0.85, "0.8600")):
+        seed = run.log_folder("sst2", side, 1, 0)
+        (seed / "points" / "10").mkdir(parents=True)
+        (seed / "points" / "10" / "scores.json").write_text(json.dumps({"accuracy": value}))
+        (seed / "stdout.log").write_text(f"sentiment: ...\ndone (time_limit, 9 steps, 600 s): best dev accuracy {valid}\n")
+    page = run.write_report(["sst2"], plots=False).read_text()
+    assert "Variant `rnnlp-sized` (the recipe sized to the last point" in page
+    assert "| 10 | **0.8000** (1 seed) | **0.8500** (1 seed) |" in page
+    assert "rnnlp best dev accuracy 0.8100; rnnlp-sized best dev accuracy 0.8600" in page
+    with pytest.raises(SystemExit):
+        run.main(["sst2", "--variant", "sized"])  # a variant is rnnlp's side only
+
+
+def test_a_peers_environment_is_kept_with_its_logs(harness_in, peers):
+    """A peer's setup.sh status travels with its logs, so the page regenerates on a machine
+    without the peer's environment."""
+    run, tmp = harness_in
+    rows = peers("rows")
+    (tmp / "envs" / "aeon").mkdir(parents=True)
+    (tmp / "envs" / "aeon" / "status.json").write_text(json.dumps(
+        {"peer": "aeon", "ok": True, "versions": {"aeon": "1.6.0"}, "notes": "MiniRocket"}))
+    rows.keep_status("aeon")
+    (tmp / "envs" / "aeon" / "status.json").unlink()
+    assert rows.peer_status("aeon")["kept"] is True
+    page = run.write_report([], plots=False).read_text()
+    assert "| aeon | yes (kept with its logs) | aeon 1.6.0 (MiniRocket) |" in page
+
+
 def test_a_peer_that_cannot_install_is_listed_with_its_error(harness_in):
     run, tmp = harness_in
     (tmp / "envs" / "opennmt").mkdir(parents=True)

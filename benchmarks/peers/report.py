@@ -62,6 +62,7 @@ def row_section(name: str, row: Row, threads: int, plots: bool) -> list[str]:
             line += f" {cell(by_minute[peer.env].get(minute))} | {own} |"
         lines.append(line)
     lines.append("")
+    lines += variant_lines(name, row, threads, mine)
     for side in ("rnnlp", *(p.env for p in row.peers)):
         lines += [f"- {side}: {text}" for text in failures(name, side, threads)]
     for peer in row.peers:
@@ -73,6 +74,32 @@ def row_section(name: str, row: Row, threads: int, plots: bool) -> list[str]:
         path = plot(name, row, threads, ours, {p.title: theirs[p.env] for p in row.peers})
         lines += [f"![{name}]({path.relative_to(rows.RESULTS).as_posix()})"]
     return lines + [""]
+
+
+def variant_lines(name: str, row: Row, threads: int, mine: dict) -> list[str]:
+    """Each rnnlp variant with logs (``run.py --variant``), beside the table: its test points and
+    both sides' best validation figure from the run's last line; not counted toward the goals."""
+    out = []
+    for variant, (what, _) in rows.VARIANTS.items():
+        side = f"rnnlp-{variant}"
+        curve = {p[0]: p for p in side_curve(name, side, threads, row.metric)}
+        if not curve:
+            continue
+        valid = {s: [v for seed in seeds_of(name, s, threads) if (v := best_valid(seed))] for s in ("rnnlp", side)}
+        out += [f"Variant `{side}` ({what}; not counted toward the goals, adopted for every row only on validation):",
+                "", "| minute | rnnlp | " + side + " |", "|---|---|---|"]
+        out += [f"| {m:g} | {cell(mine.get(m))} | {cell(curve[m])} |" for m in sorted(curve)]
+        out += ["", "- best validation figure of each run (its last line): " + "; ".join(
+            f"{s} {', '.join(valid[s]) or '-'}" for s in valid), ""]
+    return out
+
+
+def best_valid(seed: Path) -> str | None:
+    """``best valid NDCG@10 0.0525`` of the run's "done (...)" line in stdout.log, or None."""
+    log = seed / "stdout.log"
+    lines = log.read_text(errors="replace").splitlines() if log.is_file() else []
+    done = next((line for line in reversed(lines) if line.startswith("done (")), "")
+    return done.split("): ", 1)[1].strip() if "): " in done else None
 
 
 def failures(name: str, side: str, threads: int) -> list[str]:
@@ -162,7 +189,7 @@ def write_report(argv: list[str], plots: bool = True) -> Path:
     setups = [peer_status(p) for p in dict.fromkeys(p.env for r in ROWS.values() for p in r.peers)]
     body += ["## Peers' environments (benchmarks/peers/setup.sh)", "", "| peer | installed | versions / exact error |",
              "|---|---|---|"]
-    body += [f"| {s['peer']} | {'yes' if s.get('ok') else '**no**'} | "
+    body += [f"| {s['peer']} | {('yes (kept with its logs)' if s.get('kept') else 'yes') if s.get('ok') else '**no**'} | "
              f"{peer_versions(s) if s.get('ok') else s.get('error', '').replace('|', '/')} |" for s in setups]
     body.append("")
     for name in ROWS:

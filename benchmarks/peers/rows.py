@@ -187,19 +187,39 @@ def glove(data_root: Path) -> Path:
 
 # -- the peers' environments and logs ---------------------------------------------------------
 def peer_status(peer: str) -> dict:
-    """setup.sh's status.json of a peer, or why there is none."""
+    """setup.sh's status.json of a peer; where this machine has none, the one its logged runs used
+    (``keep_status``: the results page regenerates on any machine); else why there is none."""
     path = ENVS / peer / "status.json"
-    if not path.is_file():
-        return {"peer": peer, "ok": False, "error": f"not set up: run `bash benchmarks/peers/setup.sh {peer}`",
-                "versions": {}}
-    return json.loads(path.read_text())
+    if path.is_file():
+        return json.loads(path.read_text())
+    kept = LOGS / "envs" / f"{peer}.json"
+    if kept.is_file():
+        return {**json.loads(kept.read_text()), "kept": True}
+    return {"peer": peer, "ok": False, "error": f"not set up: run `bash benchmarks/peers/setup.sh {peer}`",
+            "versions": {}}
 
 
-def rnnlp_command(row: Row, seed: int, threads: int, run: Path, minutes: list[float], data_root: Path) -> list[str]:
+def keep_status(peer: str) -> None:
+    """Keep the environment a peer ran in beside its logs (``benchmarks/logs/peers/envs/<peer>.json``)."""
+    path = ENVS / peer / "status.json"
+    if path.is_file():
+        (LOGS / "envs").mkdir(parents=True, exist_ok=True)
+        (LOGS / "envs" / f"{peer}.json").write_text(path.read_text())
+
+
+# rnnlp variants run beside the row's own rnnlp side (``run.py ROW --side rnnlp --variant V``): logged as
+# side ``rnnlp-V``, shown beside the table, never counted toward the goals (a variant is adopted for
+# every row only on validation figures, never on the test points shown here)
+VARIANTS = {"sized": ("the recipe sized to the last point before it starts (train.size_to_minutes): its "
+                      "schedule decays within the minutes", lambda minutes: [f"train.size_to_minutes={max(minutes):g}"])}
+
+
+def rnnlp_command(row: Row, seed: int, threads: int, run: Path, minutes: list[float], data_root: Path,
+                  variant: str | None = None) -> list[str]:
     return [sys.executable, "-m", "rnnlp", "train", row.task, "--recipe", str(ROOT / "recipes" / row.recipe),
             "-o", str(run), f"train.seed={seed}", f"train.threads={threads}", f"train.save_every={row.save_every}",
             f"train.time_limit_minutes={max(minutes):g}", "train.progress=false", f"data.root={data_root}",
-            *row.overrides]
+            *row.overrides, *(VARIANTS[variant][1](minutes) if variant else [])]
 
 
 def log_folder(name: str, side: str, threads: int, seed: int) -> Path:

@@ -64,11 +64,13 @@ def complete(log: Path, minutes: list[float]) -> bool:
     return all((log / "points" / f"{m:g}" / "scores.json").is_file() for m in minutes)
 
 
-def run_rnnlp(name: str, row: Row, seed: int, threads: int, minutes: list[float], data_root: Path) -> None:
-    log = log_folder(name, "rnnlp", threads, seed)
-    work = rows.RUNS / name / "rnnlp" / f"threads{threads}" / f"seed{seed}"
+def run_rnnlp(name: str, row: Row, seed: int, threads: int, minutes: list[float], data_root: Path,
+              variant: str | None = None) -> None:
+    side = f"rnnlp-{variant}" if variant else "rnnlp"
+    log = log_folder(name, side, threads, seed)
+    work = rows.RUNS / name / side / f"threads{threads}" / f"seed{seed}"
     shutil.rmtree(work, ignore_errors=True)
-    command = rnnlp_command(row, seed, threads, work / "run", minutes, data_root)
+    command = rnnlp_command(row, seed, threads, work / "run", minutes, data_root, variant)
     warm_up(sys.executable, f"rnnlp.tasks.{row.task}, rnnlp.cli")
     record = harness.launch(command, work, threads, minutes, watch=harness.Snapshots(work / "run", work, minutes))
     collect(work, log, record)
@@ -107,6 +109,7 @@ def run_peer(name: str, row: Row, peer: Peer, seed: int, threads: int, minutes: 
         warm_up(command[0], rows.WARM.get(peer.env, ""))
     record = harness.launch(command, work, threads, minutes)
     collect(work, log, record)
+    rows.keep_status(peer.env)
     truth = gold(name, data_root)
     for minute in minutes:
         folder = log / "points" / f"{minute:g}"
@@ -152,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", help="points, e.g. 5,10,20 (default: the row's, within its budget)")
     parser.add_argument("--threads", default="1", help="for both sides: 1, 2, or 1,2 (each set separately; default 1)")
     parser.add_argument("--side", choices=("both", "rnnlp", "peer"), default="both", help="run one side only")
+    parser.add_argument("--variant", choices=sorted(rows.VARIANTS),
+                        help="with --side rnnlp: an rnnlp variant, logged beside the row (never counted toward the goals)")
     parser.add_argument("--data-root", type=Path,
                         default=Path(os.environ.get("RNNLP_DATA", ROOT.parent / "shared" / "data")))
     parser.add_argument("--report", action="store_true", help="only rewrite results/peers.md from the logs")
@@ -162,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown row {unknown[0]!r}; choose from: {', '.join(ROWS)}")
     if not (args.rows or args.all or args.report):
         parser.error("name rows, or --all, or --report")
+    if args.variant and args.side != "rnnlp":
+        parser.error("--variant runs rnnlp's side only: add --side rnnlp")
     try:
         minutes = sorted(float(m) for m in args.minutes.split(",")) if args.minutes else None
     except ValueError:
@@ -180,9 +187,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_row(name: str, row: Row, args, minutes: list[float], threads: int) -> None:
+    side = f"rnnlp-{args.variant}" if args.variant else "rnnlp"
     for seed in range(args.seeds):
-        if args.side in ("both", "rnnlp") and not complete(log_folder(name, "rnnlp", threads, seed), minutes):
-            run_rnnlp(name, row, seed, threads, minutes, args.data_root)
+        if args.side in ("both", "rnnlp") and not complete(log_folder(name, side, threads, seed), minutes):
+            run_rnnlp(name, row, seed, threads, minutes, args.data_root, args.variant)
         if args.side == "rnnlp":
             continue
         for peer in row.peers:
