@@ -25,7 +25,7 @@ import click
 MODELS = ("ar", "var", "kalman", "lstm", "gru")
 RNNS = ("lstm", "gru")
 OVERRIDE = re.compile(r"^[A-Za-z_]+\.[A-Za-z_.]+=")  # section.field=value
-# the options that became overrides: flag -> (its key, its old default); deprecated, gone in 0.5
+# the options that became overrides: flag -> its key (deprecated, gone in 0.5)
 DEPRECATED = {"--window": "model.window", "--hidden-size": "model.hidden_size", "--epochs": "train.epochs",
               "--seed": "train.seed", "--threads": "train.threads"}
 
@@ -101,7 +101,7 @@ def forecast(ctx, model, **options):
         run.draw(len(run.values), [(model, mean, lower, upper)], f"{model} forecast")
 
 
-@forecast.command(context_settings={"ignore_unknown_options": False})
+@forecast.command()
 @_options
 @click.option("--model", "models", multiple=True, help="Models to compare (repeat; default: ar, kalman, lstm, gru, and var with several columns).")
 @click.pass_context
