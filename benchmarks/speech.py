@@ -148,8 +148,10 @@ def report_text(cost: dict) -> str:
     lines += ["", "dev WER: the selected checkpoint's on its dev data (greedy). train min: the training clock "
               "(dev evaluations included, feature extraction before it not). Digits are word units, so "
               "WER is the digit error rate and isolated accuracy is 1 - WER. The runs shared the machine's 2 "
-              "cores with other jobs (one thread each), so the minutes bought fewer steps than on an idle "
-              "machine.", "", *goals()]
+              "cores with other jobs (one thread each): their steps are the recipes' (train.max_steps), so the "
+              "load changed their minutes, not their weights. The isolated and connected rows are the committed "
+              "single runs; their three-seed reruns are in the headline table (benchmarks/headlines.py).", "",
+              *goals()]
     return "\n".join(lines)
 
 
