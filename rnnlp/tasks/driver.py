@@ -91,8 +91,10 @@ def dry_run(name: str, cfg) -> None:
         check_memory(cfg, device)
         prep = task.prepare(cfg, None, device)
         say(f"{name}: {prep.facts}, {parameters(prep.model)}, device {device}")
+        sizing = f"; the run sizes itself to {cfg.train.size_to_minutes:g} min when it starts (train.size_to_minutes)" \
+            if cfg.train.size_to_minutes and not cfg.train.max_steps else ""
         say(f"dry run: {prep.steps_per_epoch:,} steps per epoch, {total_steps(cfg.train, prep.steps_per_epoch):,} "
-            f"planned (schedule over {schedule_steps(cfg.train, prep.steps_per_epoch):,}); nothing written")
+            f"planned (schedule over {schedule_steps(cfg.train, prep.steps_per_epoch):,}){sizing}; nothing written")
 
 
 def _fit(name: str, prep: Prepared, folder: Path, resumed: Resumed | None) -> tuple[FitResult, dict]:
