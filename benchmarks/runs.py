@@ -133,11 +133,10 @@ def _figure(run: Run, s: dict) -> str:
     return f"{_fmt(s['figure'])} ({what}{second})"
 
 
-def tables(found: dict[str, dict]) -> tuple[str, str]:
-    """(the runs table for runs.md, the README table)."""
+def table(found: dict[str, dict]) -> str:
+    """The runs table of runs.md: each committed single run, read from its own log."""
     lines = ["| run | rnnlp | data | best valid (step, epoch) | reported figure | training time | steps | seed | "
              "threads | protocol |", "|---|---|---|---|---|---:|---:|---:|---:|---|"]
-    readme = ["| task | data | result | protocol |", "|---|---|---|---|"]
     for run in RUNS:
         if run.name not in found:
             continue
@@ -147,15 +146,28 @@ def tables(found: dict[str, dict]) -> tuple[str, str]:
                      f"{_figure(run, s)} | {last['elapsed_s'] / 60:.1f} min | {last['step']} | {_fmt(s['seed'])} | "
                      f"{_fmt(s['threads'])} | "
                      f"{run.protocol} |")
-        if not run.readme:
+    return "\n".join(lines)
+
+
+def headline_table() -> str:
+    """README's table: every headline row as rerun over seeds by benchmarks/headlines.py (median,
+    range, seeds, minutes a run), from its logs only; a row not rerun yet says how to rerun it."""
+    import statistics
+
+    lines = ["| task | data | result: median over seeds (range) | seeds | minutes a run | protocol |",
+             "|---|---|---|---|---|---|"]
+    for name, row in headlines.ROWS.items():
+        seeds = headlines.spread(name)
+        if seeds is None:
+            lines.append(f"| {row.task} | {row.data} | not rerun yet: `python benchmarks/headlines.py {name} --seeds 3` "
+                         f"| | | {row.protocol} |")
             continue
-        seeds = headlines.spread(run.name)  # the rerun over seeds (benchmarks/headlines.py), where there is one
-        rerun = (f"; rerun over {seeds[3]} seeds (benchmarks/headlines.py): median {seeds[0]:.4f}, range "
-                 f"{seeds[1]:.4f} - {seeds[2]:.4f}" if seeds else "; one seed (not yet rerun over seeds)")
-        readme.append(f"| {run.task} | {run.data} | {_figure(run, s)}, {last['elapsed_s'] / 60:.1f} min of training "
-                      f"on {_fmt(s['threads'])} thread(s) of a shared machine{rerun} "
-                      f"| {run.protocol} |")
-    return "\n".join(lines), "\n".join(readme)
+        median, low, high, count = seeds
+        minutes = [m for m in (headlines.figure(p, row)[2] for p in (headlines.LOGS / name).glob("seed*")) if m]
+        spread = f"{low:.4f} - {high:.4f}" if count > 1 else "one seed"
+        lines.append(f"| {row.task} | {row.data} | {row.key} **{median:.4f}** ({spread}) | {count} | "
+                     f"{statistics.median(minutes):.1f} | {row.protocol} |")
+    return "\n".join(lines)
 
 
 def missing_list(found: dict) -> str:
@@ -164,8 +176,9 @@ def missing_list(found: dict) -> str:
 
 
 def update_readme(table: str, missing: str, readme: Path = ROOT / "README.md") -> None:
-    """Replace the text between README's two results-table markers."""
-    block = (f"{README_START}\n{table}\n\nNot reproduced in this tree (no committed log; rerun with):\n\n"
+    """Replace the text between README's two results-table markers: the headline reruns' table,
+    then the recipes with no committed log."""
+    block = (f"{README_START}\n{table}\n\nRecipes with no committed log yet (rerun with):\n\n"
              f"{missing}\n{README_END}")
     replace_between(readme, README_START, README_END, block, "runs.py")
 
@@ -173,16 +186,16 @@ def update_readme(table: str, missing: str, readme: Path = ROOT / "README.md") -
 def main(argv: list[str] | None = None) -> None:
     report = Report(__file__, "Training runs behind the headline figures", argv)
     found = {run.name: summary(run, LOGS / run.name) for run in RUNS if (LOGS / run.name / "metrics.jsonl").exists()}
-    table, readme_table = tables(found)
+    runs_table = table(found)
     body = "\n".join([
         "Read from `benchmarks/logs/<run>/` (the run's own `metrics.jsonl`, `config.yaml`, `meta.json` and",
         "`test.json`); the curves are in the committed `metrics.jsonl` files. Training time is `fit`'s clock",
         "at the last evaluation. The machine and load above are those of this summary, not of the runs.", "",
-        table, "", "Not reproduced in this tree (no committed log):", "",
+        runs_table, "", "Not reproduced in this tree (no committed log):", "",
         missing_list(found)])
     report.write(body, RESULTS / "runs.md")
-    update_readme(readme_table, missing_list(found))
-    print(table)
+    update_readme(headline_table(), missing_list(found))
+    print(runs_table)
 
 
 if __name__ == "__main__":
