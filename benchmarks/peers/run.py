@@ -7,7 +7,7 @@ tool people use instead, as time-to-quality curves (issue 30).
     python benchmarks/peers/run.py conll2003 --threads 2      # the 2-thread curves, separately
     python benchmarks/peers/run.py --all --threads 1,2        # both sets, one after the other
     python benchmarks/peers/run.py --report                   # only rewrite results/peers.md and plots
-    python benchmarks/peers/run.py beauty --side rnnlp --variant sized   # a variant beside the row (not counted)
+    python benchmarks/peers/run.py beauty --side rnnlp --variant sized --minutes 5,10   # a variant (not counted)
 
 For each row, seed k and thread count t, both sides start on the same clock (minute 0 = the
 launch of the process) with the same threads:
