@@ -11,6 +11,8 @@ from typing import Iterator
 import numpy as np
 import torch
 
+from rnnlp.training.distributed import process_state, restore_process_state
+
 
 @contextmanager
 def session(cfg_train) -> Iterator[torch.device]:
@@ -19,7 +21,7 @@ def session(cfg_train) -> Iterator[torch.device]:
     determinism flags are as they were (a library call leaves the process as it found it)."""
     from rnnlp.training.distributed import init_from_env, leave
 
-    saved = _process_state()
+    saved = process_state()
     try:
         random.seed(cfg_train.seed)
         np.random.seed(cfg_train.seed)
@@ -42,26 +44,7 @@ def session(cfg_train) -> Iterator[torch.device]:
         if joined:
             leave(synchronise=True)
     finally:
-        _restore_process_state(saved)
-
-
-def _process_state() -> dict:
-    return {"random": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state(),
-            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-            "threads": torch.get_num_threads(), "deterministic": torch.are_deterministic_algorithms_enabled(),
-            "warn_only": torch.is_deterministic_algorithms_warn_only_enabled(),
-            "cudnn_benchmark": torch.backends.cudnn.benchmark}
-
-
-def _restore_process_state(saved: dict) -> None:
-    random.setstate(saved["random"])
-    np.random.set_state(saved["numpy"])
-    torch.set_rng_state(saved["torch"])
-    if saved["cuda"] is not None:
-        torch.cuda.set_rng_state_all(saved["cuda"])
-    torch.set_num_threads(saved["threads"])
-    torch.use_deterministic_algorithms(saved["deterministic"], warn_only=saved["warn_only"])
-    torch.backends.cudnn.benchmark = saved["cudnn_benchmark"]
+        restore_process_state(saved)
 
 
 def check_memory(cfg, device: torch.device) -> None:

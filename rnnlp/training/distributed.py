@@ -10,9 +10,11 @@ writes logs and checkpoints. ``train.batch_size`` stays the global batch size.
 from __future__ import annotations
 
 import os
+import random
 import sys
 from datetime import timedelta
 
+import numpy as np
 import torch
 import torch.distributed as dist
 
@@ -112,3 +114,24 @@ def say(msg: str) -> None:
     """A progress/info line on stderr (rank 0 only under torchrun)."""
     if is_main():
         print(msg, file=sys.stderr)
+
+
+def process_state() -> dict:
+    """The process-wide state a run changes: the random generators, torch threads, deterministic kernels."""
+    return {"random": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+            "threads": torch.get_num_threads(), "deterministic": torch.are_deterministic_algorithms_enabled(),
+            "warn_only": torch.is_deterministic_algorithms_warn_only_enabled(),
+            "cudnn_benchmark": torch.backends.cudnn.benchmark}
+
+
+def restore_process_state(saved: dict) -> None:
+    """Put back what ``process_state`` saved."""
+    random.setstate(saved["random"])
+    np.random.set_state(saved["numpy"])
+    torch.set_rng_state(saved["torch"])
+    if saved["cuda"] is not None:
+        torch.cuda.set_rng_state_all(saved["cuda"])
+    torch.set_num_threads(saved["threads"])
+    torch.use_deterministic_algorithms(saved["deterministic"], warn_only=saved["warn_only"])
+    torch.backends.cudnn.benchmark = saved["cudnn_benchmark"]

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import copy
 import math
-import random
 import statistics
 import time
 from typing import Callable, Iterable
 
-import numpy as np
 import torch
 
 from rnnlp.training import distributed
@@ -33,7 +31,7 @@ def size_steps(model: torch.nn.Module, batches: Callable[[int], Iterable], loss:
     that fit ``tcfg.size_to_minutes`` (what the probe itself took counts against the budget), at
     least 1 and at most the configured epochs' steps; under torchrun the ranks' mean."""
     start = time.perf_counter()
-    saved = _random_state()
+    saved = distributed.process_state()
     probe = copy.deepcopy(model)
     try:
         per_step = _time_steps(probe, batches, loss, tcfg, build_optimizer)
@@ -43,7 +41,7 @@ def size_steps(model: torch.nn.Module, batches: Callable[[int], Iterable], loss:
             evaluate(probe)
         eval_seconds = time.perf_counter() - began
     finally:
-        _restore_random(saved)
+        distributed.restore_process_state(saved)
         del probe
     spent = time.perf_counter() - start
     every = tcfg.eval_every or steps_per_epoch
@@ -75,17 +73,3 @@ def _time_steps(probe: torch.nn.Module, batches, loss, tcfg, build_optimizer) ->
     if not times:  # an epoch of one batch: its one (untimed) step is the best figure there is
         return time.perf_counter() - began
     return statistics.median(times)
-
-
-def _random_state() -> tuple:
-    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
-    return torch.get_rng_state(), cuda, np.random.get_state(), random.getstate()
-
-
-def _restore_random(saved: tuple) -> None:
-    cpu, cuda, numpy_state, python_state = saved
-    torch.set_rng_state(cpu)
-    if cuda is not None:
-        torch.cuda.set_rng_state_all(cuda)
-    np.random.set_state(numpy_state)
-    random.setstate(python_state)
