@@ -3,6 +3,7 @@
     python benchmarks/headlines.py ROW [ROW ...] [--seeds 3] [--data-root ../shared/data]
     python benchmarks/headlines.py --all --seeds 3
     python benchmarks/headlines.py --report          # only rewrite the table from the committed logs
+    python benchmarks/headlines.py --baselines ROW   # the row's baselines alone (no model, no seed)
 
 Each seed k trains ``rnnlp train TASK --recipe R train.seed=k train.threads=1`` (steps and epochs
 from the recipe: no time budget shapes a run), selects best/ on the row's validation data as
@@ -12,6 +13,11 @@ test.json with the test scores and the run's wall time); a seed whose logs are t
 again. ``benchmarks/results/headlines.md`` gives, per row, the median and range over the seeds
 found, the validation figure that chose each checkpoint, the time per run, and the earlier
 published figure beside it. No figure is typed by hand: the table is read from the logs.
+
+A recommender row's baselines (most-popular, item-kNN) are fitted on the training sequences of
+the row's own protocol (ICLRec's: without the validation items; the refit: with them). They take
+no seed, so ``--baselines`` scores them once, without training, into ``<row>/baselines.json``;
+the table shows those figures beside the row (or, where that log is absent, the seeds' test.json).
 """
 
 from __future__ import annotations
@@ -92,6 +98,7 @@ ROWS = {
     "beauty_control": Row("recommender", "recommender/beauty_gru.yaml",
                           "Amazon Beauty, the refit's steps without the refit", "gru.seen.ndcg@10", "ndcg@10", test={},
                           overrides=("model.dropout=0.5",), after="beauty", earlier="(new: the missing control)",
+                          beside=("item_knn.seen.ndcg@10", "most_popular.seen.ndcg@10"),
                           protocol="ICLRec's, with the refit's max_steps and so the same annealing: what the refit "
                                    "gains from annealing alone"),
     "fsdd_digits": Row("speech", "speech/fsdd_digits.yaml", "FSDD isolated digits, test (index 0-4)", "accuracy",
@@ -178,6 +185,28 @@ def _test(row: Row, out: Path, data_root: str) -> dict:
     return {k: v for k, v in report.items() if isinstance(v, (int, float, str, dict))}
 
 
+def run_baselines(name: str, row: Row, data_root: str) -> None:
+    """Score the row's baselines alone on its test split (no model), into ``<row>/baselines.json``."""
+    from rnnlp.config.base import build_config
+    from rnnlp.config.recommender import RecommenderConfig
+    from rnnlp.tasks.recommender import baseline_report
+    from rnnlp.training.provenance import provenance
+
+    if not row.beside:
+        raise SystemExit(f"{name}: the row has no baselines (rows with baselines: "
+                         f"{', '.join(n for n, r in ROWS.items() if r.beside)})")
+    cfg = build_config(RecommenderConfig, ROOT / "recipes" / row.recipe, [*row.overrides, f"data.root={data_root}"])
+    start, load = time.perf_counter(), os.getloadavg()[0]
+    report = baseline_report(cfg)
+    dest = LOGS / name
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "baselines.json").write_text(json.dumps({
+        "recipe": row.recipe, "overrides": list(row.overrides), "scores": report,
+        "seconds": round(time.perf_counter() - start, 1), "load_start": round(load, 2),
+        "load_end": round(os.getloadavg()[0], 2), "provenance": provenance()}, indent=1, default=str) + "\n")
+    print(f"{name}: " + ", ".join(f"{k} {_pick(report, k):.4f}" for k in row.beside), file=sys.stderr)
+
+
 # -- the table ---------------------------------------------------------------------------
 def _rows(folder: Path) -> list[dict]:
     path = folder / "metrics.jsonl"
@@ -228,15 +257,29 @@ def summary(name: str, row: Row) -> list[str]:
     med = statistics.median(values)
     spread = f"{min(values):.4f} - {max(values):.4f}" if len(values) > 1 else "one seed"
     valid = ", ".join(f"{f[2]:.4f}" for f in found if f[2] is not None)
-    tests = [json.loads((p / "test.json").read_text()).get("scores", {}) for p in seeds if (p / "test.json").is_file()]
-    for key in row.beside:  # baselines on the same split: median over the seeds' reports
-        got = [v for v in (_pick(t, key) for t in tests) if v is not None]
-        if got:
-            valid += f"; {key.split('.')[0]} {statistics.median(got):.4f} (test)"
+    valid += baselines(name, row, seeds)
     minutes = ", ".join(f"{f[3]:.1f}" for f in found if f[3])
     return [f"| {name} | {row.data} | {row.key} **{med:.4f}** | {spread} | {len(values)} (seeds "
             f"{', '.join(f[0] for f in found)}) | {row.select.lstrip('-')} {valid} | {minutes} | {row.earlier} | "
             f"{row.protocol} |"]
+
+
+def baselines(name: str, row: Row, seeds: list[Path]) -> str:
+    """The row's baselines on the same test split: from ``baselines.json`` (fitted on the row's
+    protocol), else the median over the seeds' test.json reports."""
+    path = LOGS / name / "baselines.json"
+    if path.is_file():
+        scores = json.loads(path.read_text())["scores"]
+        return "".join(f"; {key.split('.')[0]} {_pick(scores, key):.4f} (test, fitted on "
+                       f"{'train + validation items' if 'refit' in scores.get('baselines_fit', '') else 'train'})"
+                       for key in row.beside if _pick(scores, key) is not None)
+    tests = [json.loads((p / "test.json").read_text()).get("scores", {}) for p in seeds if (p / "test.json").is_file()]
+    out = ""
+    for key in row.beside:
+        got = [v for v in (_pick(t, key) for t in tests) if v is not None]
+        if got:
+            out += f"; {key.split('.')[0]} {statistics.median(got):.4f} (test)"
+    return out
 
 
 def write_table(argv: list[str]) -> Path:
@@ -263,11 +306,16 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--data-root", default=os.environ.get("RNNLP_DATA", str(ROOT.parent / "shared" / "data")))
     parser.add_argument("--report", action="store_true", help="only rewrite the table from the logs")
+    parser.add_argument("--baselines", action="store_true",
+                        help="score the rows' baselines alone (recommender rows: no model, no seed)")
     args = parser.parse_args()
     unknown = [r for r in args.rows if r not in ROWS]
     if unknown:
         parser.error(f"unknown row {unknown[0]!r}; choose from: {', '.join(ROWS)}")
-    if not args.report:
+    if args.baselines:
+        for name in (list(n for n, r in ROWS.items() if r.beside) if args.all else args.rows):
+            run_baselines(name, ROWS[name], args.data_root)
+    elif not args.report:
         for name in (list(ROWS) if args.all else args.rows):
             for seed in range(args.seeds):
                 run_seed(name, ROWS[name], seed, args.data_root)

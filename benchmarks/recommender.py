@@ -205,7 +205,9 @@ def main(argv: list[str] | None = None) -> int:
         beauty = beauty.replace("\n\nCommand:", f"\n\nThe run with the best validation NDCG@10 of the approaches "
                                 f"below ({best.name}; test scores chose nothing).\n\nCommand:", 1)
     body = ("Leave-one-out per user (last item test, second-last validation), every item ranked; ties count "
-            "against the target. Both baselines are fitted on the test histories (never the targets). "
+            "against the target. In these logs (evaluated before 2026-12-07) both baselines were fitted on the test "
+            "histories (never the targets), which hold the validation items; `benchmarks/headlines.py` fits them "
+            "on the training sequences of each protocol. "
             "Batchings compared in benchmarks/recommender_batching.py.\n\n"
             + beauty + "\n" + table + "\n" + section("recommender_ml100k") + "\n" + ablation())
     print(report.write(body, RESULTS / "recommender.md"))

@@ -39,7 +39,8 @@ TASK = "recommender"
 METRIC = "ndcg@10"
 REFIT = "evaluation"  # data.refit's selection key: the evaluation count (the last one wins)
 _EVAL_FIELDS = ("format", "user_column", "item_column", "time_column", "root", "min_user_count", "min_item_count",
-                "max_length")  # kept from training (not train_limit: evaluation reads the whole file)
+                "max_length", "refit")  # kept from training (not train_limit: evaluation reads the whole file;
+#   refit: the baselines learn from the training sequences of the run's own protocol)
 
 
 # -- data ------------------------------------------------------------------------------
@@ -223,10 +224,11 @@ def _baseline_batches(baseline, histories: list, batch_size: int = 256):
 
 
 def full_report(model, histories, targets, fit_on: list, num_items: int, ecfg, max_length: int, device) -> dict:
-    """Metrics of the model and the two baselines (fitted on ``fit_on``) on one evaluation."""
-    systems = {"gru": lambda: model_scores(model, histories, max_length, device),
-               "most_popular": lambda: _baseline_batches(MostPopular(fit_on, num_items), histories),
-               "item_knn": lambda: _baseline_batches(ItemKNN(fit_on, num_items, ecfg.knn_decay), histories)}
+    """Metrics of the model (None: the baselines only) and the two baselines (fitted on
+    ``fit_on``) on one evaluation."""
+    systems = {"gru": lambda: model_scores(model, histories, max_length, device)} if model is not None else {}
+    systems.update(most_popular=lambda: _baseline_batches(MostPopular(fit_on, num_items), histories),
+                   item_knn=lambda: _baseline_batches(ItemKNN(fit_on, num_items, ecfg.knn_decay), histories))
     report = {"users": len(targets), "items": num_items, "sampled_negatives": ecfg.sampled_negatives}
     seconds = {}
     for name, batches in systems.items():
@@ -235,6 +237,21 @@ def full_report(model, histories, targets, fit_on: list, num_items: int, ecfg, m
         report[name] = {proto: ranking_metrics(r, ecfg.ks) for proto, r in ranks.items()}
         seconds[name] = round(time.perf_counter() - start, 3)
     return {**report, "seconds": seconds}  # fitting the baseline + scoring + ranking every user
+
+
+def fitted(dcfg) -> str:
+    """What the baselines learn from: the training sequences of the run's protocol."""
+    return ("the training sequences with each user's validation item (data.refit's protocol)" if dcfg.refit else
+            "the training sequences without each user's validation and test items (ICLRec's protocol)")
+
+
+def baseline_report(cfg: RecommenderConfig) -> dict:
+    """Most-popular and item-kNN alone (no model) on the leave-one-out test of ``cfg.data``, fitted
+    on the training sequences of its protocol: what ``Recommender.evaluate`` reports beside the GRU."""
+    data, split = load_split(cfg.data, "evaluation data")
+    histories, targets = split.test
+    report = full_report(None, histories, targets, split.train, data.num_items, cfg.eval, cfg.data.max_length, "cpu")
+    return {**report, "data": str(cfg.data.train), "baselines_fit": fitted(cfg.data)}
 
 
 # -- training (the driver runs it: rnnlp/tasks/driver.py) ----------------------------
@@ -333,10 +350,10 @@ class Recommender(Restored):
         th, tt = split.test
         histories = [[int(remap[i]) for i in h if remap[i] > 0] for h in th]
         targets = np.where(remap[tt] > 0, remap[tt], PAD)  # an unknown target ranks last
-        fit_on = histories + [[int(remap[i]) for i in s if remap[i] > 0] for s in seqs.seqs if len(s) < 3]
+        fit_on = [[int(remap[i]) for i in s if remap[i] > 0] for s in split.train]
         report = full_report(self.model, histories, targets, fit_on, self.model.num_items, self.config.eval,
                              self.config.data.max_length, self.device)
-        report.update(unknown_targets=int((targets == PAD).sum()), data=str(dcfg.train))
+        report.update(unknown_targets=int((targets == PAD).sum()), data=str(dcfg.train), baselines_fit=fitted(dcfg))
         return report
 
     @staticmethod
@@ -355,8 +372,10 @@ def format_report(report: dict) -> str:
     for system in systems:
         for proto, row in report[system].items():
             lines.append(f"{system:<14}{names[proto]:<26}" + "".join(f"{row[m]:>10.4f}" for m in metrics))
+    if report.get("baselines_fit"):
+        lines.append(f"the baselines are fitted on {report['baselines_fit']}")
     best = max(report[s]["seen"]["ndcg@10"] for s in systems[1:]) if len(systems) > 1 else None
-    if best is not None and "ndcg@10" in metrics:
+    if best is not None and "ndcg@10" in metrics and systems[0] == "gru":
         gru = report["gru"]["seen"]["ndcg@10"]
         lines.append(f"GRU NDCG@10 vs best baseline: {gru:.4f} vs {best:.4f} ({gru - best:+.4f}, x{gru / max(best, 1e-12):.2f})")
     if "seconds" in report:

@@ -206,3 +206,32 @@ def test_a_history_longer_than_max_length_says_how_many_items_were_left_out(mode
     long, short = model.recommend([" ".join(items), " ".join(items[-limit:])], 5)
     assert long["truncated"] == 3 and "truncated" not in short
     assert long["items"] == short["items"]  # the latest max_length items are what the model reads
+
+
+@pytest.mark.parametrize("refit", [False, True])
+def test_baselines_learn_from_the_training_sequences_of_the_runs_protocol(model, refit):
+    """Most-popular's NDCG@10 by brute force: item counts over the training sequences (ICLRec's
+    protocol: without each user's last two items; refit: without the last one), every unseen item
+    ranked, ties against the target. ``baseline_report`` (no model) and ``evaluate`` agree with it."""
+    from collections import Counter
+
+    from rnnlp.config.base import build_config
+    from rnnlp.tasks.recommender import baseline_report
+
+    cfg = build_config(RecommenderConfig, TINY, [f"data.refit={str(refit).lower()}"])
+    report = baseline_report(cfg)
+    data = user_sequences(read_log(str(LOG), cfg.data), cfg.data.min_user_count, cfg.data.min_item_count)
+    keep = 1 if refit else 2
+    counts = Counter(i for s in data.seqs for i in (s[:-keep] if len(s) >= 3 else s))
+    gains = []
+    for seq in (s for s in data.seqs if len(s) >= 3):
+        history, target = set(seq[:-1]), seq[-1]
+        rank = sum(counts[i] >= counts[target] for i in range(1, data.num_items + 1) if i not in history | {target})
+        gains.append(1 / np.log2(rank + 2) if rank < 10 else 0.0)
+    assert report["most_popular"]["seen"]["ndcg@10"] == pytest.approx(np.mean(gains), abs=1e-9)
+    assert ("refit" in report["baselines_fit"]) == refit and "gru" not in report
+    if not refit:  # the tiny model trained on ICLRec's protocol: evaluate fits its baselines the same way
+        evaluated = model.evaluate()
+        for system in ("most_popular", "item_knn"):
+            assert evaluated[system] == report[system]
+        assert "fitted on the training sequences without" in model.format_report(evaluated)
