@@ -114,7 +114,8 @@ def run_fit(prep: Prepared, save=None, log_path: Path | None = None, resumed: Re
                            prep.steps_per_epoch, build_optimizer)
         prep.config = replace(prep.config, train=replace(prep.config.train, max_steps=sized["max_steps"]))
         say(f"sized to {sized['minutes']:g} min on this machine: {sized['max_steps']:,} steps "
-            f"({sized['seconds_per_step']:.3g} s a step, {sized['eval_seconds']:.3g} s an evaluation, timed on a "
+            f"({sized['seconds_per_step']:.3g} s a step, {sized['eval_seconds']:.3g} s an evaluation, "
+            f"{sized['save_seconds']:.2g} s a checkpoint: {sized['seconds_overall']:.3g} s a step in all; timed on a "
             f"copy of the model); the same weights anywhere: train.max_steps={sized['max_steps']}")
     tcfg = prep.config.train
     params, batches = fine_tuning(prep.model, tcfg, prep.batches)  # ULMFiT's options, when set
