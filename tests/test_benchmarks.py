@@ -169,3 +169,17 @@ def test_serve_load_compare_reads_serve_loads_tables_and_judges_by_each_sides_sp
     (tmp_path / "bad.md").write_text("# not a serve_load file\n")
     with pytest.raises(SystemExit, match="has no 'dynamic batching' row"):
         compare.read_figures(tmp_path / "bad.md")
+
+
+def test_provenance_audit_finds_what_a_log_lacks_and_every_headline_log_is_complete(bench, tmp_path):
+    provenance = bench("provenance")
+    old = tmp_path / "old"
+    _write(old, "meta.json", json.dumps({"created": "2026-11-30T00:00:00Z", "torch_version": "2.13.0"}))
+    _write(old, "config.yaml", "train:\n  threads: 1\n")
+    got = provenance.recorded(old)
+    assert got == {"torch_version": "2.13.0", "threads": 1, "date": "2026-11-30T00:00:00Z"}
+    assert provenance.citing("transfer/sst2_1k_none/seed0", {"a.md": "runs/sst2_1k_none", "b.md": "sst2_1k_none_x"}) \
+        == ["a.md"]
+    for meta in (ROOT / "benchmarks" / "logs" / "headlines").rglob("meta.json"):  # what the table is read from
+        missing = [f for f in provenance.FIELDS if f not in provenance.recorded(meta.parent)]
+        assert not missing, f"{meta}: no {missing}"
