@@ -2,6 +2,7 @@
 
     python benchmarks/headlines.py ROW [ROW ...] [--seeds 3] [--data-root ../shared/data]
     python benchmarks/headlines.py --all --seeds 3
+    python benchmarks/headlines.py ROW --seed 2      # one seed (two processes can share a row's seeds)
     python benchmarks/headlines.py --report          # only rewrite the table from the committed logs
     python benchmarks/headlines.py --baselines ROW   # the row's baselines alone (no model, no seed)
 
@@ -303,7 +304,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("rows", nargs="*", metavar="ROW", help=f"rows to run: {', '.join(ROWS)}")
     parser.add_argument("--all", action="store_true", help="every row")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0 .. N-1 (default 3)")
+    parser.add_argument("--seed", type=int, action="append", metavar="K",
+                        help="only seed K (repeatable): another process may run the row's other seeds")
     parser.add_argument("--data-root", default=os.environ.get("RNNLP_DATA", str(ROOT.parent / "shared" / "data")))
     parser.add_argument("--report", action="store_true", help="only rewrite the table from the logs")
     parser.add_argument("--baselines", action="store_true",
@@ -317,7 +320,7 @@ def main() -> None:
             run_baselines(name, ROWS[name], args.data_root)
     elif not args.report:
         for name in (list(ROWS) if args.all else args.rows):
-            for seed in range(args.seeds):
+            for seed in (args.seed if args.seed is not None else range(args.seeds)):
                 run_seed(name, ROWS[name], seed, args.data_root)
     print(write_table(sys.argv[1:]))
 
