@@ -298,7 +298,7 @@ def write_table(argv: list[str]) -> Path:
              "data is scored once, for best/ only. Logs: `benchmarks/logs/headlines/<row>/seed<k>/` (the command, "
              "load at start and end and wall time in `test.json`; versions and commit in `meta.json`).", "",
              "| row | data | median | range | seeds | validation figure that chose each checkpoint | minutes per "
-             "run (the whole command: data, training, test) | published before | protocol |",
+             "run (`rnnlp train` from start to end: data, training, checkpoints; the test scoring after it not counted) | published before | protocol |",
              "|---|---|---|---|---|---|---|---|---|"]
     for name, row in ROWS.items():
         lines += summary(name, row)
