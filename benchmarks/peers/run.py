@@ -75,6 +75,9 @@ def run_rnnlp(name: str, row: Row, seed: int, threads: int, minutes: list[float]
     warm_up(sys.executable, f"rnnlp.tasks.{row.task}, rnnlp.cli")
     record = harness.launch(command, work, threads, minutes, watch=harness.Snapshots(work / "run", work, minutes))
     collect(work, log, record)
+    import torch
+
+    torch.set_num_threads(threads)  # scored at the side's threads (more, beside another job, spin-wait)
     for minute in minutes:
         folder = work / "points" / f"{minute:g}"
         write_scores(log / "points" / f"{minute:g}", lambda: score_rnnlp(row, folder, data_root))
