@@ -171,8 +171,9 @@ def headline_table() -> str:
 
 
 def missing_list(found: dict) -> str:
+    """The README recipes with neither an old run log nor headline reruns (benchmarks/headlines.py)."""
     return "\n".join(f"- {run.data}: `{run.command}`" for run in RUNS
-                     if run.name not in found and run.readme) or "- none"
+                     if run.name not in found and run.readme and headlines.spread(run.name) is None) or "- none"
 
 
 def update_readme(table: str, missing: str, readme: Path = ROOT / "README.md") -> None:
