@@ -179,17 +179,15 @@ def _test(row: Row, out: Path, data_root: str) -> dict:
 
     if row.test is None:
         return {}
-    import torch
+    from rnnlp.training.distributed import torch_threads
 
     model = rnnlp.load(out)
     root = row_root(row, data_root)
     options = {k: (str(Path(root) / v) if k in ("data", "source", "target") else v) for k, v in row.test.items()}
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the run's one thread: the training left the process's own count (all cores), and
-    try:                      # two threads beside another job spin-wait (WikiText-2's test ran ~30x slower)
+    # the run's one thread: the training left the process's own count (all cores), and two threads
+    # beside another job spin-wait (WikiText-2's test ran ~30x slower)
+    with torch_threads(1):
         report = model.evaluate(**options)
-    finally:
-        torch.set_num_threads(threads)
     return {k: v for k, v in report.items() if isinstance(v, (int, float, str, dict))}
 
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,6 +44,7 @@ from rnnlp.forecast.model import FORECAST_CELLS, Forecaster
 from rnnlp.timeseries import Forecast
 from rnnlp.timeseries._checks import as_array, check_choice
 from rnnlp.timeseries._report import check_steps, make_forecast
+from rnnlp.training.distributed import torch_threads
 
 MODES = ("many_to_many", "many_to_one")
 MIN_WINDOWS = 10  # training windows a series must give at least
@@ -124,7 +124,7 @@ class RNNForecaster:
         scale = np.where(scale > 0, scale, 1.0)  # a constant column stays as it is
         z = torch.as_tensor((y - center) / scale, dtype=torch.float32)
         inputs, targets = windows(z, self.window)
-        with _threads(self.threads), torch.random.fork_rng(devices=[]):
+        with torch_threads(self.threads), torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             module = Forecaster(y.shape[1], self.hidden_size, self.num_layers, self.cell, self.dropout)
             history = self._train(module, inputs, targets)
@@ -202,7 +202,7 @@ class RNNForecasterResults:
         ``mean``/``lower``/``upper`` are (steps,) for a 1-d series, else (steps, k).
         """
         steps = check_steps(steps)
-        with _threads(self.model.threads):
+        with torch_threads(self.model.threads):
             z = self.module.forecast(self.context[None], steps)[0].double().numpy()  # steps×k
         mean = z * self.scale + self.center
         var = self.resid_std ** 2 * np.arange(1, steps + 1)[:, None]  # steps×k, grows with h
@@ -230,17 +230,3 @@ def compare_forecaster(cell: str, config: ForecastConfig | None = None, **option
         fc = model.fit().forecast(horizon, alpha)
         return fc.mean, fc.lower, fc.upper, []
     return run
-
-
-@contextmanager
-def _threads(count: int | None):
-    """Run with ``count`` torch threads, then restore the previous setting."""
-    if count is None:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)

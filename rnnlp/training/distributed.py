@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import random
 import sys
+from contextlib import contextmanager
 from datetime import timedelta
 
 import numpy as np
@@ -123,6 +124,20 @@ def process_state() -> dict:
             "threads": torch.get_num_threads(), "deterministic": torch.are_deterministic_algorithms_enabled(),
             "warn_only": torch.is_deterministic_algorithms_warn_only_enabled(),
             "cudnn_benchmark": torch.backends.cudnn.benchmark}
+
+
+@contextmanager
+def torch_threads(count: int | None):
+    """Run with ``count`` torch threads (None: as set), then restore the previous setting."""
+    if count is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def restore_process_state(saved: dict) -> None:
